@@ -1,0 +1,1 @@
+"""The warehouse server: bins, stock, scans and print jobs behind REST and Socket.IO."""

@@ -1,0 +1,110 @@
+"""Command line: `python -m server setup|serve|issue-token|revoke-token|demo-facts`."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from server.config import load_settings
+
+
+def _app():
+    from server.app import create_app
+
+    return create_app(load_settings())
+
+
+def agent_token_path(data_dir: str | Path, device_code: str) -> Path:
+    return Path(data_dir) / f"token-{device_code}.txt"
+
+
+def setup(demo: bool, printer_port: int | None) -> None:
+    """Bring the database to the newest schema; with --demo, load the demo warehouse once and
+    make sure the demo printer agent has a token on disk."""
+    from flask_migrate import upgrade
+
+    from server.app import MIGRATIONS
+    from server.services import auth, demo_warehouse
+
+    app = _app()
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        if not demo:
+            return
+        if not demo_warehouse.is_seeded():
+            demo_warehouse.seed(printer_port)
+            print("demo warehouse loaded", flush=True)
+        elif printer_port:
+            demo_warehouse.set_printer_port(printer_port)
+        path = agent_token_path(app.config["WMS"]["data_dir"], "AGENT-01")
+        token = path.read_text().strip() if path.exists() else ""
+        try:
+            if not token or auth.actor_for_token(token).device_code != "AGENT-01":
+                raise ValueError
+        except Exception:
+            token = auth.issue_device_token("AGENT-01")
+            path.write_text(token + "\n")
+            os.chmod(path, 0o600)
+
+
+def serve() -> None:
+    """The production-shaped server: gunicorn, one gthread worker (threading mode, SQLite-safe)."""
+    from gunicorn.app.base import BaseApplication
+
+    settings = load_settings()
+
+    class Server(BaseApplication):
+        def load_config(self):
+            server = settings["server"]
+            self.cfg.set("bind", f"{server['host']}:{server['port']}")
+            self.cfg.set("workers", 1)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", server.get("threads", 400))
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 3)
+            self.cfg.set("keepalive", 5)
+            self.cfg.set("loglevel", os.environ.get("WMS_LOG_LEVEL", "warning"))
+
+        def load(self):
+            from server.app import create_app
+
+            return create_app(settings)
+
+    Server().run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_setup = sub.add_parser("setup", help="migrate the database (and load the demo warehouse)")
+    p_setup.add_argument("--demo", action="store_true")
+    p_setup.add_argument("--printer-port", type=int)
+    sub.add_parser("serve", help="run the server (gunicorn)")
+    p_issue = sub.add_parser("issue-token", help="issue a new token for a device, print it")
+    p_issue.add_argument("device")
+    p_revoke = sub.add_parser("revoke-token", help="revoke a device's token")
+    p_revoke.add_argument("device")
+    sub.add_parser("demo-facts", help="print what to scan in the demo warehouse (JSON)")
+    args = parser.parse_args(argv)
+
+    if args.command == "setup":
+        setup(args.demo, args.printer_port)
+    elif args.command == "serve":
+        serve()
+    else:
+        from server.services import auth, demo_warehouse
+
+        with _app().app_context():
+            if args.command == "issue-token":
+                print(auth.issue_device_token(args.device))
+            elif args.command == "revoke-token":
+                auth.revoke_device_token(args.device)
+            else:
+                print(json.dumps(demo_warehouse.facts(), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Log in by password or badge; the session cookie then authenticates REST and Socket.IO."""
+from flask import Blueprint, jsonify, session
+
+from server.api import current_actor, json_body, ok
+from server.db.models import User
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import auth
+
+bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
+
+
+def _start_session(user: User, device: str | None):
+    session.clear()
+    session["user_id"] = user.id
+    if device:
+        session["device"] = str(device)[:64]
+    session.permanent = True
+    return ok(user=auth.user_view(user))
+
+
+@bp.post("/login")
+def login():
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise WmsError("bad_request", detail="username and password are required")
+    return _start_session(auth.login(username, password), body.get("device"))
+
+
+@bp.post("/badge")
+def badge():
+    body = json_body()
+    if not isinstance(body.get("badge"), str):
+        raise WmsError("bad_request", detail="badge is required")
+    return _start_session(auth.login_by_badge(body["badge"]), body.get("device"))
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return ok()
+
+
+@bp.get("/me")
+def me():
+    actor = current_actor()
+    if actor.user_id is None:
+        raise WmsError("not_authenticated")
+    return ok(user=auth.user_view(db.session.get(User, actor.user_id)))
+
+
+@bp.get("/whoami")
+def whoami():
+    actor = current_actor()
+    return jsonify({"ok": True, "device": actor.device_code, "kind": actor.device_kind,
+                    "user": actor.username})

@@ -1,0 +1,55 @@
+"""Read the warehouse: bins (with what they hold) and items (with where they are)."""
+from flask import Blueprint, jsonify, request
+from sqlalchemy import or_, select
+
+from server.api import current_actor
+from server.db.models import Bin, Item, ItemBarcode
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import lookup
+
+bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
+
+
+def _limit(default: int = 500) -> int:
+    try:
+        return max(1, min(int(request.args.get("limit", default)), 5000))
+    except ValueError:
+        return default
+
+
+@bp.get("/bins")
+def bins():
+    current_actor()
+    query = select(Bin).order_by(Bin.code).limit(_limit(5000))
+    if request.args.get("zone"):
+        query = query.where(Bin.zone == request.args["zone"].upper())
+    return jsonify([lookup.bin_view(b) | {"x": b.x, "y": b.y}
+                    for b in db.session.execute(query).scalars()])
+
+
+@bp.get("/bins/<code>")
+def bin_detail(code: str):
+    current_actor()
+    return jsonify(lookup.bin_contents(lookup.find_bin(code.upper())))
+
+
+@bp.get("/items")
+def items():
+    current_actor()
+    query = select(Item).order_by(Item.sku).limit(_limit())
+    if request.args.get("q"):
+        pattern = f"%{request.args['q']}%"
+        query = query.where(or_(Item.sku.ilike(pattern),
+                                Item.id.in_(select(ItemBarcode.item_id)
+                                            .where(ItemBarcode.code.like(pattern)))))
+    return jsonify([lookup.item_view(i) for i in db.session.execute(query).unique().scalars()])
+
+
+@bp.get("/items/<sku>")
+def item_detail(sku: str):
+    current_actor()
+    item = db.session.execute(select(Item).where(Item.sku == sku)).unique().scalar_one_or_none()
+    if item is None:
+        raise WmsError("not_found", what=f"item {sku}")
+    return jsonify(lookup.item_locations(item))

@@ -1,0 +1,54 @@
+"""Printers and print jobs: create label jobs, follow their state, reprint."""
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from server.api import current_actor, json_body, ok
+from server.db.models import Printer
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.realtime.printers import announce_job
+from server.services import printing
+
+bp = Blueprint("printing", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/printers")
+def printers():
+    current_actor()
+    rows = db.session.execute(select(Printer).order_by(Printer.code)).scalars()
+    return jsonify([printing.printer_view(p) for p in rows])
+
+
+@bp.get("/print-jobs")
+def jobs():
+    current_actor()
+    return jsonify([printing.job_view(j) for j in printing.recent_jobs()])
+
+
+@bp.get("/print-jobs/<int:job_id>")
+def job(job_id: int):
+    current_actor()
+    view = printing.job_view(printing.get_job(job_id), with_zpl=request.args.get("zpl") == "1")
+    return jsonify(view | {"history": printing.job_history(job_id)})
+
+
+@bp.post("/print-jobs/bin-labels")
+def bin_labels():
+    body = json_body()
+    zone, printer = body.get("zone"), body.get("printer")
+    if not isinstance(zone, str) or not isinstance(printer, str):
+        raise WmsError("bad_request", detail="zone and printer are required")
+    dpi = body.get("dpi")
+    if dpi is not None and not isinstance(dpi, int):
+        raise WmsError("bad_dpi", dpi=dpi)
+    job = printing.print_bin_labels(zone.upper(), printer, current_actor(), dpi=dpi,
+                                    bin_codes=body.get("bins"))
+    announce_job(job)
+    return ok(job=printing.job_view(job)), 201
+
+
+@bp.post("/print-jobs/<int:job_id>/reprint")
+def reprint(job_id: int):
+    job = printing.reprint(job_id, current_actor())
+    announce_job(job)
+    return ok(job=printing.job_view(job)), 201

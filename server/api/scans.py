@@ -1,0 +1,14 @@
+"""The same scan command over HTTP, for replays from a service worker or simple integrations."""
+from flask import Blueprint, jsonify
+
+from server.api import current_actor, json_body
+from server.domain.errors import CATALOG
+from server.services import scans
+
+bp = Blueprint("scans", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/scans")
+def scan():
+    ack = scans.handle(json_body(), current_actor())
+    return jsonify(ack), 200 if ack["ok"] else CATALOG[ack["error"]["code"]][0]

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine settings, Alembic migrations."""

@@ -1,0 +1,1 @@
+"""The warehouse's rules as plain Python: no Flask, no SQL."""

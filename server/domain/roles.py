@@ -1,0 +1,28 @@
+"""Permission groups: everyone with the same job has the same rights."""
+from __future__ import annotations
+
+ROLES = ("picker", "receiver", "inspector", "packer", "supervisor", "admin")
+
+# What each role may do. A permission is checked by services, never by the page that hides a button.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "picker": frozenset({"scan.lookup", "journey.pick"}),
+    "receiver": frozenset({"scan.lookup", "journey.receive"}),
+    "inspector": frozenset({"scan.lookup", "journey.inspect"}),
+    "packer": frozenset({"scan.lookup", "journey.pack", "labels.print"}),
+    "supervisor": frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect",
+                             "journey.pack", "labels.print", "floor.supervise"}),
+    "admin": frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect",
+                        "journey.pack", "labels.print", "floor.supervise", "devices.manage"}),
+}
+
+# Handheld journeys in menu order, with the permission each needs. Only journeys the server can
+# already serve are listed: a menu button that leads nowhere is worse than none.
+JOURNEYS: tuple[tuple[str, str], ...] = (("lookup", "scan.lookup"),)
+
+
+def can(role: str, permission: str) -> bool:
+    return permission in PERMISSIONS.get(role, frozenset())
+
+
+def journeys_for(role: str) -> list[str]:
+    return [name for name, permission in JOURNEYS if can(role, permission)]

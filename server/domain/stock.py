@@ -1,0 +1,47 @@
+"""Stock arithmetic: every movement is a ledger entry; what a bin holds is the sum of its entries."""
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+from server.domain.errors import WmsError
+
+# Why stock moved. Every ledger entry names one; later journeys add theirs here.
+REASONS = ("opening_balance", "receipt", "putaway", "pick", "pack", "transfer", "count",
+           "adjustment", "return", "reversal")
+
+
+@dataclass(frozen=True)
+class Movement:
+    bin: Hashable
+    item: Hashable
+    lot: Hashable
+    qty: int  # positive in, negative out
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.qty == 0:
+            raise ValueError("a movement of zero units is not a movement")
+        if self.reason not in REASONS:
+            raise ValueError(f"unknown reason {self.reason!r}")
+
+    @property
+    def place(self) -> tuple[Hashable, Hashable, Hashable]:
+        return (self.bin, self.item, self.lot)
+
+
+def apply(on_hand: int, movement: Movement, bin_label: str = "") -> int:
+    """New quantity after one movement; a take larger than what is there is refused."""
+    after = on_hand + movement.qty
+    if after < 0:
+        raise WmsError("negative_stock", available=on_hand, qty=-movement.qty,
+                       bin=bin_label or str(movement.bin))
+    return after
+
+
+def balances(movements: Iterable[Movement]) -> dict[tuple[Hashable, Hashable, Hashable], int]:
+    """Replay a ledger in order: what every (bin, item, lot) holds; places at zero are left out."""
+    on_hand: dict[tuple[Hashable, Hashable, Hashable], int] = {}
+    for movement in movements:
+        on_hand[movement.place] = apply(on_hand.get(movement.place, 0), movement)
+    return {place: qty for place, qty in on_hand.items() if qty}

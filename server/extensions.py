@@ -1,0 +1,10 @@
+"""Extensions created once and bound to the app in the factory."""
+from flask_migrate import Migrate
+from flask_socketio import SocketIO
+from flask_sqlalchemy import SQLAlchemy
+
+from server.db.base import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+socketio = SocketIO()

@@ -1,0 +1,35 @@
+"""Socket.IO entrypoints: floor devices (/floor) and printer agents (/printers)."""
+from __future__ import annotations
+
+import threading
+
+from flask_socketio import SocketIO
+
+from server.services.auth import Actor
+
+
+class Connections:
+    """Who is behind each open socket: resolved once at connect, used by every event after."""
+
+    def __init__(self) -> None:
+        self._actors: dict[str, Actor] = {}
+        self._lock = threading.Lock()
+
+    def add(self, sid: str, actor: Actor) -> None:
+        with self._lock:
+            self._actors[sid] = actor
+
+    def get(self, sid: str) -> Actor | None:
+        return self._actors.get(sid)
+
+    def drop(self, sid: str) -> None:
+        with self._lock:
+            self._actors.pop(sid, None)
+
+
+def register_namespaces(socketio: SocketIO) -> None:
+    from server.realtime.floor import FloorNamespace
+    from server.realtime.printers import PrinterAgentNamespace
+
+    socketio.on_namespace(FloorNamespace("/floor"))
+    socketio.on_namespace(PrinterAgentNamespace("/printers"))

@@ -1,0 +1,47 @@
+"""/floor: handhelds and scanner bridges send scans here and get the ack back at once."""
+from __future__ import annotations
+
+from flask import request, session
+from flask_socketio import Namespace
+
+from server.domain.errors import WmsError
+from server.realtime import Connections
+from server.services import scans
+from server.services.auth import Actor, actor_for_token, actor_for_user
+
+
+def authenticate(auth: object) -> Actor:
+    """A logged-in user's session cookie, or a device token in the connect payload."""
+    auth = auth if isinstance(auth, dict) else {}
+    if isinstance(auth.get("token"), str):
+        return actor_for_token(auth["token"])
+    user_id = session.get("user_id")
+    device = auth.get("device") if isinstance(auth.get("device"), str) else session.get("device")
+    actor = actor_for_user(user_id, device) if user_id else None
+    if actor is None:
+        raise WmsError("not_authenticated")
+    return actor
+
+
+class FloorNamespace(Namespace):
+    connections = Connections()
+
+    def on_connect(self, auth=None):
+        try:
+            actor = authenticate(auth)
+        except WmsError as error:
+            raise ConnectionRefusedError(error.as_dict()) from None
+        self.connections.add(request.sid, actor)
+        if actor.user_id:
+            self.enter_room(request.sid, f"user:{actor.user_id}")
+        if actor.device_id:
+            self.enter_room(request.sid, f"device:{actor.device_id}")
+
+    def on_disconnect(self, reason=None):
+        self.connections.drop(request.sid)
+
+    def on_scan(self, payload):
+        actor = self.connections.get(request.sid)
+        if actor is None:  # the socket outlived its session (e.g. server restart mid-handshake)
+            return scans.error_ack(None, WmsError("not_authenticated"))
+        return scans.handle(payload, actor)

@@ -1,0 +1,64 @@
+"""/printers: printer agents fetch their printers and open jobs, receive new jobs, report states."""
+from __future__ import annotations
+
+from flask import request
+from flask_socketio import Namespace
+
+from server.db.models import PrintJob
+from server.domain.errors import WmsError
+from server.extensions import socketio
+from server.realtime import Connections
+from server.services import printing
+from server.services.auth import actor_for_token
+
+NAMESPACE = "/printers"
+
+
+def agent_room(agent_id: int) -> str:
+    return f"agent:{agent_id}"
+
+
+def announce_job(job: PrintJob) -> None:
+    """Push a committed job to its printer's agent. If the agent is away it fetches it on connect."""
+    if job.printer.agent_id:
+        socketio.emit("print_job", printing.job_view(job, with_zpl=True) |
+                      {"printer_config": printing.printer_view(job.printer)},
+                      namespace=NAMESPACE, to=agent_room(job.printer.agent_id))
+
+
+class PrinterAgentNamespace(Namespace):
+    connections = Connections()
+
+    def on_connect(self, auth=None):
+        try:
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if not isinstance(token, str):
+                raise WmsError("not_authenticated")
+            actor = actor_for_token(token)
+            actor.require("printing.agent")
+        except WmsError as error:
+            raise ConnectionRefusedError(error.as_dict()) from None
+        self.connections.add(request.sid, actor)
+        self.enter_room(request.sid, agent_room(actor.device_id))
+
+    def on_disconnect(self, reason=None):
+        self.connections.drop(request.sid)
+
+    def on_agent_hello(self, _payload=None):
+        """The agent's first call after every (re)connect: its printers and every open job."""
+        agent = self.connections.get(request.sid)
+        return {"ok": True, "agent": agent.device_code,
+                "printers": printing.printers_for_agent(agent),
+                "jobs": [printing.job_view(j, with_zpl=True) for j in
+                         printing.open_jobs_for_agent(agent)]}
+
+    def on_job_state(self, payload):
+        agent = self.connections.get(request.sid)
+        try:
+            if not isinstance(payload, dict) or not isinstance(payload.get("job_id"), int):
+                raise WmsError("bad_request", detail="job_id and status are required")
+            job = printing.record_state(payload["job_id"], str(payload.get("status")),
+                                        payload.get("reason"), agent)
+        except WmsError as error:
+            return {"ok": False, "error": error.as_dict()}
+        return {"ok": True, "job": printing.job_view(job)}

@@ -1,0 +1,117 @@
+"""Who is acting: users by password or badge, devices by a revocable token (stored hashed)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from server.db.models import Device, User, utcnow
+from server.domain import roles
+from server.domain.errors import WmsError
+from server.extensions import db
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user and/or device a request or scan is attributed to (the audit trail's subject)."""
+
+    user_id: int | None = None
+    username: str | None = None
+    name: str | None = None
+    role: str | None = None
+    device_id: int | None = None
+    device_code: str | None = None
+    device_kind: str | None = None
+
+    def require(self, permission: str) -> None:
+        if self.role is None and self.device_kind is None:
+            raise WmsError("not_authenticated")
+        if self.role is not None and not roles.can(self.role, permission):
+            raise WmsError("forbidden", role=self.role)
+        if self.role is None and permission not in DEVICE_PERMISSIONS.get(self.device_kind, ()):
+            raise WmsError("forbidden", role=self.device_kind)
+
+
+# What a device may do on its own, without a user logged in on it.
+DEVICE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "scanner_bridge": frozenset({"scan.lookup"}),
+    "printer_agent": frozenset({"printing.agent"}),
+    "pda": frozenset(),
+}
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def login(username: str, password: str) -> User:
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        raise WmsError("bad_credentials")
+    return user
+
+
+def login_by_badge(badge: str) -> User:
+    key = digest(badge.strip().upper())
+    user = db.session.execute(select(User).where(User.badge_digest == key)).scalar_one_or_none()
+    if user is None or not user.active:
+        raise WmsError("unknown_badge")
+    return user
+
+
+def user_view(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "name": user.name, "role": user.role,
+            "journeys": roles.journeys_for(user.role), "locale": user.locale}
+
+
+def actor_for_user(user_id: int, device_code: str | None = None) -> Actor | None:
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    device = None
+    if device_code:
+        device = db.session.execute(
+            select(Device).where(Device.code == device_code)).scalar_one_or_none()
+    return Actor(user.id, user.username, user.name, user.role,
+                 device.id if device else None, device.code if device else device_code,
+                 device.kind if device else None)
+
+
+def actor_for_token(token: str) -> Actor:
+    device = db.session.execute(
+        select(Device).where(Device.token_digest == digest(token))).scalar_one_or_none()
+    if device is None or device.token_revoked_at is not None:
+        raise WmsError("device_token_invalid")
+    device.last_seen_at = utcnow()
+    db.session.commit()
+    return Actor(device_id=device.id, device_code=device.code, device_kind=device.kind)
+
+
+def issue_device_token(device_code: str) -> str:
+    """A new token for a device; the previous one stops working. Only the digest is kept."""
+    device = db.session.execute(
+        select(Device).where(Device.code == device_code)).scalar_one_or_none()
+    if device is None:
+        raise WmsError("not_found", what=f"device {device_code}")
+    token = secrets.token_urlsafe(32)
+    device.token_digest = digest(token)
+    device.token_issued_at = utcnow()
+    device.token_revoked_at = None
+    db.session.commit()
+    return token
+
+
+def revoke_device_token(device_code: str) -> None:
+    device = db.session.execute(
+        select(Device).where(Device.code == device_code)).scalar_one_or_none()
+    if device is None:
+        raise WmsError("not_found", what=f"device {device_code}")
+    device.token_revoked_at = utcnow()
+    db.session.commit()

@@ -1,0 +1,77 @@
+"""What is in a bin, and where an item is: the answers of the Lookup journey."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server.db.models import Bin, BinStock, Item, ItemBarcode, Lot, Product, User
+from server.domain.barcodes import Decoded
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services.auth import digest
+
+
+def find_bin(code: str) -> Bin:
+    found = db.session.execute(select(Bin).where(Bin.code == code)).scalar_one_or_none()
+    if found is None:
+        raise WmsError("unknown_barcode", code=code)
+    return found
+
+
+def find_item(decoded: Decoded) -> Item:
+    item = db.session.execute(
+        select(Item).join(ItemBarcode).where(ItemBarcode.lookup_key == decoded.key)
+    ).unique().scalar_one_or_none()
+    if item is None and decoded.kind == "internal":
+        item = db.session.execute(select(Item).where(Item.sku == decoded.key)).unique() \
+            .scalar_one_or_none()
+    if item is None:
+        raise WmsError("unknown_barcode", code=decoded.gtin or decoded.text)
+    return item
+
+
+def bin_view(bin_: Bin) -> dict:
+    return {"code": bin_.code, "zone": bin_.zone, "aisle": bin_.aisle, "bay": bin_.bay,
+            "level": bin_.level}
+
+
+def item_view(item: Item) -> dict:
+    return {"sku": item.sku, "name": {"en": item.product.name_en, "zh": item.product.name_zh},
+            "variant": {"en": item.variant_en, "zh": item.variant_zh},
+            "barcodes": [b.code for b in item.barcodes]}
+
+
+def bin_contents(bin_: Bin) -> dict:
+    rows = db.session.execute(
+        select(Item.sku, Product.name_en, Product.name_zh, Item.variant_en, Item.variant_zh,
+               Lot.code, Lot.expiry, BinStock.qty)
+        .join(Item, Item.id == BinStock.item_id).join(Product, Product.id == Item.product_id)
+        .join(Lot, Lot.id == BinStock.lot_id)
+        .where(BinStock.bin_id == bin_.id, BinStock.qty > 0)
+        .order_by(Item.sku, Lot.received_on, Lot.id)).all()
+    lines = [{"sku": sku, "name": {"en": name_en, "zh": name_zh},
+              "variant": {"en": var_en, "zh": var_zh}, "lot": lot,
+              "expiry": expiry.isoformat() if expiry else None, "qty": qty}
+             for sku, name_en, name_zh, var_en, var_zh, lot, expiry, qty in rows]
+    return {"bin": bin_view(bin_), "lines": lines, "total_qty": sum(ln["qty"] for ln in lines)}
+
+
+def item_locations(item: Item, decoded: Decoded | None = None) -> dict:
+    rows = db.session.execute(
+        select(Bin.code, Lot.code, Lot.expiry, BinStock.qty)
+        .join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id)
+        .where(BinStock.item_id == item.id, BinStock.qty > 0)
+        # Oldest lot first: the order in which FIFO will issue them.
+        .order_by(Lot.received_on, Lot.id, Bin.code)).all()
+    lines = [{"bin": bin_code, "lot": lot, "expiry": expiry.isoformat() if expiry else None,
+              "qty": qty} for bin_code, lot, expiry, qty in rows]
+    return {"item": item_view(item), "lines": lines,
+            "total_qty": sum(ln["qty"] for ln in lines),
+            "gs1": decoded.gs1_fields() if decoded else None}
+
+
+def badge_owner(decoded: Decoded) -> User:
+    user = db.session.execute(
+        select(User).where(User.badge_digest == digest(decoded.key))).scalar_one_or_none()
+    if user is None:
+        raise WmsError("unknown_badge")
+    return user

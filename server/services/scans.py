@@ -1,0 +1,107 @@
+"""The scan pipeline: validate, decode, act in the scan's mode, store the ack under the device's
+scan id — all in one transaction, so a replay returns the stored ack and changes nothing."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from server.db.models import Scan
+from server.domain.barcodes import Decoded, decode
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import lookup
+from server.services.auth import Actor
+
+log = logging.getLogger(__name__)
+SCAN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,63}$")
+
+
+def _lookup(decoded: Decoded, payload: dict, actor: Actor) -> dict[str, Any]:
+    if decoded.kind == "bin":
+        return {"result": lookup.bin_contents(lookup.find_bin(decoded.key))}
+    if decoded.names_an_item:
+        return {"kind": "item", "result": lookup.item_locations(lookup.find_item(decoded), decoded)}
+    if decoded.kind == "badge":
+        owner = lookup.badge_owner(decoded)
+        return {"result": {"summary": {"en": f"Badge of {owner.name} ({owner.role})",
+                                       "zh": f"{owner.name} 的工牌（{owner.role}）"}}}
+    if decoded.kind == "sscc":
+        return {"kind": "lpn", "result": {
+            "summary": {"en": f"Pallet/carton SSCC {decoded.sscc}: no receipt expects it yet",
+                        "zh": f"托盘/箱 SSCC {decoded.sscc}：暂无收货单关联"},
+            "gs1": decoded.gs1_fields()}}
+    label = {"tote": ("Tote", "周转箱"), "lpn": ("Licence plate", "箱号")}[decoded.kind]
+    return {"result": {"summary": {"en": f"{label[0]} {decoded.key}: not in use by any task",
+                                   "zh": f"{label[1]} {decoded.key}：当前没有任务使用"}}}
+
+
+# mode -> (permission, handler). Later journeys (receive, pick, pack…) register here.
+MODES: dict[str, tuple[str, Callable[[Decoded, dict, Actor], dict[str, Any]]]] = {
+    "lookup": ("scan.lookup", _lookup),
+}
+
+
+def error_ack(scan_id: str | None, error: WmsError) -> dict[str, Any]:
+    return {"ok": False, "scan_id": scan_id, "error": error.as_dict(), "sound": "error"}
+
+
+def handle(payload: Any, actor: Actor) -> dict[str, Any]:
+    """Answer one scan. Never raises for a bad scan: the error is the ack."""
+    if not isinstance(payload, dict):
+        return error_ack(None, WmsError("bad_request", detail="the scan must be a JSON object"))
+    scan_id = payload.get("scan_id")
+    if not isinstance(scan_id, str) or not SCAN_ID.match(scan_id):
+        return error_ack(scan_id if isinstance(scan_id, str) else None, WmsError("bad_scan_id"))
+
+    stored = stored_ack(scan_id)
+    if stored is not None:
+        return stored
+
+    code = payload.get("code")
+    mode = payload.get("mode") or "lookup"
+    decoded: Decoded | None = None
+    try:
+        if not isinstance(code, str):
+            raise WmsError("bad_request", detail="the scan has no code text")
+        if mode not in MODES:
+            raise WmsError("unsupported_mode", mode=str(mode)[:32])
+        permission, act = MODES[mode]
+        actor.require(permission)
+        decoded = decode(code, current_app.extensions["wms_decoder_rules"])
+        ack = {"ok": True, "scan_id": scan_id, "kind": decoded.kind,
+               "code": decoded.gtin or decoded.sscc or decoded.key,
+               "sound": "ok", "next": "scan_any"}
+        ack.update(act(decoded, payload, actor))
+        if decoded.warnings:
+            ack["warnings"] = list(decoded.warnings)
+    except WmsError as error:
+        db.session.rollback()  # whatever the mode half-wrote goes; only the refusal is kept
+        ack = error_ack(scan_id, error)
+
+    db.session.add(Scan(
+        scan_id=scan_id, user_id=actor.user_id, device_id=actor.device_id, mode=str(mode)[:32],
+        code=code[:256] if isinstance(code, str) else "", kind=ack.get("kind"), ok=ack["ok"],
+        error_code=ack["error"]["code"] if not ack["ok"] else None,
+        ack_json=json.dumps(ack, ensure_ascii=False)))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same scan id raced in on another connection: its stored ack is the answer.
+        db.session.rollback()
+        stored = stored_ack(scan_id)
+        if stored is None:
+            raise
+        return stored
+    return ack
+
+
+def stored_ack(scan_id: str) -> dict[str, Any] | None:
+    stored = db.session.execute(select(Scan.ack_json).where(Scan.scan_id == scan_id)).scalar()
+    return json.loads(stored) if stored is not None else None

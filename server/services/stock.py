@@ -1,0 +1,63 @@
+"""Stock movements: a ledger row and a conditional bin_stock update in the caller's transaction."""
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.db.models import Bin, BinStock, LedgerEntry
+from server.domain.errors import WmsError
+from server.domain.stock import Movement
+from server.extensions import db
+from server.services.auth import Actor
+
+
+def move(movement: Movement, actor: Actor | None = None, ref: str = "",
+         scan_id: str | None = None) -> None:
+    """Record one movement. A take is one conditional UPDATE, so two pickers racing for the last
+    unit get one success and one `negative_stock`, never a negative bin. Does not commit."""
+    place = (BinStock.bin_id == movement.bin, BinStock.item_id == movement.item,
+             BinStock.lot_id == movement.lot)
+    if movement.qty > 0:
+        _add(movement)
+    else:
+        taken = db.session.execute(
+            update(BinStock).where(*place, BinStock.qty >= -movement.qty)
+            .values(qty=BinStock.qty + movement.qty))
+        if taken.rowcount != 1:
+            available = db.session.execute(select(BinStock.qty).where(*place)).scalar() or 0
+            bin_code = db.session.execute(select(Bin.code).where(Bin.id == movement.bin)).scalar()
+            raise WmsError("negative_stock", available=available, qty=-movement.qty,
+                           bin=bin_code or movement.bin)
+    db.session.add(LedgerEntry(
+        bin_id=movement.bin, item_id=movement.item, lot_id=movement.lot, qty=movement.qty,
+        reason=movement.reason, ref=ref, scan_id=scan_id,
+        user_id=actor.user_id if actor else None, device_id=actor.device_id if actor else None))
+
+
+def _add(movement: Movement) -> None:
+    dialect = db.session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    statement = insert(BinStock).values(bin_id=movement.bin, item_id=movement.item,
+                                        lot_id=movement.lot, qty=movement.qty)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["bin_id", "item_id", "lot_id"],
+        set_={"qty": BinStock.qty + movement.qty}))
+
+
+def ledger_totals() -> dict[tuple[int, int, int], int]:
+    """What every place holds according to the ledger alone."""
+    rows = db.session.execute(
+        select(LedgerEntry.bin_id, LedgerEntry.item_id, LedgerEntry.lot_id,
+               func.sum(LedgerEntry.qty))
+        .group_by(LedgerEntry.bin_id, LedgerEntry.item_id, LedgerEntry.lot_id))
+    return {(b, i, lot): int(q) for b, i, lot, q in rows if q}
+
+
+def books_disagreements() -> list[dict]:
+    """Places where bin_stock and the ledger disagree (books and bins must always match: 账物卡)."""
+    ledger = ledger_totals()
+    cached = {(s.bin_id, s.item_id, s.lot_id): s.qty
+              for s in db.session.execute(select(BinStock)).scalars() if s.qty}
+    return [{"place": place, "ledger": ledger.get(place, 0), "bin_stock": cached.get(place, 0)}
+            for place in sorted(set(ledger) | set(cached))
+            if ledger.get(place, 0) != cached.get(place, 0)]

@@ -1,0 +1,184 @@
+"""Supervisor pages (Jinja) and the handheld app's static files."""
+from __future__ import annotations
+
+from functools import wraps
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from sqlalchemy import func, select
+
+from server.config import ROOT
+from server.db.models import Bin, BinStock, Item, Printer, Scan, User
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.realtime.printers import announce_job
+from server.services import auth, printing
+
+HANDHELD = ROOT / "handheld_web"
+SOCKET_IO_CLIENT = HANDHELD / "node_modules" / "socket.io-client" / "dist"
+
+handheld = Blueprint("handheld", __name__)
+sup = Blueprint("supervisor", __name__, url_prefix="/sup")
+
+
+@handheld.get("/")
+def landing():
+    return render_template("landing.html")
+
+
+@handheld.get("/hh/")
+def handheld_index():
+    return send_from_directory(HANDHELD, "index.html", max_age=0)
+
+
+@handheld.get("/hh/vendor/<path:name>")
+def handheld_vendor(name: str):
+    return send_from_directory(SOCKET_IO_CLIENT, name)
+
+
+@handheld.get("/hh/<path:name>")
+def handheld_file(name: str):
+    if name.startswith(("node_modules", "package")) or Path(name).suffix not in {
+            ".js", ".css", ".html", ".png", ".svg", ".json", ".webmanifest", ".ico"}:
+        abort(404)
+    return send_from_directory(HANDHELD, name, max_age=0)
+
+
+def _supervisor_actor():
+    user_id = session.get("user_id")
+    actor = auth.actor_for_user(user_id) if user_id else None
+    if actor is None:
+        return None
+    return actor
+
+
+def page(permission: str):
+    """A supervisor page: log in first, and only roles with the permission see it."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = _supervisor_actor()
+            if actor is None:
+                return redirect(url_for("supervisor.login", next=request.path))
+            try:
+                actor.require(permission)
+            except WmsError as error:
+                return render_template("error.html", error=error, actor=actor), error.http_status
+            return view(actor, *args, **kwargs)
+        return wrapper
+    return decorate
+
+
+@sup.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            user = auth.login(request.form.get("username", ""), request.form.get("password", ""))
+        except WmsError as exc:
+            error = exc
+        else:
+            session.clear()
+            session["user_id"] = user.id
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/sup") else url_for("supervisor.home"))
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+@sup.get("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("supervisor.login"))
+
+
+@sup.get("/")
+@page("labels.print")
+def home(actor):
+    zones = db.session.execute(
+        select(Bin.zone, func.count(Bin.id)).group_by(Bin.zone).order_by(Bin.zone)).all()
+    counts = {
+        "bins": db.session.execute(select(func.count(Bin.id))).scalar(),
+        "items": db.session.execute(select(func.count(Item.id))).scalar(),
+        "units": db.session.execute(select(func.coalesce(func.sum(BinStock.qty), 0))).scalar(),
+        "scans": db.session.execute(select(func.count(Scan.id))).scalar(),
+    }
+    return render_template("home.html", actor=actor, zones=zones, counts=counts,
+                           jobs=printing.recent_jobs(5))
+
+
+@sup.get("/bins")
+@page("labels.print")
+def bins(actor):
+    zone = request.args.get("zone", "A").upper()
+    rows = db.session.execute(
+        select(Bin, func.coalesce(func.sum(BinStock.qty), 0))
+        .outerjoin(BinStock, BinStock.bin_id == Bin.id).where(Bin.zone == zone)
+        .group_by(Bin.id).order_by(Bin.code)).all()
+    zones = db.session.execute(select(Bin.zone).distinct().order_by(Bin.zone)).scalars().all()
+    printers = db.session.execute(select(Printer).order_by(Printer.code)).scalars().all()
+    return render_template("bins.html", actor=actor, zone=zone, zones=zones, rows=rows,
+                           printers=printers)
+
+
+@sup.post("/bins/print")
+@page("labels.print")
+def print_bins(actor):
+    zone = request.form.get("zone", "").upper()
+    dpi = request.form.get("dpi")
+    try:
+        job = printing.print_bin_labels(zone, request.form.get("printer", ""), actor,
+                                        dpi=int(dpi) if dpi else None)
+    except (WmsError, ValueError) as error:
+        error = error if isinstance(error, WmsError) else WmsError("bad_dpi", dpi=dpi)
+        flash(error.message())
+        return redirect(url_for("supervisor.bins", zone=zone))
+    announce_job(job)
+    return redirect(url_for("supervisor.jobs", highlight=job.id))
+
+
+@sup.get("/print-jobs")
+@page("labels.print")
+def jobs(actor):
+    return render_template("jobs.html", actor=actor, jobs=printing.recent_jobs(100),
+                           highlight=request.args.get("highlight", type=int))
+
+
+@sup.post("/print-jobs/<int:job_id>/reprint")
+@page("labels.print")
+def reprint(actor, job_id: int):
+    job = printing.reprint(job_id, actor)
+    announce_job(job)
+    return redirect(url_for("supervisor.jobs", highlight=job.id))
+
+
+@sup.get("/print-jobs/<int:job_id>")
+@page("labels.print")
+def job_detail(actor, job_id: int):
+    job = printing.get_job(job_id)
+    return render_template("job.html", actor=actor, job=job,
+                           history=printing.job_history(job_id))
+
+
+@sup.get("/scans")
+@page("floor.supervise")
+def scans(actor):
+    rows = db.session.execute(
+        select(Scan, User.username).outerjoin(User, User.id == Scan.user_id)
+        .order_by(Scan.id.desc()).limit(200)).all()
+    return render_template("scans.html", actor=actor, rows=rows)
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(handheld)
+    app.register_blueprint(sup)

@@ -1,0 +1,115 @@
+"""Shared fixtures: a live server in a subprocess on 127.0.0.1 with the demo warehouse, a Zebra
+emulator on TCP, and helpers to log in over REST and connect real Socket.IO clients."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+
+from printers.emulator import ZebraEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    port: int
+    data_dir: Path
+    env: dict
+    process: subprocess.Popen
+    demo: dict = field(default_factory=dict)
+
+    def session(self, username: str = "picker", password: str = "demo") -> requests.Session:
+        http = requests.Session()
+        answer = http.post(f"{self.url}/api/v1/auth/login",
+                           json={"username": username, "password": password}, timeout=5)
+        assert answer.status_code == 200, answer.text
+        return http
+
+    def floor_client(self, username: str = "picker", device: str = "PDA-01") -> socketio.SimpleClient:
+        http = self.session(username)
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+        client = socketio.SimpleClient()
+        client.connect(self.url, namespace="/floor", transports=["websocket"],
+                       headers={"Cookie": cookie}, auth={"device": device}, wait_timeout=5)
+        return client
+
+    def manage(self, *args: str) -> str:
+        """Run `python -m server ...` against this server's database."""
+        done = subprocess.run([sys.executable, "-m", "server", *args], env=self.env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout
+
+    def log(self) -> str:
+        return (self.data_dir / "server.log").read_text(errors="replace")
+
+
+def start_server(data_dir: Path, printer_port: int, extra_env: dict | None = None) -> LiveServer:
+    port = free_port()
+    env = os.environ | {"WMS_DATA_DIR": str(data_dir), "WMS_PORT": str(port),
+                        "WMS_SECRET_KEY": uuid.uuid4().hex} | (extra_env or {})
+    data_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "server", "setup", "--demo", "--printer-port",
+                    str(printer_port)], env=env, cwd=ROOT, check=True, capture_output=True,
+                   timeout=120)
+    log = open(data_dir / "server.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "server", "serve"], env=env, cwd=ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((data_dir / "server.log").read_text())
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError("server did not become healthy:\n" + (data_dir / "server.log").read_text())
+    server = LiveServer(url, port, data_dir, env, process)
+    server.demo = json.loads(server.manage("demo-facts"))
+    return server
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def printer_emulator():
+    with ZebraEmulator(port=0, control_port=0) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, printer_emulator):
+    server = start_server(tmp_path_factory.mktemp("wms"), printer_emulator.port)
+    yield server
+    stop_server(server)
+
+
+def new_scan_id() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,64 @@
+"""Service-level fixtures: the real app and a real SQLite file, migrated, with a tiny warehouse."""
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+from flask_migrate import upgrade
+
+from server.app import MIGRATIONS, create_app
+from server.config import load_settings
+from server.db.models import Bin, Device, Item, ItemBarcode, Lot, Printer, Product, User
+from server.domain.barcodes import item_code_key
+from server.domain.stock import Movement
+from server.extensions import db
+from server.services import stock
+from server.services.auth import Actor, digest, hash_password
+
+
+@pytest.fixture
+def app(tmp_path):
+    settings = load_settings({"WMS_DATA_DIR": str(tmp_path)})
+    app = create_app(settings)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def tiny_warehouse(app):
+    """Two bins, two items, one lot; bin A-01-01-1 holds 3 tees and the last mug."""
+    picker = User(username="pia", name="Pia", role="picker", password_hash=hash_password("pw"),
+                  badge_digest=digest("BDG-PIA"))
+    packer = User(username="pat", name="Pat", role="packer", password_hash=hash_password("pw"))
+    agent = Device(code="AGENT-T", kind="printer_agent", name="agent")
+    pda = Device(code="PDA-T", kind="pda", name="pda")
+    tee_style = Product(code="TEE", name_en="T-shirt", name_zh="T恤")
+    mug_style = Product(code="MUG", name_en="Mug", name_zh="马克杯")
+    tee = Item(sku="TEE-BLK-M", product=tee_style, variant_en="Black / M", variant_zh="黑色 / M")
+    mug = Item(sku="MUG-WHT", product=mug_style, variant_en="White", variant_zh="白色")
+    tee.barcodes.append(ItemBarcode(code="5901234123457", lookup_key=item_code_key("5901234123457"),
+                                    symbology="ean13"))
+    mug.barcodes.append(ItemBarcode(code="036000291452", lookup_key=item_code_key("036000291452"),
+                                    symbology="upca"))
+    full = Bin(code="A-01-01-1", zone="A", aisle="01", bay="01", level="1", x=0, y=0.6)
+    empty = Bin(code="A-01-02-1", zone="A", aisle="01", bay="02", level="1", x=0, y=1.8)
+    db.session.add_all([picker, packer, agent, pda, tee, mug, full, empty])
+    db.session.flush()
+    printer = Printer(code="PRN-T", name="test printer", transport="tcp9100", host="127.0.0.1",
+                      port=9, dpi=203, agent_id=agent.id)
+    tee_lot = Lot(item_id=tee.id, code="L1", received_on=date(2026, 10, 1))
+    mug_lot = Lot(item_id=mug.id, code="L2", received_on=date(2026, 10, 2))
+    db.session.add_all([printer, tee_lot, mug_lot])
+    db.session.flush()
+    stock.move(Movement(full.id, tee.id, tee_lot.id, 3, "opening_balance"))
+    stock.move(Movement(full.id, mug.id, mug_lot.id, 1, "opening_balance"))
+    db.session.commit()
+    return SimpleNamespace(
+        full=full, empty=empty, tee=tee, mug=mug, tee_lot=tee_lot, mug_lot=mug_lot, printer=printer,
+        picker=Actor(picker.id, "pia", "Pia", "picker", pda.id, "PDA-T", "pda"),
+        packer=Actor(packer.id, "pat", "Pat", "packer"),
+        agent=Actor(device_id=agent.id, device_code="AGENT-T", device_kind="printer_agent"))
