@@ -13,7 +13,7 @@ from typing import Any
 
 import socketio
 
-from printers.status import PrinterNoResponse
+from printers.status import PrinterNoResponse, StatusParseError
 from printers.transports import TransportError, make_transport
 
 NAMESPACE = "/printers"
@@ -110,6 +110,8 @@ class PrinterWorker(threading.Thread):
             status = self.transport.status()
         except PrinterNoResponse as error:
             return error.reason
+        except StatusParseError:
+            return "bad_status_response"  # something answers on the port, but not like a Zebra
         return ",".join(status.faults) or None
 
     def confirm(self, job: dict[str, Any]) -> None:
@@ -118,7 +120,7 @@ class PrinterWorker(threading.Thread):
         while not self.stop_event.is_set():
             try:
                 status = self.transport.status()
-            except PrinterNoResponse:
+            except (PrinterNoResponse, StatusParseError):
                 status = None
             if status is not None and status.ready and status.formats_in_buffer == 0 \
                     and status.labels_remaining == 0:

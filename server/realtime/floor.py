@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import request, session
-from flask_socketio import Namespace
+from flask_socketio import ConnectionRefusedError, Namespace
 
 from server.domain.errors import WmsError
 from server.realtime import Connections
@@ -30,7 +30,7 @@ class FloorNamespace(Namespace):
         try:
             actor = authenticate(auth)
         except WmsError as error:
-            raise ConnectionRefusedError(error.as_dict()) from None
+            raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
         self.connections.add(request.sid, actor)
         if actor.user_id:
             self.enter_room(request.sid, f"user:{actor.user_id}")

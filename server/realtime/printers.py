@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import request
-from flask_socketio import Namespace
+from flask_socketio import ConnectionRefusedError, Namespace
 
 from server.db.models import PrintJob
 from server.domain.errors import WmsError
@@ -37,7 +37,7 @@ class PrinterAgentNamespace(Namespace):
             actor = actor_for_token(token)
             actor.require("printing.agent")
         except WmsError as error:
-            raise ConnectionRefusedError(error.as_dict()) from None
+            raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
         self.connections.add(request.sid, actor)
         self.enter_room(request.sid, agent_room(actor.device_id))
 

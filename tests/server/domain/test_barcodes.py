@@ -9,9 +9,9 @@ from server.domain.errors import WmsError
 GS = "\x1d"
 
 
-def refused(text: str, rules: DecoderRules = DecoderRules()) -> WmsError:
+def refused(text: str) -> WmsError:
     with pytest.raises(WmsError) as caught:
-        decode(text, rules)
+        decode(text)
     return caught.value
 
 

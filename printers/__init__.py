@@ -1,0 +1,1 @@
+"""Label printing: ZPL labels, printer transports, the printer agent and a Zebra emulator."""

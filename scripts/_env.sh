@@ -1,0 +1,60 @@
+# Shared by scripts/run and scripts/test: make the project's virtualenv and front-end packages
+# exist and match pyproject.toml / package-lock.json. Re-running costs a checksum, not a reinstall.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+find_python() {
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "Python 3.11 or newer is needed" >&2; return 1
+}
+
+ensure_python_env() {  # $1: pip extras, e.g. "test" (may be empty)
+  local extras="${1:-}" spec="." stamp
+  [ -n "$extras" ] && spec=".[$extras]"
+  if [ ! -x "$PY" ]; then
+    echo "== creating virtualenv .venv"
+    "$(find_python)" -m venv "$VENV"
+  fi
+  stamp="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
+  if [ "$(cat "$VENV/.wms-installed-$extras" 2>/dev/null)" != "$stamp" ]; then
+    echo "== installing Python packages ($spec)"
+    "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    (cd "$ROOT" && "$PY" -m pip install --quiet --disable-pip-version-check -e "$spec")
+    echo "$stamp" > "$VENV/.wms-installed-$extras"
+  fi
+}
+
+ensure_node_modules() {
+  local dir="$ROOT/handheld_web" stamp
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is needed for the handheld app's Socket.IO client" >&2; return 1
+  fi
+  stamp="$(sha256sum "$dir/package-lock.json" | cut -c1-16)"
+  if [ "$(cat "$dir/node_modules/.wms-installed" 2>/dev/null)" != "$stamp" ]; then
+    echo "== installing front-end packages (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$stamp" > "$dir/node_modules/.wms-installed"
+  fi
+}
+
+# Debian packages the tests drive for real: Chromium (browser tests), CUPS (the zebra transport).
+ensure_apt_packages() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v cupsd >/dev/null 2>&1 || [ -x /usr/sbin/cupsd ] || missing+=(cups)
+  command -v lpstat >/dev/null 2>&1 || missing+=(cups-client)
+  command -v lpr >/dev/null 2>&1 || missing+=(cups-bsd)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "== installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
