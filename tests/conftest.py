@@ -80,7 +80,7 @@ def start_server(data_dir: Path, printer_port: int, extra_env: dict | None = Non
         try:
             if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or slow on a loaded machine
             time.sleep(0.1)
     else:
         process.kill()

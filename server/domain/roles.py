@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 ROLES = ("picker", "receiver", "inspector", "packer", "supervisor", "admin")
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "picker": ("picker", "拣货员"), "receiver": ("receiver", "收货员"),
+    "inspector": ("inspector", "质检员"), "packer": ("packer", "打包员"),
+    "supervisor": ("supervisor", "主管"), "admin": ("administrator", "管理员"),
+}
 
 # What each role may do. A permission is checked by services, never by the page that hides a button.
 PERMISSIONS: dict[str, frozenset[str]] = {

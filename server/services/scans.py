@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.db.models import Scan
+from server.domain import roles
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -30,8 +31,9 @@ def _lookup(decoded: Decoded, payload: dict, actor: Actor) -> dict[str, Any]:
         return {"kind": "item", "result": lookup.item_locations(lookup.find_item(decoded), decoded)}
     if decoded.kind == "badge":
         owner = lookup.badge_owner(decoded)
-        return {"result": {"summary": {"en": f"Badge of {owner.name} ({owner.role})",
-                                       "zh": f"{owner.name} 的工牌（{owner.role}）"}}}
+        role_en, role_zh = roles.ROLE_NAMES[owner.role]
+        return {"result": {"summary": {"en": f"Badge of {owner.name} ({role_en})",
+                                       "zh": f"{owner.name} 的工牌（{role_zh}）"}}}
     if decoded.kind == "sscc":
         return {"kind": "lpn", "result": {
             "summary": {"en": f"Pallet/carton SSCC {decoded.sscc}: no receipt expects it yet",

@@ -1,0 +1,671 @@
+// The handheld app: login, the task menu and the Lookup journey, talking to the server over
+// REST (/api/v1/auth/...) and Socket.IO (namespace /floor, "scan" events with acks).
+
+import { lang, pick, setLang, t, toggleLang, translatePage, hasStoredLang } from "./i18n.js";
+import { signal, unlock } from "./feedback.js";
+import { attachWedge, isTextEntry, loadConfig } from "./wedge.js";
+import * as outbox from "./outbox.js";
+import { uuid4 } from "./ids.js";
+
+const ACK_TIMEOUT_MS = 5000;
+const FLUSH_INTERVAL_MS = 3000;
+const DEVICE_KEY = "hh.device";
+const DEFAULT_DEVICE = "PDA-01";
+
+const SCREEN_TITLES = {
+  boot: "app_title",
+  login: "login_title",
+  menu: "menu_title",
+  lookup: "journey_lookup",
+};
+
+// Journeys this app knows how to run; anything else the server lists stays out of the menu.
+const JOURNEYS = {
+  lookup: { label: "journey_lookup", hint: "journey_lookup_hint", mode: "lookup" },
+};
+
+const state = {
+  screen: "boot",
+  user: null,
+  socket: null,
+  connected: false,
+  connecting: false, // a fresh socket that has not connected yet (not "offline" yet)
+  waiting: 0,
+  flushing: false,
+  flushAgain: false,
+  loginError: null, // {key} for our own strings or {message} for a server {en, zh}
+  menuHint: null,
+  pending: null, // the newest scan record not yet answered
+  result: null, // {record, ack} of the newest answer shown
+  answered: [], // scan ids of the latest answers handled, oldest first (diagnostics, tests)
+  confirmResolve: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+// ---------- small DOM helper ----------
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value == null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "testid") node.dataset.testid = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child == null || child === "") continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+// ---------- device & session ----------
+
+function deviceCode() {
+  return localStorage.getItem(DEVICE_KEY) || DEFAULT_DEVICE;
+}
+
+function userKey() {
+  return state.user ? String(state.user.id ?? state.user.username) : "";
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  return { status: response.status, data };
+}
+
+/** The signed-in user, null when the server says "not signed in", undefined if unreachable. */
+async function checkSession() {
+  try {
+    const { status, data } = await api("GET", "/api/v1/auth/me");
+    if (status === 200 && data?.ok) return data.user;
+    if (status === 401) return null;
+  } catch {
+    // Server unreachable.
+  }
+  return undefined;
+}
+
+// ---------- screens ----------
+
+function show(screen) {
+  state.screen = screen;
+  document.body.dataset.screen = screen;
+  for (const section of document.querySelectorAll("main > .screen")) {
+    section.hidden = section.dataset.screen !== screen;
+  }
+  render();
+  focusScan();
+}
+
+function render() {
+  translatePage();
+  const screen = state.screen;
+  $("back").hidden = screen !== "lookup";
+  $("screen-title").textContent = t(SCREEN_TITLES[screen]);
+  $("statusbar").hidden = !state.user;
+  // The scan field is shown where scans mean something; on the menu it stays focused but quiet,
+  // so a scan there is answered with a hint instead of vanishing.
+  const scanbar = $("scanbar");
+  scanbar.hidden = screen === "boot";
+  scanbar.classList.toggle("scanbar--quiet", screen === "menu" || wedge.config.mode === "hidden");
+  renderConn();
+  if (screen === "login") renderLogin();
+  if (screen === "menu") renderMenu();
+  if (screen === "lookup") renderLookup();
+}
+
+function renderConn() {
+  const node = $("conn-state");
+  const waiting = state.waiting;
+  const status = state.connected ? "online" : state.connecting ? "connecting" : "offline";
+  node.dataset.state = status;
+  node.dataset.waiting = String(waiting);
+  let text = t(`conn_${status}`);
+  if (waiting > 0) text += ` · ${t("conn_waiting", { n: waiting })}`;
+  node.textContent = text;
+  if (state.user) {
+    $("user-line").textContent = state.user.name || state.user.username;
+  }
+}
+
+function renderLogin() {
+  const box = $("login-error");
+  const error = state.loginError;
+  box.hidden = !error;
+  box.textContent = error ? (error.key ? t(error.key) : pick(error.message)) : "";
+  $("device-code").value = deviceCode();
+}
+
+function renderMenu() {
+  const user = state.user;
+  const nav = $("journeys");
+  nav.replaceChildren();
+  const journeys = (user?.journeys || []).filter((name) => JOURNEYS[name]);
+  for (const name of journeys) {
+    const journey = JOURNEYS[name];
+    const button = h(
+      "button",
+      { type: "button", class: "btn btn--journey", testid: `journey-${name}`, "data-journey": name },
+      h("span", { class: "btn__label" }, t(journey.label)),
+      h("span", { class: "btn__hint" }, t(journey.hint)),
+    );
+    button.addEventListener("click", () => show(name));
+    nav.append(button);
+  }
+  $("menu-empty").hidden = journeys.length > 0;
+  const who = t("menu_signed_in_as", {
+    name: user?.name || user?.username || "",
+    role: termOr("role", user?.role),
+  });
+  $("device-line").textContent = `${who} · ${t("device")}${t("colon")}${deviceCode()}`;
+  const hint = $("menu-hint");
+  hint.hidden = !state.menuHint;
+  hint.textContent = state.menuHint ? t(state.menuHint) : "";
+}
+
+// ---------- lookup results ----------
+
+/** The table's word for a server-side name (kind, role), or the name itself if unknown. */
+function termOr(prefix, name) {
+  const key = `${prefix}_${name}`;
+  const text = t(key);
+  return text === key ? String(name || "") : text;
+}
+
+function detail(labelKey, value) {
+  if (value == null || value === "") return null;
+  const label = h("span", { class: "detail__label" }, `${t(labelKey)} `);
+  return h("span", { class: "detail" }, label, String(value));
+}
+
+/** "Lot L-1 · Expiry 2027-01-31" from the named fields of source that have a value. */
+function details(source, keys) {
+  const out = [];
+  for (const part of keys.map((key) => detail(key, source[key])).filter(Boolean)) {
+    if (out.length) out.push(" · ");
+    out.push(part);
+  }
+  return out;
+}
+
+function nameAndVariant(cls, name, variant) {
+  const variantText = variant ? h("span", { class: `${cls}__variant` }, ` ${pick(variant)}`) : null;
+  return h("div", { class: `${cls}__name` }, pick(name), variantText);
+}
+
+function lineQty(qty) {
+  return h(
+    "div",
+    { class: "line__qty" },
+    h("span", { class: "line__qty-label" }, t("qty")),
+    h("span", { testid: "result-line-qty" }, String(qty)),
+  );
+}
+
+function totalLine(total) {
+  const qty = h("strong", { testid: "result-total-qty" }, String(total ?? 0));
+  return h("p", { class: "total", testid: "result-total" }, `${t("total_qty")}${t("colon")}`, qty);
+}
+
+function renderBin(ack) {
+  const result = ack.result || {};
+  const bin = result.bin || {};
+  const lines = result.lines || [];
+  const list = h("ul", { class: "lines", testid: "result-lines" });
+  for (const line of lines) {
+    list.append(
+      h(
+        "li",
+        { class: "line", testid: "result-line", "data-sku": line.sku },
+        h(
+          "div",
+          { class: "line__main" },
+          h("div", { class: "line__sku" }, line.sku),
+          nameAndVariant("line", line.name, line.variant),
+          h("div", { class: "line__sub" }, details(line, ["lot", "expiry"])),
+        ),
+        lineQty(line.qty),
+      ),
+    );
+  }
+  return [
+    h("h2", { class: "card__title", testid: "result-title" }, bin.code || ack.code),
+    h("p", { class: "card__meta" }, details(bin, ["zone", "aisle", "bay", "level"])),
+    list,
+    lines.length ? null : h("p", { class: "empty", testid: "result-empty" }, t("bin_empty")),
+    totalLine(result.total_qty),
+  ];
+}
+
+function renderItem(ack) {
+  const result = ack.result || {};
+  const item = result.item || {};
+  const lines = result.lines || [];
+  const gs1 = result.gs1;
+  const list = h("ul", { class: "lines", testid: "result-lines" });
+  for (const line of lines) {
+    list.append(
+      h(
+        "li",
+        { class: "line", testid: "result-line", "data-bin": line.bin },
+        h(
+          "div",
+          { class: "line__main" },
+          h("div", { class: "line__bin" }, line.bin),
+          h("div", { class: "line__sub" }, details(line, ["lot", "expiry"])),
+        ),
+        lineQty(line.qty),
+      ),
+    );
+  }
+  return [
+    h("h2", { class: "card__title", testid: "result-title" }, item.sku || ack.code),
+    nameAndVariant("card", item.name, item.variant),
+    item.barcodes?.length
+      ? h("p", { class: "card__meta" }, detail("barcodes", item.barcodes.join(", ")))
+      : null,
+    gs1 ? h("p", { class: "card__meta", testid: "result-gs1" }, details(gs1, ["lot", "expiry", "serial"])) : null,
+    list,
+    lines.length ? null : h("p", { class: "empty", testid: "result-empty" }, t("item_no_stock")),
+    totalLine(result.total_qty),
+  ];
+}
+
+function renderSummary(ack) {
+  return [
+    h("h2", { class: "card__title", testid: "result-title" }, ack.code),
+    h("p", { class: "card__summary", testid: "result-summary" }, pick(ack.result?.summary)),
+  ];
+}
+
+function renderError(record, ack) {
+  const message = pick(ack?.error?.message) || ack?.error?.code || "?";
+  return h(
+    "div",
+    {
+      class: "error-panel",
+      testid: "error-panel",
+      role: "alert",
+      "data-code": ack?.error?.code || "",
+      "data-scan-id": record.scan_id,
+    },
+    h("div", { class: "error-panel__title" }, t("error_title")),
+    h("p", { class: "error-panel__message", testid: "error-message" }, message),
+    h("p", { class: "error-panel__code" }, `${t("scanned")}${t("colon")}`, h("strong", {}, record.code)),
+  );
+}
+
+function renderLookup() {
+  const pending = $("pending");
+  if (state.pending) {
+    pending.hidden = false;
+    pending.dataset.scanId = state.pending.scan_id;
+    pending.classList.toggle("pending--saved", !state.connected);
+    const key = state.connected ? "pending_sending" : "pending_saved";
+    pending.textContent = t(key, { code: state.pending.code });
+  } else {
+    pending.hidden = true;
+    pending.textContent = "";
+  }
+
+  const box = $("result");
+  box.replaceChildren();
+  const shown = state.result;
+  if (!shown) {
+    if (!state.pending) box.append(h("p", { class: "hint hint--big" }, t("lookup_idle")));
+    return;
+  }
+  const { record, ack } = shown;
+  if (!ack || ack.ok !== true) {
+    box.append(renderError(record, ack));
+    return;
+  }
+  const kind = ack.kind;
+  const body = kind === "bin" ? renderBin(ack) : kind === "item" ? renderItem(ack) : renderSummary(ack);
+  box.append(
+    h(
+      "article",
+      {
+        class: `card card--${kind}`,
+        testid: "result-card",
+        "data-kind": kind,
+        "data-scan-id": record.scan_id,
+      },
+      h("div", { class: "card__kind" }, termOr("kind", kind)),
+      body,
+    ),
+  );
+}
+
+// ---------- scanning: outbox, socket, replay ----------
+
+async function refreshWaiting() {
+  state.waiting = state.user ? await outbox.count(userKey()) : 0;
+  renderConn();
+}
+
+async function enqueueScan(code, mode) {
+  const record = { scan_id: uuid4(), code, mode, at: new Date().toISOString() };
+  await outbox.add(userKey(), record); // durable before it is sent
+  state.pending = record;
+  state.result = null;
+  renderLookup();
+  await refreshWaiting();
+  flush();
+}
+
+function handleAck(record, ack) {
+  const sound = ack?.sound === "ok" || ack?.sound === "error" ? ack.sound : ack?.ok ? "ok" : "error";
+  signal(sound);
+  state.answered = [...state.answered.slice(-49), record.scan_id];
+  state.result = { record, ack };
+  if (state.pending?.scan_id === record.scan_id) state.pending = null;
+  if (state.screen === "lookup") renderLookup();
+}
+
+/** Send waiting scans one at a time, oldest first; stop at the first one not acknowledged. */
+async function flush() {
+  if (state.flushing) {
+    state.flushAgain = true;
+    return;
+  }
+  if (!state.user || !state.socket?.connected) return;
+  state.flushing = true;
+  const key = userKey();
+  try {
+    for (;;) {
+      state.flushAgain = false;
+      const entry = await outbox.first(key);
+      if (!entry || !state.socket?.connected || userKey() !== key) break;
+      let ack;
+      try {
+        ack = await state.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("scan", entry.record);
+      } catch {
+        break; // timeout or disconnect: the scan stays in the outbox and is retried in order
+      }
+      if (ack?.error?.code === "not_authenticated") {
+        sessionEnded();
+        break;
+      }
+      // Any other answer is final for this scan id (the server stores it; a replay gets the same).
+      await outbox.remove(entry.seq);
+      handleAck(entry.record, ack);
+      await refreshWaiting();
+    }
+  } finally {
+    state.flushing = false;
+    await refreshWaiting();
+    if (state.flushAgain) {
+      state.flushAgain = false;
+      flush();
+    }
+  }
+}
+
+function setConnected(connected) {
+  state.connected = connected;
+  state.connecting = false;
+  renderConn();
+  if (state.screen === "lookup") renderLookup();
+}
+
+function connectSocket() {
+  disconnectSocket();
+  const socket = window.io("/floor", {
+    transports: ["websocket"],
+    auth: { device: deviceCode() },
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 3000,
+  });
+  socket.on("connect", () => {
+    setConnected(true);
+    flush();
+  });
+  socket.on("disconnect", async (reason) => {
+    setConnected(false);
+    if (reason === "io server disconnect") {
+      // The server closed us on purpose (e.g. session ended); the client will not retry alone.
+      const user = await checkSession();
+      if (user === null) sessionEnded();
+      else if (state.socket === socket) socket.connect();
+    }
+  });
+  socket.on("connect_error", async (err) => {
+    setConnected(false);
+    if (socket.active) return; // a network failure: the client keeps retrying by itself
+    // The server refused us and the client will not retry. not_authenticated says why; for any
+    // other refusal, ask the REST side whether the session still holds before trying again.
+    const user = err?.data?.code === "not_authenticated" ? null : await checkSession();
+    if (state.socket !== socket) return;
+    if (user === null) sessionEnded(err?.data?.message);
+    else setTimeout(() => state.socket === socket && socket.connect(), FLUSH_INTERVAL_MS);
+  });
+  state.socket = socket;
+  state.connecting = true;
+  renderConn();
+}
+
+function disconnectSocket() {
+  if (state.socket) {
+    state.socket.removeAllListeners();
+    state.socket.disconnect();
+    state.socket = null;
+  }
+  state.connected = false;
+  state.connecting = false;
+}
+
+setInterval(() => {
+  if (state.user && state.socket?.connected && state.waiting > 0) flush();
+}, FLUSH_INTERVAL_MS);
+
+// ---------- login / logout ----------
+
+async function loggedIn(user) {
+  state.user = user;
+  state.loginError = null;
+  state.menuHint = null;
+  state.pending = null;
+  state.result = null;
+  if (!hasStoredLang() && (user.locale === "en" || user.locale === "zh")) setLang(user.locale);
+  $("login-password").value = "";
+  connectSocket();
+  show("menu");
+  await refreshWaiting();
+}
+
+function sessionEnded(message) {
+  disconnectSocket();
+  state.user = null;
+  state.loginError = message ? { message } : { key: "session_expired" };
+  show("login");
+}
+
+async function login(path, body) {
+  state.loginError = null;
+  renderLogin();
+  const submit = $("login-submit");
+  submit.disabled = true;
+  submit.textContent = t("login_busy");
+  try {
+    const { status, data } = await api("POST", path, body);
+    if (status === 200 && data?.ok) {
+      if (path.endsWith("/badge")) signal("ok");
+      await loggedIn(data.user);
+      return;
+    }
+    state.loginError = data?.error?.message ? { message: data.error.message } : { key: "login_unreachable" };
+  } catch {
+    state.loginError = { key: "login_unreachable" };
+  } finally {
+    submit.disabled = false;
+    submit.textContent = t("login_submit");
+  }
+  if (path.endsWith("/badge")) signal("error");
+  renderLogin();
+  focusScan();
+}
+
+function askConfirm(text) {
+  $("confirm-text").textContent = text;
+  $("confirm").hidden = false;
+  $("confirm-no").focus(); // a stray scanner Enter must land on the safe answer
+  return new Promise((resolve) => {
+    state.confirmResolve = resolve;
+  });
+}
+
+function closeConfirm(answer) {
+  $("confirm").hidden = true;
+  const resolve = state.confirmResolve;
+  state.confirmResolve = null;
+  if (resolve) resolve(answer);
+  focusScan();
+}
+
+async function logout() {
+  await refreshWaiting();
+  if (state.waiting > 0 && !(await askConfirm(t("logout_waiting", { n: state.waiting })))) return;
+  disconnectSocket();
+  try {
+    await api("POST", "/api/v1/auth/logout");
+  } catch {
+    // Offline: the cookie is still dropped from this screen's point of view.
+  }
+  state.user = null;
+  state.pending = null;
+  state.result = null;
+  state.waiting = 0;
+  show("login");
+}
+
+// ---------- scan input ----------
+
+function onScan(code) {
+  unlock();
+  if (state.screen === "login") {
+    login("/api/v1/auth/badge", { badge: code, device: deviceCode() });
+  } else if (state.screen === "menu") {
+    state.menuHint = "menu_scan_hint";
+    signal("error");
+    renderMenu();
+  } else if (state.screen in JOURNEYS) {
+    enqueueScan(code, JOURNEYS[state.screen].mode);
+  }
+}
+
+const wedge = attachWedge($("scan-input"), {
+  onScan,
+  isActive: () => !$("scanbar").hidden && $("confirm").hidden,
+  config: loadConfig(),
+});
+
+/** Give the scan field the focus back, unless the user is typing in another field. */
+function focusScan() {
+  const input = $("scan-input");
+  if ($("scanbar").hidden || !$("confirm").hidden) return;
+  const active = document.activeElement;
+  if (active && active !== input && isTextEntry(active)) return;
+  input.focus({ preventScroll: true });
+}
+
+// ---------- wiring ----------
+
+$("scanbar").addEventListener("submit", (event) => event.preventDefault());
+
+$("lang-toggle").addEventListener("click", () => {
+  toggleLang();
+  render();
+});
+
+$("back").addEventListener("click", () => {
+  state.menuHint = null;
+  show("menu");
+});
+
+$("login-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  unlock(); // the login tap is the user gesture that allows sound later
+  const username = $("login-username").value.trim();
+  const password = $("login-password").value;
+  if (!username || !password) {
+    state.loginError = { key: "login_missing" };
+    renderLogin();
+    return;
+  }
+  login("/api/v1/auth/login", { username, password, device: deviceCode() });
+});
+
+$("device-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const code = $("device-code").value.trim().toUpperCase();
+  if (code) localStorage.setItem(DEVICE_KEY, code);
+  else localStorage.removeItem(DEVICE_KEY);
+  $("device-code").value = deviceCode();
+  $("device-code").blur();
+  focusScan();
+});
+
+$("logout").addEventListener("click", logout);
+$("confirm-yes").addEventListener("click", () => closeConfirm(true));
+$("confirm-no").addEventListener("click", () => closeConfirm(false));
+
+$("kbd-toggle").addEventListener("click", () => {
+  const input = $("scan-input");
+  const typing = input.getAttribute("inputmode") === "none";
+  input.setAttribute("inputmode", typing ? "text" : "none");
+  $("kbd-toggle").setAttribute("aria-pressed", String(typing));
+  input.blur();
+  input.focus({ preventScroll: true });
+});
+
+// Audio may only start after a user gesture; any tap or key (a scan) counts.
+document.addEventListener("pointerdown", unlock, true);
+document.addEventListener("keydown", unlock, true);
+
+// After any tap or dialog, the scanner's keystrokes must land in the scan field again.
+document.addEventListener("click", () => setTimeout(focusScan, 0));
+$("scan-input").addEventListener("blur", () =>
+  setTimeout(() => {
+    if (!isTextEntry(document.activeElement)) focusScan();
+  }, 0),
+);
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) focusScan();
+});
+window.addEventListener("online", () => {
+  if (state.socket && !state.socket.connected) state.socket.connect();
+});
+
+// Hooks for tests and support staff (read-only views of the state).
+window.hh = {
+  state,
+  lang,
+  pendingScans: () => outbox.pending(userKey()),
+};
+
+async function start() {
+  document.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
+  const user = await checkSession();
+  if (user) {
+    await loggedIn(user);
+    return;
+  }
+  if (user === undefined) state.loginError = { key: "login_unreachable" };
+  show("login");
+}
+
+start();
