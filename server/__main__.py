@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -70,7 +71,12 @@ def serve() -> None:
         def load(self):
             from server.app import create_app
 
-            return create_app(settings)
+            app = create_app(settings)
+            # Long-lived objects (app, models, compiled SQL) leave the collector's view, so a
+            # full collection no longer walks them while a scan waits for its ack.
+            gc.collect()
+            gc.freeze()
+            return app
 
     Server().run()
 

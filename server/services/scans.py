@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from server.db.models import Scan
+from server.db.models import Scan, utcnow
 from server.domain import roles
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
@@ -87,12 +87,14 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
         db.session.rollback()  # whatever the mode half-wrote goes; only the refusal is kept
         ack = error_ack(scan_id, error)
 
-    db.session.add(Scan(
-        scan_id=scan_id, user_id=actor.user_id, device_id=actor.device_id, mode=str(mode)[:32],
-        code=code[:256] if isinstance(code, str) else "", kind=ack.get("kind"), ok=ack["ok"],
-        error_code=ack["error"]["code"] if not ack["ok"] else None,
-        ack_json=json.dumps(ack, ensure_ascii=False)))
     try:
+        # A Core insert: the hot path needs no ORM unit of work for a row it never reads back.
+        db.session.execute(insert(Scan).values(
+            scan_id=scan_id, at=utcnow(), user_id=actor.user_id, device_id=actor.device_id,
+            mode=str(mode)[:32], code=code[:256] if isinstance(code, str) else "",
+            kind=ack.get("kind"), ok=ack["ok"],
+            error_code=ack["error"]["code"] if not ack["ok"] else None,
+            ack_json=json.dumps(ack, ensure_ascii=False)))
         db.session.commit()
     except IntegrityError:
         # The same scan id raced in on another connection: its stored ack is the answer.
