@@ -16,6 +16,7 @@ import pytest
 import requests
 import socketio
 
+from printers.agent import PrinterAgent
 from printers.emulator import ZebraEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,3 +114,38 @@ def live_server(tmp_path_factory, printer_emulator):
 
 def new_scan_id() -> str:
     return str(uuid.uuid4())
+
+
+@pytest.fixture
+def healthy_printer(printer_emulator):
+    """The shared emulator with paper, head closed, not paused — before and after the test."""
+    printer_emulator.set_faults(paper_out=False, head_open=False, paused=False)
+    yield printer_emulator
+    printer_emulator.set_faults(paper_out=False, head_open=False, paused=False)
+
+
+@pytest.fixture
+def printer_agent(live_server):
+    """The demo's printer agent, connected with its device token, retrying faults every 0.2 s."""
+    token = (live_server.data_dir / "token-AGENT-01.txt").read_text().strip()
+    agent = PrinterAgent(live_server.url, token, retry_seconds=0.2).start()
+    assert agent.ready.wait(10), "agent did not say hello"
+    yield agent
+    agent.stop()
+
+
+# Debian's Chromium driven by Playwright: never `playwright install` (downloads fail here); the
+# background-networking flags keep Chromium from dialling out on this closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -4,18 +4,10 @@ error feedback, language switch, and a scan made offline that is replayed once b
 import re
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {
     "viewport": {"width": 360, "height": 740},
     "is_mobile": True,
@@ -25,14 +17,6 @@ PHONE = {
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # A scanner burst is fast; a person typing is slow. The visible field accepts both on Enter.
 KEY_DELAY_MS = 15
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

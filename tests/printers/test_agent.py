@@ -21,24 +21,13 @@ def wait_for(predicate, timeout=15.0, interval=0.05):
 
 
 @pytest.fixture
-def agent(live_server):
-    token = (live_server.data_dir / "token-AGENT-01.txt").read_text().strip()
-    printer_agent = PrinterAgent(live_server.url, token, retry_seconds=0.2).start()
-    assert printer_agent.ready.wait(10), "agent did not say hello"
-    yield printer_agent
-    printer_agent.stop()
+def agent(printer_agent):
+    return printer_agent
 
 
 @pytest.fixture
 def supervisor(live_server):
     return live_server.session("supervisor")
-
-
-@pytest.fixture
-def healthy_printer(printer_emulator):
-    printer_emulator.set_faults(paper_out=False, head_open=False, paused=False)
-    yield printer_emulator
-    printer_emulator.set_faults(paper_out=False, head_open=False, paused=False)
 
 
 def as_printed(zpl: str) -> str:
