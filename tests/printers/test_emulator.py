@@ -89,18 +89,11 @@ def test_host_status_comes_back_as_three_separate_segments() -> None:
     assert parse_host_status(b"".join(segments)).ready
 
 
-def test_a_printer_out_of_paper_stays_silent_on_host_status(printer: ZebraEmulator) -> None:
-    printer.set_faults(paper_out=True)
-
-    with connect(printer) as sock:
-        sock.sendall(b"~HS")
-        sock.settimeout(0.3)
-        with pytest.raises(TimeoutError):
-            sock.recv(1024)
-
-
-def test_a_printer_with_its_head_open_stays_silent_on_host_status(printer: ZebraEmulator) -> None:
-    printer.set_faults(head_open=True)
+@pytest.mark.parametrize("fault", ["paper_out", "head_open"])
+def test_a_printer_out_of_paper_or_with_its_head_open_stays_silent_on_host_status(
+    printer: ZebraEmulator, fault: str
+) -> None:
+    printer.set_faults(**{fault: True})
 
     with connect(printer) as sock:
         sock.sendall(b"~HS")
