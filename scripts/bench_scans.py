@@ -40,10 +40,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: str) -> tuple[subprocess.Popen, str, dict]:
+def start_server(data_dir: str, printer_port: int = 9) -> tuple[subprocess.Popen, str, dict]:
+    """A server of our own on a free port, with the demo warehouse in `data_dir`."""
     port = free_port()
     env = os.environ | {"WMS_DATA_DIR": data_dir, "WMS_PORT": str(port)}
-    subprocess.run([sys.executable, "-m", "server", "setup", "--demo", "--printer-port", "9"],
+    subprocess.run([sys.executable, "-m", "server", "setup", "--demo", "--printer-port",
+                    str(printer_port)],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     server = subprocess.Popen([sys.executable, "-m", "server", "serve"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
