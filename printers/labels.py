@@ -1,4 +1,5 @@
-"""ZPL for the labels we print: bin labels on 4 x 2 inch stock, at 203 or 300 dpi."""
+"""ZPL for the labels we print on 4 x 2 inch stock at 203 or 300 dpi: bin labels, and the licence
+plate (LPN) and return-to-vendor labels of receiving — all one layout: a code, two lines, a barcode."""
 
 from __future__ import annotations
 
@@ -43,7 +44,26 @@ def bin_label_zpl(
     *,
     chinese_font: str | None = CHINESE_FONT,
 ) -> str:
-    """One bin label: big code, location in English and Chinese, Code 128 of the code.
+    """One bin label: big code, location in English and Chinese, Code 128 of the code."""
+    return code_label_zpl(
+        code,
+        f"Zone {zone} · Aisle {aisle} · Bay {bay} · Level {level}",
+        f"库区 {zone}  巷道 {aisle}  货位 {bay}  层 {level}",
+        dpi,
+        chinese_font=chinese_font,
+    )
+
+
+def code_label_zpl(
+    code: str,
+    english: str,
+    chinese: str,
+    dpi: int = 203,
+    *,
+    chinese_font: str | None = CHINESE_FONT,
+) -> str:
+    """A label that names one thing by its code: big code, a line in English and one in Chinese,
+    Code 128 of the code.
 
     Positions and sizes are in millimetres scaled to the printer's dots, so a 203 dpi and a
     300 dpi printer produce the same physical label. `chinese_font=None` leaves the Chinese
@@ -60,9 +80,6 @@ def bin_label_zpl(
     barcode_x = (width - _code128_modules(code) * module) // 2
     bar_height = _dots(13.0, dpi)
     caption = _dots(3.0, dpi)
-
-    english = f"Zone {zone} · Aisle {aisle} · Bay {bay} · Level {level}"
-    chinese = f"库区 {zone}  巷道 {aisle}  货位 {bay}  层 {level}"
     commands = [
         "^XA",
         "^CI28",

@@ -6,7 +6,6 @@ from server.api import current_actor, json_body, ok
 from server.db.models import Printer
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.realtime.printers import announce_job
 from server.services import printing
 
 bp = Blueprint("printing", __name__, url_prefix="/api/v1")
@@ -43,12 +42,10 @@ def bin_labels():
         raise WmsError("bad_dpi", dpi=dpi)
     job = printing.print_bin_labels(zone.upper(), printer, current_actor(), dpi=dpi,
                                     bin_codes=body.get("bins"))
-    announce_job(job)
     return ok(job=printing.job_view(job)), 201
 
 
 @bp.post("/print-jobs/<int:job_id>/reprint")
 def reprint(job_id: int):
     job = printing.reprint(job_id, current_actor())
-    announce_job(job)
     return ok(job=printing.job_view(job)), 201

@@ -111,8 +111,10 @@ class Bin(db.Model):
     level: Mapped[str] = mapped_column(String(8))
     x: Mapped[float] = mapped_column(Float)
     y: Mapped[float] = mapped_column(Float)
-    kind: Mapped[str] = mapped_column(String(16), default="storage")
+    kind: Mapped[str] = mapped_column(String(16), default="storage")  # storage | quarantine
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int] = mapped_column(Integer, default=100)
 
 
 class Lot(db.Model):
@@ -123,7 +125,16 @@ class Lot(db.Model):
     received_on: Mapped[date] = mapped_column(Date)
     expiry: Mapped[date | None] = mapped_column(Date)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
-    __table_args__ = (UniqueConstraint("item_id", "code", name="uq_lots_item_code"),)
+    po_line_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order_lines.id"))
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
+    qty_received: Mapped[int | None] = mapped_column(Integer)
+    # available: may be stocked and issued; inspecting: counted, waiting for its inspection;
+    # rejected: going back to the supplier, never in stock.
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    __table_args__ = (
+        UniqueConstraint("item_id", "code", name="uq_lots_item_code"),
+        CheckConstraint("status IN ('available','inspecting','rejected')", name="status_known"),
+    )
 
 
 class LedgerEntry(db.Model):
@@ -232,3 +243,174 @@ class PrintJobEvent(db.Model):
     reason: Mapped[str | None] = mapped_column(String(200))
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PurchaseOrder(db.Model):
+    __tablename__ = "purchase_orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    expected_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    supplier: Mapped[Supplier] = relationship(lazy="joined")
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(back_populates="po",
+                                                          order_by="PurchaseOrderLine.line_no")
+    __table_args__ = (
+        CheckConstraint("status IN ('open','closed','cancelled')", name="status_known"),
+    )
+
+
+class PurchaseOrderLine(db.Model):
+    """What was ordered, and how much of it has been counted in (all receipts, all devices)."""
+
+    __tablename__ = "purchase_order_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    po_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    ordered_qty: Mapped[int] = mapped_column(Integer)
+    # Counted on receipts not rejected. Raised only by a conditional UPDATE that keeps it <= ordered.
+    received_qty: Mapped[int] = mapped_column(Integer, default=0)
+    expected_on: Mapped[date | None] = mapped_column(Date)
+    po: Mapped[PurchaseOrder] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship(lazy="joined")
+    __table_args__ = (
+        CheckConstraint("ordered_qty > 0", name="ordered_positive"),
+        CheckConstraint("received_qty >= 0 AND received_qty <= ordered_qty", name="never_over_received"),
+        UniqueConstraint("po_id", "line_no", name="uq_po_lines_po_line_no"),
+    )
+
+
+class Receipt(db.Model):
+    """One delivery being received against one PO by one receiver (who signs it)."""
+
+    __tablename__ = "receipts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    po_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="counting")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    returned_goods: Mapped[bool] = mapped_column(Boolean, default=False)
+    po: Mapped[PurchaseOrder] = relationship(lazy="joined")
+    __table_args__ = (
+        CheckConstraint("status IN ('counting','confirmed','cancelled')", name="status_known"),
+    )
+
+
+class Carton(db.Model):
+    __tablename__ = "cartons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    condition: Mapped[str] = mapped_column(String(16))
+    checked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A flagged carton: the supplier was asked to replace the packaging (recorded here).
+    replacement_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        CheckConstraint("condition IN ('intact','deformed','damaged','wet','mouldy')",
+                        name="condition_known"),
+        UniqueConstraint("receipt_id", "seq", name="uq_cartons_receipt_seq"),
+    )
+
+
+class ReceiptCount(db.Model):
+    """Units of one PO line counted into one carton of a receipt."""
+
+    __tablename__ = "receipt_counts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    carton_id: Mapped[int] = mapped_column(ForeignKey("cartons.id"))
+    po_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_lines.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    expiry: Mapped[date | None] = mapped_column(Date)
+    supplier_lot: Mapped[str | None] = mapped_column(String(64))
+    scan_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+
+
+class Inspection(db.Model):
+    """The sampled inspection of one received lot: the plan applied and what was found."""
+
+    __tablename__ = "inspections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), unique=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    po_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_lines.id"))
+    lot_qty: Mapped[int] = mapped_column(Integer)
+    flagged_qty: Mapped[int] = mapped_column(Integer, default=0)  # units in flagged cartons: all inspected
+    policy: Mapped[str] = mapped_column(String(16))
+    plan_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    inspected: Mapped[int] = mapped_column(Integer, default=0)
+    defects: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_inspected: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_defects: Mapped[int] = mapped_column(Integer, default=0)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("status IN ('open','accepted','rejected')", name="status_known"),
+        CheckConstraint("defects <= inspected AND flagged_defects <= flagged_inspected",
+                        name="defects_within_inspected"),
+    )
+
+
+class InspectedUnit(db.Model):
+    __tablename__ = "inspected_units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    from_flagged_carton: Mapped[bool] = mapped_column(Boolean, default=False)
+    defect: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    serial: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    scan_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SupplierQuality(db.Model):
+    """Per supplier (and item family for ISO switching): where its inspections stand now."""
+
+    __tablename__ = "supplier_quality"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    switching_json: Mapped[str] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("supplier_id", "product_id", name="uq_supplier_quality_family"),)
+
+
+class PutawayTask(db.Model):
+    __tablename__ = "putaway_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    zone: Mapped[str] = mapped_column(String(8))
+    suggested_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("status IN ('open','done')", name="status_known"),
+    )
+
+
+class VendorReturn(db.Model):
+    """A rejected lot going back to its supplier (return to vendor): nothing of it entered stock."""
+
+    __tablename__ = "vendor_returns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

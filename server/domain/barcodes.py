@@ -23,6 +23,7 @@ class DecoderRules:
     badge_prefix: str = "BDG-"
     tote_prefix: str = "TOTE-"
     lpn_prefix: str = "LPN-"
+    po_prefix: str = "PO-"
     gs_substitutes: tuple[str, ...] = ()
     max_length: int = 200
 
@@ -33,6 +34,7 @@ class DecoderRules:
             badge_prefix=scan.get("badge_prefix", cls.badge_prefix),
             tote_prefix=scan.get("tote_prefix", cls.tote_prefix),
             lpn_prefix=scan.get("lpn_prefix", cls.lpn_prefix),
+            po_prefix=scan.get("po_prefix", cls.po_prefix),
             gs_substitutes=tuple(scan.get("gs_substitutes", ())),
             max_length=int(scan.get("max_length", cls.max_length)),
         )
@@ -42,7 +44,7 @@ class DecoderRules:
 class Decoded:
     """What a scanned text is. `key` is what the catalogue is searched by for this kind."""
 
-    kind: str  # bin | gtin | gs1 | sscc | badge | tote | lpn | internal
+    kind: str  # bin | gtin | gs1 | sscc | badge | tote | lpn | po | internal
     text: str
     key: str
     symbology: str | None = None
@@ -108,7 +110,7 @@ def decode(raw: str, rules: DecoderRules = DecoderRules()) -> Decoded:
     if re.match(rules.bin_pattern, upper):
         return Decoded("bin", text, upper, symbology)
     for kind, prefix in (("badge", rules.badge_prefix), ("tote", rules.tote_prefix),
-                         ("lpn", rules.lpn_prefix)):
+                         ("lpn", rules.lpn_prefix), ("po", rules.po_prefix)):
         if prefix and upper.startswith(prefix.upper()):
             return Decoded(kind, text, upper, symbology)
     return Decoded("internal", text, upper, symbology)

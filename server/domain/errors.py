@@ -33,9 +33,42 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "job_not_found": (404, "Print job {job} does not exist.", "打印任务 {job} 不存在。"),
     "bad_job_state": (409, "Print job {job} cannot go from {current} to {new}.",
                       "打印任务 {job} 不能从 {current} 变为 {new}。"),
+    "no_po": (404, "No open purchase order {po}: goods are received only against a PO.",
+              "没有未完成的采购单 {po}：只能按采购单收货。"),
+    "po_closed": (409, "Purchase order {po} is {status}: nothing more can be received on it.",
+                  "采购单 {po} 已{status_zh}，不能再收货。"),
+    "duplicate_po": (409, "Purchase order {po} already exists.", "采购单 {po} 已存在。"),
+    "item_not_on_po": (409, "{sku} is not on purchase order {po}: set it apart and call the supervisor.",
+                       "{sku} 不在采购单 {po} 上：请单独放置并通知主管。"),
+    "over_receipt": (409, "Only {open} of {sku} still open on {po} (ordered {ordered}); {qty} would be too many.",
+                     "采购单 {po} 的 {sku} 仅剩 {open} 件未收（订购 {ordered}），收 {qty} 件超出订购数量。"),
+    "bad_quantity": (400, "Quantity must be a whole number above zero, not {qty}.",
+                     "数量必须是大于零的整数，而不是 {qty}。"),
+    "packaging_check_first": (409, "Check the carton's packaging first.", "请先检查该箱的外包装。"),
+    "receipt_not_counting": (409, "Receipt {receipt} is already {status}.", "收货单 {receipt} 已经{status_zh}。"),
+    "nothing_counted": (409, "Nothing was counted on receipt {receipt}.", "收货单 {receipt} 尚未清点任何货品。"),
+    "inspection_closed": (409, "Lot {lot} was already {status}.", "批次 {lot} 已经{status_zh}。"),
+    "sample_exceeded": (409, "The sample is complete ({target} units): no more units to mark.",
+                        "抽样已完成（{target} 件），无需再检验。"),
+    "wrong_item": (409, "This is {scanned}, but the lot is {expected}.", "扫描的是 {scanned}，但该批次是 {expected}。"),
+    "unknown_reason": (400, "Unknown defect reason {reason}.", "未知的残次原因 {reason}。"),
+    "wrong_zone": (409, "Bin {bin} is in zone {zone}; this goes to zone {expected}.",
+                   "货位 {bin} 在库区 {zone}；该货品应放入库区 {expected}。"),
+    "bin_blocked": (409, "Bin {bin} is blocked: choose another bin.", "货位 {bin} 已被封锁，请选择其他货位。"),
+    "task_done": (409, "Put-away task {task} is already done.", "上架任务 {task} 已完成。"),
+    "supplier_discontinued": (409, "Inspection of {supplier}'s {product} is discontinued after repeated "
+                              "rejections: a supervisor must record the supplier's corrective action first.",
+                              "{supplier} 的 {product} 多次拒收，已暂停检验：须由主管记录供应商的纠正措施后才能继续。"),
+    "not_inspecting": (409, "Lot {lot} is not waiting for inspection.", "批次 {lot} 不在待检状态。"),
+    "import_rejected": (422, "Nothing imported: {count} row(s) have errors.", "未导入任何数据：{count} 行有错误。"),
     "internal_error": (500, "The server could not handle this; it was logged.",
                        "服务器无法处理此请求，已记录。"),
 }
+
+
+# Document states as the Chinese messages name them.
+STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
+             "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成"}
 
 
 class WmsError(Exception):
@@ -54,7 +87,9 @@ class WmsError(Exception):
 
     def message(self) -> dict[str, str]:
         _, en, zh = CATALOG[self.code]
-        fields = {"what_zh": self.params.get("what", "")} | self.params
+        fields = {"what_zh": self.params.get("what", ""),
+                  "status_zh": STATUS_ZH.get(str(self.params.get("status")), self.params.get("status"))
+                  } | self.params
         return {"en": en.format(**fields), "zh": zh.format(**fields)}
 
     def as_dict(self) -> dict[str, Any]:

@@ -22,7 +22,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 # Handheld journeys in menu order, with the permission each needs. Only journeys the server can
 # already serve are listed: a menu button that leads nowhere is worse than none.
-JOURNEYS: tuple[tuple[str, str], ...] = (("lookup", "scan.lookup"),)
+JOURNEYS: tuple[tuple[str, str], ...] = (
+    ("receive", "journey.receive"),
+    ("inspect", "journey.inspect"),
+    ("putaway", "journey.receive"),
+    ("lookup", "scan.lookup"),
+)
 
 
 def can(role: str, permission: str) -> bool:

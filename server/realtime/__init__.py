@@ -29,7 +29,10 @@ class Connections:
 
 def register_namespaces(socketio: SocketIO) -> None:
     from server.realtime.floor import FloorNamespace
-    from server.realtime.printers import PrinterAgentNamespace
+    from server.realtime.printers import PrinterAgentNamespace, announce_job
+    from server.services import printing
 
     socketio.on_namespace(FloorNamespace("/floor"))
     socketio.on_namespace(PrinterAgentNamespace("/printers"))
+    if announce_job not in printing.job_listeners:
+        printing.job_listeners.append(announce_job)

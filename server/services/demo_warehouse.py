@@ -115,6 +115,10 @@ def _bins(layout: dict) -> list[Bin]:
                         aisle=f"{aisle:02d}", bay=f"{bay:02d}", level=str(level),
                         x=zone_x + (aisle - 1) * layout["aisle_pitch_m"],
                         y=(bay - 0.5) * layout["bay_width_m"]))
+    for n in range(1, layout.get("quarantine_bins", 0) + 1):
+        zone = layout["quarantine_zone"]
+        bins.append(Bin(code=f"{zone}-01-{n:02d}-1", zone=zone, aisle="01", bay=f"{n:02d}", level="1",
+                        x=-layout["aisle_pitch_m"], y=(n - 0.5) * layout["bay_width_m"], kind="quarantine"))
     db.session.add_all(bins)
     return bins
 
@@ -179,7 +183,8 @@ def _printers(spec: dict, devices: dict[str, Device], printer_port: int | None) 
 def _opening_stock(catalogue: dict, bins: list[Bin], items: list[Item],
                    suppliers: list[Supplier], rng: random.Random) -> None:
     """Stock the first bins of every aisle, each with one to three items in dated lots."""
-    stocked = sorted(bins, key=lambda b: (b.level, b.code))[: catalogue["stocked_bins"]]
+    storage = [b for b in bins if b.kind == "storage"]
+    stocked = sorted(storage, key=lambda b: (b.level, b.code))[: catalogue["stocked_bins"]]
     today = date.today()
     lots: dict[tuple[int, int], Lot] = {}
     for n, bin_ in enumerate(sorted(stocked, key=lambda b: b.code)):

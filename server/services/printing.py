@@ -1,12 +1,15 @@
 """Print jobs: stored before they are sent, handed to the printer's agent, moved by its reports."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
-from printers.labels import bin_label_zpl
+from printers.labels import bin_label_zpl, code_label_zpl
 from server.db.models import Bin, Printer, PrintJob, PrintJobEvent, utcnow
 from server.domain.errors import WmsError
 from server.extensions import db
+from server.services import transaction
 from server.services.auth import Actor
 
 # Which state may follow which. "waiting" repeats while a printer stays in fault.
@@ -18,6 +21,8 @@ NEXT_STATES: dict[str, frozenset[str]] = {
     "failed": frozenset(),
 }
 OPEN_STATES = ("queued", "waiting")
+# Told about every job once it is committed (the realtime layer pushes it to the printer's agent).
+job_listeners: list[Callable[[PrintJob], None]] = []
 
 
 def find_printer(code: str) -> Printer:
@@ -46,6 +51,15 @@ def print_bin_labels(zone: str, printer_code: str, actor: Actor, dpi: int | None
     return _new_job(printer, "bin_labels", title, zpl, actor)
 
 
+def print_code_label(printer_code: str, kind: str, code: str, english: str, chinese: str,
+                     actor: Actor) -> PrintJob:
+    """A single label naming one thing (a lot's licence plate, a return to vendor), printed as part
+    of the caller's transaction: the job is stored with the caller's commit, never without it."""
+    printer = find_printer(printer_code)
+    zpl = code_label_zpl(code, english, chinese, dpi=printer.dpi)
+    return _new_job(printer, kind, f"{code} {english}", zpl, actor, commit=False)
+
+
 def reprint(job_id: int, actor: Actor) -> PrintJob:
     """A reprint is a new job with the same ZPL: the first one's history stays as it was."""
     actor.require("labels.print")
@@ -54,14 +68,24 @@ def reprint(job_id: int, actor: Actor) -> PrintJob:
                     actor)
 
 
-def _new_job(printer: Printer, kind: str, title: str, zpl: str, actor: Actor) -> PrintJob:
+def _new_job(printer: Printer, kind: str, title: str, zpl: str, actor: Actor,
+             commit: bool = True) -> PrintJob:
     job = PrintJob(printer_id=printer.id, printer=printer, kind=kind, title=title[:200], zpl=zpl,
                    status="queued", created_by=actor.user_id)
     db.session.add(job)
     db.session.flush()
     db.session.add(PrintJobEvent(job_id=job.id, status="queued", device_id=actor.device_id))
-    db.session.commit()
+    transaction.after_commit(lambda: _tell_listeners(job.id))
+    if commit:
+        db.session.commit()
+        transaction.committed()
     return job
+
+
+def _tell_listeners(job_id: int) -> None:
+    job = db.session.get(PrintJob, job_id)
+    for listener in job_listeners:
+        listener(job)
 
 
 def get_job(job_id: int) -> PrintJob:

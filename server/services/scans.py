@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from dataclasses import dataclass
+
 from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +19,7 @@ from server.domain import roles
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import lookup
+from server.services import lookup, transaction
 from server.services.auth import Actor
 
 log = logging.getLogger(__name__)
@@ -44,10 +46,23 @@ def _lookup(decoded: Decoded, payload: dict, actor: Actor) -> dict[str, Any]:
                                    "zh": f"{label[1]} {decoded.key}：当前没有任务使用"}}}
 
 
-# mode -> (permission, handler). Later journeys (receive, pick, pack…) register here.
-MODES: dict[str, tuple[str, Callable[[Decoded, dict, Actor], dict[str, Any]]]] = {
-    "lookup": ("scan.lookup", _lookup),
-}
+@dataclass(frozen=True)
+class Mode:
+    """One step of a journey that a device can send: a scan (with a code) or an action (without).
+    Both are stored under the device's scan id, so a repeated confirm is answered, not applied."""
+
+    permission: str
+    act: Callable[[Decoded | None, dict, Actor], dict[str, Any]]
+    needs_code: bool = True
+
+
+MODES: dict[str, Mode] = {"lookup": Mode("scan.lookup", _lookup)}
+
+
+def register(name: str, mode: Mode) -> None:
+    MODES[name] = mode
+
+
 
 
 def error_ack(scan_id: str | None, error: WmsError) -> dict[str, Any]:
@@ -69,22 +84,24 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
     code = payload.get("code")
     mode = payload.get("mode") or "lookup"
     decoded: Decoded | None = None
+    transaction.rolled_back()
     try:
-        if not isinstance(code, str):
-            raise WmsError("bad_request", detail="the scan has no code text")
         if mode not in MODES:
             raise WmsError("unsupported_mode", mode=str(mode)[:32])
-        permission, act = MODES[mode]
-        actor.require(permission)
-        decoded = decode(code, current_app.extensions["wms_decoder_rules"])
-        ack = {"ok": True, "scan_id": scan_id, "kind": decoded.kind,
-               "code": decoded.gtin or decoded.sscc or decoded.key,
-               "sound": "ok", "next": "scan_any"}
-        ack.update(act(decoded, payload, actor))
-        if decoded.warnings:
-            ack["warnings"] = list(decoded.warnings)
+        step = MODES[mode]
+        actor.require(step.permission)
+        ack = {"ok": True, "scan_id": scan_id, "sound": "ok", "next": "scan_any"}
+        if step.needs_code:
+            if not isinstance(code, str):
+                raise WmsError("bad_request", detail="the scan has no code text")
+            decoded = decode(code, current_app.extensions["wms_decoder_rules"])
+            ack |= {"kind": decoded.kind, "code": decoded.gtin or decoded.sscc or decoded.key}
+            if decoded.warnings:
+                ack["warnings"] = list(decoded.warnings)
+        ack.update(step.act(decoded, payload, actor))
     except WmsError as error:
         db.session.rollback()  # whatever the mode half-wrote goes; only the refusal is kept
+        transaction.rolled_back()
         ack = error_ack(scan_id, error)
 
     try:
@@ -99,10 +116,12 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
     except IntegrityError:
         # The same scan id raced in on another connection: its stored ack is the answer.
         db.session.rollback()
+        transaction.rolled_back()
         stored = stored_ack(scan_id)
         if stored is None:
             raise
         return stored
+    transaction.committed()
     return ack
 
 

@@ -22,7 +22,6 @@ from server.config import ROOT
 from server.db.models import Bin, BinStock, Item, Printer, Scan, User
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.realtime.printers import announce_job
 from server.services import auth, printing
 
 HANDHELD = ROOT / "handheld_web"
@@ -143,7 +142,6 @@ def print_bins(actor):
         error = error if isinstance(error, WmsError) else WmsError("bad_dpi", dpi=dpi)
         flash(error.message())
         return redirect(url_for("supervisor.bins", zone=zone))
-    announce_job(job)
     return redirect(url_for("supervisor.jobs", highlight=job.id))
 
 
@@ -158,7 +156,6 @@ def jobs(actor):
 @page("labels.print")
 def reprint(actor, job_id: int):
     job = printing.reprint(job_id, actor)
-    announce_job(job)
     return redirect(url_for("supervisor.jobs", highlight=job.id))
 
 

@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 
 from server.app import MIGRATIONS, create_app
 from server.config import load_settings
-from server.db.models import Bin, Device, Item, ItemBarcode, Lot, Printer, Product, User
+from server.db.models import Bin, Device, Item, ItemBarcode, Lot, Printer, Product, Supplier, User
 from server.domain.barcodes import item_code_key
 from server.domain.stock import Movement
 from server.extensions import db
@@ -20,6 +20,7 @@ from server.services.auth import Actor, digest, hash_password
 @pytest.fixture
 def app(tmp_path):
     settings = load_settings({"WMS_DATA_DIR": str(tmp_path)})
+    settings["receiving"]["label_printer"] = "PRN-T"
     app = create_app(settings)
     with app.app_context():
         upgrade(directory=MIGRATIONS)
@@ -44,9 +45,17 @@ def tiny_warehouse(app):
                                     symbology="ean13"))
     mug.barcodes.append(ItemBarcode(code="036000291452", lookup_key=item_code_key("036000291452"),
                                     symbology="upca"))
+    receiver = User(username="rex", name="Rex", role="receiver", password_hash=hash_password("pw"))
+    inspector = User(username="ida", name="Ida", role="inspector", password_hash=hash_password("pw"))
+    second_receiver = User(username="ray", name="Ray", role="receiver", password_hash=hash_password("pw"))
+    supplier = Supplier(code="SUP-T", name="Test supplier")
     full = Bin(code="A-01-01-1", zone="A", aisle="01", bay="01", level="1", x=0, y=0.6)
     empty = Bin(code="A-01-02-1", zone="A", aisle="01", bay="02", level="1", x=0, y=1.8)
-    db.session.add_all([picker, packer, agent, pda, tee, mug, full, empty])
+    far = Bin(code="B-01-01-1", zone="B", aisle="01", bay="01", level="1", x=20, y=0.6)
+    quarantine = Bin(code="Q-01-01-1", zone="Q", aisle="01", bay="01", level="1", x=-3, y=0.6,
+                     kind="quarantine")
+    db.session.add_all([picker, packer, receiver, second_receiver, inspector, supplier, agent, pda, tee, mug, full, empty,
+                        far, quarantine])
     db.session.flush()
     printer = Printer(code="PRN-T", name="test printer", transport="tcp9100", host="127.0.0.1",
                       port=9, dpi=203, agent_id=agent.id)
@@ -58,7 +67,11 @@ def tiny_warehouse(app):
     stock.move(Movement(full.id, mug.id, mug_lot.id, 1, "opening_balance"))
     db.session.commit()
     return SimpleNamespace(
-        full=full, empty=empty, tee=tee, mug=mug, tee_lot=tee_lot, mug_lot=mug_lot, printer=printer,
+        full=full, empty=empty, far=far, quarantine=quarantine, supplier=supplier,
+        tee=tee, mug=mug, tee_lot=tee_lot, mug_lot=mug_lot, printer=printer,
+        receiver=Actor(receiver.id, "rex", "Rex", "receiver", pda.id, "PDA-T", "pda"),
+        inspector=Actor(inspector.id, "ida", "Ida", "inspector", pda.id, "PDA-T", "pda"),
+        second_receiver=Actor(second_receiver.id, "ray", "Ray", "receiver"),
         picker=Actor(picker.id, "pia", "Pia", "picker", pda.id, "PDA-T", "pda"),
         packer=Actor(packer.id, "pat", "Pat", "packer"),
         agent=Actor(device_id=agent.id, device_code="AGENT-T", device_kind="printer_agent"))

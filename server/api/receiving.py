@@ -1,0 +1,126 @@
+"""Purchase orders (REST and CSV import), receipts, inspections waiting, put-away tasks."""
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from server.api import current_actor, json_body, ok
+from server.db.models import Inspection, PurchaseOrder, Receipt
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import inspection, putaway, receiving, reports
+
+bp = Blueprint("receiving", __name__, url_prefix="/api/v1")
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise WmsError("bad_request", detail=f"bad date {value}") from None
+
+
+@bp.get("/purchase-orders")
+def purchase_orders():
+    current_actor()
+    query = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
+    if request.args.get("status"):
+        query = query.where(PurchaseOrder.status == request.args["status"])
+    rows = db.session.execute(query).unique().scalars()
+    return jsonify([receiving.po_view(po) for po in rows
+                    if not request.args.get("supplier") or po.supplier.code == request.args["supplier"]])
+
+
+@bp.get("/purchase-orders/<number>")
+def purchase_order(number: str):
+    current_actor()
+    po = db.session.execute(select(PurchaseOrder).where(PurchaseOrder.number == number.upper())
+                            ).unique().scalar_one_or_none()
+    if po is None:
+        raise WmsError("no_po", po=number)
+    return jsonify(receiving.po_view(po))
+
+
+@bp.post("/purchase-orders")
+def create_purchase_order():
+    body = json_body()
+    lines = body.get("lines")
+    if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+        raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")
+    lines = [line | {"expected_on": _date(line.get("expected_on"))} for line in lines]
+    po = receiving.create_po(str(body.get("supplier", "")), lines, current_actor(),
+                             number=body.get("number"), expected_on=_date(body.get("expected_on")))
+    return ok(purchase_order=receiving.po_view(po)), 201
+
+
+@bp.post("/purchase-orders/import")
+def import_purchase_orders():
+    """Body: the CSV itself (text/csv, UTF-8 or GBK) or a multipart upload named `file`."""
+    raw = request.files["file"].read() if "file" in request.files else request.get_data()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise WmsError("bad_request", detail="the file is neither UTF-8 nor GBK text")
+    try:
+        created = receiving.import_pos_csv(text, current_actor())
+    except receiving.ImportRejected as rejected:
+        return jsonify({"ok": False, "error": rejected.as_dict()}), rejected.http_status
+    return ok(purchase_orders=[receiving.po_view(po) for po in created]), 201
+
+
+@bp.post("/purchase-orders/<number>/close")
+def close_purchase_order(number: str):
+    return ok(purchase_order=receiving.po_view(receiving.close_po(number, current_actor())))
+
+
+@bp.get("/receipts")
+def receipts():
+    current_actor()
+    day = _date(request.args.get("date")) or date.today()
+    return jsonify(reports.receipts_of(day))
+
+
+@bp.get("/inspections")
+def inspections():
+    current_actor()
+    return jsonify([inspection.inspection_view(i) for i in inspection.open_inspections()])
+
+
+@bp.get("/inspections/<int:inspection_id>")
+def inspection_detail(inspection_id: int):
+    current_actor()
+    record = db.session.get(Inspection, inspection_id)
+    if record is None:
+        raise WmsError("not_found", what=f"inspection {inspection_id}")
+    return jsonify(inspection.inspection_view(record))
+
+
+@bp.get("/putaway-tasks")
+def putaway_tasks():
+    current_actor()
+    return jsonify([putaway.task_view(t) for t in putaway.open_tasks()])
+
+
+@bp.get("/receipts/<int:receipt_id>")
+def receipt(receipt_id: int):
+    current_actor()
+    record = db.session.get(Receipt, receipt_id)
+    if record is None:
+        raise WmsError("not_found", what=f"receipt {receipt_id}")
+    return jsonify(receiving.receipt_view(record))
+
+
+@bp.get("/reports/same-day-clearing")
+def same_day_clearing():
+    current_actor()
+    return jsonify(reports.same_day_clearing(_date(request.args.get("date")) or date.today()))
+
+
+@bp.get("/reports/suppliers")
+def supplier_quality():
+    current_actor()
+    return jsonify(reports.supplier_quality())

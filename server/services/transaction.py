@@ -1,0 +1,21 @@
+"""Work that must wait for the current transaction's commit: pushes to devices and printer agents
+are sent only for what is really stored (after commit, never before, never for a rollback)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import g
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    g.setdefault("wms_after_commit", []).append(callback)
+
+
+def committed() -> None:
+    """Call right after a successful commit: runs what was waiting for it."""
+    for callback in g.pop("wms_after_commit", []):
+        callback()
+
+
+def rolled_back() -> None:
+    g.pop("wms_after_commit", None)
