@@ -1,11 +1,16 @@
-// The handheld app: login, the task menu and the Lookup journey, talking to the server over
-// REST (/api/v1/auth/...) and Socket.IO (namespace /floor, "scan" events with acks).
+// The handheld app: login, the task menu and the journeys (Lookup, Receive, Inspect, Put-away),
+// talking to the server over REST (/api/v1/...) and Socket.IO (namespace /floor, "scan" events
+// with acks). Every journey step is a scan record sent through the one outbox, in order.
 
 import { lang, pick, setLang, t, toggleLang, translatePage, hasStoredLang } from "./i18n.js";
 import { signal, unlock } from "./feedback.js";
 import { attachWedge, isTextEntry, loadConfig } from "./wedge.js";
 import * as outbox from "./outbox.js";
 import { uuid4 } from "./ids.js";
+import { detail, details, errorPanel, h, nameAndVariant, termOr } from "./ui.js";
+import { createReceive } from "./receive.js";
+import { createInspect } from "./inspect.js";
+import { createPutaway } from "./putaway.js";
 
 const ACK_TIMEOUT_MS = 5000;
 const FLUSH_INTERVAL_MS = 3000;
@@ -17,11 +22,9 @@ const SCREEN_TITLES = {
   login: "login_title",
   menu: "menu_title",
   lookup: "journey_lookup",
-};
-
-// Journeys this app knows how to run; anything else the server lists stays out of the menu.
-const JOURNEYS = {
-  lookup: { label: "journey_lookup", hint: "journey_lookup_hint", mode: "lookup" },
+  receive: "journey_receive",
+  inspect: "journey_inspect",
+  putaway: "journey_putaway",
 };
 
 const state = {
@@ -42,23 +45,6 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
-
-// ---------- small DOM helper ----------
-
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value == null || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "testid") node.dataset.testid = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child == null || child === "") continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
 
 // ---------- device & session ----------
 
@@ -101,19 +87,25 @@ async function checkSession() {
 // ---------- screens ----------
 
 function show(screen) {
+  const entering = state.screen !== screen;
   state.screen = screen;
   document.body.dataset.screen = screen;
   for (const section of document.querySelectorAll("main > .screen")) {
     section.hidden = section.dataset.screen !== screen;
   }
   render();
+  if (entering && JOURNEYS[screen]?.enter) JOURNEYS[screen].enter();
   focusScan();
+}
+
+function isJourney(screen) {
+  return Object.hasOwn(JOURNEYS, screen);
 }
 
 function render() {
   translatePage();
   const screen = state.screen;
-  $("back").hidden = screen !== "lookup";
+  $("back").hidden = !isJourney(screen);
   $("screen-title").textContent = t(SCREEN_TITLES[screen]);
   $("statusbar").hidden = !state.user;
   // The scan field is shown where scans mean something; on the menu it stays focused but quiet,
@@ -124,7 +116,17 @@ function render() {
   renderConn();
   if (screen === "login") renderLogin();
   if (screen === "menu") renderMenu();
+  renderPending();
   if (screen === "lookup") renderLookup();
+  else if (isJourney(screen)) JOURNEYS[screen].render();
+}
+
+/** Render only the journey on screen (after an answer, a tap, a list load). */
+function renderScreen() {
+  if (!isJourney(state.screen)) return;
+  renderPending();
+  if (state.screen === "lookup") renderLookup();
+  else JOURNEYS[state.screen].render();
 }
 
 function renderConn() {
@@ -177,34 +179,6 @@ function renderMenu() {
 }
 
 // ---------- lookup results ----------
-
-/** The table's word for a server-side name (kind, role), or the name itself if unknown. */
-function termOr(prefix, name) {
-  const key = `${prefix}_${name}`;
-  const text = t(key);
-  return text === key ? String(name || "") : text;
-}
-
-function detail(labelKey, value) {
-  if (value == null || value === "") return null;
-  const label = h("span", { class: "detail__label" }, `${t(labelKey)} `);
-  return h("span", { class: "detail" }, label, String(value));
-}
-
-/** "Lot L-1 · Expiry 2027-01-31" from the named fields of source that have a value. */
-function details(source, keys) {
-  const out = [];
-  for (const part of keys.map((key) => detail(key, source[key])).filter(Boolean)) {
-    if (out.length) out.push(" · ");
-    out.push(part);
-  }
-  return out;
-}
-
-function nameAndVariant(cls, name, variant) {
-  const variantText = variant ? h("span", { class: `${cls}__variant` }, ` ${pick(variant)}`) : null;
-  return h("div", { class: `${cls}__name` }, pick(name), variantText);
-}
 
 function lineQty(qty) {
   return h(
@@ -291,36 +265,31 @@ function renderSummary(ack) {
   ];
 }
 
-function renderError(record, ack) {
-  const message = pick(ack?.error?.message) || ack?.error?.code || "?";
-  return h(
-    "div",
-    {
-      class: "error-panel",
-      testid: "error-panel",
-      role: "alert",
-      "data-code": ack?.error?.code || "",
-      "data-scan-id": record.scan_id,
-    },
-    h("div", { class: "error-panel__title" }, t("error_title")),
-    h("p", { class: "error-panel__message", testid: "error-message" }, message),
-    h("p", { class: "error-panel__code" }, `${t("scanned")}${t("colon")}`, h("strong", {}, record.code)),
-  );
+/** What a waiting record is, for the "Sending …" line: its code, or the action's name. */
+function describe(record) {
+  if (record.code) return record.code;
+  const key = `action_${record.mode}`;
+  const text = t(key, { condition: termOr("condition", record.condition) });
+  return text === key ? record.mode : text;
 }
 
-function renderLookup() {
+function renderPending() {
   const pending = $("pending");
-  if (state.pending) {
+  const record = state.pending;
+  if (record && isJourney(state.screen)) {
     pending.hidden = false;
-    pending.dataset.scanId = state.pending.scan_id;
+    pending.dataset.scanId = record.scan_id;
+    pending.dataset.mode = record.mode;
     pending.classList.toggle("pending--saved", !state.connected);
     const key = state.connected ? "pending_sending" : "pending_saved";
-    pending.textContent = t(key, { code: state.pending.code });
+    pending.textContent = t(key, { code: describe(record) });
   } else {
     pending.hidden = true;
     pending.textContent = "";
   }
+}
 
+function renderLookup() {
   const box = $("result");
   box.replaceChildren();
   const shown = state.result;
@@ -330,7 +299,7 @@ function renderLookup() {
   }
   const { record, ack } = shown;
   if (!ack || ack.ok !== true) {
-    box.append(renderError(record, ack));
+    box.append(errorPanel({ record, ack }));
     return;
   }
   const kind = ack.kind;
@@ -357,23 +326,44 @@ async function refreshWaiting() {
   renderConn();
 }
 
-async function enqueueScan(code, mode) {
-  const record = { scan_id: uuid4(), code, mode, at: new Date().toISOString() };
-  await outbox.add(userKey(), record); // durable before it is sent
+/**
+ * Queue one journey step: {mode, code?, ...payload} becomes {scan_id, mode, code?, ...payload, at},
+ * written to the outbox before it is sent. Returns the record at once (its answer comes later).
+ */
+function send(fields) {
+  const record = { scan_id: uuid4(), ...fields, at: new Date().toISOString() };
   state.pending = record;
-  state.result = null;
-  renderLookup();
-  await refreshWaiting();
-  flush();
+  if (record.mode === "lookup") state.result = null;
+  renderScreen();
+  const key = userKey();
+  outbox
+    .add(key, record) // durable before it is sent
+    .then(async () => {
+      await refreshWaiting();
+      flush();
+    })
+    .catch(() => {
+      // IndexedDB refused the write (private mode, full disk): say so rather than lose it quietly.
+      if (state.pending?.scan_id === record.scan_id) state.pending = null;
+      handleAck(record, { ok: false, sound: "error", error: { code: "outbox_failed", message: { en: t("outbox_failed"), zh: t("outbox_failed") } } });
+    });
+  return record;
+}
+
+/** The journey that owns a record's mode. */
+function journeyOf(mode) {
+  return Object.values(JOURNEYS).find((journey) => journey.modes.includes(mode)) || null;
 }
 
 function handleAck(record, ack) {
   const sound = ack?.sound === "ok" || ack?.sound === "error" ? ack.sound : ack?.ok ? "ok" : "error";
   signal(sound);
   state.answered = [...state.answered.slice(-49), record.scan_id];
-  state.result = { record, ack };
   if (state.pending?.scan_id === record.scan_id) state.pending = null;
-  if (state.screen === "lookup") renderLookup();
+  const mode = record.mode || "lookup";
+  if (mode === "lookup") state.result = { record, ack };
+  else journeyOf(mode)?.onAck(record, ack);
+  renderScreen();
 }
 
 /** Send waiting scans one at a time, oldest first; stop at the first one not acknowledged. */
@@ -419,7 +409,7 @@ function setConnected(connected) {
   state.connected = connected;
   state.connecting = false;
   renderConn();
-  if (state.screen === "lookup") renderLookup();
+  renderScreen();
 }
 
 function connectSocket() {
@@ -474,12 +464,17 @@ setInterval(() => {
 
 // ---------- login / logout ----------
 
+function resetJourneys() {
+  for (const journey of Object.values(JOURNEYS)) journey.reset?.();
+}
+
 async function loggedIn(user) {
   state.user = user;
   state.loginError = null;
   state.menuHint = null;
   state.pending = null;
   state.result = null;
+  resetJourneys();
   if (!hasStoredLang() && (user.locale === "en" || user.locale === "zh")) setLang(user.locale);
   $("login-password").value = "";
   connectSocket();
@@ -548,9 +543,53 @@ async function logout() {
   state.user = null;
   state.pending = null;
   state.result = null;
+  resetJourneys();
   state.waiting = 0;
   show("login");
 }
+
+// ---------- journeys ----------
+
+/** What a journey module may use of the app. */
+const appContext = {
+  send,
+  signal,
+  askConfirm,
+  getJson,
+  render: () => renderScreen(),
+  focusScan: () => focusScan(),
+  userName: () => state.user?.name || state.user?.username || "",
+  /** A user's display name when it is the signed-in user, else the user name as given. */
+  displayName: (username) =>
+    username && username === state.user?.username ? state.user.name || username : username || "",
+  scrollTop: () => window.scrollTo(0, 0),
+  waiting: () => state.waiting,
+};
+
+/** GET a JSON list or object: {ok: true, data} or {ok: false, error} (an errorPanel input). */
+async function getJson(path) {
+  try {
+    const { status, data } = await api("GET", path);
+    if (status === 200) return { ok: true, data };
+    if (status === 401) {
+      sessionEnded();
+      return { ok: false, error: { key: "session_expired" } };
+    }
+    if (data?.error) return { ok: false, error: { ack: data } };
+    return { ok: false, error: { key: "list_failed", vars: { status } } };
+  } catch {
+    return { ok: false, error: { key: "list_offline" } };
+  }
+}
+
+// Journeys this app knows how to run, keyed by the names the server lists in user.journeys;
+// anything else the server lists stays out of the menu.
+const JOURNEYS = {
+  receive: { ...createReceive(appContext), label: "journey_receive", hint: "journey_receive_hint" },
+  inspect: { ...createInspect(appContext), label: "journey_inspect", hint: "journey_inspect_hint" },
+  putaway: { ...createPutaway(appContext), label: "journey_putaway", hint: "journey_putaway_hint" },
+  lookup: { name: "lookup", modes: ["lookup"], label: "journey_lookup", hint: "journey_lookup_hint" },
+};
 
 // ---------- scan input ----------
 
@@ -562,8 +601,10 @@ function onScan(code) {
     state.menuHint = "menu_scan_hint";
     signal("error");
     renderMenu();
-  } else if (state.screen in JOURNEYS) {
-    enqueueScan(code, JOURNEYS[state.screen].mode);
+  } else if (state.screen === "lookup") {
+    send({ mode: "lookup", code });
+  } else if (isJourney(state.screen)) {
+    JOURNEYS[state.screen].onScan(code);
   }
 }
 
@@ -593,6 +634,7 @@ $("lang-toggle").addEventListener("click", () => {
 
 $("back").addEventListener("click", () => {
   state.menuHint = null;
+  if (JOURNEYS[state.screen]?.back?.()) return; // the journey stepped back inside itself
   show("menu");
 });
 
@@ -654,6 +696,7 @@ window.addEventListener("online", () => {
 window.hh = {
   state,
   lang,
+  journeys: () => Object.fromEntries(Object.entries(JOURNEYS).map(([name, j]) => [name, j.state || null])),
   pendingScans: () => outbox.pending(userKey()),
 };
 

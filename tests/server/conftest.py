@@ -54,8 +54,8 @@ def tiny_warehouse(app):
     far = Bin(code="B-01-01-1", zone="B", aisle="01", bay="01", level="1", x=20, y=0.6)
     quarantine = Bin(code="Q-01-01-1", zone="Q", aisle="01", bay="01", level="1", x=-3, y=0.6,
                      kind="quarantine")
-    db.session.add_all([picker, packer, receiver, second_receiver, inspector, supplier, agent, pda, tee, mug, full, empty,
-                        far, quarantine])
+    db.session.add_all([picker, packer, receiver, second_receiver, inspector, supplier, agent, pda,
+                        tee, mug, full, empty, far, quarantine])
     db.session.flush()
     printer = Printer(code="PRN-T", name="test printer", transport="tcp9100", host="127.0.0.1",
                       port=9, dpi=203, agent_id=agent.id)
