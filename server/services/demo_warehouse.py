@@ -24,8 +24,8 @@ from server.domain import roles
 from server.domain.barcodes import item_code_key
 from server.domain.stock import Movement
 from server.extensions import db
-from server.services import stock
-from server.services.auth import digest, hash_password
+from server.services import receiving, stock
+from server.services.auth import Actor, digest, hash_password
 
 DEMO_PASSWORD = "demo"
 PEOPLE = {
@@ -79,6 +79,7 @@ def seed(printer_port: int | None = None) -> None:
     db.session.flush()
     _printers(spec, devices, printer_port)
     _opening_stock(spec["catalogue"], bins, items, suppliers, rng)
+    _purchase_orders(spec)
     db.session.commit()
 
 
@@ -201,6 +202,14 @@ def _opening_stock(catalogue: dict, bins: list[Bin], items: list[Item],
                                 "opening_balance"), ref="demo opening balance")
 
 
+def _purchase_orders(spec: dict) -> None:
+    """Open POs for the receiving journey: try them on the handheld as `receiver`."""
+    admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
+    buyer = Actor(user_id=admin.id, username="admin", role="admin")
+    for po in spec.get("purchase_orders", []):
+        receiving.create_po(po["supplier"], po["lines"], buyer, number=po["number"], commit=False)
+
+
 def set_printer_port(port: int) -> None:
     """The emulator's port is chosen at start; the demo printers follow it."""
     spec = load_demo_warehouse()
@@ -224,5 +233,6 @@ def facts() -> dict:
         .order_by(Bin.code).limit(1)).scalar()
     return {"bin_with_stock": stocked.code, "empty_bin": empty, "item_sku": item.sku,
             "item_barcode": item.barcodes[0].code, "printer": "PRN-PACK-01",
+            "purchase_orders": [po["number"] for po in load_demo_warehouse().get("purchase_orders", [])],
             "users": {role: DEMO_PASSWORD for role in roles.ROLES},
             "badges": {role: badge_for(role) for role in roles.ROLES}}
