@@ -72,9 +72,9 @@ def page(permission: str):
                 return redirect(url_for("supervisor.login", next=request.path))
             try:
                 actor.require(permission)
+                return view(actor, *args, **kwargs)
             except WmsError as error:
                 return render_template("error.html", error=error, actor=actor), error.http_status
-            return view(actor, *args, **kwargs)
         return wrapper
     return decorate
 
@@ -177,5 +177,7 @@ def scans(actor):
 
 
 def register_web(app: Flask) -> None:
+    from server.web import receiving  # noqa: F401  (adds the receiving pages to `sup`)
+
     app.register_blueprint(handheld)
     app.register_blueprint(sup)

@@ -1,0 +1,95 @@
+"""Supervisor pages for receiving: open POs, today's receipts and signatures, lots waiting for
+inspection, what a sampling plan protects (OC chart), supplier quality, same-day clearing."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import render_template, request
+from sqlalchemy import select
+
+from server.db.models import Inspection, PurchaseOrder
+from server.domain import sampling
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import inspection, receiving, reports
+from server.web import page, sup
+from server.web.charts import oc_chart
+
+
+@sup.get("/receiving")
+@page("floor.supervise")
+def receiving_overview(actor):
+    pos = db.session.execute(select(PurchaseOrder).where(PurchaseOrder.status == "open")
+                             .order_by(PurchaseOrder.number)).unique().scalars()
+    return render_template("receiving.html", actor=actor, pos=[receiving.po_view(po) for po in pos],
+                           receipts=reports.receipts_of(date.today()),
+                           waiting=[inspection.inspection_view(i) for i in inspection.open_inspections()],
+                           clearing=reports.same_day_clearing(date.today()))
+
+
+def comparison(lot_size: int, applied: dict | None, aql: float, level: str) -> dict:
+    """The applied plan next to the customer's rule and the ISO plan, on one OC chart."""
+    rules = inspection.seed_policy()
+    candidates: list[tuple[str, sampling.Plan]] = []
+    if applied is not None:
+        candidates.append(("Applied to this lot · 本批采用", sampling.plan_from_dict(applied)))
+    if applied is None or applied["policy"] != "seed":
+        candidates.append(("Customer rule · 客户规则 (10 % → 30 %)",
+                           sampling.seed_plan(lot_size, rules.base_rate, rules)))
+    if applied is None or applied["policy"] != "iso2859":
+        candidates.append((f"ISO 2859-1 {level} AQL {aql:g} · 国标抽样",
+                           sampling.iso_single_plan(lot_size, aql, level)))
+    rows = []
+    for label, plan in candidates:
+        curve = sampling.oc_curve(plan)
+        rows.append({"label": label, "plan": plan.as_dict(), "curve": curve.as_dict(),
+                     "pa_5": curve.pa_at(0.05), "pa_20": curve.pa_at(0.20), "lq10": curve.lq10,
+                     "inspected_1": curve.expected_at(0.01),
+                     "en": sampling.describe(curve, "en"), "zh": sampling.describe(curve, "zh")})
+    return {"rows": rows, "chart": oc_chart([(r["label"], r["curve"]) for r in rows])}
+
+
+@sup.get("/inspections/<int:inspection_id>")
+@page("floor.supervise")
+def inspection_page(actor, inspection_id: int):
+    record = db.session.get(Inspection, inspection_id)
+    if record is None:
+        raise WmsError("not_found", what=f"inspection {inspection_id}")
+    view = inspection.inspection_view(record)
+    config = receiving.settings()["sampling"]
+    plan = view["plan"] if view["plan"]["policy"] != "none" else None
+    lot_size = plan["lot_size"] if plan else max(view["lot_qty"], 1)
+    return render_template("inspection.html", actor=actor, view=view,
+                           compare=comparison(lot_size, plan, float(config.get("aql", 1.0)),
+                                              config.get("level", "II")))
+
+
+@sup.get("/sampling")
+@page("floor.supervise")
+def sampling_page(actor):
+    """Compare the customer's rule and an ISO plan for any lot size (a what-if for supervisors)."""
+    try:
+        lot_size = max(1, min(int(request.args.get("lot_size", 1000)), 500_000))
+        aql = float(request.args.get("aql", 1.0))
+        level = request.args.get("level", "II")
+        compare = comparison(lot_size, None, aql, level)
+    except ValueError as error:
+        raise WmsError("bad_request", detail=str(error)) from None
+    return render_template("sampling.html", actor=actor, lot_size=lot_size, aql=aql, level=level,
+                           levels=sampling.LEVELS, aqls=sampling.AQLS, compare=compare)
+
+
+@sup.get("/suppliers")
+@page("floor.supervise")
+def suppliers_page(actor):
+    report = reports.supplier_quality()
+    for row in report:
+        row["switching_text"] = ", ".join(f"{s['state']}" for s in row["switching"]) or "—"
+    return render_template("suppliers.html", actor=actor, report=report)
+
+
+@sup.get("/clearing")
+@page("floor.supervise")
+def clearing_page(actor):
+    day = date.fromisoformat(request.args["date"]) if request.args.get("date") else date.today()
+    return render_template("clearing.html", actor=actor, clearing=reports.same_day_clearing(day))
