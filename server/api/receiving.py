@@ -124,3 +124,14 @@ def same_day_clearing():
 def supplier_quality():
     current_actor()
     return jsonify(reports.supplier_quality())
+
+
+@bp.post("/suppliers/<supplier>/quality/<product>/approve-reduced")
+def approve_reduced(supplier: str, product: str):
+    return ok(quality=inspection.approve_reduced(supplier, product, current_actor()))
+
+
+@bp.post("/suppliers/<supplier>/quality/<product>/corrective-action")
+def corrective_action(supplier: str, product: str):
+    note = json_body().get("note")
+    return ok(quality=inspection.record_corrective_action(supplier, product, str(note or ""), current_actor()))

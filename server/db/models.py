@@ -381,6 +381,12 @@ class SupplierQuality(db.Model):
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     switching_json: Mapped[str] = mapped_column(Text)
+    # ISO 2859-1: reduced inspection needs a supervisor's approval; resuming after a discontinuation
+    # needs the supplier's corrective action, recorded by a supervisor.
+    reduced_approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    corrective_action: Mapped[str | None] = mapped_column(String(500))
+    corrective_action_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    corrective_action_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("supplier_id", "product_id", name="uq_supplier_quality_family"),)
 
 

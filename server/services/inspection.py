@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from server.db.models import (Inspection, InspectedUnit, Item, Lot, PurchaseOrderLine, Receipt,
+from server.db.models import (InspectedUnit, Inspection, Item, Lot, Product, PurchaseOrderLine, Receipt,
                               Supplier, SupplierQuality, VendorReturn, utcnow)
 from server.domain import sampling
 from server.domain.barcodes import Decoded
@@ -244,7 +244,47 @@ def _record_switching(inspection: Inspection, lot: Lot, item: Item) -> None:
     state = sampling.SwitchingState.from_dict(json.loads(quality.switching_json))
     accepted = inspection.status == "accepted"
     between = accepted and rebuild(plan).accept_but_return_to_normal(inspection.defects)
-    quality.switching_json = json.dumps(sampling.after_lot(state, accepted, between).as_dict())
+    quality.switching_json = json.dumps(sampling.after_lot(
+        state, accepted, between, supervisor_approves_reduced=quality.reduced_approved_by is not None).as_dict())
+
+
+def _family(supplier_code: str, product_code: str) -> SupplierQuality:
+    supplier = db.session.execute(select(Supplier).where(Supplier.code == supplier_code)).scalar()
+    product = db.session.execute(select(Product).where(Product.code == product_code)).scalar()
+    if supplier is None or product is None:
+        raise WmsError("not_found", what=f"supplier {supplier_code} / product {product_code}")
+    return _quality(supplier.id, product.id)
+
+
+def approve_reduced(supplier_code: str, product_code: str, actor: Actor) -> dict:
+    """A supervisor allows reduced inspection; it starts once the last 10 lots on normal passed."""
+    actor.require("floor.supervise")
+    quality = _family(supplier_code, product_code)
+    quality.reduced_approved_by = actor.user_id
+    db.session.commit()
+    return quality_view(quality)
+
+
+def record_corrective_action(supplier_code: str, product_code: str, note: str, actor: Actor) -> dict:
+    """After a discontinuation, the supplier's corrective action (recorded) resumes on tightened."""
+    actor.require("floor.supervise")
+    if not note or not note.strip():
+        raise WmsError("bad_request", detail="describe the supplier's corrective action")
+    quality = _family(supplier_code, product_code)
+    state = sampling.SwitchingState.from_dict(json.loads(quality.switching_json))
+    if state.state != "discontinued":
+        raise WmsError("bad_request", detail=f"inspection is {state.state}, not discontinued")
+    quality.switching_json = json.dumps(sampling.resume_after_corrective_action(state).as_dict())
+    quality.corrective_action, quality.corrective_action_by = note.strip()[:500], actor.user_id
+    quality.corrective_action_at = utcnow()
+    db.session.commit()
+    return quality_view(quality)
+
+
+def quality_view(quality: SupplierQuality) -> dict:
+    return json.loads(quality.switching_json) | {
+        "reduced_approved": quality.reduced_approved_by is not None,
+        "corrective_action": quality.corrective_action}
 
 
 def inspection_view(inspection: Inspection) -> dict:
