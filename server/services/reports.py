@@ -82,6 +82,19 @@ def supplier_quality() -> list[dict]:
         entry["sampled"] += int(sampled or 0)
         entry["defects"] += int(defects or 0)
         entry["rejected"] += lots if status == "rejected" else 0
+    by_month: dict[int, dict[str, dict]] = defaultdict(dict)
+    decided = db.session.execute(
+        select(Lot.supplier_id, Inspection.decided_at, Inspection.status,
+               Inspection.inspected + Inspection.flagged_inspected, Inspection.defects + Inspection.flagged_defects)
+        .join(Lot, Lot.id == Inspection.lot_id).where(Inspection.status != "open")
+        .order_by(Inspection.decided_at)).all()
+    for supplier_id, decided_at, status, sampled, defects in decided:
+        month = by_month[supplier_id].setdefault(f"{decided_at:%Y-%m}", {"lots": 0, "sampled": 0, "defects": 0,
+                                                                           "rejected": 0})
+        month["lots"] += 1
+        month["sampled"] += sampled
+        month["defects"] += defects
+        month["rejected"] += status == "rejected"
     report = []
     for supplier in db.session.execute(select(Supplier).order_by(Supplier.code)).scalars():
         states = db.session.execute(select(SupplierQuality).where(SupplierQuality.supplier_id == supplier.id)).scalars()
@@ -92,6 +105,7 @@ def supplier_quality() -> list[dict]:
             "seed_rate": inspections.sampling.supplier_rate(inspections.supplier_history(supplier.id),
                                                             inspections.seed_policy()),
             "switching": [{"product_id": q.product_id} | json.loads(q.switching_json) for q in states],
+            "by_month": [{"month": m} | v for m, v in by_month[supplier.id].items()],
             "open_pos": db.session.execute(select(func.count(PurchaseOrder.id)).where(
                 PurchaseOrder.supplier_id == supplier.id, PurchaseOrder.status == "open")).scalar()})
     return report

@@ -165,3 +165,23 @@ def test_the_supplier_rate_follows_its_history_within_five_to_fifteen_percent(ti
     mark(w, received_lot(w, qty=20), True, False, True)  # a rejected lot
     assert inspection.plan_for(100, w.supplier, w.tee, returned=False)["rate"] == 0.15
     assert inspection.plan_for(100, w.supplier, w.tee, returned=True)["first_sample"] == 100
+
+
+def test_the_supplier_report_and_same_day_clearing_follow_the_lots(tiny_warehouse):
+    from datetime import date
+
+    from server.services import reports
+
+    w = tiny_warehouse
+    accepted = received_lot(w, qty=20)
+    mark(w, accepted, False, False)
+    mark(w, received_lot(w, qty=20), True, True)
+    [row] = [r for r in reports.supplier_quality() if r["supplier"] == "SUP-T"]
+    assert (row["lots"], row["rejected"], row["sampled"], row["defects"]) == (2, 1, 4, 2)
+    assert [(m["lots"], m["rejected"]) for m in row["by_month"]] == [(2, 1)]
+    clearing = reports.same_day_clearing(date.today())
+    assert not clearing["cleared"] and [t["qty"] for t in clearing["units_not_put_away"]] == [20]
+    [task] = putaway.open_tasks()
+    putaway.put_away(task.id, decode("A-01-02-1"), w.receiver)
+    db.session.commit()
+    assert reports.same_day_clearing(date.today())["cleared"]
