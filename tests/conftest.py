@@ -130,6 +130,13 @@ def printer_agent(live_server):
     token = (live_server.data_dir / "token-AGENT-01.txt").read_text().strip()
     agent = PrinterAgent(live_server.url, token, retry_seconds=0.2).start()
     assert agent.ready.wait(10), "agent did not say hello"
+    # Jobs other tests left queued (made while no agent ran) print now, before this test counts labels.
+    http = live_server.session("supervisor")
+    deadline = time.monotonic() + 30
+    while any(job["status"] in ("queued", "waiting", "sent")
+              for job in http.get(f"{live_server.url}/api/v1/print-jobs", timeout=5).json()):
+        assert time.monotonic() < deadline, "earlier print jobs did not drain"
+        time.sleep(0.05)
     yield agent
     agent.stop()
 

@@ -329,6 +329,7 @@ class ReceiptCount(db.Model):
     qty: Mapped[int] = mapped_column(Integer)
     expiry: Mapped[date | None] = mapped_column(Date)
     supplier_lot: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     scan_id: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)

@@ -60,12 +60,19 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                               "rejections: a supervisor must record the supplier's corrective action first.",
                               "{supplier} 的 {product} 多次拒收，已暂停检验：须由主管记录供应商的纠正措施后才能继续。"),
     "not_inspecting": (409, "Lot {lot} is not waiting for inspection.", "批次 {lot} 不在待检状态。"),
+    "scan_po_first": (409, "Scan the purchase order number first.", "请先扫描采购单号。"),
+    "scan_lpn_first": (409, "Scan the licence plate (LPN) label first.", "请先扫描箱号（LPN）标签。"),
+    "choose_lot_first": (409, "Choose the lot to inspect first.", "请先选择要检验的批次。"),
+    "mark_pass_or_defect": (400, "Mark the unit as pass or defect.", "请将该件标记为合格或残次。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.", "未导入任何数据：{count} 行有错误。"),
     "internal_error": (500, "The server could not handle this; it was logged.",
                        "服务器无法处理此请求，已记录。"),
 }
 
 
+# The things a "not found" can be about, as the Chinese message names them.
+WHAT_ZH = {"device": "设备", "supplier": "供应商", "item": "货品", "product": "商品", "receipt": "收货单",
+           "inspection": "检验", "put-away task": "上架任务", "purchase order": "采购单", "bin": "货位"}
 # Document states as the Chinese messages name them.
 STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
              "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成"}
@@ -87,10 +94,18 @@ class WmsError(Exception):
 
     def message(self) -> dict[str, str]:
         _, en, zh = CATALOG[self.code]
-        fields = {"what_zh": self.params.get("what", ""),
+        fields = {"what_zh": _what_zh(str(self.params.get("what", ""))),
                   "status_zh": STATUS_ZH.get(str(self.params.get("status")), self.params.get("status"))
                   } | self.params
         return {"en": en.format(**fields), "zh": zh.format(**fields)}
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message()}
+
+
+def _what_zh(what: str) -> str:
+    """'put-away task 12' -> '上架任务 12'; paths and codes pass unchanged."""
+    for english in sorted(WHAT_ZH, key=len, reverse=True):
+        if what.startswith(english):
+            return WHAT_ZH[english] + what[len(english):]
+    return what

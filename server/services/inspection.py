@@ -75,8 +75,9 @@ def plan_for(lot_size: int, supplier: Supplier, item: Item, returned: bool) -> d
             raise WmsError("supplier_discontinued", supplier=supplier.code, product=item.product.code)
         return sampling.iso_single_plan(lot_size, float(chosen["aql"]), chosen["level"],
                                         state.state).as_dict()
-    rate = sampling.supplier_rate(supplier_history(supplier.id), seed_policy())
-    return sampling.seed_plan(lot_size, rate, seed_policy()).as_dict()
+    rules = seed_policy()
+    rate = sampling.supplier_rate(supplier_history(supplier.id), rules)
+    return sampling.seed_plan(lot_size, rate, rules).as_dict() | {"widen_rate": rules.widen_rate}
 
 
 def rebuild(plan: dict) -> sampling.Plan:
@@ -148,6 +149,8 @@ def progress(inspection: Inspection) -> Progress:
 
 def open_inspection(inspection_id: object, actor: Actor) -> Inspection:
     actor.require("journey.inspect")
+    if inspection_id is None:
+        raise WmsError("choose_lot_first")
     inspection = db.session.get(Inspection, inspection_id) if isinstance(inspection_id, int) else None
     if inspection is None:
         raise WmsError("not_found", what=f"inspection {inspection_id}")

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from server.db.models import Bin, BinStock, Item, ItemBarcode, Lot, Product, User
+from server.db.models import Bin, BinStock, Item, ItemBarcode, Lot, Product, PurchaseOrder, PutawayTask, User
 from server.domain.barcodes import Decoded
-from server.domain.errors import WmsError
+from server.domain.errors import STATUS_ZH, WmsError
 from server.extensions import db
+from server.services import putaway, receiving
 from server.services.auth import digest
 
 
@@ -75,3 +76,32 @@ def badge_owner(decoded: Decoded) -> User:
     if user is None:
         raise WmsError("unknown_badge")
     return user
+
+
+def po_summary(number: str) -> dict:
+    """A PO scanned outside receiving: what is still open on it."""
+    po = db.session.execute(select(PurchaseOrder).where(PurchaseOrder.number == number)
+                            ).unique().scalar_one_or_none()
+    if po is None:
+        raise WmsError("no_po", po=number)
+    view = receiving.po_view(po)
+    still_open = sum(line["open"] for line in view["lines"])
+    status_zh = STATUS_ZH.get(po.status, po.status)
+    return {"po": view, "summary": {
+        "en": f"Purchase order {po.number} ({po.supplier.code}), {po.status}: {still_open} units still open",
+        "zh": f"采购单 {po.number}（{po.supplier.code}），{status_zh}：仍有 {still_open} 件未收"}}
+
+
+def putaway_task_for(lpn: str) -> dict | None:
+    """An LPN that labels a put-away task: what it holds and where it goes (or went)."""
+    match = putaway.LPN.match(lpn)
+    task = db.session.get(PutawayTask, int(match.group(1))) if match else None
+    if task is None:
+        return None
+    view = putaway.task_view(task)
+    where = view["bin"] or view["suggested_bin"] or view["zone"]
+    state_en = "put away in" if task.status == "done" else "to put away, suggested"
+    state_zh = "已上架于" if task.status == "done" else "待上架，建议货位"
+    return {"putaway": view, "summary": {
+        "en": f"{lpn}: {view['qty']} × {view['sku']} lot {view['lot']}, {state_en} {where}",
+        "zh": f"{lpn}：{view['name']['zh']} 批次 {view['lot']} 数量 {view['qty']}，{state_zh} {where}"}}

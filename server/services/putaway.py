@@ -63,8 +63,10 @@ def suggest_bin(item_id: int, zone: str, qty: int) -> int | None:
         if total + qty <= capacity:
             return bin_id
     occupied = select(BinStock.bin_id).where(BinStock.qty > 0)
+    promised = select(PutawayTask.suggested_bin_id).where(PutawayTask.status == "open",
+                                                          PutawayTask.suggested_bin_id.is_not(None))
     return db.session.execute(_usable(
-        select(Bin.id).where(Bin.zone == zone, ~Bin.id.in_(occupied)))
+        select(Bin.id).where(Bin.zone == zone, ~Bin.id.in_(occupied), ~Bin.id.in_(promised)))
         .order_by(Bin.x + Bin.y, Bin.level, Bin.code).limit(1)).scalar()
 
 
@@ -82,6 +84,8 @@ def task_for_lpn(decoded: Decoded, actor: Actor) -> PutawayTask:
 def put_away(task_id: object, decoded: Decoded, actor: Actor, scan_id: str | None = None) -> PutawayTask:
     """Scanning the bin confirms: the units enter stock there (a ledger entry), the task is done."""
     actor.require("journey.receive")
+    if task_id is None:
+        raise WmsError("scan_lpn_first")
     task = db.session.get(PutawayTask, task_id) if isinstance(task_id, int) else None
     if task is None:
         raise WmsError("not_found", what=f"put-away task {task_id}")

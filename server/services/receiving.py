@@ -191,7 +191,10 @@ def start_receipt(po_number: str, actor: Actor, returned_goods: bool = False) ->
 
 
 def counting_receipt(receipt_id: object, actor: Actor) -> Receipt:
+    """An open receipt. Any receiver may count into it: a delivery is often unloaded by a team."""
     actor.require("journey.receive")
+    if receipt_id is None:
+        raise WmsError("scan_po_first")
     receipt = db.session.get(Receipt, receipt_id) if isinstance(receipt_id, int) else None
     if receipt is None:
         raise WmsError("not_found", what=f"receipt {receipt_id}")
@@ -251,7 +254,7 @@ def count(receipt_id: object, carton_seq: object, decoded: Decoded, qty: int, ac
             db.session.refresh(line)
             counted = ReceiptCount(receipt_id=receipt.id, carton_id=carton.id, po_line_id=line.id,
                                    qty=qty, expiry=decoded.expiry, supplier_lot=decoded.lot,
-                                   scan_id=scan_id)
+                                   user_id=actor.user_id, scan_id=scan_id)
             db.session.add(counted)
             db.session.flush()
             return line, counted

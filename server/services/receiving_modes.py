@@ -9,6 +9,8 @@ from server.domain.errors import WmsError
 from server.services import inspection, putaway, receiving
 from server.services.auth import Actor
 from server.services.scans import Mode, register
+from server.db.models import Receipt
+from server.extensions import db
 
 
 def receive(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
@@ -39,15 +41,18 @@ def check_carton(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, An
 def confirm(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
     """The receiver's signature on the count: lots now wait for inspection."""
     inspections = inspection.confirm_receipt(payload.get("receipt"), actor)
+    receipt = inspections[0].receipt_id
+    signed = db.session.get(Receipt, receipt)
     return {"kind": "receipt", "next": "scan_po",
-            "result": {"receipt": payload.get("receipt"), "signed_by": actor.username,
+            "result": {"receipt": receipt, "signed_by": actor.username, "signed_by_name": actor.name,
+                       "signed_at": signed.confirmed_at.isoformat() + "Z",
                        "lots": [inspection.inspection_view(i) for i in inspections]}}
 
 
 def inspect(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
     result = payload.get("result")
     if result not in ("pass", "defect"):
-        raise WmsError("bad_request", detail="result must be pass or defect")
+        raise WmsError("mark_pass_or_defect")
     record, progress = inspection.mark_unit(payload.get("inspection"), decoded, result == "defect",
                                             payload.get("reason"), actor, payload.get("scan_id"))
     view = inspection.inspection_view(record)

@@ -41,6 +41,10 @@ def _lookup(decoded: Decoded, payload: dict, actor: Actor) -> dict[str, Any]:
             "summary": {"en": f"Pallet/carton SSCC {decoded.sscc}: no receipt expects it yet",
                         "zh": f"托盘/箱 SSCC {decoded.sscc}：暂无收货单关联"},
             "gs1": decoded.gs1_fields()}}
+    if decoded.kind == "po":
+        return {"result": lookup.po_summary(decoded.key)}
+    if decoded.kind == "lpn" and (task := lookup.putaway_task_for(decoded.key)) is not None:
+        return {"result": task}
     label = {"tote": ("Tote", "周转箱"), "lpn": ("Licence plate", "箱号")}[decoded.kind]
     return {"result": {"summary": {"en": f"{label[0]} {decoded.key}: not in use by any task",
                                    "zh": f"{label[1]} {decoded.key}：当前没有任务使用"}}}
@@ -103,6 +107,13 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
         db.session.rollback()  # whatever the mode half-wrote goes; only the refusal is kept
         transaction.rolled_back()
         ack = error_ack(scan_id, error)
+    except Exception:
+        # A bug must still get an answer, or the device resends this scan forever and every later
+        # scan queues behind it. Not stored: once fixed, the same scan id can succeed.
+        log.exception("scan %s in mode %s failed", scan_id, mode)
+        db.session.rollback()
+        transaction.rolled_back()
+        return error_ack(scan_id, WmsError("internal_error"))
 
     try:
         # A Core insert: the hot path needs no ORM unit of work for a row it never reads back.

@@ -75,7 +75,7 @@ def test_a_delivery_goes_from_po_scan_to_stock_in_a_bin(live_server, new_po, rec
 
     assert send(receiver, "inspect", new_po["barcode"], inspection=lot["inspection"],
                 result="pass")["error"]["code"] == "forbidden"
-    for n in range(3):
+    for _ in range(3):
         marked = send(inspector, "inspect", new_po["barcode"], inspection=lot["inspection"], result="pass")
         assert marked["ok"], marked
     assert marked["result"]["decision"] == "accept" and marked["next"] == "done"

@@ -185,3 +185,13 @@ def test_the_supplier_report_and_same_day_clearing_follow_the_lots(tiny_warehous
     putaway.put_away(task.id, decode("A-01-02-1"), w.receiver)
     db.session.commit()
     assert reports.same_day_clearing(date.today())["cleared"]
+
+
+def test_an_empty_bin_promised_to_one_put_away_is_not_suggested_to_another(tiny_warehouse):
+    w = tiny_warehouse
+    waiting = received_lot(w, qty=20)
+    item_without_stock = w.mug.id + 1000  # no stock anywhere: only empty bins qualify
+    assert putaway.suggest_bin(item_without_stock, "A", 5) == w.empty.id
+    db.session.add(PutawayTask(lot_id=waiting.lot_id, item_id=w.tee.id, qty=5, zone="A", suggested_bin_id=w.empty.id))
+    db.session.flush()
+    assert putaway.suggest_bin(item_without_stock, "A", 5) is None

@@ -209,3 +209,19 @@ def test_a_csv_with_one_bad_row_imports_nothing_and_names_the_row(tiny_warehouse
     assert db.session.execute(select(func.count(PurchaseOrder.id))).scalar() == 0
     [po] = receiving.import_pos_csv(good + "PO-CSV-1,SUP-T," + MUG + ",3,\n", w.receiver)
     assert [(ln.item.sku, ln.ordered_qty) for ln in po.lines] == [("TEE-BLK-M", 10), ("MUG-WHT", 3)]
+
+
+def test_steps_sent_without_their_context_say_what_to_scan_first(tiny_warehouse):
+    w = tiny_warehouse
+    for mode, expected in (("receive", "scan_po_first"), ("putaway", "scan_lpn_first"),
+                           ("inspect", "mark_pass_or_defect")):
+        ack = scans.handle({"scan_id": str(uuid.uuid4()), "mode": mode, "code": TEE},
+                           w.inspector if mode == "inspect" else w.receiver)
+        assert ack["error"]["code"] == expected, mode
+    ack = scans.handle({"scan_id": str(uuid.uuid4()), "mode": "inspect", "code": TEE, "result": "pass"},
+                       w.inspector)
+    assert ack["error"]["code"] == "choose_lot_first" and ack["error"]["message"]["zh"] == "请先选择要检验的批次。"
+
+
+def test_a_not_found_message_is_chinese_in_chinese():
+    assert WmsError("not_found", what="put-away task 12").message()["zh"] == "未找到上架任务 12。"

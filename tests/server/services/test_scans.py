@@ -91,3 +91,27 @@ def test_lookup_scans_never_touch_the_ledger(tiny_warehouse):
     for code in ("A-01-01-1", "036000291452", "NOPE"):
         scan(tiny_warehouse.picker, code)
     assert count(LedgerEntry) == before
+
+
+def test_a_mode_that_fails_unexpectedly_still_answers_and_stores_nothing(tiny_warehouse):
+    def broken(decoded, payload, actor):
+        raise RuntimeError("bug")
+
+    scans.register("broken", scans.Mode("scan.lookup", broken))
+    try:
+        before = count(Scan)
+        ack = scan(tiny_warehouse.picker, "A-01-01-1", mode="broken")
+        assert ack["error"]["code"] == "internal_error" and ack["sound"] == "error"
+        assert count(Scan) == before
+    finally:
+        scans.MODES.pop("broken")
+
+
+def test_a_po_or_an_lpn_scanned_in_lookup_says_what_it_is(tiny_warehouse):
+    from server.services import receiving
+
+    po = receiving.create_po("SUP-T", [{"sku": "TEE-BLK-M", "qty": 7}], tiny_warehouse.receiver)
+    ack = scan(tiny_warehouse.picker, po.number)
+    assert ack["ok"] and ack["kind"] == "po" and "7 units still open" in ack["result"]["summary"]["en"]
+    assert scan(tiny_warehouse.picker, "PO-NOPE")["error"]["code"] == "no_po"
+    assert "not in use" in scan(tiny_warehouse.picker, "LPN-999999")["result"]["summary"]["en"]

@@ -167,12 +167,14 @@ def upgrade():
     sa.Column('qty', sa.Integer(), nullable=False),
     sa.Column('expiry', sa.Date(), nullable=True),
     sa.Column('supplier_lot', sa.String(length=64), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('scan_id', sa.String(length=64), nullable=True),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('qty > 0', name=op.f('ck_receipt_counts_qty_positive')),
     sa.ForeignKeyConstraint(['carton_id'], ['cartons.id'], name=op.f('fk_receipt_counts_carton_id_cartons')),
     sa.ForeignKeyConstraint(['po_line_id'], ['purchase_order_lines.id'], name=op.f('fk_receipt_counts_po_line_id_purchase_order_lines')),
     sa.ForeignKeyConstraint(['receipt_id'], ['receipts.id'], name=op.f('fk_receipt_counts_receipt_id_receipts')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_receipt_counts_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_receipt_counts'))
     )
     with op.batch_alter_table('receipt_counts', schema=None) as batch_op:
