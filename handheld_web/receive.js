@@ -1,6 +1,6 @@
-// The Receive journey: scan the PO, check each carton's outer packaging, count the items into the
-// carton, confirm (sign) the count. Every step is a scan record through the outbox; the server's
-// answers (the whole receipt each time) drive the screen.
+// The Receive journey: scan the PO (or pick it from the open POs), check each carton's outer
+// packaging, count the items into the carton, confirm (sign) the count. Every step is a scan record
+// through the outbox; the server's answers (the whole receipt each time) drive the screen.
 
 import { t, tn } from "./i18n.js";
 import { button, errorPanel, h, nameAndVariant, planSummary, termOr } from "./ui.js";
@@ -26,6 +26,10 @@ export function createReceive(app) {
     highlight: null, // sku of the line just counted
     confirmed: null, // {result, at} of the last confirmed receipt
     error: null,
+    pos: null, // open POs, from GET /api/v1/purchase-orders?status=open
+    posError: null,
+    posLoading: false,
+    poSupplier: null, // the supplier the PO list is narrowed to (null: all)
   };
 
   const receiptId = () => s.receipt?.receipt ?? null;
@@ -63,18 +67,32 @@ export function createReceive(app) {
     app.render();
   }
 
+  async function loadPos() {
+    s.posLoading = true;
+    s.posError = null;
+    app.render();
+    const answer = await app.getJson("/api/v1/purchase-orders?status=open");
+    s.posLoading = false;
+    if (answer.ok) s.pos = Array.isArray(answer.data) ? answer.data : [];
+    else s.posError = answer.error;
+    app.render();
+  }
+
   // ---------- input ----------
+
+  /** Open a PO: the one step for a scanned PO number and for a PO tapped in the list. */
+  function openPo(code) {
+    s.error = null;
+    const fields = { mode: "receive", code };
+    if (s.returnedGoods) fields.returned_goods = true;
+    s.confirmed = null;
+    s.poPending = app.send(fields);
+    app.render();
+  }
 
   function onScan(code) {
     s.error = null;
-    if (isPoCode(code)) {
-      const fields = { mode: "receive", code };
-      if (s.returnedGoods) fields.returned_goods = true;
-      s.confirmed = null;
-      s.poPending = app.send(fields);
-      app.render();
-      return;
-    }
+    if (isPoCode(code)) return openPo(code);
     const local = { code, scan_id: "" };
     if (s.poPending) return refuse(local, "receive_wait_po", { po: s.poPending.code });
     if (!s.receipt) return refuse(local, "receive_scan_po_first");
@@ -147,6 +165,7 @@ export function createReceive(app) {
         app.scrollTop();
       } else {
         s.error = { record, ack };
+        loadPos(); // e.g. closed meanwhile: the list should not offer it again
       }
       return;
     }
@@ -157,6 +176,7 @@ export function createReceive(app) {
         s.confirmed = { result: ack.result, at: record.at };
         if (mine) clearReceipt();
         app.scrollTop();
+        loadPos(); // what is still open has changed
       } else {
         s.error = { record, ack };
       }
@@ -371,7 +391,131 @@ export function createReceive(app) {
     root.replaceChildren(...parts);
   }
 
+  // ---------- the open POs: tap one instead of scanning its number ----------
+
+  /** The POs worth offering: open, with units still to receive; earliest expected first. */
+  function openPos() {
+    const entries = [];
+    for (const po of s.pos || []) {
+      if (po.status && po.status !== "open") continue;
+      const open = (po.lines || []).filter((line) => (line.open || 0) > 0);
+      const units = open.reduce((sum, line) => sum + line.open, 0);
+      if (units > 0) entries.push({ po, units, lines: open.length });
+    }
+    const undated = "9999-99-99";
+    return entries.sort(
+      (a, b) =>
+        (a.po.expected_on || undated).localeCompare(b.po.expected_on || undated) ||
+        String(a.po.number).localeCompare(String(b.po.number)),
+    );
+  }
+
+  function localToday() {
+    const now = new Date();
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  }
+
+  function renderExpected(expected, today) {
+    if (!expected) return h("span", { class: "pick__date pick__date--none", testid: "po-expected", "data-date": "" }, t("po_no_date"));
+    const cls = expected < today ? "pick__date--late" : expected === today ? "pick__date--today" : "";
+    const text = expected === today ? t("po_expected_today") : t("po_expected", { date: expected });
+    return h("span", { class: `pick__date ${cls}`, testid: "po-expected", "data-date": expected }, text);
+  }
+
+  function renderPoItem({ po, units, lines }, today) {
+    return h(
+      "li",
+      {},
+      button(
+        {
+          class: "pick pick--po",
+          testid: "po-item",
+          "data-po": po.number,
+          "data-supplier": po.supplier,
+          "data-open": units,
+          onclick: () => openPo(po.number),
+        },
+        h("div", { class: "pick__head" }, h("span", { class: "pick__code" }, po.number), renderExpected(po.expected_on, today)),
+        h("div", { class: "pick__supplier" }, [po.supplier, po.supplier_name].filter(Boolean).join(" · ")),
+        h(
+          "div",
+          { class: "pick__todo", testid: "po-open-units", "data-units": units },
+          tn("po_units_open", units),
+          " · ",
+          tn("po_lines_open", lines),
+        ),
+      ),
+    );
+  }
+
+  function renderPoList() {
+    const parts = [
+      h(
+        "div",
+        { class: "listhead" },
+        h("h2", { class: "listhead__title" }, t("po_open_title")),
+        button({ class: "btn btn--small", testid: "po-refresh", onclick: loadPos }, t("refresh")),
+      ),
+    ];
+    if (s.posError) parts.push(errorPanel({ ...s.posError, titleKey: "list_error_title" }));
+    if (s.posLoading && !s.pos) parts.push(h("p", { class: "hint" }, t("loading")));
+    const entries = openPos();
+    const groups = new Map(); // supplier code -> {code, name, entries}
+    for (const entry of entries) {
+      const code = entry.po.supplier || "";
+      if (!groups.has(code)) groups.set(code, { code, name: entry.po.supplier_name || "", entries: [] });
+      groups.get(code).entries.push(entry);
+    }
+    const suppliers = [...groups.values()].sort((a, b) => a.code.localeCompare(b.code));
+    const chosen = s.poSupplier != null && groups.has(s.poSupplier) ? s.poSupplier : null;
+    if (suppliers.length > 1) {
+      const chip = (code, label, count) =>
+        button(
+          {
+            class: `chip ${chosen === code ? "chip--on" : ""}`,
+            "data-supplier": code ?? "",
+            "aria-pressed": String(chosen === code),
+            onclick: () => {
+              s.poSupplier = code;
+              app.render();
+            },
+          },
+          h("span", { class: "chip__label" }, label),
+          h("span", { class: "chip__count" }, String(count)),
+        );
+      parts.push(
+        h(
+          "div",
+          { class: "chips", testid: "po-supplier-filter", role: "group", "aria-label": t("po_supplier") },
+          chip(null, t("po_all_suppliers"), entries.length),
+          suppliers.map((group) => chip(group.code, group.code, group.entries.length)),
+        ),
+      );
+    }
+    const today = localToday();
+    const list = h("div", { class: "polist", testid: "po-list", "data-supplier": chosen ?? "" });
+    for (const group of suppliers) {
+      if (chosen != null && group.code !== chosen) continue;
+      list.append(
+        h(
+          "section",
+          { class: "pogroup", testid: "po-group", "data-supplier": group.code },
+          h("h3", { class: "pogroup__title" }, h("span", { class: "pogroup__code" }, group.code), group.name ? ` ${group.name}` : ""),
+          h("ul", { class: "picklist" }, group.entries.map((entry) => renderPoItem(entry, today))),
+        ),
+      );
+    }
+    parts.push(list);
+    if (s.pos && !entries.length) parts.push(h("p", { class: "hint hint--big", testid: "po-empty" }, t("po_none_open")));
+    return parts;
+  }
+
   function renderBottom(root) {
+    if (!s.receipt && !s.poPending) {
+      root.replaceChildren(...renderPoList());
+      return;
+    }
     if (!s.receipt || s.poPending) {
       root.replaceChildren();
       return;
@@ -417,7 +561,9 @@ export function createReceive(app) {
     render,
     onScan,
     onAck,
-    enter() {},
+    enter() {
+      loadPos();
+    },
     back: () => false,
     reset() {
       clearReceipt();
@@ -426,6 +572,9 @@ export function createReceive(app) {
       s.confirmed = null;
       s.error = null;
       s.returnedGoods = false;
+      s.pos = null;
+      s.posError = null;
+      s.poSupplier = null;
     },
   };
 }

@@ -165,9 +165,12 @@ class BinStock(db.Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
     qty: Mapped[int] = mapped_column(Integer, default=0)
+    # Units promised to orders (reservations); only qty - reserved_qty can be promised or taken freely.
+    reserved_qty: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     __table_args__ = (
         # Declared here, not on the column: Alembic drops column-level CHECKs silently.
         CheckConstraint("qty >= 0", name="qty_not_negative"),
+        CheckConstraint("reserved_qty >= 0 AND reserved_qty <= qty", name="reserved_within_qty"),
         UniqueConstraint("bin_id", "item_id", "lot_id", name="uq_bin_stock_place"),
     )
 
@@ -421,3 +424,68 @@ class VendorReturn(db.Model):
     reason: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SalesOrder(db.Model):
+    """A customer's order from a channel (API, marketplace export). Ships only once released."""
+
+    __tablename__ = "sales_orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending_review", index=True)
+    # Why the order is stopped (unpaid, unknown SKU, no address, shortage …): JSON list of error dicts.
+    review_json: Mapped[str] = mapped_column(Text, default="[]")
+    customer_name: Mapped[str] = mapped_column(String(128), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    carrier: Mapped[str] = mapped_column(String(64), default="")
+    buyer_note: Mapped[str] = mapped_column(String(500), default="")
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    cut_off: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lines: Mapped[list[SalesOrderLine]] = relationship(back_populates="order", order_by="SalesOrderLine.line_no")
+    __table_args__ = (
+        UniqueConstraint("channel", "number", name="uq_sales_orders_channel_number"),
+        CheckConstraint("status IN ('pending_review','released','allocated','picking','picked','packed',"
+                        "'shipped','on_hold','cancelled')", name="status_known"),
+    )
+
+
+class SalesOrderLine(db.Model):
+    __tablename__ = "sales_order_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    sku_text: Mapped[str] = mapped_column(String(64))  # as the channel sent it, even if unknown
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    order: Mapped[SalesOrder] = relationship(back_populates="lines")
+    item: Mapped[Item | None] = relationship(lazy="joined")
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("status IN ('open','cancelled')", name="status_known"),
+        UniqueConstraint("order_id", "line_no", name="uq_sales_order_lines_order_line_no"),
+    )
+
+
+class Reservation(db.Model):
+    """Units of one bin/lot promised to one order line: no other order (or wave) can promise them."""
+
+    __tablename__ = "reservations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("sales_order_lines.id"), index=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="reserved", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("status IN ('reserved','picked','released')", name="status_known"),
+    )

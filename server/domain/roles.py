@@ -15,9 +15,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "inspector": frozenset({"scan.lookup", "journey.inspect"}),
     "packer": frozenset({"scan.lookup", "journey.pack", "labels.print"}),
     "supervisor": frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect",
-                             "journey.pack", "labels.print", "floor.supervise"}),
+                             "journey.pack", "labels.print", "floor.supervise", "orders.manage"}),
     "admin": frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect",
-                        "journey.pack", "labels.print", "floor.supervise", "devices.manage"}),
+                        "journey.pack", "labels.print", "floor.supervise", "orders.manage", "devices.manage"}),
 }
 
 # Handheld journeys in menu order, with the permission each needs. Only journeys the server can

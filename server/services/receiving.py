@@ -49,7 +49,7 @@ def quantity(value: object) -> int:
 
 # --- purchase orders -------------------------------------------------------------------------
 
-def _item_by_code(code: str) -> Item | None:
+def item_by_code(code: str) -> Item | None:
     item = db.session.execute(select(Item).where(Item.sku == code)).unique().scalar_one_or_none()
     if item is None:
         item = db.session.execute(
@@ -79,7 +79,7 @@ def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str |
                        expected_on=expected_on, created_by=actor.user_id)
     for n, line in enumerate(lines, start=1):
         code = str(line.get("sku") or line.get("barcode") or "")
-        item = _item_by_code(code)
+        item = item_by_code(code)
         if item is None:
             raise WmsError("not_found", what=f"item {code}")
         po.lines.append(PurchaseOrderLine(line_no=n, item_id=item.id, item=item,
@@ -114,7 +114,7 @@ def import_pos_csv(text: str, actor: Actor) -> list[PurchaseOrder]:
             supplier = (row["supplier"] or "").strip()
             if order.setdefault("supplier", supplier) != supplier:
                 raise WmsError("bad_request", detail=f"{number} names two suppliers")
-            if _item_by_code((row["sku"] or "").strip()) is None:
+            if item_by_code((row["sku"] or "").strip()) is None:
                 raise WmsError("not_found", what=f"item {row['sku']}")
             order["lines"].append({"sku": row["sku"].strip(), "qty": quantity(row["qty"]),
                                    "expected_on": expected})
@@ -239,7 +239,7 @@ def count(receipt_id: object, carton_seq: object, decoded: Decoded, qty: int, ac
         raise WmsError("packaging_check_first")
     if not decoded.names_an_item:
         raise WmsError("item_not_on_po", sku=decoded.key, po=receipt.po.number)
-    item = _item_by_code(decoded.gtin or decoded.key)
+    item = item_by_code(decoded.gtin or decoded.key)
     lines = [ln for ln in receipt.po.lines if item is not None and ln.item_id == item.id]
     if not lines:
         raise WmsError("item_not_on_po", sku=item.sku if item else decoded.key, po=receipt.po.number)

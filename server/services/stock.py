@@ -20,11 +20,12 @@ def move(movement: Movement, actor: Actor | None = None, ref: str = "",
     if movement.qty > 0:
         _add(movement)
     else:
+        # Units promised to orders are not free to take: only qty - reserved_qty is.
         taken = db.session.execute(
-            update(BinStock).where(*place, BinStock.qty >= -movement.qty)
+            update(BinStock).where(*place, BinStock.qty - BinStock.reserved_qty >= -movement.qty)
             .values(qty=BinStock.qty + movement.qty))
         if taken.rowcount != 1:
-            available = db.session.execute(select(BinStock.qty).where(*place)).scalar() or 0
+            available = db.session.execute(select(BinStock.qty - BinStock.reserved_qty).where(*place)).scalar() or 0
             bin_code = db.session.execute(select(Bin.code).where(Bin.id == movement.bin)).scalar()
             raise WmsError("negative_stock", available=available, qty=-movement.qty,
                            bin=bin_code or movement.bin)

@@ -7,6 +7,7 @@ Each test makes its own purchase order over REST, so the tests share no data."""
 import re
 import time
 import uuid
+from datetime import date, timedelta
 
 import pytest
 import requests
@@ -83,10 +84,12 @@ def item_for(live_server, index: int) -> dict:
     return catalogue(live_server)[index]
 
 
-def create_po(live_server, supplier: str, lines: list[tuple[str, int]]) -> str:
+def create_po(live_server, supplier: str, lines: list[tuple[str, int]], expected_on: str | None = None) -> str:
     http = live_server.session("supervisor")
-    answer = http.post(f"{live_server.url}/api/v1/purchase-orders", timeout=10,
-                       json={"supplier": supplier, "lines": [{"sku": sku, "qty": qty} for sku, qty in lines]})
+    body = {"supplier": supplier, "lines": [{"sku": sku, "qty": qty} for sku, qty in lines]}
+    if expected_on:
+        body["expected_on"] = expected_on
+    answer = http.post(f"{live_server.url}/api/v1/purchase-orders", timeout=10, json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()["purchase_order"]["number"]
 
@@ -100,14 +103,19 @@ def rest_scan(http: requests.Session, live_server, **fields) -> dict:
     return ack
 
 
-def received_lot(live_server, supplier: str, item: dict, qty: int) -> dict:
-    """Set-up over REST: a PO, one intact carton counted and confirmed; returns the inspection."""
-    po = create_po(live_server, supplier, [(item["sku"], qty)])
+def receive_over_rest(live_server, po: str, item: dict, qty: int) -> list[dict]:
+    """Set-up over REST: one delivery of a PO, qty units in one intact carton, confirmed; its lots."""
     receiver = live_server.session("receiver")
     receipt = rest_scan(receiver, live_server, mode="receive", code=po)["result"]["receipt"]
     rest_scan(receiver, live_server, mode="receive.carton", receipt=receipt, condition="intact")
     rest_scan(receiver, live_server, mode="receive", code=item["barcodes"][0], receipt=receipt, carton=1, qty=qty)
-    lots = rest_scan(receiver, live_server, mode="receive.confirm", receipt=receipt)["result"]["lots"]
+    return rest_scan(receiver, live_server, mode="receive.confirm", receipt=receipt)["result"]["lots"]
+
+
+def received_lot(live_server, supplier: str, item: dict, qty: int) -> dict:
+    """Set-up over REST: a PO, one intact carton counted and confirmed; returns the inspection."""
+    po = create_po(live_server, supplier, [(item["sku"], qty)])
+    lots = receive_over_rest(live_server, po, item, qty)
     assert len(lots) == 1
     return lots[0]
 
@@ -133,6 +141,10 @@ def inspection(live_server, inspection_id: int) -> dict:
 
 def receive_line(page: Page, sku: str):
     return page.locator(f'[data-testid="receive-line"][data-sku="{sku}"]')
+
+
+def po_item(page: Page, number: str):
+    return page.locator(f'[data-testid="po-item"][data-po="{number}"]')
 
 
 # ---------- Receive ----------
@@ -249,6 +261,72 @@ def test_a_receiver_counts_a_po_against_its_lines_and_confirms_the_lot_for_inspe
         assert shown["progress"]["remaining"] == 2
     expect(lot.get_by_test_id("lot-plan")).to_have_text(f"Inspect {shown['progress']['remaining']} units")
     expect(page.get_by_test_id("receive-prompt")).to_have_attribute("data-next", "scan_po")
+
+
+def test_a_receiver_picks_the_suppliers_open_po_from_the_list_and_lands_on_its_carton_check(page, phone, live_server):
+    item, other, later = item_for(live_server, 9), item_for(live_server, 10), item_for(live_server, 11)
+    expected = (date.today() + timedelta(days=2)).isoformat()
+    po = create_po(live_server, "SUP-YW", [(item["sku"], 12)], expected_on=expected)
+    receive_over_rest(live_server, po, item, 5)  # an earlier delivery: 7 of the 12 are still open
+    # Received in full: the PO stays open on the server but has nothing left to receive.
+    full = create_po(live_server, "SUP-YW", [(other["sku"], 3)])
+    receive_over_rest(live_server, full, other, 3)
+    sign_in(page, "receiver")
+    open_journey(page, "receive")
+
+    expect(page.get_by_test_id("po-list")).to_be_visible()
+    listed = po_item(page, po)
+    expect(listed).to_be_visible()
+    expect(listed).to_have_attribute("data-supplier", "SUP-YW")
+    expect(listed).to_contain_text("SUP-YW")
+    expect(listed).to_contain_text(f"Expected {expected}")
+    expect(listed).to_contain_text("7 units open")
+    assert listed.bounding_box()["height"] >= 56
+    expect(po_item(page, full)).to_have_count(0)
+
+    # A PO made after the list was shown appears on Refresh.
+    newer = create_po(live_server, "SUP-SZ", [(later["sku"], 4)])
+    expect(po_item(page, newer)).to_have_count(0)
+    page.get_by_test_id("po-refresh").tap()
+    expect(po_item(page, newer)).to_be_visible()
+
+    # Narrowed to the supplier whose truck is at the dock.
+    chip = page.get_by_test_id("po-supplier-filter").locator('[data-supplier="SUP-YW"]')
+    assert chip.bounding_box()["height"] >= 56
+    chip.tap()
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    expect(po_item(page, newer)).to_have_count(0)
+    expect(page.get_by_test_id("po-group")).to_have_count(1)
+    suppliers = page.get_by_test_id("po-item").evaluate_all("items => items.map((item) => item.dataset.supplier)")
+    assert suppliers and set(suppliers) == {"SUP-YW"}, suppliers
+
+    page.get_by_test_id("lang-toggle").tap()
+    expect(listed).to_contain_text("未收 7 件")
+    expect(listed).to_contain_text(f"预计到货 {expected}")
+    expect(page.get_by_test_id("po-refresh")).to_have_text("刷新")
+    page.get_by_test_id("lang-toggle").tap()
+
+    # The tap is the same step as scanning the number: a record in the outbox, even offline.
+    phone.set_offline(True)
+    expect(page.get_by_test_id("conn-state")).to_have_attribute("data-state", "offline")
+    listed.tap()
+    expect(page.get_by_test_id("conn-state")).to_contain_text("1 waiting")
+    expect(page.get_by_test_id("receive-prompt")).to_have_attribute("data-next", "wait_po")
+    expect(page.get_by_test_id("po-list")).to_have_count(0)
+    stored = [entry["record"] for entry in page.evaluate("window.hh.pendingScans()")]
+    assert len(stored) == 1
+    assert {k: v for k, v in stored[0].items() if k not in ("scan_id", "at")} == {"mode": "receive", "code": po}
+
+    phone.set_offline(False)
+
+    expect(page.get_by_test_id("receive-po")).to_have_attribute("data-po", po, timeout=20_000)
+    expect(page.get_by_test_id("carton-check")).to_have_attribute("data-seq", "1")
+    line = receive_line(page, item["sku"])
+    expect(line.get_by_test_id("line-earlier")).to_have_text("5")
+    expect(line.get_by_test_id("line-open")).to_have_text("7")
+    all_sent(page)
+    expect(page.get_by_test_id("error-panel")).to_have_count(0)
+    expect(page.get_by_test_id("po-list")).to_have_count(0)
 
 
 def test_a_damaged_carton_is_flagged_and_its_units_are_inspected_first(page, live_server):

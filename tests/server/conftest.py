@@ -48,13 +48,14 @@ def tiny_warehouse(app):
     receiver = User(username="rex", name="Rex", role="receiver", password_hash=hash_password("pw"))
     inspector = User(username="ida", name="Ida", role="inspector", password_hash=hash_password("pw"))
     second_receiver = User(username="ray", name="Ray", role="receiver", password_hash=hash_password("pw"))
+    boss = User(username="sue", name="Sue", role="supervisor", password_hash=hash_password("pw"))
     supplier = Supplier(code="SUP-T", name="Test supplier")
     full = Bin(code="A-01-01-1", zone="A", aisle="01", bay="01", level="1", x=0, y=0.6)
     empty = Bin(code="A-01-02-1", zone="A", aisle="01", bay="02", level="1", x=0, y=1.8)
     far = Bin(code="B-01-01-1", zone="B", aisle="01", bay="01", level="1", x=20, y=0.6)
     quarantine = Bin(code="Q-01-01-1", zone="Q", aisle="01", bay="01", level="1", x=-3, y=0.6,
                      kind="quarantine")
-    db.session.add_all([picker, packer, receiver, second_receiver, inspector, supplier, agent, pda,
+    db.session.add_all([picker, packer, receiver, second_receiver, boss, inspector, supplier, agent, pda,
                         tee, mug, full, empty, far, quarantine])
     db.session.flush()
     printer = Printer(code="PRN-T", name="test printer", transport="tcp9100", host="127.0.0.1",
@@ -72,6 +73,7 @@ def tiny_warehouse(app):
         receiver=Actor(receiver.id, "rex", "Rex", "receiver", pda.id, "PDA-T", "pda"),
         inspector=Actor(inspector.id, "ida", "Ida", "inspector", pda.id, "PDA-T", "pda"),
         second_receiver=Actor(second_receiver.id, "ray", "Ray", "receiver"),
+        supervisor=Actor(boss.id, "sue", "Sue", "supervisor"),
         picker=Actor(picker.id, "pia", "Pia", "picker", pda.id, "PDA-T", "pda"),
         packer=Actor(packer.id, "pat", "Pat", "packer"),
         agent=Actor(device_id=agent.id, device_code="AGENT-T", device_kind="printer_agent"))

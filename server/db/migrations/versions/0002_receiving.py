@@ -222,7 +222,7 @@ def upgrade():
         batch_op.add_column(sa.Column('status', sa.String(length=16), nullable=False,
                                       server_default='available'))
         batch_op.create_check_constraint(
-            'ck_lots_status_known', "status IN ('available','inspecting','rejected')")
+            batch_op.f('ck_lots_status_known'), "status IN ('available','inspecting','rejected')")
         batch_op.create_foreign_key(batch_op.f('fk_lots_po_line_id_purchase_order_lines'), 'purchase_order_lines', ['po_line_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_lots_receipt_id_receipts'), 'receipts', ['receipt_id'], ['id'])
 

@@ -1,0 +1,109 @@
+"""Sales orders: create, import (Taobao pair, generic CSV), review, release, resolve shortages, allocate."""
+from datetime import datetime
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from server.api import current_actor, json_body, ok
+from server.db.models import SalesOrder
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import order_import, orders
+from server.services.receiving import ImportRejected
+
+bp = Blueprint("orders", __name__, url_prefix="/api/v1/orders")
+
+
+def _time(value):
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        raise WmsError("bad_request", detail=f"bad time {value}") from None
+
+
+def _rejected(error: ImportRejected):
+    return jsonify({"ok": False, "error": error.as_dict()}), error.http_status
+
+
+@bp.get("")
+def list_orders():
+    current_actor()
+    query = select(SalesOrder).order_by(SalesOrder.id.desc()).limit(500)
+    if request.args.get("status"):
+        query = query.where(SalesOrder.status == request.args["status"])
+    return jsonify([orders.order_view(o) for o in db.session.execute(query).scalars()])
+
+
+@bp.get("/<number>")
+def get_order(number: str):
+    current_actor()
+    return jsonify(orders.order_view(orders.find_order(number, request.args.get("channel"))))
+
+
+@bp.post("")
+def create():
+    body = json_body()
+    lines = body.get("lines")
+    if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+        raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")
+    order = orders.create_order(
+        str(body.get("channel") or "api"), str(body.get("number") or ""),
+        [orders.NewLine(str(line.get("sku") or line.get("barcode") or ""), line.get("qty")) for line in lines],
+        current_actor(), customer_name=str(body.get("customer_name", "")), phone=str(body.get("phone", "")),
+        address=str(body.get("address", "")), carrier=str(body.get("carrier", "")),
+        paid_at=_time(body.get("paid_at")), priority=int(body.get("priority") or 0), cut_off=_time(body.get("cut_off")))
+    if not order.number:
+        raise WmsError("bad_request", detail="number is required")
+    db.session.commit()
+    return ok(order=orders.order_view(order)), 201
+
+
+@bp.post("/import/taobao")
+def import_taobao():
+    """multipart/form-data with the two files of the seller export: `orders` and `items`."""
+    if "orders" not in request.files or "items" not in request.files:
+        raise WmsError("bad_request", detail="upload both files: orders (订单报表) and items (宝贝报表)")
+    try:
+        report = order_import.import_taobao(request.files["orders"].read(), request.files["items"].read(),
+                                            current_actor())
+    except ImportRejected as error:
+        return _rejected(error)
+    return ok(**report), 201
+
+
+@bp.post("/import")
+def import_generic():
+    raw = request.files["file"].read() if "file" in request.files else request.get_data()
+    try:
+        report = order_import.import_generic(raw, current_actor())
+    except ImportRejected as error:
+        return _rejected(error)
+    return ok(**report), 201
+
+
+@bp.post("/<number>/release")
+def release(number: str):
+    try:
+        return ok(order=orders.order_view(orders.release(number, current_actor())))
+    except WmsError as error:
+        if error.code in ("shortage", "order_stopped"):
+            view = orders.order_view(orders.find_order(number))
+            return jsonify({"ok": False, "error": error.as_dict(), "order": view}), error.http_status
+        raise
+
+
+@bp.post("/<number>/lines/<int:line_no>/resolve")
+def resolve(number: str, line_no: int):
+    body = json_body()
+    order = orders.resolve_line(number, line_no, str(body.get("choice", "")), current_actor(),
+                                substitute=body.get("substitute"))
+    return ok(order=orders.order_view(order))
+
+
+@bp.post("/<number>/allocate")
+def allocate(number: str):
+    actor = current_actor()
+    actor.require("orders.manage")
+    result = orders.allocate_order(orders.find_order(number))
+    db.session.commit()
+    return ok(order=orders.order_view(orders.find_order(number)), short=result["short"])

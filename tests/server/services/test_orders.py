@@ -1,0 +1,127 @@
+"""Orders: review stops wrong orders, release checks stock, allocation is FIFO and reserves units
+so no two orders are promised the same ones."""
+import threading
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from server.db.models import Bin, BinStock, Lot, Reservation
+from server.domain.errors import WmsError
+from server.domain.stock import Movement
+from server.extensions import db
+from server.services import orders, stock
+from server.services.orders import NewLine
+
+PAID = datetime(2026, 11, 22, 10, 0)
+
+
+def order(w, number, *lines, paid_at=PAID, address="上海市 浦东新区 世纪大道1号"):
+    created = orders.create_order("api", number, [NewLine(sku, qty) for sku, qty in lines], w.supervisor,
+                                  customer_name="郭丽", address=address, paid_at=paid_at)
+    db.session.commit()
+    return created
+
+
+def refusal(call) -> WmsError:
+    with pytest.raises(WmsError) as caught:
+        call()
+    db.session.rollback()
+    return caught.value
+
+
+def test_unpaid_orders_orders_without_address_and_unknown_skus_stop_at_review(tiny_warehouse):
+    w = tiny_warehouse
+    unpaid = order(w, "O-1", ("TEE-BLK-M", 1), paid_at=None)
+    nowhere = order(w, "O-2", ("TEE-BLK-M", 1), address="  ")
+    unknown = order(w, "O-3", ("TB99-9", 1), ("TEE-BLK-M", 1))
+    assert [r["code"] for r in orders.order_view(unpaid)["review"]] == ["unpaid"]
+    assert [r["code"] for r in orders.order_view(nowhere)["review"]] == ["missing_address"]
+    [reason] = orders.order_view(unknown)["review"]
+    assert reason["code"] == "unknown_sku" and "TB99-9" in reason["message"]["en"]
+    error = refusal(lambda: orders.release("O-3", w.supervisor))
+    assert error.code == "order_stopped" and "unknown_sku" in error.message()["en"]
+
+
+def test_a_released_order_is_checked_against_free_stock_first(tiny_warehouse):
+    w = tiny_warehouse
+    order(w, "O-1", ("TEE-BLK-M", 2))
+    assert orders.release("O-1", w.supervisor).status == "released"
+    order(w, "O-2", ("TEE-BLK-M", 2), ("MUG-WHT", 1))
+    error = refusal(lambda: orders.release("O-2", w.supervisor))
+    assert error.code == "shortage" and "TEE-BLK-M short 1" in error.message()["en"]
+    [stopped] = orders.order_view(orders.find_order("O-2"))["review"]
+    assert stopped["short"] == [{"sku": "TEE-BLK-M", "missing": 1}]
+    assert stopped["choices"] == ["wait", "substitute", "cancel_line"]
+
+
+def test_a_shortage_is_resolved_by_substituting_or_cancelling_the_line(tiny_warehouse):
+    w = tiny_warehouse
+    order(w, "O-1", ("TEE-BLK-M", 5), ("MUG-WHT", 1))
+    refusal(lambda: orders.release("O-1", w.supervisor))
+    orders.resolve_line("O-1", 1, "cancel_line", w.supervisor)
+    assert orders.release("O-1", w.supervisor).status == "released"
+    order(w, "O-2", ("MUG-WHT", 1))
+    refusal(lambda: orders.release("O-2", w.supervisor))
+    orders.resolve_line("O-2", 1, "substitute", w.supervisor, substitute="TEE-BLK-M")
+    assert orders.release("O-2", w.supervisor).status == "released"
+    assert refusal(lambda: orders.resolve_line("O-2", 1, "cancel_line", w.picker)).code == "forbidden"
+
+
+def test_allocation_takes_the_oldest_lot_first_and_reserves_it(tiny_warehouse):
+    w = tiny_warehouse
+    older = Lot(item_id=w.tee.id, code="L0", received_on=date(2026, 8, 1))
+    db.session.add(older)
+    db.session.flush()
+    stock.move(Movement(w.empty.id, w.tee.id, older.id, 2, "opening_balance"))
+    db.session.commit()
+    order(w, "O-1", ("TEE-BLK-M", 3))
+    orders.release("O-1", w.supervisor)
+    result = orders.allocate_order(orders.find_order("O-1"))
+    db.session.commit()
+    assert result["short"] == []
+    [line] = orders.order_view(orders.find_order("O-1"))["lines"]
+    assert [(r["bin"], r["lot"], r["qty"]) for r in line["reserved"]] == [("A-01-02-1", "L0", 2),
+                                                                         ("A-01-01-1", "L1", 1)]
+    reserved = db.session.execute(select(func.sum(BinStock.reserved_qty))).scalar()
+    assert reserved == 3
+    # Promised units are not free: an adjustment cannot take them.
+    error = refusal(lambda: stock.move(Movement(w.empty.id, w.tee.id, older.id, -1, "adjustment")))
+    assert error.code == "negative_stock" and "Only 0 left" in error.message()["en"]
+
+
+def test_two_allocations_racing_for_the_last_units_never_promise_them_twice(app, tiny_warehouse):
+    w = tiny_warehouse
+    tee_id = w.tee.id
+    for n in range(6):
+        order(w, f"O-{n}", ("TEE-BLK-M", 1))
+        orders.find_order(f"O-{n}").status = "released"  # released earlier, as if stock was higher then
+    db.session.commit()
+    db.session.remove()
+    start = threading.Barrier(6)
+    shorts = []
+
+    def allocator(n):
+        with app.app_context():
+            start.wait()
+            result = orders.allocate_order(orders.find_order(f"O-{n}"))
+            db.session.commit()
+            shorts.append(sum(s["missing"] for s in result["short"]))
+            db.session.remove()
+
+    threads = [threading.Thread(target=allocator, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    reserved = db.session.execute(select(func.sum(Reservation.qty))).scalar()
+    assert reserved == 3 and sorted(shorts) == [0, 0, 0, 1, 1, 1]
+    tee_bin = db.session.execute(select(BinStock).join(Bin).where(Bin.code == "A-01-01-1",
+                                                                 BinStock.item_id == tee_id)).scalar_one()
+    assert (tee_bin.qty, tee_bin.reserved_qty) == (3, 3)
+
+
+def test_an_order_number_is_taken_once_per_channel(tiny_warehouse):
+    w = tiny_warehouse
+    order(w, "O-1", ("TEE-BLK-M", 1))
+    assert refusal(lambda: order(w, "O-1", ("TEE-BLK-M", 1))).code == "duplicate_order"
