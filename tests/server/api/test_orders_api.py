@@ -80,7 +80,8 @@ def test_a_pair_whose_item_report_names_an_unknown_order_imports_nothing(live_se
 def test_a_generic_csv_order_import_and_its_errors(live_server):
     http = live_server.session("supervisor")
     header = "order_no,channel,customer_name,phone,address,carrier,sku,qty,paid_at,priority,cut_off\n"
-    good = header + "G-1,jd,王强,13800000000,北京市 朝阳区 建国路1号,顺丰速运,TB03-1,2,2026-11-23T09:00,1,2026-11-23T16:00\n"
+    good = header + ("G-1,jd,王强,13800000000,北京市 朝阳区 建国路1号,顺丰速运,TB03-1,2,"
+                     "2026-11-23T09:00,1,2026-11-23T16:00\n")
     answer = http.post(f"{live_server.url}/api/v1/orders/import", data=good.encode(), timeout=10)
     assert answer.status_code == 201 and answer.json()["imported"][0]["channel"] == "jd"
     bad = header + "G-2,jd,王强,138,北京,顺丰速运,TB03-1,two,,,\n"
