@@ -93,7 +93,7 @@ const STRINGS = {
     receive_confirm_waiting: "({n} scans are still waiting to be sent; they are sent first.)",
     receive_confirmed: "Count confirmed — lots waiting for inspection",
     receive_signed_by: "Signed by {name} {time}",
-    po_open_title: "Open purchase orders",
+    po_open_title: "Open POs",
     po_supplier: "Supplier",
     po_all_suppliers: "All",
     po_expected: "Expected {date}",

@@ -511,9 +511,23 @@ export function createReceive(app) {
     return parts;
   }
 
+  /** The supplier chips scroll sideways: keep the row where it was, with the chosen chip in view. */
+  function keepChipsScrolled(root, scrollLeft) {
+    const row = root.querySelector(".chips");
+    if (!row) return;
+    row.scrollLeft = scrollLeft;
+    const on = row.querySelector(".chip--on");
+    if (!on) return;
+    if (on.offsetLeft < row.scrollLeft || on.offsetLeft + on.offsetWidth > row.scrollLeft + row.clientWidth) {
+      row.scrollLeft = Math.max(0, on.offsetLeft - 10);
+    }
+  }
+
   function renderBottom(root) {
     if (!s.receipt && !s.poPending) {
+      const scrollLeft = root.querySelector(".chips")?.scrollLeft || 0;
       root.replaceChildren(...renderPoList());
+      keepChipsScrolled(root, scrollLeft);
       return;
     }
     if (!s.receipt || s.poPending) {

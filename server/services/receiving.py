@@ -73,6 +73,10 @@ def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str |
     if not lines:
         raise WmsError("bad_request", detail="a purchase order needs at least one line")
     number = (number or _next_po_number()).strip().upper()
+    prefix = current_app.extensions["wms_decoder_rules"].po_prefix
+    if not number.startswith(prefix):
+        # A PO number that does not read as one when scanned would be counted as an item.
+        raise WmsError("bad_request", detail=f"PO numbers start with {prefix}: {number}")
     if db.session.execute(select(PurchaseOrder.id).where(PurchaseOrder.number == number)).scalar():
         raise WmsError("duplicate_po", po=number)
     po = PurchaseOrder(number=number, supplier_id=supplier.id, supplier=supplier,
