@@ -489,3 +489,54 @@ class Reservation(db.Model):
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("status IN ('reserved','picked','released')", name="status_known"),
     )
+
+
+class Wave(db.Model):
+    """Released orders sent to the floor together, batched onto carts, each cart a routed pick list."""
+
+    __tablename__ = "waves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="released", index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    filters_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (CheckConstraint("status IN ('released','picking','done','cancelled')", name="status_known"),)
+
+
+class PickList(db.Model):
+    """One cart's trip: its orders (one per tote) and its stops in walking order."""
+
+    __tablename__ = "pick_lists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    route_method: Mapped[str] = mapped_column(String(16))
+    route_length: Mapped[float] = mapped_column(Float)
+    totes: Mapped[int] = mapped_column(Integer)
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (CheckConstraint("status IN ('open','claimed','done')", name="status_known"),)
+
+
+class PickTask(db.Model):
+    """A stop: take `qty` of an item's lot from a bin into the tote of one order."""
+
+    __tablename__ = "pick_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pick_list_id: Mapped[int] = mapped_column(ForeignKey("pick_lists.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    reservation_id: Mapped[int] = mapped_column(ForeignKey("reservations.id"), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id"), index=True)
+    tote_slot: Mapped[int] = mapped_column(Integer)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    picked_qty: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    __table_args__ = (
+        CheckConstraint("qty > 0 AND picked_qty >= 0 AND picked_qty <= qty", name="picked_within_qty"),
+        CheckConstraint("status IN ('open','picked','short')", name="status_known"),
+    )

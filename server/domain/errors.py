@@ -75,6 +75,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "bad_order_state": (409, "Order {order} is {status}; this needs it {expected}.",
                         "订单 {order} 当前状态为 {status}，此操作需要 {expected}。"),
     "duplicate_order": (409, "Order {order} from {channel} is already here.", "来自 {channel} 的订单 {order} 已存在。"),
+    "already_claimed": (409, "Pick list {pick_list} is already taken by another picker.",
+                        "拣货单 {pick_list} 已被其他拣货员领取。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.", "未导入任何数据：{count} 行有错误。"),
     "internal_error": (500, "The server could not handle this; it was logged.",
                        "服务器无法处理此请求，已记录。"),

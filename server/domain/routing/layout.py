@@ -3,10 +3,11 @@ and the shortest walking distance between two places."""
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
-Place = tuple[float, float]  # (x, y) in metres; x across the aisles, y along them from the front
+Position = tuple[float, float]  # (x, y) in metres; x across the aisles, y along them from the front
+Spot = tuple[int, float]  # (aisle, y): a place in an aisle
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Layout:
         return self.blocks * self.aisle_length
 
     @property
-    def depot(self) -> Place:
+    def depot(self) -> Position:
         return (self.depot_aisle * self.aisle_spacing, 0.0)
 
     def x(self, aisle: int) -> float:
@@ -62,16 +63,17 @@ class PickPoint:
 
 @dataclass(frozen=True)
 class Route:
-    """A pick list in walking order: depot → `order` → depot, `length` metres when each leg is walked
-    the shortest way (what a picker led bin to bin does), and the method that chose the order."""
+    """A pick list in walking order and the walk that goes with it.
+
+    The walk leaves the depot, passes through `path` — the pick places of `order` plus any aisle
+    ends the method insists on (S-shape walks through to the back of an aisle even when its last
+    pick is near the front) — and returns to the depot, each leg the shortest way; `length` is its
+    metres. For "optimal" and "bin_order" the path is just the picks."""
 
     method: str
     order: tuple[PickPoint, ...]
     length: float
-
-
-def place(layout: Layout, point: PickPoint) -> Place:
-    return (layout.x(point.aisle), point.y)
+    path: tuple[Spot, ...] = ()
 
 
 def check_points(layout: Layout, points: Sequence[PickPoint]) -> None:
@@ -80,7 +82,7 @@ def check_points(layout: Layout, points: Sequence[PickPoint]) -> None:
             raise ValueError(f"pick point {p} is outside the layout")
 
 
-def distance(layout: Layout, a: Place, b: Place) -> float:
+def distance(layout: Layout, a: Position, b: Position) -> float:
     """Shortest walk between two places: along one aisle if they share it, else to a cross aisle,
     across, and back into the other aisle — through the best cross aisle."""
     (xa, ya), (xb, yb) = a, b
@@ -96,12 +98,17 @@ def distance(layout: Layout, a: Place, b: Place) -> float:
     return abs(xa - xb) + vertical
 
 
-def tour_length(layout: Layout, order: Sequence[PickPoint]) -> float:
-    """Metres from the depot through `order` and back, each leg the shortest way."""
+def walk_length(layout: Layout, spots: Iterable[Spot]) -> float:
+    """Metres from the depot through `spots` and back, each leg the shortest way."""
     here = layout.depot
     total = 0.0
-    for point in order:
-        there = place(layout, point)
+    for aisle, y in spots:
+        there = (layout.x(aisle), y)
         total += distance(layout, here, there)
         here = there
     return total + distance(layout, here, layout.depot)
+
+
+def tour_length(layout: Layout, order: Sequence[PickPoint]) -> float:
+    """Metres from the depot through the picks in `order` and back, each leg the shortest way."""
+    return walk_length(layout, ((p.aisle, p.y) for p in order))

@@ -1,0 +1,51 @@
+"""Pick waves: plan and release a wave from released orders; read it; claim a pick list."""
+from flask import Blueprint, jsonify
+
+from server.api import current_actor, json_body, ok
+from server.db.models import PickList, Wave
+from server.domain.batching import BATCHERS, Cart
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import waves
+
+bp = Blueprint("waves", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/waves")
+def release_wave():
+    """Body: {"filters": {carrier, cut_off_before, min_priority, lines: single|multi, zone, limit},
+    "cart": {"totes": 6, "tote_capacity": 20}, "method": "savings"}."""
+    body = json_body()
+    cart = body.get("cart") or {}
+    method = body.get("method", "savings")
+    if method not in BATCHERS:
+        raise WmsError("bad_request", detail=f"method must be one of {', '.join(BATCHERS)}")
+    try:
+        cart = Cart(totes=int(cart.get("totes", 6)), tote_capacity=int(cart.get("tote_capacity", 20)))
+    except (TypeError, ValueError) as error:
+        raise WmsError("bad_request", detail=f"cart: {error}") from None
+    wave = waves.release_wave(waves.WaveFilters.from_dict(body.get("filters") or {}), cart, current_actor(), method)
+    return ok(wave=waves.wave_view(wave)), 201
+
+
+@bp.get("/waves/<int:wave_id>")
+def get_wave(wave_id: int):
+    current_actor()
+    wave = db.session.get(Wave, wave_id)
+    if wave is None:
+        raise WmsError("not_found", what=f"wave {wave_id}")
+    return jsonify(waves.wave_view(wave))
+
+
+@bp.get("/pick-lists/<int:pick_list_id>")
+def get_pick_list(pick_list_id: int):
+    current_actor()
+    pick_list = db.session.get(PickList, pick_list_id)
+    if pick_list is None:
+        raise WmsError("not_found", what=f"pick list {pick_list_id}")
+    return jsonify(waves.pick_list_view(pick_list))
+
+
+@bp.post("/pick-lists/<int:pick_list_id>/claim")
+def claim(pick_list_id: int):
+    return ok(pick_list=waves.pick_list_view(waves.claim(pick_list_id, current_actor())))

@@ -1,0 +1,169 @@
+"""Pick waves: released orders chosen by filters, allocated FIFO (reserving their units), batched onto
+carts to minimise walking, each cart's stops in walking order; pick lists claimed by one picker."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from server.db.models import Bin, Item, Lot, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine, Wave, utcnow
+from server.domain.allocation import allocate, uses_fefo
+from server.domain.batching import Cart, Order, plan_batches
+from server.domain.errors import WmsError
+from server.domain.routing import Layout, PickPoint
+from server.extensions import db
+from server.services import orders as order_service
+from server.services.auth import Actor
+
+
+@dataclass(frozen=True)
+class WaveFilters:
+    carrier: str | None = None
+    cut_off_before: datetime | None = None
+    min_priority: int | None = None
+    lines: str | None = None  # "single" | "multi"
+    zone: str | None = None
+    limit: int = 200
+
+    @classmethod
+    def from_dict(cls, d: dict) -> WaveFilters:
+        cut_off = d.get("cut_off_before")
+        try:
+            return cls(carrier=d.get("carrier") or None,
+                       cut_off_before=datetime.fromisoformat(cut_off) if cut_off else None,
+                       min_priority=int(d["min_priority"]) if d.get("min_priority") is not None else None,
+                       lines=d.get("lines") or None, zone=d.get("zone") or None, limit=int(d.get("limit") or 200))
+        except (TypeError, ValueError) as error:
+            raise WmsError("bad_request", detail=f"wave filters: {error}") from None
+
+    def as_dict(self) -> dict:
+        return {"carrier": self.carrier, "lines": self.lines, "zone": self.zone, "limit": self.limit,
+                "min_priority": self.min_priority,
+                "cut_off_before": self.cut_off_before.isoformat() if self.cut_off_before else None}
+
+
+class FloorMap:
+    """The storage bins as routing sees them: each aisle (one x) an index, y along it from the front
+    cross aisle, the depot at the first aisle. Assumes evenly spaced parallel aisles in one block."""
+
+    def __init__(self) -> None:
+        bins = db.session.execute(select(Bin.id, Bin.x, Bin.y).where(Bin.kind == "storage")).all()
+        xs = sorted({x for _, x, _ in bins})
+        if not xs:
+            raise WmsError("no_bins", zone="*")
+        self.aisle_of_x = {x: n for n, x in enumerate(xs)}
+        spacing = min((b - a for a, b in zip(xs, xs[1:], strict=False)), default=3.0)
+        ys = [y for _, _, y in bins]
+        self.layout = Layout(aisle_count=len(xs), aisle_length=max(ys) + min(ys), aisle_spacing=spacing)
+        self.where = {bin_id: (self.aisle_of_x[x], y) for bin_id, x, y in bins}
+
+    def point(self, bin_id: int, key: object) -> PickPoint:
+        aisle, y = self.where[bin_id]
+        return PickPoint(aisle=aisle, y=y, key=key)
+
+
+def candidates(filters: WaveFilters) -> list[SalesOrder]:
+    query = select(SalesOrder).where(SalesOrder.status == "released")
+    if filters.carrier:
+        query = query.where(SalesOrder.carrier == filters.carrier)
+    if filters.cut_off_before:
+        query = query.where(SalesOrder.cut_off <= filters.cut_off_before)
+    if filters.min_priority is not None:
+        query = query.where(SalesOrder.priority >= filters.min_priority)
+    chosen = []
+    for order in db.session.execute(query.order_by(SalesOrder.priority.desc(), SalesOrder.cut_off,
+                                                   SalesOrder.paid_at, SalesOrder.id)).scalars():
+        open_lines = [ln for ln in order.lines if ln.status == "open"]
+        if filters.lines == "single" and len(open_lines) != 1 or filters.lines == "multi" and len(open_lines) < 2:
+            continue
+        if filters.zone and not all(_picked_in_zone(line, filters.zone) for line in open_lines):
+            continue
+        chosen.append(order)
+        if len(chosen) >= filters.limit:
+            break
+    return chosen
+
+
+def _picked_in_zone(line: SalesOrderLine, zone: str) -> bool:
+    """Would FIFO allocation take this line only from bins of the zone?"""
+    places = order_service.stock_places(line.item_id)
+    plan = allocate(line.qty, places, fefo=uses_fefo(places))
+    bins = [place.bin for place, _ in plan.picks]
+    zones = set(db.session.execute(select(Bin.zone).where(Bin.id.in_(bins))).scalars()) if bins else set()
+    return plan.short == 0 and zones == {zone}
+
+
+def release_wave(filters: WaveFilters, cart: Cart, actor: Actor, method: str = "savings") -> Wave:
+    """Allocate the chosen orders, batch them onto carts and route every cart. One transaction."""
+    actor.require("orders.manage")
+    chosen = candidates(filters)
+    if not chosen:
+        raise WmsError("bad_request", detail="no released order matches these filters")
+    floor = FloorMap()
+    wave = Wave(method=method, filters_json=json.dumps(filters.as_dict()), created_by=actor.user_id)
+    db.session.add(wave)
+    db.session.flush()
+    batch_orders = []
+    for order in chosen:
+        order_service.allocate_order(order)
+        reservations = db.session.execute(
+            select(Reservation).join(SalesOrderLine).where(SalesOrderLine.order_id == order.id,
+                                                           Reservation.status == "reserved")).scalars().all()
+        if reservations:
+            batch_orders.append(Order(key=order.id, units=sum(r.qty for r in reservations),
+                                      lines=tuple(floor.point(r.bin_id, r) for r in reservations)))
+    for seq, batch in enumerate(plan_batches(floor.layout, batch_orders, cart, method=method), start=1):
+        pick_list = PickList(wave_id=wave.id, seq=seq, route_method=batch.route.method,
+                             route_length=round(batch.route.length, 2), totes=len(batch.orders))
+        db.session.add(pick_list)
+        db.session.flush()
+        slot = {o.key: n for n, o in enumerate(batch.orders, start=1)}
+        for stop, point in enumerate(batch.route.order, start=1):
+            reservation: Reservation = point.key
+            line = db.session.get(SalesOrderLine, reservation.order_line_id)
+            db.session.add(PickTask(pick_list_id=pick_list.id, seq=stop, reservation_id=reservation.id,
+                                    order_id=line.order_id, tote_slot=slot[line.order_id], bin_id=reservation.bin_id,
+                                    item_id=reservation.item_id, lot_id=reservation.lot_id, qty=reservation.qty))
+    db.session.commit()
+    return wave
+
+
+def claim(pick_list_id: int, actor: Actor) -> PickList:
+    """One picker per pick list: the first claim wins (a conditional UPDATE), the others are told."""
+    actor.require("journey.pick")
+    claimed = db.session.execute(
+        update(PickList).where(PickList.id == pick_list_id, PickList.status == "open")
+        .values(status="claimed", claimed_by=actor.user_id, claimed_at=utcnow())
+        .execution_options(synchronize_session=False))
+    pick_list = db.session.get(PickList, pick_list_id)
+    if pick_list is None:
+        raise WmsError("not_found", what=f"pick list {pick_list_id}")
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise WmsError("already_claimed", pick_list=pick_list_id)
+    db.session.commit()
+    db.session.refresh(pick_list)
+    return pick_list
+
+
+def pick_list_view(pick_list: PickList) -> dict:
+    rows = db.session.execute(
+        select(PickTask, Bin.code, Item.sku, Lot.code, SalesOrder.number)
+        .join(Bin, Bin.id == PickTask.bin_id).join(Item, Item.id == PickTask.item_id)
+        .join(Lot, Lot.id == PickTask.lot_id).join(SalesOrder, SalesOrder.id == PickTask.order_id)
+        .where(PickTask.pick_list_id == pick_list.id).order_by(PickTask.seq)).all()
+    return {"pick_list": pick_list.id, "wave": pick_list.wave_id, "seq": pick_list.seq, "status": pick_list.status,
+            "totes": pick_list.totes, "route_method": pick_list.route_method, "route_length_m": pick_list.route_length,
+            "stops": [{"seq": t.seq, "bin": bin_code, "sku": sku, "lot": lot, "qty": t.qty, "order": number,
+                       "tote": t.tote_slot, "status": t.status}
+                      for t, bin_code, sku, lot, number in rows]}
+
+
+def wave_view(wave: Wave) -> dict:
+    lists = db.session.execute(select(PickList).where(PickList.wave_id == wave.id).order_by(PickList.seq)).scalars()
+    views = [pick_list_view(p) for p in lists]
+    return {"wave": wave.id, "status": wave.status, "method": wave.method, "filters": json.loads(wave.filters_json),
+            "pick_lists": views, "orders": len({s["order"] for v in views for s in v["stops"]}),
+            "route_length_m": round(sum(v["route_length_m"] for v in views), 1)}

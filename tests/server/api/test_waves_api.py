@@ -1,0 +1,43 @@
+"""A wave over REST on the live demo warehouse: released orders go out as routed, batched pick lists."""
+import uuid
+
+
+def stocked_skus(live_server, http, count):
+    items = http.get(f"{live_server.url}/api/v1/items?q=GEN&limit=200", timeout=10).json()
+    found = []
+    for item in items:
+        where = http.get(f"{live_server.url}/api/v1/items/{item['sku']}", timeout=10).json()
+        if where["total_qty"] >= 2:
+            found.append(item["sku"])
+        if len(found) == count:
+            return found
+    raise AssertionError("the demo warehouse should hold stock of several items")
+
+
+def test_released_orders_become_pick_lists_in_walking_order_claimed_once(live_server):
+    http = live_server.session("supervisor")
+    carrier = f"TEST-{uuid.uuid4().hex[:6]}"
+    numbers = []
+    for sku in stocked_skus(live_server, http, 5):
+        number = f"W-{uuid.uuid4().hex[:8]}"
+        created = http.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
+            "number": number, "customer_name": "张军", "address": "北京市 朝阳区 建国路443号", "carrier": carrier,
+            "paid_at": "2026-11-23T08:00:00", "lines": [{"sku": sku, "qty": 1}]})
+        assert created.status_code == 201, created.text
+        assert http.post(f"{live_server.url}/api/v1/orders/{number}/release", timeout=10).status_code == 200
+        numbers.append(number)
+    answer = http.post(f"{live_server.url}/api/v1/waves", timeout=30, json={
+        "filters": {"carrier": carrier}, "cart": {"totes": 3, "tote_capacity": 10}, "method": "savings"})
+    assert answer.status_code == 201, answer.text
+    wave = answer.json()["wave"]
+    assert wave["orders"] == 5 and len(wave["pick_lists"]) == 2  # 5 orders, 3 totes a cart
+    stops = [s for p in wave["pick_lists"] for s in p["stops"]]
+    assert sorted(s["order"] for s in stops) == sorted(numbers)
+    assert all(p["route_length_m"] > 0 and p["totes"] <= 3 for p in wave["pick_lists"])
+
+    first = wave["pick_lists"][0]["pick_list"]
+    picker = live_server.session("picker")
+    assert picker.post(f"{live_server.url}/api/v1/pick-lists/{first}/claim", timeout=10).status_code == 200
+    again = live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{first}/claim", timeout=10)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_claimed"
+    assert http.get(f"{live_server.url}/api/v1/orders/{numbers[0]}", timeout=10).json()["status"] == "allocated"

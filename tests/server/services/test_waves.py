@@ -1,0 +1,53 @@
+"""Waves: released orders allocated, batched onto a cart, stops in walking order, one picker per list."""
+from datetime import datetime
+
+import pytest
+
+from server.db.models import SalesOrder
+from server.domain.batching import Cart
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import orders, waves
+from server.services.orders import NewLine
+
+
+def released(w, number, sku, qty=1, carrier="顺丰速运"):
+    orders.create_order("api", number, [NewLine(sku, qty)], w.supervisor, address="上海市", carrier=carrier,
+                        paid_at=datetime(2026, 11, 22, 9, 0))
+    db.session.commit()
+    return orders.release(number, w.supervisor)
+
+
+def test_a_wave_puts_released_orders_on_a_cart_with_stops_in_walking_order(tiny_warehouse):
+    w = tiny_warehouse
+    released(w, "O-1", "TEE-BLK-M", 2)
+    released(w, "O-2", "MUG-WHT", 1)
+    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=4, tote_capacity=10), w.supervisor)
+    view = waves.wave_view(wave)
+    [pick_list] = view["pick_lists"]
+    assert view["orders"] == 2 and pick_list["totes"] == 2 and pick_list["route_method"] == "optimal"
+    assert sorted((s["order"], s["sku"], s["qty"], s["bin"]) for s in pick_list["stops"]) == [
+        ("O-1", "TEE-BLK-M", 2, "A-01-01-1"), ("O-2", "MUG-WHT", 1, "A-01-01-1")]
+    assert {s["tote"] for s in pick_list["stops"]} == {1, 2}
+    assert {o.status for o in db.session.query(SalesOrder)} == {"allocated"}
+
+
+def test_filters_choose_which_released_orders_go(tiny_warehouse):
+    w = tiny_warehouse
+    released(w, "O-1", "TEE-BLK-M", carrier="顺丰速运")
+    released(w, "O-2", "TEE-BLK-M", carrier="中通快递")
+    wave = waves.release_wave(waves.WaveFilters(carrier="中通快递"), Cart(totes=4, tote_capacity=10), w.supervisor)
+    assert [s["order"] for p in waves.wave_view(wave)["pick_lists"] for s in p["stops"]] == ["O-2"]
+    with pytest.raises(WmsError):
+        waves.release_wave(waves.WaveFilters(carrier="EMS"), Cart(totes=4, tote_capacity=10), w.supervisor)
+
+
+def test_a_pick_list_is_claimed_by_one_picker_only(tiny_warehouse):
+    w = tiny_warehouse
+    released(w, "O-1", "TEE-BLK-M")
+    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=4, tote_capacity=10), w.supervisor)
+    list_id = waves.wave_view(wave)["pick_lists"][0]["pick_list"]
+    assert waves.claim(list_id, w.picker).status == "claimed"
+    with pytest.raises(WmsError) as caught:
+        waves.claim(list_id, w.picker)
+    assert caught.value.code == "already_claimed"
