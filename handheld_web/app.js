@@ -555,7 +555,7 @@ const appContext = {
   send,
   signal,
   askConfirm,
-  getJson,
+  loadList,
   render: () => renderScreen(),
   focusScan: () => focusScan(),
   userName: () => state.user?.name || state.user?.username || "",
@@ -580,6 +580,21 @@ async function getJson(path) {
   } catch {
     return { ok: false, error: { key: "list_offline" } };
   }
+}
+
+/**
+ * Fetch a server list into a journey's state, showing "loading" meanwhile and the error if it fails.
+ * `keys` names the state's fields: {list, loading, error}.
+ */
+async function loadList(holder, path, keys = { list: "list", loading: "loading", error: "listError" }) {
+  holder[keys.loading] = true;
+  holder[keys.error] = null;
+  renderScreen();
+  const answer = await getJson(path);
+  holder[keys.loading] = false;
+  if (answer.ok) holder[keys.list] = Array.isArray(answer.data) ? answer.data : [];
+  else holder[keys.error] = answer.error;
+  renderScreen();
 }
 
 // Journeys this app knows how to run, keyed by the names the server lists in user.journeys;

@@ -17,15 +17,8 @@ export function createInspect(app) {
     error: null,
   };
 
-  async function loadList() {
-    s.loading = true;
-    s.listError = null;
-    app.render();
-    const answer = await app.getJson("/api/v1/inspections");
-    s.loading = false;
-    if (answer.ok) s.list = answer.data;
-    else s.listError = answer.error;
-    app.render();
+  function loadList() {
+    return app.loadList(s, "/api/v1/inspections");
   }
 
   function open(inspection) {

@@ -21,15 +21,8 @@ export function createPutaway(app) {
     error: null,
   };
 
-  async function loadList() {
-    s.loading = true;
-    s.listError = null;
-    app.render();
-    const answer = await app.getJson("/api/v1/putaway-tasks");
-    s.loading = false;
-    if (answer.ok) s.list = answer.data;
-    else s.listError = answer.error;
-    app.render();
+  function loadList() {
+    return app.loadList(s, "/api/v1/putaway-tasks");
   }
 
   function refuse(code, key, vars) {

@@ -67,15 +67,12 @@ export function createReceive(app) {
     app.render();
   }
 
-  async function loadPos() {
-    s.posLoading = true;
-    s.posError = null;
-    app.render();
-    const answer = await app.getJson("/api/v1/purchase-orders?status=open");
-    s.posLoading = false;
-    if (answer.ok) s.pos = Array.isArray(answer.data) ? answer.data : [];
-    else s.posError = answer.error;
-    app.render();
+  function loadPos() {
+    return app.loadList(s, "/api/v1/purchase-orders?status=open", {
+      list: "pos",
+      loading: "posLoading",
+      error: "posError",
+    });
   }
 
   // ---------- input ----------

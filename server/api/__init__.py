@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, request, session
 
 from server.domain.errors import WmsError
+from server.extensions import db
 from server.services.auth import Actor, actor_for_token, actor_for_user
 
 
@@ -17,6 +18,14 @@ def current_actor() -> Actor:
     if actor is None:
         raise WmsError("not_authenticated")
     return actor
+
+
+def get_or_404(model, key: int, what: str):
+    """The row with this id, or the bilingual not_found refusal naming what was asked for."""
+    row = db.session.get(model, key)
+    if row is None:
+        raise WmsError("not_found", what=f"{what} {key}")
+    return row
 
 
 def json_body() -> dict:

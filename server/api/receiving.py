@@ -4,7 +4,7 @@ from datetime import date
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
-from server.api import current_actor, json_body, ok
+from server.api import current_actor, get_or_404, json_body, ok
 from server.db.models import Inspection, PurchaseOrder, Receipt
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -93,10 +93,7 @@ def inspections():
 @bp.get("/inspections/<int:inspection_id>")
 def inspection_detail(inspection_id: int):
     current_actor()
-    record = db.session.get(Inspection, inspection_id)
-    if record is None:
-        raise WmsError("not_found", what=f"inspection {inspection_id}")
-    return jsonify(inspection.inspection_view(record))
+    return jsonify(inspection.inspection_view(get_or_404(Inspection, inspection_id, "inspection")))
 
 
 @bp.get("/putaway-tasks")
@@ -108,10 +105,7 @@ def putaway_tasks():
 @bp.get("/receipts/<int:receipt_id>")
 def receipt(receipt_id: int):
     current_actor()
-    record = db.session.get(Receipt, receipt_id)
-    if record is None:
-        raise WmsError("not_found", what=f"receipt {receipt_id}")
-    return jsonify(receiving.receipt_view(record))
+    return jsonify(receiving.receipt_view(get_or_404(Receipt, receipt_id, "receipt")))
 
 
 @bp.get("/reports/same-day-clearing")

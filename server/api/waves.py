@@ -1,11 +1,10 @@
 """Pick waves: plan and release a wave from released orders; read it; claim a pick list."""
 from flask import Blueprint, jsonify
 
-from server.api import current_actor, json_body, ok
+from server.api import current_actor, get_or_404, json_body, ok
 from server.db.models import PickList, Wave
 from server.domain.batching import BATCHERS, Cart
 from server.domain.errors import WmsError
-from server.extensions import db
 from server.services import waves
 
 bp = Blueprint("waves", __name__, url_prefix="/api/v1")
@@ -31,19 +30,13 @@ def release_wave():
 @bp.get("/waves/<int:wave_id>")
 def get_wave(wave_id: int):
     current_actor()
-    wave = db.session.get(Wave, wave_id)
-    if wave is None:
-        raise WmsError("not_found", what=f"wave {wave_id}")
-    return jsonify(waves.wave_view(wave))
+    return jsonify(waves.wave_view(get_or_404(Wave, wave_id, "wave")))
 
 
 @bp.get("/pick-lists/<int:pick_list_id>")
 def get_pick_list(pick_list_id: int):
     current_actor()
-    pick_list = db.session.get(PickList, pick_list_id)
-    if pick_list is None:
-        raise WmsError("not_found", what=f"pick list {pick_list_id}")
-    return jsonify(waves.pick_list_view(pick_list))
+    return jsonify(waves.pick_list_view(get_or_404(PickList, pick_list_id, "pick list")))
 
 
 @bp.post("/pick-lists/<int:pick_list_id>/claim")
