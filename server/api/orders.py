@@ -8,7 +8,7 @@ from server.api import current_actor, json_body, ok
 from server.db.models import SalesOrder
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import order_import, orders
+from server.services import order_import, orders, picking
 from server.services.receiving import ImportRejected
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1/orders")
@@ -107,3 +107,15 @@ def allocate(number: str):
     result = orders.allocate_order(orders.find_order(number))
     db.session.commit()
     return ok(order=orders.order_view(orders.find_order(number)), short=result["short"])
+
+
+@bp.post("/<number>/hold")
+def hold(number: str):
+    """A written hold notice (暂缓出货): {"reason": "..."}."""
+    order = picking.place_hold(number, str(json_body().get("reason") or ""), current_actor())
+    return ok(order=orders.order_view(order))
+
+
+@bp.post("/<number>/release-hold")
+def release_hold(number: str):
+    return ok(order=orders.order_view(picking.release_hold(number, current_actor())))

@@ -447,6 +447,11 @@ class SalesOrder(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A written hold notice (暂缓出货): stops the order wherever it is until a confirmed release.
+    hold_reason: Mapped[str | None] = mapped_column(String(500))
+    held_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    held_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status_before_hold: Mapped[str | None] = mapped_column(String(16))
     lines: Mapped[list[SalesOrderLine]] = relationship(back_populates="order", order_by="SalesOrderLine.line_no")
     __table_args__ = (
         UniqueConstraint("channel", "number", name="uq_sales_orders_channel_number"),
@@ -536,6 +541,8 @@ class PickTask(db.Model):
     qty: Mapped[int] = mapped_column(Integer)
     picked_qty: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="open")
+    bin_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    tote_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
     __table_args__ = (
         CheckConstraint("qty > 0 AND picked_qty >= 0 AND picked_qty <= qty", name="picked_within_qty"),
         CheckConstraint("status IN ('open','picked','short')", name="status_known"),

@@ -30,9 +30,12 @@ class Connections:
 def register_namespaces(socketio: SocketIO) -> None:
     from server.realtime.floor import FloorNamespace
     from server.realtime.printers import PrinterAgentNamespace, announce_job
-    from server.services import printing
+    from server.realtime.floor import announce_hold
+    from server.services import picking, printing
 
     socketio.on_namespace(FloorNamespace("/floor"))
     socketio.on_namespace(PrinterAgentNamespace("/printers"))
     if announce_job not in printing.job_listeners:
         printing.job_listeners.append(announce_job)
+    if announce_hold not in picking.hold_listeners:
+        picking.hold_listeners.append(announce_hold)

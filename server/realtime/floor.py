@@ -5,6 +5,7 @@ from flask import request, session
 from flask_socketio import ConnectionRefusedError, Namespace
 
 from server.domain.errors import WmsError
+from server.extensions import socketio
 from server.realtime import Connections
 from server.services import scans
 from server.services.auth import Actor, actor_for_token, actor_for_user
@@ -21,6 +22,12 @@ def authenticate(auth: object) -> Actor:
     if actor is None:
         raise WmsError("not_authenticated")
     return actor
+
+
+def announce_hold(event: dict) -> None:
+    """A hold notice (or its release) to every floor device at once: whoever works on the order
+    sees it now, and its next scan is refused anyway."""
+    socketio.emit("hold", event, namespace="/floor")
 
 
 class FloorNamespace(Namespace):

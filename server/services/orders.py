@@ -221,6 +221,7 @@ def order_view(order: SalesOrder) -> dict:
             "paid_at": order.paid_at.isoformat() if order.paid_at else None,
             "cut_off": order.cut_off.isoformat() if order.cut_off else None,
             "review": json.loads(order.review_json),
+            "hold_reason": order.hold_reason if order.status == "on_hold" else None,
             "lines": [{"line_no": ln.line_no, "sku": ln.item.sku if ln.item else ln.sku_text,
                        "sku_text": ln.sku_text, "known": ln.item_id is not None, "qty": ln.qty,
                        "status": ln.status, "reserved": reserved[ln.id]} for ln in order.lines]}

@@ -29,6 +29,28 @@ def move(movement: Movement, actor: Actor | None = None, ref: str = "",
             bin_code = db.session.execute(select(Bin.code).where(Bin.id == movement.bin)).scalar()
             raise WmsError("negative_stock", available=available, qty=-movement.qty,
                            bin=bin_code or movement.bin)
+    _record(movement, actor, ref, scan_id)
+
+
+def take_reserved(movement: Movement, into: int, actor: Actor | None = None, ref: str = "",
+                  scan_id: str | None = None) -> None:
+    """Move units promised to an order from their bin into a tote (bin `into`): the bin loses the
+    units and their reservation together, in one conditional UPDATE. Does not commit."""
+    units = -movement.qty
+    taken = db.session.execute(
+        update(BinStock).where(BinStock.bin_id == movement.bin, BinStock.item_id == movement.item,
+                               BinStock.lot_id == movement.lot, BinStock.reserved_qty >= units, BinStock.qty >= units)
+        .values(qty=BinStock.qty - units, reserved_qty=BinStock.reserved_qty - units))
+    if taken.rowcount != 1:
+        bin_code = db.session.execute(select(Bin.code).where(Bin.id == movement.bin)).scalar()
+        raise WmsError("negative_stock", available=0, qty=units, bin=bin_code)
+    _record(movement, actor, ref, scan_id)
+    arrival = Movement(into, movement.item, movement.lot, units, movement.reason)
+    _add(arrival)
+    _record(arrival, actor, ref, scan_id)
+
+
+def _record(movement: Movement, actor: Actor | None, ref: str, scan_id: str | None) -> None:
     db.session.add(LedgerEntry(
         bin_id=movement.bin, item_id=movement.item, lot_id=movement.lot, qty=movement.qty,
         reason=movement.reason, ref=ref, scan_id=scan_id,

@@ -1,0 +1,231 @@
+"""Picking a claimed pick list: bind the cart's totes, then at each stop scan the bin, the item
+(with a quantity), and the units move bin → tote in the ledger. Short picks re-allocate at once;
+holds stop an order's next scan wherever it is."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+
+from server.db.models import (Bin, BinStock, Item, Lot, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine,
+                              utcnow)
+from server.domain.barcodes import Decoded
+from server.domain.errors import WmsError
+from server.domain.routing import route
+from server.domain.stock import Movement
+from server.extensions import db
+from server.services import orders as order_service
+from server.services import stock, transaction
+from server.services.auth import Actor
+from server.services.lookup import find_item
+from server.services.waves import FloorMap
+
+TOTE_ZONE = "T"
+# Told (after commit) when a hold is placed or released: the realtime layer pushes it to devices.
+hold_listeners: list[Callable[[dict], None]] = []
+
+
+def my_pick_list(pick_list_id: object, actor: Actor) -> PickList:
+    actor.require("journey.pick")
+    pick_list = db.session.get(PickList, pick_list_id) if isinstance(pick_list_id, int) else None
+    if pick_list is None:
+        raise WmsError("not_found", what=f"pick list {pick_list_id}")
+    if pick_list.claimed_by != actor.user_id:
+        raise WmsError("not_your_pick_list", pick_list=pick_list.id)
+    if pick_list.status == "done":
+        raise WmsError("pick_list_done", pick_list=pick_list.id)
+    return pick_list
+
+
+def tasks(pick_list: PickList) -> list[PickTask]:
+    return list(db.session.execute(select(PickTask).where(PickTask.pick_list_id == pick_list.id)
+                                   .order_by(PickTask.seq)).scalars())
+
+
+def current_task(pick_list: PickList) -> PickTask | None:
+    return next((t for t in tasks(pick_list) if t.status == "open"), None)
+
+
+def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor) -> int:
+    """Put a tote on the cart for one order (slot). A tote serves one open pick list at a time."""
+    pick_list = my_pick_list(pick_list_id, actor)
+    if decoded.kind != "tote":
+        raise WmsError("unknown_barcode", code=decoded.key)
+    if not isinstance(slot, int) or not 1 <= slot <= pick_list.totes:
+        raise WmsError("bad_request", detail=f"slot must be 1 … {pick_list.totes}")
+    tote = db.session.execute(select(Bin).where(Bin.code == decoded.key)).scalar_one_or_none()
+    if tote is None:
+        tote = Bin(code=decoded.key, zone=TOTE_ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="tote")
+        db.session.add(tote)
+        db.session.flush()
+    busy = db.session.execute(select(PickTask.pick_list_id).where(
+        PickTask.tote_bin_id == tote.id, PickTask.status == "open", PickTask.pick_list_id != pick_list.id)).first()
+    if busy:
+        raise WmsError("tote_in_use", tote=tote.code)
+    db.session.execute(update(PickTask).where(PickTask.pick_list_id == pick_list.id, PickTask.tote_slot == slot)
+                       .values(tote_bin_id=tote.id).execution_options(synchronize_session=False))
+    return tote.id
+
+
+def _stopped(task: PickTask) -> None:
+    order = db.session.get(SalesOrder, task.order_id)
+    if order.status == "on_hold":
+        raise WmsError("order_on_hold", order=order.number, reason=order.hold_reason)
+
+
+def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor, scan_id: str | None = None) -> PickTask:
+    """One scan at the current stop: the bin first, then the item (qty units into its tote)."""
+    pick_list = my_pick_list(pick_list_id, actor)
+    task = current_task(pick_list)
+    if task is None:
+        raise WmsError("pick_list_done", pick_list=pick_list.id)
+    _stopped(task)
+    bin_code = db.session.get(Bin, task.bin_id).code
+    if decoded.kind == "bin":
+        if decoded.key != bin_code:
+            raise WmsError("wrong_bin", scanned=decoded.key, expected=bin_code)
+        task.bin_confirmed = True
+        return task
+    if not task.bin_confirmed:
+        raise WmsError("scan_bin_first", expected=bin_code)
+    if not decoded.names_an_item:
+        raise WmsError("unknown_barcode", code=decoded.key)
+    item = find_item(decoded)
+    expected = db.session.get(Item, task.item_id)
+    if item.id != expected.id:
+        raise WmsError("wrong_item", scanned=item.sku, expected=expected.sku)
+    lot = db.session.get(Lot, task.lot_id)
+    if decoded.lot and decoded.lot != lot.code:
+        raise WmsError("wrong_lot", scanned=decoded.lot, expected=lot.code)
+    if task.tote_bin_id is None:
+        raise WmsError("bind_totes_first", slot=task.tote_slot)
+    remaining = task.qty - task.picked_qty
+    if qty > remaining:
+        raise WmsError("over_pick", remaining=remaining, qty=qty)
+    stock.take_reserved(Movement(task.bin_id, task.item_id, task.lot_id, -qty, "pick"), task.tote_bin_id, actor,
+                        ref=f"pick list {pick_list.id}", scan_id=scan_id)
+    task.picked_qty += qty
+    if task.picked_qty == task.qty:
+        _finish(task, "picked")
+    _close_if_done(pick_list)
+    return task
+
+
+def _finish(task: PickTask, status: str) -> None:
+    """The stop is over: its reservation is consumed by what was picked; the rest was given back."""
+    task.status = status
+    reservation = db.session.get(Reservation, task.reservation_id)
+    reservation.status = "picked" if task.picked_qty else "released"
+    if 0 < task.picked_qty < reservation.qty:
+        reservation.qty = task.picked_qty
+
+
+def _close_if_done(pick_list: PickList) -> None:
+    if all(t.status != "open" for t in tasks(pick_list)):
+        pick_list.status = "done"
+        for order_id in {t.order_id for t in tasks(pick_list)}:
+            order = db.session.get(SalesOrder, order_id)
+            if order.status in ("allocated", "picking"):
+                order.status = "picked"
+    else:
+        for order_id in {t.order_id for t in tasks(pick_list)}:
+            order = db.session.get(SalesOrder, order_id)
+            if order.status == "allocated":
+                order.status = "picking"
+
+
+def short(pick_list_id: object, found: object, actor: Actor, scan_id: str | None = None) -> dict:
+    """The bin holds fewer than the stop asks. The count found becomes the bin's stock (a count
+    entry in the ledger); the rest of the line is re-allocated from other bins at once and the new
+    stops are put into the route; if no stock is left, the line is short and the supervisor sees it."""
+    pick_list = my_pick_list(pick_list_id, actor)
+    task = current_task(pick_list)
+    if task is None:
+        raise WmsError("pick_list_done", pick_list=pick_list.id)
+    _stopped(task)
+    missing = task.qty - task.picked_qty
+    if not isinstance(found, int) or isinstance(found, bool) or not 0 <= found < missing:
+        raise WmsError("bad_quantity", qty=found)
+    place = (BinStock.bin_id == task.bin_id, BinStock.item_id == task.item_id, BinStock.lot_id == task.lot_id)
+    row = db.session.execute(select(BinStock).where(*place)).scalar_one()
+    others = row.reserved_qty - missing
+    if others > found:
+        raise WmsError("count_conflict", bin=db.session.get(Bin, task.bin_id).code)
+    # Our promise ends here; what the picker counted is what the bin holds.
+    db.session.execute(update(BinStock).where(*place).values(reserved_qty=BinStock.reserved_qty - missing)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(row)
+    if row.qty != found:
+        stock.move(Movement(task.bin_id, task.item_id, task.lot_id, found - row.qty, "count"), actor,
+                   ref=f"short pick, pick list {pick_list.id}", scan_id=scan_id)
+    if task.picked_qty:
+        task.qty = task.picked_qty  # the stop is complete with what the bin had
+    _finish(task, "picked" if task.picked_qty else "short")
+    line = db.session.get(SalesOrderLine, db.session.get(Reservation, task.reservation_id).order_line_id)
+    new_reservations, still_missing = order_service.reserve(line, missing)
+    db.session.flush()
+    added = [PickTask(pick_list_id=pick_list.id, seq=0, reservation_id=r.id, order_id=task.order_id,
+                      tote_slot=task.tote_slot, tote_bin_id=task.tote_bin_id, bin_id=r.bin_id, item_id=r.item_id,
+                      lot_id=r.lot_id, qty=r.qty) for r in new_reservations]
+    db.session.add_all(added)
+    db.session.flush()
+    _reroute(pick_list)
+    _close_if_done(pick_list)
+    return {"re_allocated": sum(r.qty for r in new_reservations), "still_short": still_missing,
+            "line": {"order": db.session.get(SalesOrder, task.order_id).number, "sku": line.sku_text}}
+
+
+def _reroute(pick_list: PickList) -> None:
+    """Open stops (old and new) in walking order again; done stops keep their place in front."""
+    floor = FloorMap()
+    all_tasks = tasks(pick_list)
+    done = [t for t in all_tasks if t.status != "open"]
+    todo = [t for t in all_tasks if t.status == "open"]
+    walked = route(floor.layout, [floor.point(t.bin_id, t) for t in todo]).order
+    for seq, task in enumerate(done + [p.key for p in walked], start=1):
+        task.seq = seq
+
+
+def place_hold(number: str, reason: str, actor: Actor) -> SalesOrder:
+    """A written hold notice: the order stops at once, on every device, until released."""
+    actor.require("orders.manage")
+    if not reason or not reason.strip():
+        raise WmsError("bad_request", detail="a hold needs its reason (the written notice)")
+    order = order_service.find_order(number)
+    if order.status in ("shipped", "cancelled", "on_hold"):
+        raise WmsError("bad_order_state", order=number, status=order.status, expected="not shipped")
+    order.status_before_hold, order.status = order.status, "on_hold"
+    order.hold_reason, order.held_by, order.held_at = reason.strip()[:500], actor.user_id, utcnow()
+    _tell({"order": order.number, "on_hold": True, "reason": order.hold_reason})
+    db.session.commit()
+    transaction.committed()
+    return order
+
+
+def release_hold(number: str, actor: Actor) -> SalesOrder:
+    actor.require("orders.manage")
+    order = order_service.find_order(number)
+    if order.status != "on_hold":
+        raise WmsError("bad_order_state", order=number, status=order.status, expected="on_hold")
+    order.status, order.status_before_hold = order.status_before_hold or "released", None
+    _tell({"order": order.number, "on_hold": False, "reason": order.hold_reason})
+    db.session.commit()
+    transaction.committed()
+    return order
+
+
+def _tell(event: dict) -> None:
+    transaction.after_commit(lambda: [listener(event) for listener in hold_listeners])
+
+
+def stop_view(task: PickTask | None) -> dict | None:
+    if task is None:
+        return None
+    item = db.session.get(Item, task.item_id)
+    tote = db.session.get(Bin, task.tote_bin_id) if task.tote_bin_id else None
+    return {"task": task.id, "seq": task.seq, "bin": db.session.get(Bin, task.bin_id).code, "sku": item.sku,
+            "name": {"en": item.product.name_en, "zh": item.product.name_zh},
+            "variant": {"en": item.variant_en, "zh": item.variant_zh},
+            "lot": db.session.get(Lot, task.lot_id).code, "qty": task.qty, "picked": task.picked_qty,
+            "tote_slot": task.tote_slot, "tote": tote.code if tote else None,
+            "order": db.session.get(SalesOrder, task.order_id).number, "bin_confirmed": task.bin_confirmed}

@@ -1,0 +1,50 @@
+"""Picking over Socket.IO on the live server: totes, bin, item, a hold pushed to the picker's device
+in real time that stops the next scan, then the release and the pick completed."""
+import time
+import uuid
+
+
+def send(client, mode, code=None, **payload):
+    message = {"scan_id": str(uuid.uuid4()), "mode": mode, **payload} | ({"code": code} if code else {})
+    return client.call("scan", message, timeout=10)
+
+
+def test_a_picker_picks_a_wave_and_a_hold_reaches_the_handheld_at_once(live_server):
+    supervisor = live_server.session("supervisor")
+    item = next(i for i in supervisor.get(f"{live_server.url}/api/v1/items?q=GEN1&limit=100", timeout=10).json()
+                if supervisor.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["total_qty"] >= 2)
+    number, carrier = f"P-{uuid.uuid4().hex[:8]}", f"PICK-{uuid.uuid4().hex[:6]}"
+    supervisor.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
+        "number": number, "customer_name": "朱涛", "address": "江苏省 苏州市 星湖街749号", "carrier": carrier,
+        "paid_at": "2026-11-23T08:00:00", "lines": [{"sku": item["sku"], "qty": 1}]}).raise_for_status()
+    supervisor.post(f"{live_server.url}/api/v1/orders/{number}/release", timeout=10).raise_for_status()
+    wave = supervisor.post(f"{live_server.url}/api/v1/waves", timeout=30, json={
+        "filters": {"carrier": carrier}, "cart": {"totes": 2, "tote_capacity": 10}}).json()["wave"]
+    list_id = wave["pick_lists"][0]["pick_list"]
+    stop = wave["pick_lists"][0]["stops"][0]
+
+    picker = live_server.floor_client("picker")
+    try:
+        # The claim belongs to the picker user, whichever of their sessions made it.
+        claim = live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{list_id}/claim", timeout=10)
+        assert claim.status_code == 200
+        assert send(picker, "pick.tote", f"TOTE-{uuid.uuid4().hex[:6].upper()}", pick_list=list_id, slot=1)["ok"]
+        assert send(picker, "pick", stop["bin"], pick_list=list_id)["next"] == "scan_item"
+
+        supervisor.post(f"{live_server.url}/api/v1/orders/{number}/hold", json={"reason": "地址有误 wrong address"},
+                        timeout=10).raise_for_status()
+        event = picker.receive(timeout=5)
+        assert event[0] == "hold" and event[1] == {"order": number, "on_hold": True, "reason": "地址有误 wrong address"}
+        refused = send(picker, "pick", item["barcodes"][0], pick_list=list_id)
+        assert refused["error"]["code"] == "order_on_hold" and refused["sound"] == "error"
+
+        supervisor.post(f"{live_server.url}/api/v1/orders/{number}/release-hold", timeout=10).raise_for_status()
+        assert picker.receive(timeout=5)[1]["on_hold"] is False
+        done = send(picker, "pick", item["barcodes"][0], pick_list=list_id)
+        assert done["ok"] and done["next"] == "done" and done["result"]["done"]
+    finally:
+        picker.disconnect()
+    deadline = time.monotonic() + 5
+    while supervisor.get(f"{live_server.url}/api/v1/orders/{number}", timeout=5).json()["status"] != "picked":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)

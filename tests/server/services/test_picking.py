@@ -1,0 +1,120 @@
+"""Picking a claimed pick list: tote binding, bin then item, units into the tote in the ledger, wrong
+scans refused, a short pick re-allocated at once, a hold stopping the next scan."""
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from server.db.models import Bin, BinStock, Lot, SalesOrder
+from server.domain.barcodes import decode
+from server.domain.batching import Cart
+from server.domain.errors import WmsError
+from server.domain.stock import Movement
+from server.extensions import db
+from server.services import orders, picking, stock, waves
+from server.services.orders import NewLine
+
+TEE = "5901234123457"
+MUG = "036000291452"
+
+
+def claimed_list(w, number="O-1", qty=2):
+    orders.create_order("api", number, [NewLine("TEE-BLK-M", qty)], w.supervisor, address="上海市",
+                        paid_at=datetime(2026, 11, 22, 9, 0))
+    db.session.commit()
+    orders.release(number, w.supervisor)
+    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=2, tote_capacity=20), w.supervisor)
+    list_id = waves.wave_view(wave)["pick_lists"][0]["pick_list"]
+    waves.claim(list_id, w.picker)
+    picking.bind_tote(list_id, 1, decode("TOTE-0001"), w.picker)
+    db.session.commit()
+    return list_id
+
+
+def refusal(call) -> WmsError:
+    with pytest.raises(WmsError) as caught:
+        call()
+    db.session.rollback()
+    return caught.value
+
+
+def held(bin_code, lot_code="L1"):
+    return db.session.execute(select(BinStock.qty, BinStock.reserved_qty).join(Bin).join(Lot)
+                              .where(Bin.code == bin_code, Lot.code == lot_code)).one()
+
+
+def test_a_stop_is_bin_then_item_and_the_units_move_into_the_tote(tiny_warehouse):
+    w = tiny_warehouse
+    list_id = claimed_list(w, qty=2)
+    assert refusal(lambda: picking.scan(list_id, decode(TEE), 1, w.picker)).code == "scan_bin_first"
+    error = refusal(lambda: picking.scan(list_id, decode("A-01-02-1"), 1, w.picker))
+    assert error.code == "wrong_bin" and error.message()["en"] == "Wrong bin A-01-02-1: go to A-01-01-1."
+    picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)
+    db.session.commit()
+    assert refusal(lambda: picking.scan(list_id, decode(MUG), 1, w.picker)).code == "wrong_item"
+    assert refusal(lambda: picking.scan(list_id, decode(TEE), 3, w.picker)).code == "over_pick"
+    assert refusal(lambda: picking.scan(list_id, decode("]C1010590123412345710L9"), 1, w.picker)).code == \
+        "wrong_lot"
+    picking.scan(list_id, decode(TEE), 2, w.picker)
+    db.session.commit()
+    assert tuple(held("A-01-01-1")) == (1, 0)
+    assert tuple(held("TOTE-0001")) == (2, 0)
+    assert stock.books_disagreements() == []
+    assert db.session.execute(select(SalesOrder.status)).scalar() == "picked"
+    assert refusal(lambda: picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)).code == "pick_list_done"
+
+
+def test_another_picker_cannot_scan_a_claimed_list_and_totes_come_first(tiny_warehouse):
+    w = tiny_warehouse
+    orders.create_order("api", "O-9", [NewLine("TEE-BLK-M", 1)], w.supervisor, address="上海市",
+                        paid_at=datetime(2026, 11, 22, 9, 0))
+    db.session.commit()
+    orders.release("O-9", w.supervisor)
+    list_id = waves.wave_view(waves.release_wave(waves.WaveFilters(), Cart(totes=2, tote_capacity=20),
+                                                 w.supervisor))["pick_lists"][0]["pick_list"]
+    waves.claim(list_id, w.picker)
+    assert refusal(lambda: picking.scan(list_id, decode("A-01-01-1"), 1, w.supervisor)).code == "not_your_pick_list"
+    picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)
+    assert refusal(lambda: picking.scan(list_id, decode(TEE), 1, w.picker)).code == "bind_totes_first"
+
+
+def test_a_short_bin_is_counted_and_the_line_re_allocated_to_another_bin_at_once(tiny_warehouse):
+    w = tiny_warehouse
+    stock.move(Movement(w.far.id, w.tee.id, w.tee_lot.id, 5, "opening_balance"))
+    db.session.commit()
+    list_id = claimed_list(w, qty=2)
+    picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)
+    outcome = picking.short(list_id, 0, w.picker)
+    db.session.commit()
+    assert outcome["re_allocated"] == 2 and outcome["still_short"] == 0
+    assert tuple(held("A-01-01-1")) == (0, 0)  # the count found becomes the bin's stock
+    stop = picking.stop_view(picking.current_task(db.session.get(waves.PickList, list_id)))
+    assert (stop["bin"], stop["qty"], stop["tote"]) == ("B-01-01-1", 2, "TOTE-0001")
+    picking.scan(list_id, decode("B-01-01-1"), 1, w.picker)
+    picking.scan(list_id, decode(TEE), 2, w.picker)
+    db.session.commit()
+    assert tuple(held("TOTE-0001")) == (2, 0) and stock.books_disagreements() == []
+
+
+def test_a_short_with_no_stock_left_marks_the_line_short(tiny_warehouse):
+    w = tiny_warehouse
+    list_id = claimed_list(w, qty=2)
+    picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)
+    outcome = picking.short(list_id, 0, w.picker)
+    db.session.commit()
+    assert outcome["still_short"] == 2 and outcome["line"]["sku"] == "TEE-BLK-M"
+    assert db.session.get(waves.PickList, list_id).status == "done"
+
+
+def test_a_hold_stops_the_next_scan_until_it_is_released(tiny_warehouse):
+    w = tiny_warehouse
+    list_id = claimed_list(w, qty=2)
+    assert refusal(lambda: picking.place_hold("O-1", "", w.supervisor)).code == "bad_request"
+    picking.place_hold("O-1", "客户要求改地址 / customer changes address", w.supervisor)
+    error = refusal(lambda: picking.scan(list_id, decode("A-01-01-1"), 1, w.picker))
+    assert error.code == "order_on_hold" and "customer changes address" in error.message()["en"]
+    picking.release_hold("O-1", w.supervisor)
+    picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)
+    picking.scan(list_id, decode(TEE), 2, w.picker)
+    db.session.commit()
+    assert db.session.execute(select(SalesOrder.status)).scalar() == "picked"
