@@ -1,11 +1,11 @@
 """Pick waves: plan and release a wave from released orders; read it; claim a pick list."""
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from server.api import current_actor, get_or_404, json_body, ok
 from server.db.models import PickList, Wave
 from server.domain.batching import BATCHERS, Cart
 from server.domain.errors import WmsError
-from server.services import waves
+from server.services import picking, waves
 
 bp = Blueprint("waves", __name__, url_prefix="/api/v1")
 
@@ -31,6 +31,21 @@ def release_wave():
 def get_wave(wave_id: int):
     current_actor()
     return jsonify(waves.wave_view(get_or_404(Wave, wave_id, "wave")))
+
+
+@bp.get("/pick-lists")
+def list_pick_lists():
+    """?status=open|claimed|done[&mine=1]: what a picker can take, or their own lists."""
+    actor = current_actor()
+    mine = request.args.get("mine") in ("1", "true")
+    rows = waves.pick_lists(request.args.get("status"), actor.user_id if mine else None)
+    return jsonify([waves.pick_list_view(p) | {"stop": picking.stop_view(picking.current_task(p))} for p in rows])
+
+
+@bp.post("/pick-lists/next/claim")
+def claim_next():
+    """Take the next pick list: the picker's unfinished one, else the oldest open one."""
+    return ok(pick_list=waves.pick_list_view(waves.claim_next(current_actor())))
 
 
 @bp.get("/pick-lists/<int:pick_list_id>")

@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # Handheld journeys in menu order, with the permission each needs. Only journeys the server can
 # already serve are listed: a menu button that leads nowhere is worse than none.
 JOURNEYS: tuple[tuple[str, str], ...] = (
+    ("pick", "journey.pick"),
     ("receive", "journey.receive"),
     ("inspect", "journey.inspect"),
     ("putaway", "journey.receive"),

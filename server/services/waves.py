@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from server.db.models import Bin, Item, Lot, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine, Wave, utcnow
+from server.db.models import (Bin, Item, Lot, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine, User, Wave,
+                              utcnow)
 from server.domain.allocation import allocate, uses_fefo
 from server.domain.batching import Cart, Order, plan_batches
 from server.domain.errors import WmsError
@@ -148,13 +149,41 @@ def claim(pick_list_id: int, actor: Actor) -> PickList:
     return pick_list
 
 
+def claim_next(actor: Actor) -> PickList:
+    """The picker's own unfinished list if there is one, else the oldest open list (first come)."""
+    actor.require("journey.pick")
+    mine = db.session.execute(select(PickList).where(PickList.claimed_by == actor.user_id,
+                                                     PickList.status == "claimed").order_by(PickList.id)).scalar()
+    if mine is not None:
+        return mine
+    for candidate in db.session.execute(select(PickList.id).where(PickList.status == "open")
+                                        .order_by(PickList.wave_id, PickList.seq)).scalars().all():
+        try:
+            return claim(candidate, actor)
+        except WmsError as error:
+            if error.code != "already_claimed":
+                raise
+    raise WmsError("not_found", what="open pick list")
+
+
+def pick_lists(status: str | None, user_id: int | None) -> list[PickList]:
+    query = select(PickList).order_by(PickList.wave_id, PickList.seq)
+    if status:
+        query = query.where(PickList.status == status)
+    if user_id:
+        query = query.where(PickList.claimed_by == user_id)
+    return list(db.session.execute(query.limit(200)).scalars())
+
+
 def pick_list_view(pick_list: PickList) -> dict:
     rows = db.session.execute(
         select(PickTask, Bin.code, Item.sku, Lot.code, SalesOrder.number)
         .join(Bin, Bin.id == PickTask.bin_id).join(Item, Item.id == PickTask.item_id)
         .join(Lot, Lot.id == PickTask.lot_id).join(SalesOrder, SalesOrder.id == PickTask.order_id)
         .where(PickTask.pick_list_id == pick_list.id).order_by(PickTask.seq)).all()
+    claimed_by = db.session.get(User, pick_list.claimed_by) if pick_list.claimed_by else None
     return {"pick_list": pick_list.id, "wave": pick_list.wave_id, "seq": pick_list.seq, "status": pick_list.status,
+            "claimed_by": claimed_by.username if claimed_by else None,
             "totes": pick_list.totes, "route_method": pick_list.route_method, "route_length_m": pick_list.route_length,
             "stops": [{"seq": t.seq, "bin": bin_code, "sku": sku, "lot": lot, "qty": t.qty, "order": number,
                        "tote": t.tote_slot, "status": t.status}

@@ -51,3 +51,15 @@ def test_a_pick_list_is_claimed_by_one_picker_only(tiny_warehouse):
     with pytest.raises(WmsError) as caught:
         waves.claim(list_id, w.picker)
     assert caught.value.code == "already_claimed"
+
+
+def test_taking_the_next_pick_list_resumes_your_own_before_a_new_one(tiny_warehouse):
+    w = tiny_warehouse
+    released(w, "O-1", "TEE-BLK-M")
+    released(w, "O-2", "MUG-WHT")
+    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=10), w.supervisor)
+    first, second = [p["pick_list"] for p in waves.wave_view(wave)["pick_lists"]]
+    assert waves.claim_next(w.picker).id == first
+    assert waves.claim_next(w.picker).id == first  # unfinished: the same list again
+    assert [p.id for p in waves.pick_lists("open", None)] == [second]
+    assert [p.id for p in waves.pick_lists(None, w.picker.user_id)] == [first]
