@@ -6,7 +6,7 @@ from server.api import current_actor
 from server.db.models import Bin, Item, ItemBarcode
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import lookup
+from server.services import lookup, stock
 
 bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
 
@@ -53,3 +53,13 @@ def item_detail(sku: str):
     if item is None:
         raise WmsError("not_found", what=f"item {sku}")
     return jsonify(lookup.item_locations(item))
+
+
+@bp.get("/stock/check")
+def stock_check():
+    """Books against bins: every place recomputed from the ledger and compared with bin stock."""
+    current_actor().require("floor.supervise")
+    disagreements = stock.books_disagreements()
+    return jsonify({"balanced": not disagreements, "disagreements": [
+        {"bin_id": d["place"][0], "item_id": d["place"][1], "lot_id": d["place"][2],
+         "ledger": d["ledger"], "bin_stock": d["bin_stock"]} for d in disagreements]})

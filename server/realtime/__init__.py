@@ -30,7 +30,7 @@ class Connections:
 def register_namespaces(socketio: SocketIO) -> None:
     from server.realtime.floor import FloorNamespace
     from server.realtime.printers import PrinterAgentNamespace, announce_job
-    from server.realtime.floor import announce_hold
+    from server.realtime.floor import announce_hold, announce_progress
     from server.services import picking, printing
 
     socketio.on_namespace(FloorNamespace("/floor"))
@@ -39,3 +39,5 @@ def register_namespaces(socketio: SocketIO) -> None:
         printing.job_listeners.append(announce_job)
     if announce_hold not in picking.hold_listeners:
         picking.hold_listeners.append(announce_hold)
+    if announce_progress not in picking.progress_listeners:
+        picking.progress_listeners.append(announce_progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, Namespace
 
+from server.domain import roles
 from server.domain.errors import WmsError
 from server.extensions import socketio
 from server.realtime import Connections
@@ -30,6 +31,11 @@ def announce_hold(event: dict) -> None:
     socketio.emit("hold", event, namespace="/floor")
 
 
+def announce_progress(event: dict) -> None:
+    """Pick progress to the supervisors' dashboards (they join the room when they connect)."""
+    socketio.emit("progress", event, namespace="/floor", to="supervisors")
+
+
 class FloorNamespace(Namespace):
     connections = Connections()
 
@@ -43,6 +49,8 @@ class FloorNamespace(Namespace):
             self.enter_room(request.sid, f"user:{actor.user_id}")
         if actor.device_id:
             self.enter_room(request.sid, f"device:{actor.device_id}")
+        if actor.role and roles.can(actor.role, "floor.supervise"):
+            self.enter_room(request.sid, "supervisors")
 
     def on_disconnect(self, reason=None):
         self.connections.drop(request.sid)

@@ -23,6 +23,15 @@ from server.services.waves import FloorMap
 TOTE_ZONE = "T"
 # Told (after commit) when a hold is placed or released: the realtime layer pushes it to devices.
 hold_listeners: list[Callable[[dict], None]] = []
+# Told (after commit) of every pick, short and finished list: supervisors watch progress live.
+progress_listeners: list[Callable[[dict], None]] = []
+
+
+def _progress(pick_list: PickList, event: str) -> None:
+    done = sum(1 for t in tasks(pick_list) if t.status != "open")
+    update_ = {"event": event, "pick_list": pick_list.id, "wave": pick_list.wave_id, "status": pick_list.status,
+               "stops_done": done, "stops": len(tasks(pick_list))}
+    transaction.after_commit(lambda: [listener(update_) for listener in progress_listeners])
 
 
 def my_pick_list(pick_list_id: object, actor: Actor) -> PickList:
@@ -108,6 +117,7 @@ def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor, scan_id
     if task.picked_qty == task.qty:
         _finish(task, "picked")
     _close_if_done(pick_list)
+    _progress(pick_list, "pick")
     return task
 
 
@@ -171,6 +181,7 @@ def short(pick_list_id: object, found: object, actor: Actor, scan_id: str | None
     db.session.flush()
     _reroute(pick_list)
     _close_if_done(pick_list)
+    _progress(pick_list, "short")
     return {"re_allocated": sum(r.qty for r in new_reservations), "still_short": still_missing,
             "line": {"order": db.session.get(SalesOrder, task.order_id).number, "sku": line.sku_text}}
 

@@ -177,7 +177,7 @@ def scans(actor):
 
 
 def register_web(app: Flask) -> None:
-    from server.web import receiving  # noqa: F401  (adds the receiving pages to `sup`)
+    from server.web import picking, receiving  # noqa: F401  (add their pages to `sup`)
 
     app.register_blueprint(handheld)
     app.register_blueprint(sup)
