@@ -13,7 +13,8 @@ bp = Blueprint("waves", __name__, url_prefix="/api/v1")
 @bp.post("/waves")
 def release_wave():
     """Body: {"filters": {carrier, cut_off_before, min_priority, lines: single|multi, zone, limit},
-    "cart": {"totes": 6, "tote_capacity": 20}, "method": "savings"}."""
+    "cart": {"totes": 6, "tote_capacity": 20}, "method": "savings", "dry_run": false}. With no filters the
+    system proposes a wave (most urgent released orders first); dry_run shows it without releasing."""
     body = json_body()
     cart = body.get("cart") or {}
     method = body.get("method", "savings")
@@ -23,8 +24,9 @@ def release_wave():
         cart = Cart(totes=int(cart.get("totes", 6)), tote_capacity=int(cart.get("tote_capacity", 20)))
     except (TypeError, ValueError) as error:
         raise WmsError("bad_request", detail=f"cart: {error}") from None
-    wave = waves.release_wave(waves.WaveFilters.from_dict(body.get("filters") or {}), cart, current_actor(), method)
-    return ok(wave=waves.wave_view(wave)), 201
+    view = waves.release_wave(waves.WaveFilters.from_dict(body.get("filters") or {}), cart, current_actor(), method,
+                              dry_run=bool(body.get("dry_run")))
+    return ok(wave=view), 200 if body.get("dry_run") else 201
 
 
 @bp.get("/waves/<int:wave_id>")

@@ -30,8 +30,8 @@ class Connections:
 def register_namespaces(socketio: SocketIO) -> None:
     from server.realtime.floor import FloorNamespace
     from server.realtime.printers import PrinterAgentNamespace, announce_job
-    from server.realtime.floor import announce_hold, announce_progress
-    from server.services import picking, printing
+    from server.realtime.floor import announce_floor, announce_hold, announce_progress
+    from server.services import picking, printing, waves
 
     socketio.on_namespace(FloorNamespace("/floor"))
     socketio.on_namespace(PrinterAgentNamespace("/printers"))
@@ -41,3 +41,5 @@ def register_namespaces(socketio: SocketIO) -> None:
         picking.hold_listeners.append(announce_hold)
     if announce_progress not in picking.progress_listeners:
         picking.progress_listeners.append(announce_progress)
+    if announce_floor not in waves.floor_listeners:
+        waves.floor_listeners.append(announce_floor)

@@ -31,6 +31,11 @@ def announce_hold(event: dict) -> None:
     socketio.emit("hold", event, namespace="/floor")
 
 
+def announce_floor(event: dict) -> None:
+    """New pick lists or a claim: every handheld refreshes what it can take (others see the claim)."""
+    socketio.emit("pick_lists", event, namespace="/floor")
+
+
 def announce_progress(event: dict) -> None:
     """Pick progress to the supervisors' dashboards (they join the room when they connect)."""
     socketio.emit("progress", event, namespace="/floor", to="supervisors")

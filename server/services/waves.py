@@ -3,6 +3,7 @@ carts to minimise walking, each cart's stops in walking order; pick lists claime
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,16 @@ from server.domain.errors import WmsError
 from server.domain.routing import Layout, PickPoint
 from server.extensions import db
 from server.services import orders as order_service
+from server.services import transaction
 from server.services.auth import Actor
+
+
+# Told (after commit) when pick lists appear or are claimed: the realtime layer tells the floor.
+floor_listeners: list[Callable[[dict], None]] = []
+
+
+def _tell_floor(event: dict) -> None:
+    transaction.after_commit(lambda: [listener(event) for listener in floor_listeners])
 
 
 @dataclass(frozen=True)
@@ -96,8 +106,10 @@ def _picked_in_zone(line: SalesOrderLine, zone: str) -> bool:
     return plan.short == 0 and zones == {zone}
 
 
-def release_wave(filters: WaveFilters, cart: Cart, actor: Actor, method: str = "savings") -> Wave:
-    """Allocate the chosen orders, batch them onto carts and route every cart. One transaction."""
+def release_wave(filters: WaveFilters, cart: Cart, actor: Actor, method: str = "savings",
+                 dry_run: bool = False) -> dict:
+    """Allocate the chosen orders, batch them onto carts and route every cart. One transaction.
+    `dry_run` plans the same wave and shows it, then rolls everything back (a proposal)."""
     actor.require("orders.manage")
     chosen = candidates(filters)
     if not chosen:
@@ -127,8 +139,16 @@ def release_wave(filters: WaveFilters, cart: Cart, actor: Actor, method: str = "
             db.session.add(PickTask(pick_list_id=pick_list.id, seq=stop, reservation_id=reservation.id,
                                     order_id=line.order_id, tote_slot=slot[line.order_id], bin_id=reservation.bin_id,
                                     item_id=reservation.item_id, lot_id=reservation.lot_id, qty=reservation.qty))
+    db.session.flush()
+    view = wave_view(wave)
+    if dry_run:
+        db.session.rollback()
+        transaction.rolled_back()
+        return view | {"wave": None, "status": "proposed"}
+    _tell_floor({"event": "wave_released", "wave": wave.id, "pick_lists": len(view["pick_lists"])})
     db.session.commit()
-    return wave
+    transaction.committed()
+    return view
 
 
 def claim(pick_list_id: int, actor: Actor) -> PickList:
@@ -144,7 +164,9 @@ def claim(pick_list_id: int, actor: Actor) -> PickList:
     if claimed.rowcount != 1:
         db.session.rollback()
         raise WmsError("already_claimed", pick_list=pick_list_id)
+    _tell_floor({"event": "pick_list_claimed", "pick_list": pick_list_id, "claimed_by": actor.username})
     db.session.commit()
+    transaction.committed()
     db.session.refresh(pick_list)
     return pick_list
 

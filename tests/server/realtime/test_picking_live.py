@@ -4,6 +4,14 @@ import time
 import uuid
 
 
+def next_event(client, name, timeout=5):
+    """The next pushed event of this name (other pushes, e.g. pick list claims, pass by)."""
+    while True:
+        event, data = client.receive(timeout=timeout)
+        if event == name:
+            return data
+
+
 def send(client, mode, code=None, **payload):
     message = {"scan_id": str(uuid.uuid4()), "mode": mode, **payload} | ({"code": code} if code else {})
     return client.call("scan", message, timeout=10)
@@ -24,26 +32,29 @@ def test_a_picker_picks_a_wave_and_a_hold_reaches_the_handheld_at_once(live_serv
     stop = wave["pick_lists"][0]["stops"][0]
 
     picker = live_server.floor_client("picker")
+    colleague = live_server.floor_client("receiver")  # another device on the floor
     try:
         # The claim belongs to the picker user, whichever of their sessions made it.
         claim = live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{list_id}/claim", timeout=10)
         assert claim.status_code == 200
+        assert next_event(colleague, "pick_lists") == {"event": "pick_list_claimed", "pick_list": list_id,
+                                                       "claimed_by": "picker"}
         assert send(picker, "pick.tote", f"TOTE-{uuid.uuid4().hex[:6].upper()}", pick_list=list_id, slot=1)["ok"]
         assert send(picker, "pick", stop["bin"], pick_list=list_id)["next"] == "scan_item"
 
         supervisor.post(f"{live_server.url}/api/v1/orders/{number}/hold", json={"reason": "地址有误 wrong address"},
                         timeout=10).raise_for_status()
-        event = picker.receive(timeout=5)
-        assert event[0] == "hold" and event[1] == {"order": number, "on_hold": True, "reason": "地址有误 wrong address"}
+        assert next_event(picker, "hold") == {"order": number, "on_hold": True, "reason": "地址有误 wrong address"}
         refused = send(picker, "pick", item["barcodes"][0], pick_list=list_id)
         assert refused["error"]["code"] == "order_on_hold" and refused["sound"] == "error"
 
         supervisor.post(f"{live_server.url}/api/v1/orders/{number}/release-hold", timeout=10).raise_for_status()
-        assert picker.receive(timeout=5)[1]["on_hold"] is False
+        assert next_event(picker, "hold")["on_hold"] is False
         done = send(picker, "pick", item["barcodes"][0], pick_list=list_id)
         assert done["ok"] and done["next"] == "done" and done["result"]["done"]
     finally:
         picker.disconnect()
+        colleague.disconnect()
     deadline = time.monotonic() + 5
     while supervisor.get(f"{live_server.url}/api/v1/orders/{number}", timeout=5).json()["status"] != "picked":
         assert time.monotonic() < deadline

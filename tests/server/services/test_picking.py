@@ -24,7 +24,7 @@ def claimed_list(w, number="O-1", qty=2):
     db.session.commit()
     orders.release(number, w.supervisor)
     wave = waves.release_wave(waves.WaveFilters(), Cart(totes=2, tote_capacity=20), w.supervisor)
-    list_id = waves.wave_view(wave)["pick_lists"][0]["pick_list"]
+    list_id = wave["pick_lists"][0]["pick_list"]
     waves.claim(list_id, w.picker)
     picking.bind_tote(list_id, 1, decode("TOTE-0001"), w.picker)
     db.session.commit()
@@ -70,7 +70,7 @@ def test_another_picker_cannot_scan_a_claimed_list_and_totes_come_first(tiny_war
                         paid_at=datetime(2026, 11, 22, 9, 0))
     db.session.commit()
     orders.release("O-9", w.supervisor)
-    list_id = waves.wave_view(waves.release_wave(waves.WaveFilters(), Cart(totes=2, tote_capacity=20),
+    list_id = (waves.release_wave(waves.WaveFilters(), Cart(totes=2, tote_capacity=20),
                                                  w.supervisor))["pick_lists"][0]["pick_list"]
     waves.claim(list_id, w.picker)
     assert refusal(lambda: picking.scan(list_id, decode("A-01-01-1"), 1, w.supervisor)).code == "not_your_pick_list"

@@ -23,7 +23,7 @@ def test_a_wave_puts_released_orders_on_a_cart_with_stops_in_walking_order(tiny_
     released(w, "O-1", "TEE-BLK-M", 2)
     released(w, "O-2", "MUG-WHT", 1)
     wave = waves.release_wave(waves.WaveFilters(), Cart(totes=4, tote_capacity=10), w.supervisor)
-    view = waves.wave_view(wave)
+    view = wave
     [pick_list] = view["pick_lists"]
     assert view["orders"] == 2 and pick_list["totes"] == 2 and pick_list["route_method"] == "optimal"
     assert sorted((s["order"], s["sku"], s["qty"], s["bin"]) for s in pick_list["stops"]) == [
@@ -37,7 +37,7 @@ def test_filters_choose_which_released_orders_go(tiny_warehouse):
     released(w, "O-1", "TEE-BLK-M", carrier="顺丰速运")
     released(w, "O-2", "TEE-BLK-M", carrier="中通快递")
     wave = waves.release_wave(waves.WaveFilters(carrier="中通快递"), Cart(totes=4, tote_capacity=10), w.supervisor)
-    assert [s["order"] for p in waves.wave_view(wave)["pick_lists"] for s in p["stops"]] == ["O-2"]
+    assert [s["order"] for p in wave["pick_lists"] for s in p["stops"]] == ["O-2"]
     with pytest.raises(WmsError):
         waves.release_wave(waves.WaveFilters(carrier="EMS"), Cart(totes=4, tote_capacity=10), w.supervisor)
 
@@ -46,7 +46,7 @@ def test_a_pick_list_is_claimed_by_one_picker_only(tiny_warehouse):
     w = tiny_warehouse
     released(w, "O-1", "TEE-BLK-M")
     wave = waves.release_wave(waves.WaveFilters(), Cart(totes=4, tote_capacity=10), w.supervisor)
-    list_id = waves.wave_view(wave)["pick_lists"][0]["pick_list"]
+    list_id = wave["pick_lists"][0]["pick_list"]
     assert waves.claim(list_id, w.picker).status == "claimed"
     with pytest.raises(WmsError) as caught:
         waves.claim(list_id, w.picker)
@@ -58,8 +58,18 @@ def test_taking_the_next_pick_list_resumes_your_own_before_a_new_one(tiny_wareho
     released(w, "O-1", "TEE-BLK-M")
     released(w, "O-2", "MUG-WHT")
     wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=10), w.supervisor)
-    first, second = [p["pick_list"] for p in waves.wave_view(wave)["pick_lists"]]
+    first, second = [p["pick_list"] for p in wave["pick_lists"]]
     assert waves.claim_next(w.picker).id == first
     assert waves.claim_next(w.picker).id == first  # unfinished: the same list again
     assert [p.id for p in waves.pick_lists("open", None)] == [second]
     assert [p.id for p in waves.pick_lists(None, w.picker.user_id)] == [first]
+
+
+
+def test_a_proposed_wave_is_shown_and_changes_nothing(tiny_warehouse):
+    w = tiny_warehouse
+    released(w, "O-1", "TEE-BLK-M", 2)
+    proposal = waves.release_wave(waves.WaveFilters(), Cart(totes=4, tote_capacity=10), w.supervisor, dry_run=True)
+    assert proposal["status"] == "proposed" and proposal["orders"] == 1 and proposal["pick_lists"]
+    assert db.session.query(SalesOrder).one().status == "released"
+    assert waves.pick_lists(None, None) == []
