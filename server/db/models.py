@@ -542,6 +542,7 @@ class PickTask(db.Model):
     picked_qty: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="open")
     bin_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    put_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # the tote was scanned after the pick
     tote_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
     __table_args__ = (
         CheckConstraint("qty > 0 AND picked_qty >= 0 AND picked_qty <= qty", name="picked_within_qty"),

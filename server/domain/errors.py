@@ -101,6 +101,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                       "订单 {order} 已暂缓出货：{reason}。请单独放置，不要发货。"),
     "count_conflict": (409, "Bin {bin} holds units promised to other orders; a supervisor must count it.",
                        "货位 {bin} 中有已分配给其他订单的货品，请主管盘点。"),
+    "wrong_tote": (409, "Wrong tote {scanned}: put the units into {expected} (slot {slot}).",
+                   "周转箱错误 {scanned}：请放入 {expected}（第 {slot} 箱）。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.",
                         "未导入任何数据：{count} 行有错误。"),
     "internal_error": (500, "The server could not handle this; it was logged.",

@@ -105,7 +105,7 @@ def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor, scan_id
         raise WmsError("wrong_item", scanned=item.sku, expected=expected.sku)
     lot = db.session.get(Lot, task.lot_id)
     if decoded.lot and decoded.lot != lot.code:
-        raise WmsError("wrong_lot", scanned=decoded.lot, expected=lot.code)
+        _switch_lot(task, lot, decoded.lot)
     if task.tote_bin_id is None:
         raise WmsError("bind_totes_first", slot=task.tote_slot)
     remaining = task.qty - task.picked_qty
@@ -119,6 +119,43 @@ def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor, scan_id
     _close_if_done(pick_list)
     _progress(pick_list, "pick")
     return task
+
+
+def confirm_put(pick_list_id: object, task_id: object, decoded: Decoded, actor: Actor) -> PickTask:
+    """The tote scan after a stop: proves the units went into the order's tote, not a neighbour's."""
+    pick_list = db.session.get(PickList, pick_list_id) if isinstance(pick_list_id, int) else None
+    if pick_list is None or pick_list.claimed_by != actor.user_id:
+        raise WmsError("not_your_pick_list", pick_list=pick_list_id)
+    task = db.session.get(PickTask, task_id) if isinstance(task_id, int) else None
+    if task is None or task.pick_list_id != pick_list.id or task.status != "picked":
+        raise WmsError("not_found", what=f"picked stop {task_id}")
+    tote = db.session.get(Bin, task.tote_bin_id)
+    if decoded.key != tote.code:
+        raise WmsError("wrong_tote", scanned=decoded.key, expected=tote.code, slot=task.tote_slot)
+    task.put_confirmed = True
+    return task
+
+
+def _switch_lot(task: PickTask, allocated: Lot, scanned_code: str) -> None:
+    """The picker holds a unit of another lot from the same bin. Take that lot for the whole stop
+    when it is just as right under FIFO/FEFO (received no later, expiring no later) and the bin has
+    it free; otherwise (or once units of the allocated lot are in the tote) the allocated lot it is."""
+    scanned = db.session.execute(select(Lot).where(Lot.item_id == task.item_id, Lot.code == scanned_code,
+                                                   Lot.status == "available")).scalar_one_or_none()
+    no_later = scanned is not None and task.picked_qty == 0 and scanned.received_on <= allocated.received_on and (
+        allocated.expiry is None or (scanned.expiry is not None and scanned.expiry <= allocated.expiry))
+    place = (BinStock.bin_id == task.bin_id, BinStock.item_id == task.item_id)
+    moved = no_later and db.session.execute(
+        update(BinStock).where(*place, BinStock.lot_id == scanned.id, BinStock.qty - BinStock.reserved_qty >= task.qty)
+        .values(reserved_qty=BinStock.reserved_qty + task.qty).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not moved:
+        raise WmsError("wrong_lot", scanned=scanned_code, expected=allocated.code)
+    db.session.execute(update(BinStock).where(*place, BinStock.lot_id == allocated.id)
+                       .values(reserved_qty=BinStock.reserved_qty - task.qty)
+                       .execution_options(synchronize_session=False))
+    reservation = db.session.get(Reservation, task.reservation_id)
+    reservation.lot_id = task.lot_id = scanned.id
 
 
 def _finish(task: PickTask, status: str) -> None:

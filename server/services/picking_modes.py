@@ -30,7 +30,7 @@ def pick(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]
     if decoded.kind == "bin":
         return {"next": "scan_item", "result": state}
     return {"kind": "item", "next": "done" if state["done"] else "scan_bin",
-            "result": state | {"put_into_tote": task.tote_slot}}
+            "result": state | {"put_into_tote": task.tote_slot, "picked_task": task.id}}
 
 
 def short(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
@@ -38,6 +38,13 @@ def short(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
     return {"kind": "short", "next": "scan_bin", "result": _state(payload["pick_list"]) | outcome}
 
 
+def put(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
+    """Scan the tote the units went into (the last step of a stop)."""
+    task = picking.confirm_put(payload.get("pick_list"), payload.get("task"), decoded, actor)
+    return {"next": "scan_bin", "result": _state(payload["pick_list"]) | {"put_confirmed": task.id}}
+
+
 register("pick.tote", Mode("journey.pick", bind_tote))
+register("pick.put", Mode("journey.pick", put))
 register("pick", Mode("journey.pick", pick))
 register("pick.short", Mode("journey.pick", short, needs_code=False))

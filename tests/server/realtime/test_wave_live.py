@@ -21,8 +21,9 @@ def send(client, mode, code=None, **payload):
 
 
 def item_in_two_bins(live_server, http):
-    """An item whose first FIFO place holds at least 2 units and that is also stocked elsewhere."""
-    for item in http.get(f"{live_server.url}/api/v1/items?q=GEN&limit=300", timeout=10).json():
+    """An item whose first FIFO place holds at least 2 units and that is also stocked elsewhere
+    (taken from the end of the catalogue: other tests order from its start)."""
+    for item in reversed(http.get(f"{live_server.url}/api/v1/items?q=GEN&limit=300", timeout=10).json()):
         lines = http.get(f"{live_server.url}/api/v1/items/{item['sku']}", timeout=10).json()["lines"]
         if len(lines) >= 2 and lines[0]["qty"] >= 2 and len({line["bin"] for line in lines}) >= 2:
             return item

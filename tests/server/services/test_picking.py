@@ -1,6 +1,6 @@
 """Picking a claimed pick list: tote binding, bin then item, units into the tote in the ledger, wrong
 scans refused, a short pick re-allocated at once, a hold stopping the next scan."""
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -118,3 +118,34 @@ def test_a_hold_stops_the_next_scan_until_it_is_released(tiny_warehouse):
     picking.scan(list_id, decode(TEE), 2, w.picker)
     db.session.commit()
     assert db.session.execute(select(SalesOrder.status)).scalar() == "picked"
+
+
+def test_a_unit_of_an_equally_old_lot_in_the_same_bin_is_taken_instead(tiny_warehouse):
+    w = tiny_warehouse
+    twin = Lot(item_id=w.tee.id, code="L1B", received_on=date(2026, 10, 1))
+    newer = Lot(item_id=w.tee.id, code="L7", received_on=date(2026, 11, 20))
+    db.session.add_all([twin, newer])
+    db.session.flush()
+    stock.move(Movement(w.full.id, w.tee.id, twin.id, 4, "opening_balance"))
+    stock.move(Movement(w.full.id, w.tee.id, newer.id, 4, "opening_balance"))
+    db.session.commit()
+    list_id = claimed_list(w, qty=2)  # allocated from L1 (oldest, first by lot code)
+    picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)
+    db.session.commit()
+    error = refusal(lambda: picking.scan(list_id, decode("]C1010590123412345710L7"), 1, w.picker))
+    assert error.code == "wrong_lot"  # a newer lot would break FIFO
+    picking.scan(list_id, decode("]C1010590123412345710L1B"), 2, w.picker)
+    db.session.commit()
+    assert tuple(held("A-01-01-1", "L1B")) == (2, 0) and tuple(held("A-01-01-1", "L1")) == (3, 0)
+    assert tuple(held("TOTE-0001", "L1B")) == (2, 0) and stock.books_disagreements() == []
+
+
+def test_scanning_the_tote_after_a_stop_catches_a_unit_put_in_the_wrong_tote(tiny_warehouse):
+    w = tiny_warehouse
+    list_id = claimed_list(w, qty=2)
+    picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)
+    task = picking.scan(list_id, decode(TEE), 2, w.picker)
+    db.session.commit()
+    error = refusal(lambda: picking.confirm_put(list_id, task.id, decode("TOTE-0002"), w.picker))
+    assert error.code == "wrong_tote" and "TOTE-0001" in error.message()["en"]
+    assert picking.confirm_put(list_id, task.id, decode("TOTE-0001"), w.picker).put_confirmed

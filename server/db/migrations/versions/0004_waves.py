@@ -65,6 +65,7 @@ def upgrade():
     sa.Column('picked_qty', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('bin_confirmed', sa.Boolean(), nullable=False),
+    sa.Column('put_confirmed', sa.Boolean(), nullable=False),
     sa.Column('tote_bin_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['tote_bin_id'], ['bins.id'], name=op.f('fk_pick_tasks_tote_bin_id_bins')),
     sa.CheckConstraint("status IN ('open','picked','short')", name=op.f('ck_pick_tasks_status_known')),
