@@ -119,3 +119,10 @@ def hold(number: str):
 @bp.post("/<number>/release-hold")
 def release_hold(number: str):
     return ok(order=orders.order_view(picking.release_hold(number, current_actor())))
+
+
+@bp.post("/<number>/move-to-hold")
+def move_to_hold(number: str):
+    """{"bin": "H-01-01-1"}: the held order's picked units leave their totes for the hold area."""
+    moved = picking.move_to_hold(number, str(json_body().get("bin") or ""), current_actor())
+    return ok(moved=moved, order=orders.order_view(orders.find_order(number)))

@@ -103,6 +103,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                        "货位 {bin} 中有已分配给其他订单的货品，请主管盘点。"),
     "wrong_tote": (409, "Wrong tote {scanned}: put the units into {expected} (slot {slot}).",
                    "周转箱错误 {scanned}：请放入 {expected}（第 {slot} 箱）。"),
+    "not_a_hold_bin": (409, "Bin {bin} is not in the hold area.", "货位 {bin} 不在暂缓区。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.",
                         "未导入任何数据：{count} 行有错误。"),
     "internal_error": (500, "The server could not handle this; it was logged.",

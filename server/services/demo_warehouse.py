@@ -116,10 +116,12 @@ def _bins(layout: dict) -> list[Bin]:
                         aisle=f"{aisle:02d}", bay=f"{bay:02d}", level=str(level),
                         x=zone_x + (aisle - 1) * layout["aisle_pitch_m"],
                         y=(bay - 0.5) * layout["bay_width_m"]))
-    for n in range(1, layout.get("quarantine_bins", 0) + 1):
-        zone = layout["quarantine_zone"]
-        bins.append(Bin(code=f"{zone}-01-{n:02d}-1", zone=zone, aisle="01", bay=f"{n:02d}", level="1",
-                        x=-layout["aisle_pitch_m"], y=(n - 0.5) * layout["bay_width_m"], kind="quarantine"))
+    for kind, zone_key, count_key, x in (("quarantine", "quarantine_zone", "quarantine_bins", -1),
+                                         ("hold", "hold_zone", "hold_bins", -2)):
+        zone = layout.get(zone_key)
+        for n in range(1, layout.get(count_key, 0) + 1):
+            bins.append(Bin(code=f"{zone}-01-{n:02d}-1", zone=zone, aisle="01", bay=f"{n:02d}", level="1",
+                            x=x * layout["aisle_pitch_m"], y=(n - 0.5) * layout["bay_width_m"], kind=kind))
     db.session.add_all(bins)
     return bins
 

@@ -262,6 +262,30 @@ def release_hold(number: str, actor: Actor) -> SalesOrder:
     return order
 
 
+def move_to_hold(number: str, bin_code: str, actor: Actor) -> list[dict]:
+    """Set apart what was already picked for a held order: its units move from the totes to a bin
+    of the hold area (ledger: transfer out of the tote, into the hold bin)."""
+    actor.require("journey.pick")
+    order = order_service.find_order(number)
+    if order.status != "on_hold":
+        raise WmsError("bad_order_state", order=number, status=order.status, expected="on_hold")
+    target = db.session.execute(select(Bin).where(Bin.code == bin_code.upper())).scalar_one_or_none()
+    if target is None or target.kind != "hold":
+        raise WmsError("not_a_hold_bin", bin=bin_code)
+    moved = []
+    picked = db.session.execute(select(PickTask).join(Bin, Bin.id == PickTask.tote_bin_id).where(
+        PickTask.order_id == order.id, PickTask.picked_qty > 0, Bin.kind == "tote")).scalars().all()
+    for task in picked:
+        ref = f"hold {order.number}"
+        stock.move(Movement(task.tote_bin_id, task.item_id, task.lot_id, -task.picked_qty, "transfer"), actor, ref)
+        stock.move(Movement(target.id, task.item_id, task.lot_id, task.picked_qty, "transfer"), actor, ref)
+        moved.append({"from": db.session.get(Bin, task.tote_bin_id).code, "qty": task.picked_qty,
+                      "sku": db.session.get(Item, task.item_id).sku})
+        task.tote_bin_id = target.id  # the order's units now wait in the hold area
+    db.session.commit()
+    return moved
+
+
 def _tell(event: dict) -> None:
     transaction.after_commit(lambda: [listener(event) for listener in hold_listeners])
 

@@ -149,3 +149,19 @@ def test_scanning_the_tote_after_a_stop_catches_a_unit_put_in_the_wrong_tote(tin
     error = refusal(lambda: picking.confirm_put(list_id, task.id, decode("TOTE-0002"), w.picker))
     assert error.code == "wrong_tote" and "TOTE-0001" in error.message()["en"]
     assert picking.confirm_put(list_id, task.id, decode("TOTE-0001"), w.picker).put_confirmed
+
+
+def test_units_already_picked_for_a_held_order_move_to_the_hold_area(tiny_warehouse):
+    w = tiny_warehouse
+    hold_bin = Bin(code="H-01-01-1", zone="H", aisle="01", bay="01", level="1", x=-6, y=0.6, kind="hold")
+    db.session.add(hold_bin)
+    db.session.commit()
+    list_id = claimed_list(w, qty=2)
+    picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)
+    picking.scan(list_id, decode(TEE), 2, w.picker)
+    db.session.commit()
+    picking.place_hold("O-1", "fraud check", w.supervisor)
+    assert refusal(lambda: picking.move_to_hold("O-1", "A-01-02-1", w.picker)).code == "not_a_hold_bin"
+    moved = picking.move_to_hold("O-1", "H-01-01-1", w.picker)
+    assert moved == [{"from": "TOTE-0001", "qty": 2, "sku": "TEE-BLK-M"}]
+    assert tuple(held("H-01-01-1")) == (2, 0) and stock.books_disagreements() == []
