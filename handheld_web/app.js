@@ -1,4 +1,4 @@
-// The handheld app: login, the task menu and the journeys (Lookup, Receive, Inspect, Put-away),
+// The handheld app: login, the task menu and the journeys (Lookup, Pick, Receive, Inspect, Put-away),
 // talking to the server over REST (/api/v1/...) and Socket.IO (namespace /floor, "scan" events
 // with acks). Every journey step is a scan record sent through the one outbox, in order.
 
@@ -11,6 +11,7 @@ import { detail, details, errorPanel, h, nameAndVariant, termOr } from "./ui.js"
 import { createReceive } from "./receive.js";
 import { createInspect } from "./inspect.js";
 import { createPutaway } from "./putaway.js";
+import { createPick } from "./pick.js";
 
 const ACK_TIMEOUT_MS = 5000;
 const FLUSH_INTERVAL_MS = 3000;
@@ -22,6 +23,7 @@ const SCREEN_TITLES = {
   login: "login_title",
   menu: "menu_title",
   lookup: "journey_lookup",
+  pick: "journey_pick",
   receive: "journey_receive",
   inspect: "journey_inspect",
   putaway: "journey_putaway",
@@ -319,6 +321,33 @@ function renderLookup() {
   );
 }
 
+// ---------- server events (pushed on the /floor socket, e.g. "hold") ----------
+
+const serverListeners = new Map(); // event name -> Set of handlers
+
+/** Call handler(payload) for every `name` event the server pushes, on this and later sockets. */
+function onServerEvent(name, handler) {
+  if (!serverListeners.has(name)) {
+    serverListeners.set(name, new Set());
+    if (state.socket) listenTo(state.socket, name);
+  }
+  serverListeners.get(name).add(handler);
+  return () => serverListeners.get(name)?.delete(handler);
+}
+
+function listenTo(socket, name) {
+  socket.on(name, (payload) => {
+    if (state.socket !== socket || !state.user) return;
+    for (const handler of serverListeners.get(name) || []) {
+      try {
+        handler(payload);
+      } catch (error) {
+        console.error(`"${name}" handler failed`, error); // one journey's bug must not stop the others
+      }
+    }
+  });
+}
+
 // ---------- scanning: outbox, socket, replay ----------
 
 async function refreshWaiting() {
@@ -420,6 +449,7 @@ function connectSocket() {
     reconnectionDelay: 500,
     reconnectionDelayMax: 3000,
   });
+  for (const name of serverListeners.keys()) listenTo(socket, name);
   socket.on("connect", () => {
     setConnected(true);
     flush();
@@ -556,6 +586,9 @@ const appContext = {
   signal,
   askConfirm,
   loadList,
+  getJson: (path) => requestJson("GET", path),
+  post: (path, body) => requestJson("POST", path, body),
+  onServerEvent,
   render: () => renderScreen(),
   focusScan: () => focusScan(),
   userName: () => state.user?.name || state.user?.username || "",
@@ -566,20 +599,28 @@ const appContext = {
   waiting: () => state.waiting,
 };
 
-/** GET a JSON list or object: {ok: true, data} or {ok: false, error} (an errorPanel input). */
-async function getJson(path) {
+/**
+ * A REST call answered with JSON: {ok: true, status, data} or {ok: false, status, error} where
+ * error is an errorPanel input (the server's refusal, or our own words for "offline" etc.).
+ */
+async function requestJson(method, path, body) {
   try {
-    const { status, data } = await api("GET", path);
-    if (status === 200) return { ok: true, data };
+    const { status, data } = await api(method, path, body);
+    if (status === 200 || status === 201) return { ok: true, status, data };
     if (status === 401) {
       sessionEnded();
-      return { ok: false, error: { key: "session_expired" } };
+      return { ok: false, status, error: { key: "session_expired" } };
     }
-    if (data?.error) return { ok: false, error: { ack: data } };
-    return { ok: false, error: { key: "list_failed", vars: { status } } };
+    if (data?.error) return { ok: false, status, error: { ack: data } };
+    return { ok: false, status, error: { key: "list_failed", vars: { status } } };
   } catch {
-    return { ok: false, error: { key: "list_offline" } };
+    return { ok: false, status: 0, error: { key: "list_offline" } };
   }
+}
+
+/** GET a JSON list or object: {ok: true, data} or {ok: false, error} (an errorPanel input). */
+function getJson(path) {
+  return requestJson("GET", path);
 }
 
 /**
@@ -600,6 +641,7 @@ async function loadList(holder, path, keys = { list: "list", loading: "loading",
 // Journeys this app knows how to run, keyed by the names the server lists in user.journeys;
 // anything else the server lists stays out of the menu.
 const JOURNEYS = {
+  pick: { ...createPick(appContext), label: "journey_pick", hint: "journey_pick_hint" },
   receive: { ...createReceive(appContext), label: "journey_receive", hint: "journey_receive_hint" },
   inspect: { ...createInspect(appContext), label: "journey_inspect", hint: "journey_inspect_hint" },
   putaway: { ...createPutaway(appContext), label: "journey_putaway", hint: "journey_putaway_hint" },

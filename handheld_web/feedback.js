@@ -13,6 +13,16 @@ const TONES = {
     ],
     vibrate: [300, 120, 300, 120, 500],
   },
+  // Something changed without a scan (a hold notice): three rising beeps, long vibration.
+  alert: {
+    wave: "square",
+    notes: [
+      { freq: 880, start: 0, dur: 0.14 },
+      { freq: 1320, start: 0.2, dur: 0.14 },
+      { freq: 1760, start: 0.4, dur: 0.3 },
+    ],
+    vibrate: [500, 150, 500, 150, 800],
+  },
 };
 
 let audio = null;
@@ -52,9 +62,9 @@ function playTone(tone) {
   }
 }
 
-/** Sound and vibrate for "ok" or "error"; body[data-last-sound] records it (read by tests). */
+/** Sound and vibrate for "ok", "error" or "alert"; body[data-last-sound] records it (read by tests). */
 export function signal(kind) {
-  const name = kind === "ok" ? "ok" : "error";
+  const name = kind === "ok" || kind === "alert" ? kind : "error";
   const tone = TONES[name];
   document.body.dataset.lastSound = name;
   try {

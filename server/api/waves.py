@@ -47,7 +47,8 @@ def list_pick_lists():
 @bp.post("/pick-lists/next/claim")
 def claim_next():
     """Take the next pick list: the picker's unfinished one, else the oldest open one."""
-    return ok(pick_list=waves.pick_list_view(waves.claim_next(current_actor())))
+    pick_list = waves.claim_next(current_actor())
+    return ok(pick_list=waves.pick_list_view(pick_list) | {"stop": picking.stop_view(picking.current_task(pick_list))})
 
 
 @bp.get("/pick-lists/<int:pick_list_id>")
@@ -58,4 +59,5 @@ def get_pick_list(pick_list_id: int):
 
 @bp.post("/pick-lists/<int:pick_list_id>/claim")
 def claim(pick_list_id: int):
-    return ok(pick_list=waves.pick_list_view(waves.claim(pick_list_id, current_actor())))
+    pick_list = waves.claim(pick_list_id, current_actor())
+    return ok(pick_list=waves.pick_list_view(pick_list) | {"stop": picking.stop_view(picking.current_task(pick_list))})

@@ -113,7 +113,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
 
 # The things a "not found" can be about, as the Chinese message names them.
 WHAT_ZH = {"device": "设备", "supplier": "供应商", "item": "货品", "product": "商品", "receipt": "收货单",
-           "inspection": "检验", "put-away task": "上架任务", "purchase order": "采购单", "bin": "货位"}
+           "inspection": "检验", "put-away task": "上架任务", "purchase order": "采购单", "bin": "货位",
+           "open pick list": "可领取的拣货单", "pick list": "拣货单", "picked stop": "已拣站点", "order line": "订单行",
+           "order": "订单", "wave": "波次"}
 # Document states as the Chinese messages name them.
 STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
              "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成"}

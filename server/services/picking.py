@@ -51,8 +51,15 @@ def tasks(pick_list: PickList) -> list[PickTask]:
                                    .order_by(PickTask.seq)).scalars())
 
 
+def _held(order_id: int) -> bool:
+    return db.session.get(SalesOrder, order_id).status == "on_hold"
+
+
 def current_task(pick_list: PickList) -> PickTask | None:
-    return next((t for t in tasks(pick_list) if t.status == "open"), None)
+    """The next open stop in walking order. Stops of an order on hold are passed over (the rest of
+    the cart goes on); when only held orders' stops are left, the first of them."""
+    open_tasks = [t for t in tasks(pick_list) if t.status == "open"]
+    return next((t for t in open_tasks if not _held(t.order_id)), open_tasks[0] if open_tasks else None)
 
 
 def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor) -> int:
@@ -229,9 +236,10 @@ def _reroute(pick_list: PickList) -> None:
     all_tasks = tasks(pick_list)
     done = [t for t in all_tasks if t.status != "open"]
     todo = [t for t in all_tasks if t.status == "open"]
-    walked = route(floor.layout, [floor.point(t.bin_id, t) for t in todo]).order
-    for seq, task in enumerate(done + [p.key for p in walked], start=1):
+    walked = route(floor.layout, [floor.point(t.bin_id, t) for t in todo])
+    for seq, task in enumerate(done + [p.key for p in walked.order], start=1):
         task.seq = seq
+    pick_list.route_length = round(walked.length, 2)  # what is left to walk, from the depot
 
 
 def place_hold(number: str, reason: str, actor: Actor) -> SalesOrder:
@@ -300,4 +308,5 @@ def stop_view(task: PickTask | None) -> dict | None:
             "variant": {"en": item.variant_en, "zh": item.variant_zh},
             "lot": db.session.get(Lot, task.lot_id).code, "qty": task.qty, "picked": task.picked_qty,
             "tote_slot": task.tote_slot, "tote": tote.code if tote else None,
-            "order": db.session.get(SalesOrder, task.order_id).number, "bin_confirmed": task.bin_confirmed}
+            "order": db.session.get(SalesOrder, task.order_id).number, "bin_confirmed": task.bin_confirmed,
+            "on_hold": _held(task.order_id)}

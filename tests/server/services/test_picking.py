@@ -165,3 +165,30 @@ def test_units_already_picked_for_a_held_order_move_to_the_hold_area(tiny_wareho
     moved = picking.move_to_hold("O-1", "H-01-01-1", w.picker)
     assert moved == [{"from": "TOTE-0001", "qty": 2, "sku": "TEE-BLK-M"}]
     assert tuple(held("H-01-01-1")) == (2, 0) and stock.books_disagreements() == []
+
+
+def test_a_hold_on_one_order_lets_the_rest_of_the_cart_go_on(tiny_warehouse):
+    w = tiny_warehouse
+    for number, sku in (("O-1", "TEE-BLK-M"), ("O-2", "MUG-WHT")):
+        orders.create_order("api", number, [NewLine(sku, 1)], w.supervisor, address="上海市",
+                            paid_at=datetime(2026, 11, 22, 9, 0))
+        db.session.commit()
+        orders.release(number, w.supervisor)
+    list_id = waves.release_wave(waves.WaveFilters(), Cart(totes=2, tote_capacity=20), w.supervisor)["pick_lists"][0][
+        "pick_list"]
+    waves.claim(list_id, w.picker)
+    picking.bind_tote(list_id, 1, decode("TOTE-0001"), w.picker)
+    picking.bind_tote(list_id, 2, decode("TOTE-0002"), w.picker)
+    db.session.commit()
+    pick_list = db.session.get(waves.PickList, list_id)
+    first = picking.stop_view(picking.current_task(pick_list))
+    picking.place_hold(first["order"], "check address", w.supervisor)
+    other = picking.stop_view(picking.current_task(pick_list))
+    assert other["order"] != first["order"] and not other["on_hold"]
+    picking.scan(list_id, decode(other["bin"]), 1, w.picker)
+    picking.scan(list_id, decode(TEE if other["sku"] == "TEE-BLK-M" else MUG), 1, w.picker)
+    db.session.commit()
+    held_stop = picking.stop_view(picking.current_task(pick_list))
+    assert held_stop["order"] == first["order"] and held_stop["on_hold"]
+    assert refusal(lambda: picking.scan(list_id, decode(held_stop["bin"]), 1, w.picker)).code == "order_on_hold"
+    assert waves.pick_list_view(pick_list)["tote_codes"] == {"1": "TOTE-0001", "2": "TOTE-0002"}
