@@ -105,9 +105,10 @@ def logout():
 @page("labels.print")
 def home(actor):
     zones = db.session.execute(
-        select(Bin.zone, func.count(Bin.id)).group_by(Bin.zone).order_by(Bin.zone)).all()
+        select(Bin.zone, func.count(Bin.id)).where(Bin.kind != "tote")
+        .group_by(Bin.zone).order_by(Bin.zone)).all()
     counts = {
-        "bins": db.session.execute(select(func.count(Bin.id))).scalar(),
+        "bins": db.session.execute(select(func.count(Bin.id)).where(Bin.kind != "tote")).scalar(),
         "items": db.session.execute(select(func.count(Item.id))).scalar(),
         "units": db.session.execute(select(func.coalesce(func.sum(BinStock.qty), 0))).scalar(),
         "scans": db.session.execute(select(func.count(Scan.id))).scalar(),
@@ -124,7 +125,8 @@ def bins(actor):
         select(Bin, func.coalesce(func.sum(BinStock.qty), 0))
         .outerjoin(BinStock, BinStock.bin_id == Bin.id).where(Bin.zone == zone)
         .group_by(Bin.id).order_by(Bin.code)).all()
-    zones = db.session.execute(select(Bin.zone).distinct().order_by(Bin.zone)).scalars().all()
+    zones = db.session.execute(select(Bin.zone).where(Bin.kind != "tote").distinct()
+                               .order_by(Bin.zone)).scalars().all()
     printers = db.session.execute(select(Printer).order_by(Printer.code)).scalars().all()
     return render_template("bins.html", actor=actor, zone=zone, zones=zones, rows=rows,
                            printers=printers)

@@ -42,6 +42,7 @@ def test_the_demo_warehouse_has_two_zones_of_bins_and_a_catalogue(live_server):
     http = live_server.session("supervisor")
     bins = http.get(f"{live_server.url}/api/v1/bins", timeout=5).json()
     assert len(bins) >= 400 and {b["zone"] for b in bins} == {"A", "B", "Q", "H"}  # quarantine, hold
+    assert {b["kind"] for b in bins} == {"storage", "quarantine", "hold"}  # totes are not shelves
     items = http.get(f"{live_server.url}/api/v1/items?limit=5000", timeout=5).json()
     assert len(items) >= 190
     assert all(len(i["barcodes"][0]) == 13 for i in items)
