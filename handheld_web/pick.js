@@ -1,8 +1,9 @@
 // The Pick journey: take a pick list (the next one, or tap one), put a tote on the cart for each
 // order (slot 1 … totes), then walk the stops in route order: scan the bin, scan the item (1 unit
-// per scan, or scan once and key in the rest), put it into the order's tote. A stop with fewer
-// units in the bin than asked is reported short (the server re-allocates at once). Holds on an
-// order of this pick list arrive over the socket and show at once, without a scan.
+// per scan, or scan once and key in the rest), put it into the order's tote and, once the stop is
+// picked, scan that tote to confirm the put (pick.put). A stop with fewer units in the bin than asked
+// is reported short (the server re-allocates at once). Holds on an order of this pick list arrive
+// over the socket and show at once, without a scan.
 
 import { pick as pickText, t, tn } from "./i18n.js";
 import { button, errorPanel, h, nameAndVariant } from "./ui.js";
@@ -56,6 +57,8 @@ export function createPick(app) {
     toteSending: {}, // slot -> the pick.tote record waiting for its answer
     lastItem: null, // {code, task, sku} of the last item scan taken at the current stop (for "+ qty")
     put: null, // {slot, tote, sku, qty}: "put into tote k" after an item scan
+    putDue: null, // {task, slot, tote, sku, done, sending}: a picked stop whose tote is still to be scanned
+    putDone: null, // {slot, tote}: "put confirmed" after an accepted tote scan
     shortOpen: false, // the short-pick form is up
     shortPending: null, // the pick.short record waiting for its answer
     shortOutcome: null, // {found, bin, sku, re_allocated, still_short, line}
@@ -84,6 +87,8 @@ export function createPick(app) {
       s.toteSending = {};
       s.lastItem = null;
       s.put = null;
+      s.putDue = null;
+      s.putDone = null;
       s.shortOpen = false;
       s.shortOutcome = null;
       s.done = null;
@@ -139,11 +144,17 @@ export function createPick(app) {
   }
 
   function leaveList() {
+    if (s.putDue?.done) {
+      finish(); // the list is complete on the server; only its tote check was left
+      return;
+    }
     s.list = null;
     s.stop = null;
     s.toteSending = {};
     s.lastItem = null;
     s.put = null;
+    s.putDue = null;
+    s.putDone = null;
     s.shortOpen = false;
     s.shortOutcome = null;
     s.error = null;
@@ -161,6 +172,7 @@ export function createPick(app) {
     s.totes = {};
     s.toteSending = {};
     s.lastItem = null;
+    s.putDue = null;
     s.shortOpen = false;
     s.shortPending = null;
     app.scrollTop();
@@ -216,6 +228,7 @@ export function createPick(app) {
   function onScan(code) {
     s.error = null;
     s.put = null;
+    s.putDone = null;
     s.shortOutcome = null;
     if (!s.list) return refuse(code, s.done ? "pick_list_finished_take_next" : "pick_take_list_first");
     const slot = nextSlot();
@@ -225,7 +238,14 @@ export function createPick(app) {
       app.render();
       return;
     }
-    if (isToteCode(code)) return refuse(code, "pick_totes_on_cart", { bin: s.stop?.bin || "" });
+    if (isToteCode(code)) {
+      if (!s.putDue) return refuse(code, "pick_totes_on_cart", { bin: s.stop?.bin || "" });
+      // The tote the picked units went into: the server checks it is the stop's own.
+      s.putDue.sending = app.send({ mode: "pick.put", code, pick_list: listId(), task: s.putDue.task });
+      app.render();
+      return;
+    }
+    // Anything else goes on as before: the put is a check, not a lock (its prompt stays up).
     s.shortOpen = false;
     app.send({ mode: "pick", code, pick_list: listId(), qty: 1 });
   }
@@ -309,7 +329,20 @@ export function createPick(app) {
     s.stop = result.stop ?? null;
     if (s.stop?.tote) s.totes[s.stop.tote_slot] = s.stop.tote;
     if (s.lastItem && s.lastItem.task !== s.stop?.task) s.lastItem = null;
-    if (result.done) finish();
+    // A complete list whose last stop still waits for its tote scan stays in hand until then.
+    if (result.done && !s.putDue?.done) finish();
+  }
+
+  /** Did this item answer finish the stop it was scanned at (so its tote is to be scanned now)? */
+  function stopPicked(before, result, qty) {
+    const task = result.picked_task;
+    if (task == null) return false;
+    if (result.done) return true;
+    if (result.stop?.task === task) return false;
+    const seq = before?.task === task ? before.seq : null;
+    const listed = seq != null ? (result.pick_list?.stops || []).find((stop) => stop.seq === seq) : null;
+    if (listed?.status) return listed.status === "picked";
+    return before?.task !== task || before.picked + qty >= before.qty;
   }
 
   function onAck(record, ack) {
@@ -324,6 +357,25 @@ export function createPick(app) {
       }
       s.totes[record.slot] = ack.code || record.code;
       saveTotes(listId(), s.totes);
+      adoptResult(ack.result);
+      return;
+    }
+    if (record.mode === "pick.put") {
+      const due = s.putDue?.task === record.task ? s.putDue : null;
+      if (due?.sending?.scan_id === record.scan_id) due.sending = null;
+      if (!current) return;
+      if (!ok) {
+        s.error = { record, ack }; // wrong_tote: the prompt stays up, with the tote it wants
+        if (due && ack?.error?.code !== "wrong_tote") {
+          // The server takes no put for this stop (e.g. it is not picked after all): stop asking.
+          s.putDue = null;
+          if (due.done) finish();
+        }
+        return;
+      }
+      const slot = due?.slot ?? s.stop?.tote_slot ?? "";
+      s.putDone = { slot, tote: ack.code || record.code };
+      if (due) s.putDue = null;
       adoptResult(ack.result);
       return;
     }
@@ -357,6 +409,10 @@ export function createPick(app) {
       const slot = ack.result?.put_into_tote;
       s.put = { slot, tote: s.totes[slot] || (before?.tote_slot === slot ? before.tote : "") || "", sku: before?.sku || "", qty: record.qty || 1 };
       if (before) s.lastItem = { code: record.code, task: before.task, sku: before.sku };
+      if (stopPicked(before, ack.result, record.qty || 1)) {
+        const task = ack.result.picked_task;
+        s.putDue = { task, slot, tote: s.put.tote, sku: s.put.sku, done: Boolean(ack.result.done), sending: null };
+      }
     }
     adoptResult(ack.result);
   }
@@ -409,6 +465,7 @@ export function createPick(app) {
       h("div", { class: "card__kind" }, t("pick_list_n", { n: done.pick_list })),
       h("p", { class: "pickdone__title" }, "✔ ", t("pick_done_title")),
       s.put ? renderPut() : null,
+      s.putDone ? renderPutDone() : null,
       h("p", { class: "hint" }, t("pick_done_hint", { n: done.stops })),
     );
   }
@@ -510,6 +567,39 @@ export function createPick(app) {
     );
   }
 
+  /** The last step of a picked stop: scan the tote the units went into. */
+  function renderPutDue() {
+    const due = s.putDue;
+    // The tote code inside the sentence is kept on one line.
+    const [before, after = ""] = due.tote
+      ? t("pick_put_scan", { slot: due.slot, tote: "\u0000" }).split("\u0000")
+      : [t("pick_put_scan_slot", { slot: due.slot })];
+    return h(
+      "div",
+      {
+        class: `goto goto--put ${due.sending ? "goto--sending" : ""}`,
+        testid: "pick-put-prompt",
+        "data-slot": due.slot ?? "",
+        "data-tote": due.tote || "",
+        "data-task": due.task,
+        "data-state": due.sending ? "sending" : "due",
+      },
+      h("span", { class: "goto__label" }, before, due.tote ? h("span", { class: "nobreak" }, due.tote) : null, after),
+      h("span", { class: "goto__bin" }, due.tote || t("pick_slot_n", { n: due.slot })),
+      h("span", { class: "goto__zone" }, t("pick_put_slot", { slot: due.slot, sku: due.sku })),
+    );
+  }
+
+  function renderPutDone() {
+    const done = s.putDone;
+    return h(
+      "div",
+      { class: "put put--done", testid: "pick-put-done", "data-slot": done.slot ?? "", "data-tote": done.tote || "" },
+      h("span", { class: "put__where" }, "✔ ", t("pick_put_done", { slot: done.slot })),
+      done.tote ? h("span", { class: "put__tote" }, done.tote) : null,
+    );
+  }
+
   function renderShortOutcome() {
     const o = s.shortOutcome;
     const lines = [t("pick_short_booked", { bin: o.bin, found: o.found })];
@@ -578,6 +668,8 @@ export function createPick(app) {
       ),
       held
         ? h("p", { class: "prompt prompt--defect", testid: "pick-prompt", "data-next": "on_hold" }, t("pick_held_prompt", { order: stop.order }))
+        : s.putDue
+        ? h("p", { class: "prompt", testid: "pick-prompt", "data-next": "scan_tote" }, t("pick_put_first", { slot: s.putDue.slot }))
         : h(
             "p",
             { class: "prompt", testid: "pick-prompt", "data-next": confirmed ? "scan_item" : "scan_bin" },
@@ -618,13 +710,15 @@ export function createPick(app) {
     }
     if (s.shortOutcome) parts.push(renderShortOutcome());
     if (s.put) parts.push(renderPut());
+    if (s.putDone) parts.push(renderPutDone());
     const slot = nextSlot();
+    if (slot == null && s.putDue) parts.push(renderPutDue());
     parts.push(renderHeader(slot == null ? s.stop : null));
     if (slot != null) {
       parts.push(...renderBinding(slot));
     } else if (s.stop) {
       parts.push(renderStop());
-    } else {
+    } else if (!s.putDue) {
       parts.push(h("p", { class: "prompt", testid: "pick-prompt", "data-next": "wait" }, t("pick_waiting")));
     }
     root.replaceChildren(...parts.filter(Boolean));
@@ -695,7 +789,7 @@ export function createPick(app) {
 
   return {
     name: "pick",
-    modes: ["pick", "pick.tote", "pick.short"],
+    modes: ["pick", "pick.tote", "pick.put", "pick.short"],
     title: "journey_pick",
     state: s,
     render,
@@ -723,6 +817,8 @@ export function createPick(app) {
       s.toteSending = {};
       s.lastItem = null;
       s.put = null;
+      s.putDue = null;
+      s.putDone = null;
       s.shortOpen = false;
       s.shortPending = null;
       s.shortOutcome = null;

@@ -1,5 +1,6 @@
 """The Pick journey of the handheld app in a real phone-sized Chromium against the live server: take
-a pick list, bind the cart's totes, walk the stops (bin, then item, into the order's tote), a hold
+a pick list, bind the cart's totes, walk the stops (bin, then item, into the order's tote, then the
+tote scanned to confirm the put), a hold
 pushed by the supervisor that shows at once without a scan, and a short pick re-allocated.
 
 Each test makes its own orders (with a carrier name of its own, so its wave takes only them) and
@@ -168,14 +169,29 @@ def current_stop(page: Page) -> dict:
             "qty": int(qty.get_attribute("data-qty")), "picked": int(qty.get_attribute("data-picked"))}
 
 
+def confirm_put(page: Page, tote: str | None = None) -> str:
+    """The last step of a picked stop: scan the tote the prompt asks for (the units went into it)."""
+    prompt = page.get_by_test_id("pick-put-prompt")
+    expect(prompt).to_have_attribute("data-state", "due")
+    if tote is not None:
+        expect(prompt).to_have_attribute("data-tote", tote)
+    tote = prompt.get_attribute("data-tote")
+    assert tote.startswith("TOTE-"), tote
+    scan(page, tote)
+    expect(page.get_by_test_id("pick-put-done")).to_have_attribute("data-tote", tote)
+    expect(prompt).to_have_count(0)
+    return tote
+
+
 def pick_stop(page: Page, barcodes: dict[str, str]) -> None:
-    """The plain walk through one stop: the bin, then one scan per unit."""
+    """The plain walk through one stop: the bin, then one scan per unit, then its tote."""
     stop = current_stop(page)
     scan(page, stop["bin"])
     expect(page.get_by_test_id("pick-prompt")).to_have_attribute("data-next", "scan_item")
     for _ in range(stop["qty"] - stop["picked"]):
         scan(page, barcodes[stop["sku"]])
     expect(page.locator(f'[data-testid="pick-stop"][data-task="{stop["task"]}"]')).to_have_count(0)
+    confirm_put(page)
 
 
 # ---------- tests ----------
@@ -268,6 +284,8 @@ def test_a_picker_takes_the_list_binds_the_totes_and_picks_every_stop_until_the_
     expect(page.get_by_test_id("pick-stop")).to_be_visible()
 
     stops = len(pick_list["stops"])
+    assert stops >= 2, pick_list["stops"]
+    at_bin_already = False  # the next stop's bin was scanned before the tote (the put is no lock)
     for k in range(1, stops + 1):
         stop = current_stop(page)
         expect(page.get_by_test_id("pick-progress")).to_have_text(f"Stop {k} of {stops}")
@@ -277,7 +295,9 @@ def test_a_picker_takes_the_list_binds_the_totes_and_picks_every_stop_until_the_
         tote = page.get_by_test_id("pick-tote")
         expect(tote).to_have_attribute("data-tote", totes[stop["order"]])
         expect(tote).to_contain_text(totes[stop["order"]])
-        expect(page.get_by_test_id("pick-prompt")).to_have_attribute("data-next", "scan_bin")
+        slot = tote.get_attribute("data-slot")
+        expect(page.get_by_test_id("pick-prompt")).to_have_attribute(
+            "data-next", "scan_item" if at_bin_already else "scan_bin")
 
         if k == 1:
             # The wrong bin: the error tone and where to go instead.
@@ -291,7 +311,8 @@ def test_a_picker_takes_the_list_binds_the_totes_and_picks_every_stop_until_the_
             expect(page.get_by_test_id("error-panel")).to_have_attribute("data-code", "scan_bin_first")
             expect(page.get_by_test_id("pick-qty")).to_have_attribute("data-picked", "0")
 
-        scan(page, stop["bin"])
+        if not at_bin_already:
+            scan(page, stop["bin"])
         expect(page.get_by_test_id("pick-prompt")).to_have_attribute("data-next", "scan_item")
         expect(page.get_by_test_id("error-panel")).to_have_count(0)
         assert last_sound(page) == "ok"
@@ -313,9 +334,46 @@ def test_a_picker_takes_the_list_binds_the_totes_and_picks_every_stop_until_the_
         if k < stops:
             expect(page.get_by_test_id("pick-progress")).to_have_text(f"Stop {k + 1} of {stops}")
 
+        # The stop is picked: scan the tote the units went into.
+        prompt = page.get_by_test_id("pick-put-prompt")
+        expect(prompt).to_have_attribute("data-tote", totes[stop["order"]])
+        expect(prompt).to_have_attribute("data-slot", slot)
+        expect(prompt).to_contain_text(f"Scan tote {slot} ({totes[stop['order']]}) to confirm")
+        if k < stops:
+            expect(page.get_by_test_id("pick-prompt")).to_have_attribute("data-next", "scan_tote")
+        else:
+            # The list is complete on the server, but it stays in hand until its last tote is scanned.
+            expect(page.get_by_test_id("pick-done")).to_have_count(0)
+            expect(page.get_by_test_id("pick-header")).to_have_attribute("data-pick-list", str(pick_list["pick_list"]))
+        if k == 1:
+            # A check, not a lock: the next stop's bin is taken while the prompt waits.
+            scan(page, current_stop(page)["bin"])
+            expect(page.get_by_test_id("pick-stop")).to_have_attribute("data-bin-confirmed", "true")
+            expect(prompt).to_have_attribute("data-state", "due")
+            # The wrong tote (the other order's): the error tone and the tote the units belong in.
+            other = next(code for order, code in totes.items() if order != stop["order"])
+            scan(page, other)
+            expect(page.get_by_test_id("error-panel")).to_have_attribute("data-code", "wrong_tote")
+            expect(page.get_by_test_id("error-message")).to_contain_text(
+                f"Wrong tote {other}: put the units into {totes[stop['order']]} (slot {slot})")
+            assert last_sound(page) == "error"
+            expect(prompt).to_have_attribute("data-tote", totes[stop["order"]])
+            page.get_by_test_id("lang-toggle").tap()
+            expect(prompt).to_contain_text(f"请扫描第 {slot} 格周转箱（{totes[stop['order']]}）确认")
+            page.get_by_test_id("lang-toggle").tap()
+        scan(page, totes[stop["order"]])
+        put_done = page.get_by_test_id("pick-put-done")
+        expect(put_done).to_have_attribute("data-tote", totes[stop["order"]])
+        expect(put_done).to_contain_text(f"Put confirmed: tote {slot}")
+        expect(prompt).to_have_count(0)
+        expect(page.get_by_test_id("error-panel")).to_have_count(0)
+        assert last_sound(page) == "ok"
+        at_bin_already = k == 1
+
     done = page.get_by_test_id("pick-done")
     expect(done).to_have_attribute("data-pick-list", str(pick_list["pick_list"]))
     expect(done).to_contain_text("Pick list complete")
+    expect(done.get_by_test_id("pick-put-done")).to_be_visible()
     assert last_sound(page) == "ok"
     all_sent(page)
     expect(page.get_by_test_id("pick-take-next")).to_be_visible()
@@ -372,6 +430,7 @@ def test_a_hold_placed_mid_pick_shows_at_once_stops_the_next_scan_and_its_releas
     expect(page.get_by_test_id("pick-prompt")).to_have_attribute("data-next", "scan_item")
 
     scan(page, item["barcodes"][0])
+    confirm_put(page)
     expect(page.get_by_test_id("pick-done")).to_contain_text("Pick list complete")
     all_sent(page)
     assert order_status(live_server, number) == "picked"
