@@ -92,6 +92,12 @@ def release(number: str):
         raise
 
 
+@bp.post("/<number>/correct")
+def correct(number: str):
+    """{"address"?, "phone"?, "customer_name"?, "carrier"?, "paid_at"?}: fix a stopped order, review again."""
+    return ok(order=orders.order_view(orders.correct_order(number, json_body(), current_actor())))
+
+
 @bp.post("/<number>/lines/<int:line_no>/resolve")
 def resolve(number: str, line_no: int):
     body = json_body()

@@ -153,6 +153,26 @@ def resolve_line(number: str, line_no: int, choice: str, actor: Actor, substitut
     return order
 
 
+def correct_order(number: str, changes: dict, actor: Actor) -> SalesOrder:
+    """Correct a wrong order before it ships (address, phone, recipient, carrier, paid time), then
+    review it again. Lines are corrected with resolve_line (substitute / cancel)."""
+    actor.require("orders.manage")
+    order = find_order(number)
+    if order.status != "pending_review":
+        raise WmsError("bad_order_state", order=number, status=order.status, expected="pending_review")
+    for field in ("address", "phone", "customer_name", "carrier"):
+        if field in changes:
+            setattr(order, field, str(changes[field] or "").strip()[:500])
+    if "paid_at" in changes:
+        try:
+            order.paid_at = datetime.fromisoformat(changes["paid_at"]) if changes["paid_at"] else None
+        except (TypeError, ValueError):
+            raise WmsError("bad_request", detail=f"bad time {changes['paid_at']}") from None
+    review(order)
+    db.session.commit()
+    return order
+
+
 def stock_places(item_id: int) -> list[StockPlace]:
     rows = db.session.execute(
         select(BinStock.bin_id, Bin.code, BinStock.lot_id, BinStock.qty - BinStock.reserved_qty, Lot.received_on,

@@ -87,3 +87,15 @@ def test_a_generic_csv_order_import_and_its_errors(live_server):
     bad = header + "G-2,jd,王强,138,北京,顺丰速运,TB03-1,two,,,\n"
     refused = http.post(f"{live_server.url}/api/v1/orders/import", data=bad.encode(), timeout=10)
     assert refused.status_code == 422 and refused.json()["error"]["rows"][0]["row"] == 2
+
+
+def test_an_order_without_an_address_is_corrected_and_then_released(live_server, taobao_import):
+    http = live_server.session("supervisor")
+    number = "3900864457375359470"
+    corrected = http.post(f"{live_server.url}/api/v1/orders/{number}/correct",
+                          json={"address": "浙江省 杭州市 西湖区 文三路90号"}, timeout=10)
+    assert corrected.status_code == 200 and corrected.json()["order"]["review"] == []
+    released = http.post(f"{live_server.url}/api/v1/orders/{number}/release", timeout=10)
+    assert released.status_code == 200 or released.json()["error"]["code"] == "shortage"
+    assert live_server.session("picker").post(f"{live_server.url}/api/v1/orders/{number}/correct",
+                                              json={"address": "x"}, timeout=10).status_code == 403
