@@ -15,30 +15,8 @@ from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "is_mobile": True,
-    "has_touch": True,
-    "locale": "en-US",
-}
 KEY_DELAY_MS = 15
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def phone(chromium):
-    context = chromium.new_context(**PHONE)
-    context.add_init_script("if (!localStorage.getItem('hh.lang')) localStorage.setItem('hh.lang', 'en');")
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(phone, live_server) -> Page:
-    page = phone.new_page()
-    page.goto(f"{live_server.url}/hh/")
-    return page
 
 
 # ---------- helpers ----------
