@@ -48,6 +48,8 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         ping_timeout=settings["server"].get("ping_timeout", 10),
         logger=False,
         engineio_logger=False,
+        # The session is only read at connect; not copying it into every event saves per-scan work.
+        manage_session=False,
     )
 
     import server.services.picking_modes  # noqa: F401  (registers the picking scan modes)
