@@ -6,7 +6,7 @@
 // over the socket and show at once, without a scan.
 
 import { pick as pickText, t, tn } from "./i18n.js";
-import { button, errorPanel, h, nameAndVariant } from "./ui.js";
+import { button, errorPanel, h, nameAndVariant, onQuantityForm } from "./ui.js";
 
 const TOTE_CODE = /^(\][A-Za-z]\d)?TOTE-/i;
 const QTY_ONLY = /^\d{1,5}$/;
@@ -167,6 +167,13 @@ export function createPick(app) {
       forgetTotes(list.pick_list);
       s.done = { pick_list: list.pick_list, wave: list.wave, stops: (list.stops || []).length, totes: { ...s.totes } };
     }
+    clearList();
+    app.scrollTop();
+    loadLists();
+  }
+
+  /** Forget the pick list in hand (its stop, totes and pending steps); the lists stay. */
+  function clearList() {
     s.list = null;
     s.stop = null;
     s.totes = {};
@@ -175,8 +182,6 @@ export function createPick(app) {
     s.putDue = null;
     s.shortOpen = false;
     s.shortPending = null;
-    app.scrollTop();
-    loadLists();
   }
 
   // ---------- totes ----------
@@ -760,15 +765,7 @@ export function createPick(app) {
   }
 
   // The static forms (kept across renders, so an answer arriving while the picker types keeps the field).
-  document.getElementById("pick-qty-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const input = document.getElementById("pick-qty-input");
-    const value = input.value;
-    input.value = "";
-    input.blur();
-    addQuantity(value);
-    app.focusScan();
-  });
+  onQuantityForm("pick-qty-form", "pick-qty-input", addQuantity, app);
   document.getElementById("pick-short-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = document.getElementById("pick-short-found");
@@ -811,16 +808,9 @@ export function createPick(app) {
       s.mineError = null;
       s.claiming = null;
       s.nothingToPick = false;
-      s.list = null;
-      s.stop = null;
-      s.totes = {};
-      s.toteSending = {};
-      s.lastItem = null;
+      clearList();
       s.put = null;
-      s.putDue = null;
       s.putDone = null;
-      s.shortOpen = false;
-      s.shortPending = null;
       s.shortOutcome = null;
       s.done = null;
       s.holds.clear();

@@ -3,7 +3,7 @@
 // through the outbox; the server's answers (the whole receipt each time) drive the screen.
 
 import { t, tn } from "./i18n.js";
-import { button, errorPanel, h, nameAndVariant, planSummary, termOr } from "./ui.js";
+import { button, errorPanel, h, nameAndVariant, onQuantityForm, planSummary, termOr } from "./ui.js";
 
 export const CONDITIONS = ["intact", "deformed", "damaged", "wet", "mouldy"];
 const PO_CODE = /^(\][A-Za-z]\d)?PO-/i;
@@ -554,15 +554,7 @@ export function createReceive(app) {
     renderBottom(document.getElementById("receive-bottom"));
   }
 
-  document.getElementById("qty-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const input = document.getElementById("qty-input");
-    const value = input.value;
-    input.value = "";
-    input.blur();
-    addQuantity(value);
-    app.focusScan();
-  });
+  onQuantityForm("qty-form", "qty-input", addQuantity, app);
 
   return {
     name: "receive",

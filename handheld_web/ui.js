@@ -119,3 +119,19 @@ export function withBigNumber(text, n, cls) {
   const [before, after = ""] = text.replace(String(n), marker).split(marker);
   return [before, h("strong", { class: cls }, String(n)), after];
 }
+
+/**
+ * A static "scan once + enter quantity" form: on submit the typed value goes to `addQuantity`, the
+ * field empties and the scan input takes focus back (the form is kept across renders).
+ */
+export function onQuantityForm(formId, inputId, addQuantity, app) {
+  document.getElementById(formId).addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = document.getElementById(inputId);
+    const value = input.value;
+    input.value = "";
+    input.blur();
+    addQuantity(value);
+    app.focusScan();
+  });
+}
