@@ -23,7 +23,7 @@ def agent_token_path(data_dir: str | Path, device_code: str) -> Path:
 
 def setup(demo: bool, printer_port: int | None) -> None:
     """Bring the database to the newest schema; with --demo, load the demo warehouse once and
-    make sure the demo printer agent has a token on disk."""
+    make sure the demo printer agent and scanner bridge have their tokens on disk."""
     from flask_migrate import upgrade
 
     from server.app import MIGRATIONS
@@ -39,15 +39,17 @@ def setup(demo: bool, printer_port: int | None) -> None:
             print("demo warehouse loaded", flush=True)
         elif printer_port:
             demo_warehouse.set_printer_port(printer_port)
-        path = agent_token_path(app.config["WMS"]["data_dir"], "AGENT-01")
-        token = path.read_text().strip() if path.exists() else ""
-        try:
-            if not token or auth.actor_for_token(token).device_code != "AGENT-01":
-                raise ValueError
-        except Exception:
-            token = auth.issue_device_token("AGENT-01")
-            path.write_text(token + "\n")
-            os.chmod(path, 0o600)
+        # The printer agent and the packing station's scanner bridge read their tokens from here.
+        for device in ("AGENT-01", "BRIDGE-01"):
+            path = agent_token_path(app.config["WMS"]["data_dir"], device)
+            token = path.read_text().strip() if path.exists() else ""
+            try:
+                if not token or auth.actor_for_token(token).device_code != device:
+                    raise ValueError
+            except Exception:
+                token = auth.issue_device_token(device)
+                path.write_text(token + "\n")
+                os.chmod(path, 0o600)
 
 
 def serve() -> None:

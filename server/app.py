@@ -53,6 +53,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     )
 
     import server.services.picking_modes  # noqa: F401  (registers the picking scan modes)
+    import server.services.packing_modes  # noqa: F401  (registers the packing and handover scan modes)
     import server.services.receiving_modes  # noqa: F401  (registers the receiving scan modes)
     from server.api import register_api
     from server.realtime import register_namespaces

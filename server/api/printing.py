@@ -21,7 +21,7 @@ def printers():
 @bp.get("/print-jobs")
 def jobs():
     current_actor()
-    return jsonify([printing.job_view(j) for j in printing.recent_jobs()])
+    return jsonify([printing.job_view(j) for j in printing.recent_jobs(printer_code=request.args.get("printer"))])
 
 
 @bp.get("/print-jobs/<int:job_id>")
@@ -47,5 +47,5 @@ def bin_labels():
 
 @bp.post("/print-jobs/<int:job_id>/reprint")
 def reprint(job_id: int):
-    job = printing.reprint(job_id, current_actor())
+    job = printing.reprint(job_id, current_actor(), json_body().get("reason"))
     return ok(job=printing.job_view(job)), 201

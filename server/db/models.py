@@ -193,11 +193,19 @@ class Scan(db.Model):
 
 
 class Station(db.Model):
+    """A packing station: a place with a label printer, optionally a fixed (serial) scanner. Its page is
+    bound to it; the packer signed in there is who the fixed scanner's scans are attributed to."""
+
     __tablename__ = "stations"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128))
     printer_id: Mapped[int | None] = mapped_column(ForeignKey("printers.id"))
+    scanner_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), unique=True)
+    packer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The order being packed here now; one station packs one order at a time.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_orders.id"), unique=True)
 
 
 class Printer(db.Model):
@@ -210,6 +218,9 @@ class Printer(db.Model):
     port: Mapped[int | None] = mapped_column(Integer)
     queue: Mapped[str | None] = mapped_column(String(128))
     dpi: Mapped[int] = mapped_column(Integer, default=203)
+    # The stock loaded (the printer profile): documents are laid out for it, not for a fixed 4 x 6 in.
+    label_width_mm: Mapped[float] = mapped_column(Float, default=101.6, server_default="101.6")
+    label_height_mm: Mapped[float] = mapped_column(Float, default=152.4, server_default="152.4")
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     __table_args__ = (
         CheckConstraint("transport IN ('tcp9100','cups')", name="transport_known"),
@@ -231,6 +242,9 @@ class PrintJob(db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A reprint names the job it repeats and why (audited: a second label is a second parcel risk).
+    reprint_of: Mapped[int | None] = mapped_column(ForeignKey("print_jobs.id"))
+    reprint_reason: Mapped[str | None] = mapped_column(String(200))
     printer: Mapped[Printer] = relationship(lazy="joined")
     __table_args__ = (
         CheckConstraint("status IN ('queued','waiting','sent','printed','failed')",
@@ -452,11 +466,16 @@ class SalesOrder(db.Model):
     held_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     held_at: Mapped[datetime | None] = mapped_column(DateTime)
     status_before_hold: Mapped[str | None] = mapped_column(String(16))
+    # An exchange (换货) ships a replacement for an earlier order, with the exchange notice in the parcel.
+    kind: Mapped[str] = mapped_column(String(16), default="sale", server_default="sale")
+    exchange_of: Mapped[str | None] = mapped_column(String(64))
+    exchange_reason: Mapped[str | None] = mapped_column(String(200))
     lines: Mapped[list[SalesOrderLine]] = relationship(back_populates="order", order_by="SalesOrderLine.line_no")
     __table_args__ = (
         UniqueConstraint("channel", "number", name="uq_sales_orders_channel_number"),
         CheckConstraint("status IN ('pending_review','released','allocated','picking','picked','packed',"
                         "'shipped','on_hold','cancelled')", name="status_known"),
+        CheckConstraint("kind IN ('sale','exchange')", name="kind_known"),
     )
 
 
@@ -548,3 +567,48 @@ class PickTask(db.Model):
         CheckConstraint("qty > 0 AND picked_qty >= 0 AND picked_qty <= qty", name="picked_within_qty"),
         CheckConstraint("status IN ('open','picked','short')", name="status_known"),
     )
+
+
+class Parcel(db.Model):
+    """One box of an order, packed at a station. Its units sit in its own bin (kind `parcel`) in the
+    ledger from the verifying scan until the handover ships them."""
+
+    __tablename__ = "parcels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    # How many parcels the packer said the order ships in ("parcel n of m" on the label).
+    of_parcels: Mapped[int] = mapped_column(Integer, default=1)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"), unique=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    carrier: Mapped[str] = mapped_column(String(16))
+    tracking: Mapped[str | None] = mapped_column(String(40), unique=True)
+    weight_g: Mapped[int | None] = mapped_column(Integer)
+    packed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        CheckConstraint("status IN ('open','closed','shipped')", name="status_known"),
+        UniqueConstraint("order_id", "seq", name="uq_parcels_order_seq"),
+    )
+
+
+class Manifest(db.Model):
+    """A carrier's handover (交接): parcels scanned onto it; final once the driver and the packer confirm."""
+
+    __tablename__ = "manifests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carrier: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    driver_name: Mapped[str | None] = mapped_column(String(64))
+    driver_phone: Mapped[str | None] = mapped_column(String(32))
+    vehicle: Mapped[str | None] = mapped_column(String(32))
+    driver_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    packer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    packer_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (CheckConstraint("status IN ('open','shipped')", name="status_known"),)

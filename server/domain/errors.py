@@ -104,6 +104,38 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "wrong_tote": (409, "Wrong tote {scanned}: put the units into {expected} (slot {slot}).",
                    "周转箱错误 {scanned}：请放入 {expected}（第 {slot} 箱）。"),
     "not_a_hold_bin": (409, "Bin {bin} is not in the hold area.", "货位 {bin} 不在暂缓区。"),
+    "station_not_found": (404, "Packing station {station} does not exist.", "打包台 {station} 不存在。"),
+    "station_not_manned": (409, "No packer is signed in at station {station}: sign in on its page first.",
+                           "打包台 {station} 没有打包员签到：请先在打包台页面签到。"),
+    "station_busy": (409, "Station {station} is packing order {order}: finish or set it aside first.",
+                     "打包台 {station} 正在打包订单 {order}：请先完成或暂放。"),
+    "order_at_station": (409, "Order {order} is being packed at station {station}.",
+                         "订单 {order} 正在打包台 {station} 打包。"),
+    "scan_tote_or_order": (409, "Scan a tote or an order number to start packing.",
+                           "请扫描周转箱或订单号开始打包。"),
+    "tote_empty": (409, "Tote {tote} holds nothing to pack.", "周转箱 {tote} 中没有待打包的货品。"),
+    "not_in_order": (409, "{sku} is not in order {order}: set it aside, it does not go in this parcel.",
+                     "{sku} 不属于订单 {order}：请取出放到一边，不要装入此包裹。"),
+    "extra_unit": (409, "One {sku} too many: order {order} needs {expected}, all packed already.",
+                   "{sku} 多了一件：订单 {order} 只需 {expected} 件，已全部装箱。"),
+    "units_missing": (409, "Units still missing from order {order}: {lines}.",
+                      "订单 {order} 仍缺少货品：{lines}。"),
+    "parcel_empty": (409, "The parcel is empty: scan its units first.", "包裹是空的：请先扫描装箱的货品。"),
+    "not_packing": (409, "Station {station} is not packing an order now.", "打包台 {station} 当前没有在打包订单。"),
+    "unknown_parcel": (404, "No packed parcel has tracking number {tracking}.", "没有运单号为 {tracking} 的已封箱包裹。"),
+    "parcel_not_ready": (409, "Parcel {tracking} is {status}: only closed parcels are handed over.",
+                         "包裹 {tracking} 当前状态为 {status_zh}：只有已封箱的包裹才能交接。"),
+    "parcel_on_manifest": (409, "Parcel {tracking} is already on manifest {manifest}.",
+                           "包裹 {tracking} 已在交接单 {manifest} 上。"),
+    "wrong_carrier": (409, "Parcel {tracking} goes with {carrier}, not {expected}.",
+                      "包裹 {tracking} 应交给 {carrier}，而不是 {expected}。"),
+    "manifest_closed": (409, "Manifest {manifest} is already handed over.", "交接单 {manifest} 已交接完成。"),
+    "manifest_empty": (409, "Manifest {manifest} has no parcels.", "交接单 {manifest} 没有包裹。"),
+    "parcels_missing": (409, "Order {order} has {missing} more parcel(s) not on this manifest: {trackings}.",
+                        "订单 {order} 还有 {missing} 个包裹不在此交接单上：{trackings}。"),
+    "driver_confirm_first": (409, "The carrier's driver must confirm the handover first.",
+                             "请先由承运司机确认交接。"),
+    "reprint_reason_required": (400, "Say why the label is printed again.", "请填写重新打印的原因。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.",
                         "未导入任何数据：{count} 行有错误。"),
     "internal_error": (500, "The server could not handle this; it was logged.",
@@ -115,10 +147,11 @@ CATALOG: dict[str, tuple[int, str, str]] = {
 WHAT_ZH = {"device": "设备", "supplier": "供应商", "item": "货品", "product": "商品", "receipt": "收货单",
            "inspection": "检验", "put-away task": "上架任务", "purchase order": "采购单", "bin": "货位",
            "open pick list": "可领取的拣货单", "pick list": "拣货单", "picked stop": "已拣站点", "order line": "订单行",
-           "order": "订单", "wave": "波次"}
+           "order": "订单", "wave": "波次", "manifest": "交接单", "parcel": "包裹"}
 # Document states as the Chinese messages name them.
 STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
-             "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成"}
+             "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成",
+             "shipped": "已发货", "packed": "已打包"}
 
 
 class WmsError(Exception):

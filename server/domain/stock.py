@@ -8,7 +8,7 @@ from server.domain.errors import WmsError
 
 # Why stock moved. Every ledger entry names one; later journeys add theirs here.
 REASONS = ("opening_balance", "receipt", "putaway", "pick", "pack", "transfer", "count",
-           "adjustment", "return", "reversal")
+           "adjustment", "return", "reversal", "ship")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from server.domain import roles
 from server.domain.errors import WmsError
 from server.extensions import socketio
 from server.realtime import Connections
-from server.services import scans
+from server.services import packing, scans
+from server.services.packing_modes import STATION_MODES
 from server.services.auth import Actor, actor_for_token, actor_for_user
 
 
@@ -23,6 +24,22 @@ def authenticate(auth: object) -> Actor:
     if actor is None:
         raise WmsError("not_authenticated")
     return actor
+
+
+def station_room(code: str) -> str:
+    return f"station:{code.upper()}"
+
+
+def _tell_station(payload: dict, actor: Actor, ack: dict) -> None:
+    """Echo a station's scan to its page, so scans of the fixed scanner show as if typed there."""
+    code = payload.get("station")
+    if not isinstance(code, str) and actor.device_kind == "scanner_bridge":
+        station = packing.station_of_device(actor.device_id)
+        code = station.code if station else None
+    if isinstance(code, str):
+        socketio.emit("station_scan", {"ack": ack, "mode": payload.get("mode"), "code": payload.get("code"),
+                                       "device": actor.device_code, "user": actor.username},
+                      namespace="/floor", to=station_room(code))
 
 
 def announce_hold(event: dict) -> None:
@@ -56,6 +73,10 @@ class FloorNamespace(Namespace):
             self.enter_room(request.sid, f"device:{actor.device_id}")
         if actor.role and roles.can(actor.role, "floor.supervise"):
             self.enter_room(request.sid, "supervisors")
+        station = auth.get("station") if isinstance(auth, dict) else None
+        if isinstance(station, str) and actor.role and roles.can(actor.role, "journey.pack"):
+            # A station's page: it sees every scan made for its station, its fixed scanner's too.
+            self.enter_room(request.sid, station_room(station))
 
     def on_disconnect(self, reason=None):
         self.connections.drop(request.sid)
@@ -64,4 +85,7 @@ class FloorNamespace(Namespace):
         actor = self.connections.get(request.sid)
         if actor is None:  # the socket outlived its session (e.g. server restart mid-handshake)
             return scans.error_ack(None, WmsError("not_authenticated"))
-        return scans.handle(payload, actor)
+        ack = scans.handle(payload, actor)
+        if isinstance(payload, dict) and payload.get("mode") in STATION_MODES:
+            _tell_station(payload, actor, ack)
+        return ack

@@ -37,7 +37,8 @@ class Actor:
 
 # What a device may do on its own, without a user logged in on it.
 DEVICE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "scanner_bridge": frozenset({"scan.lookup"}),
+    # A station's fixed scanner packs as the packer signed in at its station (see services/packing.py).
+    "scanner_bridge": frozenset({"scan.lookup", "journey.pack"}),
     "printer_agent": frozenset({"printing.agent"}),
     "pda": frozenset(),
 }

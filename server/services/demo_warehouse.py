@@ -175,12 +175,13 @@ def _printers(spec: dict, devices: dict[str, Device], printer_port: int | None) 
         printers[p["code"]] = Printer(
             code=p["code"], name=p["name"], transport=p["transport"], host=p.get("host"),
             port=printer_port or p.get("port"), queue=p.get("queue"), dpi=p["dpi"],
+            label_width_mm=p.get("label_width_mm", 101.6), label_height_mm=p.get("label_height_mm", 152.4),
             agent_id=devices[p["agent"]].id)
     db.session.add_all(printers.values())
     db.session.flush()
     for s in spec["stations"]:
-        db.session.add(Station(code=s["code"], name=s["name"],
-                               printer_id=printers[s["printer"]].id))
+        db.session.add(Station(code=s["code"], name=s["name"], printer_id=printers[s["printer"]].id,
+                               scanner_device_id=devices[s["scanner"]].id if s.get("scanner") else None))
 
 
 def _opening_stock(catalogue: dict, bins: list[Bin], items: list[Item],

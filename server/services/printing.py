@@ -60,18 +60,27 @@ def print_code_label(printer_code: str, kind: str, code: str, english: str, chin
     return _new_job(printer, kind, f"{code} {english}", zpl, actor, commit=False)
 
 
-def reprint(job_id: int, actor: Actor) -> PrintJob:
-    """A reprint is a new job with the same ZPL: the first one's history stays as it was."""
+def print_document(printer: Printer, kind: str, title: str, zpl: str, actor: Actor) -> PrintJob:
+    """A document (shipping label, packing list …) made by the caller, stored with the caller's commit."""
+    return _new_job(printer, kind, title, zpl, actor, commit=False)
+
+
+def reprint(job_id: int, actor: Actor, reason: object = None) -> PrintJob:
+    """A reprint is a new job with the same ZPL, naming the original and why (a second shipping label
+    can become a second parcel, so every reprint is audited); the first job's history stays as it was."""
     actor.require("labels.print")
+    if not isinstance(reason, str) or not reason.strip():
+        raise WmsError("reprint_reason_required")
     original = get_job(job_id)
     return _new_job(original.printer, original.kind, "Reprint: " + original.title, original.zpl,
-                    actor)
+                    actor, reprint_of=original.id, reprint_reason=reason.strip()[:200])
 
 
 def _new_job(printer: Printer, kind: str, title: str, zpl: str, actor: Actor,
-             commit: bool = True) -> PrintJob:
+             commit: bool = True, reprint_of: int | None = None, reprint_reason: str | None = None) -> PrintJob:
     job = PrintJob(printer_id=printer.id, printer=printer, kind=kind, title=title[:200], zpl=zpl,
-                   status="queued", created_by=actor.user_id)
+                   status="queued", created_by=actor.user_id, reprint_of=reprint_of,
+                   reprint_reason=reprint_reason)
     db.session.add(job)
     db.session.flush()
     db.session.add(PrintJobEvent(job_id=job.id, status="queued", device_id=actor.device_id))
@@ -129,13 +138,20 @@ def printers_for_agent(agent: Actor) -> list[dict]:
 
 def printer_view(printer: Printer) -> dict:
     return {"code": printer.code, "name": printer.name, "transport": printer.transport,
-            "host": printer.host, "port": printer.port, "queue": printer.queue, "dpi": printer.dpi}
+            "host": printer.host, "port": printer.port, "queue": printer.queue, "dpi": printer.dpi,
+            "label_width_mm": printer.label_width_mm, "label_height_mm": printer.label_height_mm}
+
+
+def profile(printer: Printer) -> dict:
+    """The stock and resolution documents for this printer are laid out for."""
+    return {"dpi": printer.dpi, "width_mm": printer.label_width_mm, "height_mm": printer.label_height_mm}
 
 
 def job_view(job: PrintJob, with_zpl: bool = False) -> dict:
     view = {"id": job.id, "printer": job.printer.code, "kind": job.kind, "title": job.title,
             "status": job.status, "reason": job.reason,
-            "labels": job.zpl.count("^XA"),
+            "labels": job.zpl.count("^XA"), "reprint_of": job.reprint_of,
+            "reprint_reason": job.reprint_reason,
             "created_at": job.created_at.isoformat() + "Z",
             "updated_at": job.updated_at.isoformat() + "Z"}
     if with_zpl:
@@ -143,9 +159,12 @@ def job_view(job: PrintJob, with_zpl: bool = False) -> dict:
     return view
 
 
-def recent_jobs(limit: int = 50) -> list[PrintJob]:
-    return list(db.session.execute(
-        select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)).scalars())
+def recent_jobs(limit: int = 50, printer_code: str | None = None) -> list[PrintJob]:
+    """The latest jobs, of every printer or of one (a printer's job history)."""
+    query = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)
+    if printer_code:
+        query = query.where(PrintJob.printer_id == find_printer(printer_code).id)
+    return list(db.session.execute(query).scalars())
 
 
 def job_history(job_id: int) -> list[dict]:

@@ -46,6 +46,11 @@ def handheld_vendor(name: str):
     return send_from_directory(SOCKET_IO_CLIENT, name)
 
 
+@handheld.get("/hh/vendor/zpl-renderer-js/<any('index.esm.js', 'index.umd.js'):name>")
+def zpl_renderer(name: str):  # ~9 MB: only the label preview page imports it, on demand
+    return send_from_directory(HANDHELD / "node_modules" / "zpl-renderer-js" / "dist", name)
+
+
 @handheld.get("/hh/<path:name>")
 def handheld_file(name: str):
     if name.startswith(("node_modules", "package")) or Path(name).suffix not in {
@@ -150,14 +155,20 @@ def print_bins(actor):
 @sup.get("/print-jobs")
 @page("labels.print")
 def jobs(actor):
-    return render_template("jobs.html", actor=actor, jobs=printing.recent_jobs(100),
-                           highlight=request.args.get("highlight", type=int))
+    printer = request.args.get("printer") or None
+    printers = db.session.execute(select(Printer.code).order_by(Printer.code)).scalars().all()
+    return render_template("jobs.html", actor=actor, jobs=printing.recent_jobs(100, printer), printers=printers,
+                           printer=printer, highlight=request.args.get("highlight", type=int))
 
 
 @sup.post("/print-jobs/<int:job_id>/reprint")
 @page("labels.print")
 def reprint(actor, job_id: int):
-    job = printing.reprint(job_id, actor)
+    try:
+        job = printing.reprint(job_id, actor, request.form.get("reason"))
+    except WmsError as error:
+        flash(error.message())
+        return redirect(url_for("supervisor.jobs"))
     return redirect(url_for("supervisor.jobs", highlight=job.id))
 
 
@@ -179,7 +190,8 @@ def scans(actor):
 
 
 def register_web(app: Flask) -> None:
-    from server.web import picking, receiving  # noqa: F401  (add their pages to `sup`)
+    from server.web import labels, picking, receiving  # noqa: F401  (add their pages to `sup`)
 
     app.register_blueprint(handheld)
     app.register_blueprint(sup)
+    app.register_blueprint(labels.bp)

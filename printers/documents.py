@@ -1,0 +1,473 @@
+"""ZPL for the packing station's documents — shipping label (面单), packing list (发货清单) and exchange
+notice (换货单) — from Jinja templates in config/labels/ that operations people edit, for any printer
+profile (203 or 300 dpi, any label size).
+
+Templates run in Jinja's sandbox and hold the body of one label; the format frame (^XA^CI28, ^PW/^LL
+from the profile, ^XZ) is added here so an edited template cannot break it. Every `{{ … }}` is
+escaped for ^FH_ unless it comes from a helper (`text`, `code128`, `hline`, …) that already made
+safe ZPL, so customer data can never inject commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from printers.labels import CHINESE_FONT, DPMM, _check_font, _escape
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATES = ROOT / "config" / "labels"
+
+TEMPLATES = {
+    "shipping_label": "shipping_label.zpl.j2",
+    "packing_list": "packing_list.zpl.j2",
+    "exchange_notice": "exchange_notice.zpl.j2",
+}
+
+MARGIN_MM = 3.0
+# Code 128 modules: wider scans from further away; narrower than 0.25 mm is unreliable on thermal stock.
+_MAX_MODULE_MM = 0.5
+_MIN_MODULE_MM = 0.25
+_QUIET_ZONE_MODULES = 10
+MAX_BARCODE_LENGTH = 40
+# In ^BC data ">" starts an invocation code (subset switch, FNC), "^" and "~" start commands.
+_FORBIDDEN_IN_BARCODE = set("^~>")
+# Glyph advance as a share of the font height, for wrapping before the printer does: CJK glyphs are
+# square; Latin in font 0 and in Andale Mono is at most 0.6 em wide. Lines are filled to 92 % only:
+# printers differ in their TTF metrics, and a line that overflows ^FB prints over the next field.
+_WIDE_EM, _NARROW_EM = 1.0, 0.6
+_FILL = 0.92
+_ELLIPSIS = "..."  # resident font 0 has no "…"
+
+
+class LabelTemplateError(Exception):
+    """A label template cannot be used: syntax error, unknown name, or something the sandbox forbids."""
+
+
+class Zpl(Markup):
+    """ZPL that is already safe to emit. Jinja's autoescape machinery carries the "safe" mark through
+    macros; the escaping itself is ours (`_finalize`), never HTML's."""
+
+
+@dataclass(frozen=True)
+class LabelProfile:
+    """The stock loaded in a printer: resolution, label size, and the Unicode font it holds."""
+
+    dpi: int = 203
+    width_mm: float = 101.6  # 4 x 6 in, the carriers' usual thermal label
+    height_mm: float = 152.4
+    chinese_font: str = CHINESE_FONT
+
+    def __post_init__(self) -> None:
+        if self.dpi not in DPMM:
+            raise ValueError(f"unsupported dpi {self.dpi}; supported: {sorted(DPMM)}")
+        for name in ("width_mm", "height_mm"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 20 <= value <= 400:
+                raise ValueError(f"label {name} must be between 20 and 400 mm, not {value!r}")
+        _check_font(self.chinese_font)
+
+    @classmethod
+    def of(cls, profile: LabelProfile | Mapping[str, Any] | None) -> LabelProfile:
+        """A profile from the dict the server passes (`{"dpi", "width_mm", "height_mm"}`), or the default."""
+        if profile is None:
+            return cls()
+        if isinstance(profile, cls):
+            return profile
+        known = {k: profile[k] for k in ("dpi", "width_mm", "height_mm", "chinese_font") if k in profile}
+        try:
+            return cls(**known)
+        except TypeError as error:
+            raise ValueError(f"bad label profile {profile!r}: {error}") from None
+
+    @property
+    def dpmm(self) -> int:
+        return DPMM[self.dpi]
+
+    def dots(self, mm: float) -> int:
+        return round(mm * self.dpmm)
+
+    @property
+    def width(self) -> int:
+        return self.dots(self.width_mm)
+
+    @property
+    def height(self) -> int:
+        return self.dots(self.height_mm)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"dpmm": self.dpmm, "width": self.width, "height": self.height}
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """Where a document's table of lines sits, in mm: pagination depends on the stock's height only,
+    so a 300 dpi printer gets the same pages as a 203 dpi one."""
+
+    top_mm: float  # first row, below the header
+    row_mm: float
+    footer_mm: float  # kept free at the bottom for page number and totals
+    min_rows: int = 3
+
+    def rows_per_page(self, profile: LabelProfile) -> int:
+        rows = math.floor((profile.height_mm - self.top_mm - self.footer_mm) / self.row_mm + 1e-9)
+        if rows < self.min_rows:
+            raise ValueError(f"a {profile.height_mm} mm tall label leaves room for {max(rows, 0)} lines; "
+                             f"this document needs at least {self.min_rows}")
+        return rows
+
+
+PACKING_LIST_TABLE = TableLayout(top_mm=40.0, row_mm=9.0, footer_mm=14.0)
+EXCHANGE_NOTICE_TABLE = TableLayout(top_mm=64.0, row_mm=9.0, footer_mm=16.0)
+SHIPPING_LABEL_MIN_HEIGHT_MM = 135.0  # the layout in shipping_label.zpl.j2 ends at ~132 mm
+
+
+# -- public documents ---------------------------------------------------------------------------
+
+
+def shipping_label(parcel: dict, profile: LabelProfile | Mapping[str, Any] | None = None, *,
+                   templates: str | Path | None = None) -> str:
+    """The carrier label: carrier and service, tracking number as a big Code 128, recipient and sender,
+    parcel n of m, weight, and the order number as a second Code 128."""
+    label = LabelProfile.of(profile)
+    _check_shipping(parcel)
+    if label.height_mm < SHIPPING_LABEL_MIN_HEIGHT_MM:
+        raise ValueError(f"a shipping label needs stock at least {SHIPPING_LABEL_MIN_HEIGHT_MM:g} mm tall")
+    return _render(templates, "shipping_label", label, {"parcel": parcel})
+
+
+def packing_list(doc: dict, profile: LabelProfile | Mapping[str, Any] | None = None, *,
+                 templates: str | Path | None = None) -> str:
+    """发货清单: order header, a table of lines with quantities, total units; as many labels as the lines
+    need, each with the header and "page k/n", every line on exactly one page."""
+    label = LabelProfile.of(profile)
+    _check_document(doc, barcodes=("order",), required=("order", "customer"))
+    return _render_pages(templates, "packing_list", label, doc, PACKING_LIST_TABLE)
+
+
+def exchange_notice(doc: dict, profile: LabelProfile | Mapping[str, Any] | None = None, *,
+                    templates: str | Path | None = None) -> str:
+    """换货单: the replacement order, the order it replaces, customer, reason, the replacement lines, and
+    a Code 128 of the notice number."""
+    label = LabelProfile.of(profile)
+    _check_document(doc, barcodes=("notice", "order"), required=("original_order", "customer", "reason"))
+    return _render_pages(templates, "exchange_notice", label, doc, EXCHANGE_NOTICE_TABLE)
+
+
+DOCUMENTS: dict[str, Callable[..., str]] = {
+    "shipping_label": shipping_label,
+    "packing_list": packing_list,
+    "exchange_notice": exchange_notice,
+}
+
+
+# -- input checks: refuse what would print a wrong or unscannable label ---------------------------
+
+
+def _check_shipping(parcel: dict) -> None:
+    _check_barcode_value(parcel, "tracking")
+    _check_barcode_value(parcel, "order")
+    for party in ("recipient", "sender"):
+        block = parcel.get(party)
+        if not isinstance(block, Mapping) or not _present(block.get("name")) or not _present(block.get("address")):
+            raise ValueError(f"parcel {party} needs a name and an address")
+    carrier = parcel.get("carrier")
+    if not isinstance(carrier, Mapping) or not (_present(carrier.get("name_en")) or _present(carrier.get("name_zh"))):
+        raise ValueError("parcel carrier needs a name")
+    number, count = parcel.get("parcel_no", 1), parcel.get("parcels", 1)
+    if not (_is_int(number) and _is_int(count) and 1 <= number <= count):
+        raise ValueError(f"parcel {number!r} of {count!r} is not a parcel number between 1 and the count")
+    weight = parcel.get("weight_g")
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0):
+        raise ValueError(f"weight_g must be a non-negative number of grams or None, not {weight!r}")
+
+
+def _check_document(doc: dict, barcodes: Sequence[str], required: Sequence[str]) -> None:
+    for key in barcodes:
+        _check_barcode_value(doc, key)
+    for key in required:
+        if not _present(doc.get(key)):
+            raise ValueError(f"{key} is required")
+    lines = doc.get("lines")
+    if not isinstance(lines, list) or not lines:
+        raise ValueError("a document needs at least one line")
+    for n, line in enumerate(lines, 1):
+        if not isinstance(line, Mapping) or not _present(line.get("sku")):
+            raise ValueError(f"line {n} has no sku")
+        if not _is_int(line.get("qty")) or line["qty"] < 1:
+            raise ValueError(f"line {n} ({line['sku']}) needs a whole quantity of at least 1")
+
+
+def _check_barcode_value(doc: Mapping[str, Any], key: str) -> None:
+    value = doc.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{key} is required")
+    check_barcode_data(value, key)
+
+
+def check_barcode_data(value: str, what: str = "barcode") -> None:
+    """Code 128 data we print: printable ASCII without ZPL command or invocation characters."""
+    if len(value) > MAX_BARCODE_LENGTH:
+        raise ValueError(f"{what} {value!r} is longer than {MAX_BARCODE_LENGTH} characters")
+    bad = sorted({c for c in value if c in _FORBIDDEN_IN_BARCODE or not 0x20 < ord(c) < 0x7F})
+    if bad:
+        raise ValueError(f"{what} {value!r} contains characters a barcode cannot carry: {bad}")
+
+
+def _present(value: Any) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool) and bool(str(value).strip())
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# -- templates ------------------------------------------------------------------------------------
+
+
+def _render_pages(templates: str | Path | None, name: str, profile: LabelProfile, doc: dict,
+                  table: TableLayout) -> str:
+    lines = doc["lines"]
+    per_page = table.rows_per_page(profile)
+    count = math.ceil(len(lines) / per_page)
+    formats = []
+    for number in range(1, count + 1):
+        chunk = lines[(number - 1) * per_page:number * per_page]
+        page = {"number": number, "count": count, "last": number == count,
+                "rows": [{"y": table.top_mm + i * table.row_mm, **line} for i, line in enumerate(chunk)]}
+        formats.append(_render(templates, name, profile, {"doc": doc, "page": page, "table": table,
+                                                          "total_units": sum(line["qty"] for line in lines)}))
+    return "\n".join(formats)
+
+
+def _render(templates: str | Path | None, name: str, profile: LabelProfile, data: dict[str, Any]) -> str:
+    template_file = TEMPLATES[name]
+    try:
+        template = _environment(str(Path(templates or DEFAULT_TEMPLATES).resolve())).get_template(template_file)
+        body = template.render(_helpers(profile) | data)
+    except TemplateNotFound:
+        raise LabelTemplateError(f"label template {template_file} not found in {templates or DEFAULT_TEMPLATES}") \
+            from None
+    except (TemplateError, OverflowError) as error:  # OverflowError: the sandbox's cap on range()
+        where = f"{template_file}, line {error.lineno}" if getattr(error, "lineno", None) else template_file
+        raise LabelTemplateError(f"label template {where}: {error}") from error
+    return _frame(body, profile, template_file)
+
+
+def _frame(body: str, profile: LabelProfile, template_file: str) -> str:
+    """One label format around the template's body; template indentation and blank lines are dropped."""
+    commands = [line.strip() for line in body.splitlines() if line.strip()]
+    if any("^XA" in c or "^XZ" in c for c in commands):
+        raise LabelTemplateError(f"label template {template_file}: hold only the label body, "
+                                 "^XA and ^XZ are added for you")
+    head = f"^XA^CI28^PW{profile.width}^LL{profile.height}^LH0,0"
+    return "\n".join([head, *commands, "^XZ"])
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(directory: str) -> SandboxedEnvironment:
+    # auto_reload re-reads a template whose file changed, so an edit shows on the next label.
+    env = SandboxedEnvironment(loader=FileSystemLoader(directory), undefined=StrictUndefined, auto_reload=True,
+                               finalize=_finalize, trim_blocks=True, lstrip_blocks=True, autoescape=True)
+    env.filters.update(zpl=lambda value: Zpl(_escape(str(value))), kg=_kg, when=_when)
+    return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every printed expression is field data unless a helper made it ZPL: escape it for ^FH_."""
+    if isinstance(value, Markup):  # a helper's ZPL, or a macro's output made of it
+        return value
+    return Zpl(_escape("" if value is None else str(value)))
+
+
+def _kg(grams: float | None) -> str:
+    return "" if grams is None else f"{grams / 1000:.2f} kg"
+
+
+def _when(stamp: str | None) -> str:
+    """An ISO timestamp as the packer reads it: date and minutes, UTC said as such."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    zone = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
+    return moment.strftime("%Y-%m-%d %H:%M") + zone
+
+
+# -- helpers templates call (positions and sizes in mm, so templates stay dpi- and size-independent) --
+
+
+def _helpers(profile: LabelProfile) -> dict[str, Any]:
+    draw = _Drawing(profile)
+    return {
+        "dpi": profile.dpi, "dpmm": profile.dpmm, "width": profile.width, "height": profile.height,
+        "width_mm": profile.width_mm, "height_mm": profile.height_mm, "margin": MARGIN_MM,
+        "chinese_font": profile.chinese_font,
+        "mm": profile.dots, "text": draw.text, "code128": draw.code128, "hline": draw.hline, "box": draw.box,
+        "font": draw.font,
+    }
+
+
+class _Drawing:
+    """The ZPL fragments templates place; every method returns safe ZPL (`Zpl`)."""
+
+    def __init__(self, profile: LabelProfile) -> None:
+        self.profile = profile
+
+    def font(self, size: float, zh: bool = False) -> Zpl:
+        """The font command: resident font 0, or the printer's Unicode font for Chinese."""
+        dots = self.profile.dots(size)
+        if zh:
+            return Zpl(f"^A@N,{dots},{dots},{self.profile.chinese_font}")
+        return Zpl(f"^A0N,{dots},{dots}")
+
+    def text(self, x: float, y: float, value: Any, size: float = 3.5, width: float | None = None,
+             lines: int = 1, align: str = "L", zh: bool | None = None) -> Zpl:
+        """Text at (x, y) mm, `size` mm high, wrapped into at most `lines` lines of `width` mm (default:
+        to the right margin) and cut with "..." beyond; Chinese switches to the Unicode font by itself."""
+        if align not in ("L", "C", "R", "J"):
+            raise ValueError(f"align must be L, C, R or J, not {align!r}")
+        value = "" if value is None else str(value)
+        width = self.profile.width_mm - MARGIN_MM - x if width is None else width
+        wrapped = wrap(value, width, size, lines)
+        use_zh = any(_is_wide(c) for c in value) if zh is None else zh
+        p = self.profile
+        spacing = p.dots(size * 0.2)
+        # ^FB keeps the printer inside the block even if our width estimate was short; \& breaks a line.
+        data = "\\&".join(_escape(line) for line in wrapped)
+        return Zpl(f"^FO{p.dots(x)},{p.dots(y)}{self.font(size, use_zh)}"
+                   f"^FB{p.dots(width)},{lines},{spacing},{align},0^FH_^FD{data}^FS")
+
+    def code128(self, x: float, y: float, data: Any, height: float = 15.0, width: float | None = None,
+                caption: float | None = 3.0, align: str = "C") -> Zpl:
+        """A Code 128 of `data`, bars `height` mm tall, as wide a module as fits in `width` mm (default: to
+        the right margin), centred there unless align="L"; `caption` mm human-readable line below."""
+        data = str(data)
+        check_barcode_data(data)
+        p = self.profile
+        width = p.width_mm - MARGIN_MM - x if width is None else width
+        encoded, symbols = code128_data(data)
+        modules = 11 * symbols + 13  # data and code symbols, check character, stop pattern
+        module = min(p.dots(_MAX_MODULE_MM), p.dots(width) // (modules + 2 * _QUIET_ZONE_MODULES))
+        if module < p.dots(_MIN_MODULE_MM):
+            raise ValueError(f"barcode {data!r} does not fit in {width:g} mm at {_MIN_MODULE_MM} mm modules")
+        left = p.dots(x) + ((p.dots(width) - modules * module) // 2 if align == "C" else 0)
+        bars = p.dots(height)
+        interpretation = "N" if caption is None else "Y"
+        caption_font = "" if caption is None else self.font(caption)
+        return Zpl(f"^FO{left},{p.dots(y)}^BY{module},3,{bars}{caption_font}"
+                   f"^BCN,{bars},{interpretation},N,N^FD{encoded}^FS")
+
+    def hline(self, y: float, x: float = MARGIN_MM, width: float | None = None, thickness: float = 0.4) -> Zpl:
+        """A horizontal rule, by default from margin to margin."""
+        width = self.profile.width_mm - MARGIN_MM - x if width is None else width
+        return self.box(x, y, width, thickness, thickness)
+
+    def box(self, x: float, y: float, width: float, height: float, thickness: float = 0.4) -> Zpl:
+        p = self.profile
+        border = max(1, p.dots(thickness))
+        return Zpl(f"^FO{p.dots(x)},{p.dots(y)}^GB{max(border, p.dots(width))},{max(border, p.dots(height))},"
+                   f"{border}^FS")
+
+
+def code128_data(data: str) -> tuple[str, int]:
+    """^BC field data choosing subset C for runs of digits (half the width for order numbers), and the
+    number of Code 128 symbols it makes: start, data, subset switches, check character.
+
+    A run goes to subset C when it saves space: 4+ digits at either end, 6+ in the middle, an odd
+    run leaving its first digit in subset B.
+    """
+    segments: list[tuple[str, str]] = []  # ("B" | "C", text)
+    i = 0
+    while i < len(data):
+        j = i
+        while j < len(data) and data[j].isdigit():
+            j += 1
+        run = j - i
+        at_edge = i == 0 or j == len(data)
+        if run >= (4 if at_edge else 6):
+            if run % 2:
+                segments.append(("B", data[i]))
+                i += 1
+            segments.append(("C", data[i:j]))
+            i = j
+        else:
+            k = max(j, i + 1)
+            segments.append(("B", data[i:k]))
+            i = k
+    merged: list[tuple[str, str]] = []
+    for subset, text in segments:
+        if merged and merged[-1][0] == subset:
+            merged[-1] = (subset, merged[-1][1] + text)
+        else:
+            merged.append((subset, text))
+    encoded, symbols = "", 2  # start and check characters
+    for n, (subset, text) in enumerate(merged):
+        if n == 0:
+            encoded += ">;" if subset == "C" else ">:"
+        else:
+            encoded += ">5" if subset == "C" else ">6"
+            symbols += 1
+        encoded += text
+        symbols += len(text) // 2 if subset == "C" else len(text)
+    return encoded, symbols
+
+
+def wrap(value: str, width_mm: float, size_mm: float, max_lines: int) -> list[str]:
+    """`value` broken into lines of at most `width_mm` at a `size_mm` font (at spaces where possible,
+    anywhere in Chinese), at most `max_lines` of them, the last cut with "..." if text was left over."""
+    if max_lines < 1:
+        raise ValueError("a text needs at least one line")
+    capacity = _FILL * width_mm / size_mm  # in em
+    text = " ".join(value.split())
+    lines: list[str] = []
+    while text and len(lines) < max_lines:
+        cut = _fitting(text, capacity)
+        if cut < len(text):
+            space = text.rfind(" ", 0, cut + 1)
+            if space > cut // 2 and not _is_wide(text[cut]):
+                cut = space
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        last = lines[-1]
+        while last and _em(last + _ELLIPSIS) > capacity:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + _ELLIPSIS
+    return lines or [""]
+
+
+def _fitting(text: str, capacity: float) -> int:
+    """How many leading characters of `text` fit in `capacity` em (at least one, so wrapping advances)."""
+    used = 0.0
+    for n, char in enumerate(text):
+        used += _WIDE_EM if _is_wide(char) else _NARROW_EM
+        if used > capacity:
+            return max(n, 1)
+    return len(text)
+
+
+def _em(text: str) -> float:
+    return sum(_WIDE_EM if _is_wide(c) else _NARROW_EM for c in text)
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def load_samples(templates: str | Path | None = None) -> dict[str, dict]:
+    """The sample documents next to the templates (samples.json), for previews and the benchmark."""
+    return json.loads((Path(templates or DEFAULT_TEMPLATES) / "samples.json").read_text(encoding="utf-8"))
