@@ -46,12 +46,13 @@ class LiveServer:
         assert answer.status_code == 200, answer.text
         return http
 
-    def floor_client(self, username: str = "picker", device: str = "PDA-01") -> socketio.SimpleClient:
+    def floor_client(self, username: str = "picker", device: str = "PDA-01", **auth: str) -> socketio.SimpleClient:
+        """A logged-in device on /floor; `station="PACK-01"` makes it a station's page."""
         http = self.session(username)
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
         client = socketio.SimpleClient()
         client.connect(self.url, namespace="/floor", transports=["websocket"],
-                       headers={"Cookie": cookie}, auth={"device": device}, wait_timeout=5)
+                       headers={"Cookie": cookie}, auth={"device": device} | auth, wait_timeout=5)
         return client
 
     def manage(self, *args: str) -> str:
@@ -181,3 +182,58 @@ def read_barcodes(zpl: str, width: int = 813, height: int = 1219, dpi: int = 203
 def label_barcodes():
     """label_barcodes(zpl, width=813, height=1219, dpi=203): each label's decoded barcodes (4 x 6 in default)."""
     return read_barcodes
+
+
+def _send(client, mode, code=None, **payload):
+    message = {"scan_id": str(uuid.uuid4()), "mode": mode, **payload} | ({"code": code} if code else {})
+    return client.call("scan", message, timeout=10)
+
+
+@pytest.fixture
+def pick_an_order(live_server):
+    """pick_an_order(lines=[(sku, qty)], **order fields) -> {"number", "tote", "lines"}: an order created,
+    released, put in a wave of its own and picked into one tote over Socket.IO — ready to pack.
+    Without lines, two stocked items of the demo catalogue (2 and 1 units)."""
+    def pick(lines=None, **fields) -> dict:
+        boss = live_server.session("supervisor")
+        lines = lines or stocked_lines(live_server, boss)
+        number, carrier = f"PK-{uuid.uuid4().hex[:8].upper()}", f"顺丰-{uuid.uuid4().hex[:6]}"
+        boss.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
+            "number": number, "customer_name": "王芳", "phone": "13912345678", "carrier": carrier,
+            "address": "浙江省杭州市西湖区文三路 100 号 3 幢 501", "paid_at": "2026-11-23T07:00:00",
+            "lines": [{"sku": sku, "qty": qty} for sku, qty in lines]} | fields).raise_for_status()
+        boss.post(f"{live_server.url}/api/v1/orders/{number}/release", timeout=10).raise_for_status()
+        wave = boss.post(f"{live_server.url}/api/v1/waves", timeout=30, json={
+            "filters": {"carrier": carrier}, "cart": {"totes": 1, "tote_capacity": 50}}).json()["wave"]
+        pick_list = wave["pick_lists"][0]["pick_list"]
+        live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{pick_list}/claim",
+                                           timeout=10).raise_for_status()
+        barcodes = {sku: boss.get(f"{live_server.url}/api/v1/items/{sku}", timeout=10).json()["item"]["barcodes"][0]
+                    for sku, _ in lines}
+        tote = f"TOTE-{uuid.uuid4().hex[:6].upper()}"
+        picker = live_server.floor_client("picker")
+        try:
+            stop = _send(picker, "pick.tote", tote, pick_list=pick_list, slot=1)["result"]["stop"]
+            while stop is not None:
+                assert _send(picker, "pick", stop["bin"], pick_list=pick_list)["ok"]
+                ack = _send(picker, "pick", barcodes[stop["sku"]], pick_list=pick_list, qty=stop["qty"] - stop["picked"])
+                assert ack["ok"], ack
+                stop = None if ack["result"]["done"] else ack["result"]["stop"]
+        finally:
+            picker.disconnect()
+        assert boss.get(f"{live_server.url}/api/v1/orders/{number}", timeout=10).json()["status"] == "picked"
+        return {"number": number, "tote": tote, "lines": [(sku, qty, barcodes[sku]) for sku, qty in lines]}
+
+    return pick
+
+
+def stocked_lines(live_server, http) -> list[tuple[str, int]]:
+    """Two items with free stock to spare (from the end of the generated catalogue; other tests
+    take from its start)."""
+    found = []
+    for item in reversed(http.get(f"{live_server.url}/api/v1/items?q=GEN&limit=300", timeout=10).json()):
+        if http.get(f"{live_server.url}/api/v1/items/{item['sku']}", timeout=10).json()["total_qty"] >= 6:
+            found.append(item["sku"])
+        if len(found) == 2:
+            return [(found[0], 2), (found[1], 1)]
+    pytest.fail("the demo warehouse should stock two items with 6+ units")

@@ -51,7 +51,8 @@ def create():
         [orders.NewLine(str(line.get("sku") or line.get("barcode") or ""), line.get("qty")) for line in lines],
         current_actor(), customer_name=str(body.get("customer_name", "")), phone=str(body.get("phone", "")),
         address=str(body.get("address", "")), carrier=str(body.get("carrier", "")),
-        paid_at=_time(body.get("paid_at")), priority=int(body.get("priority") or 0), cut_off=_time(body.get("cut_off")))
+        paid_at=_time(body.get("paid_at")), priority=int(body.get("priority") or 0), cut_off=_time(body.get("cut_off")),
+        exchange_of=body.get("exchange_of"), exchange_reason=body.get("exchange_reason"))
     if not order.number:
         raise WmsError("bad_request", detail="number is required")
     db.session.commit()

@@ -29,8 +29,10 @@ class NewLine:
 def create_order(channel: str, number: str, lines: list[NewLine], actor: Actor, *, customer_name: str = "",
                  phone: str = "", address: str = "", carrier: str = "", paid_at: datetime | None = None,
                  priority: int = 0, cut_off: datetime | None = None, buyer_note: str = "",
-                 marketplace_status: str | None = None) -> SalesOrder:
-    """Store an order as the channel sent it and review it at once. Does not commit."""
+                 marketplace_status: str | None = None, exchange_of: object = None,
+                 exchange_reason: object = None) -> SalesOrder:
+    """Store an order as the channel sent it and review it at once. An order naming `exchange_of` is an
+    exchange (换货): its replacement ships with the exchange notice. Does not commit."""
     actor.require("orders.manage")
     if not lines:
         raise WmsError("bad_request", detail=f"order {number} has no lines")
@@ -40,6 +42,9 @@ def create_order(channel: str, number: str, lines: list[NewLine], actor: Actor, 
     order = SalesOrder(channel=channel, number=number, customer_name=customer_name, phone=phone,
                        address=address.strip(), carrier=carrier, paid_at=paid_at, priority=priority,
                        cut_off=cut_off, buyer_note=buyer_note[:500])
+    if exchange_of:
+        order.kind, order.exchange_of = "exchange", str(exchange_of)[:64]
+        order.exchange_reason = str(exchange_reason or "")[:200] or None
     for n, line in enumerate(lines, start=1):
         item = item_by_code(line.sku)
         order.lines.append(SalesOrderLine(line_no=n, sku_text=line.sku, item_id=item.id if item else None,
@@ -235,7 +240,8 @@ def order_view(order: SalesOrder) -> dict:
                 .join(Lot, Lot.id == Reservation.lot_id)
                 .where(Reservation.order_line_id.in_(line_ids)).order_by(Reservation.id)):
             reserved[r.order_line_id].append({"bin": bin_code, "lot": lot_code, "qty": r.qty, "status": r.status})
-    return {"number": order.number, "channel": order.channel, "status": order.status,
+    return {"number": order.number, "channel": order.channel, "status": order.status, "kind": order.kind,
+            "exchange_of": order.exchange_of,
             "customer_name": order.customer_name, "phone": order.phone, "address": order.address,
             "carrier": order.carrier, "priority": order.priority,
             "paid_at": order.paid_at.isoformat() if order.paid_at else None,
