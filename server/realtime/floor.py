@@ -8,7 +8,7 @@ from server.domain import roles
 from server.domain.errors import WmsError
 from server.extensions import socketio
 from server.realtime import Connections
-from server.services import packing, scans
+from server.services import packing, printing, scans
 from server.services.packing_modes import STATION_MODES
 from server.services.auth import Actor, actor_for_token, actor_for_user
 
@@ -40,6 +40,12 @@ def _tell_station(payload: dict, actor: Actor, ack: dict) -> None:
         socketio.emit("station_scan", {"ack": ack, "mode": payload.get("mode"), "code": payload.get("code"),
                                        "device": actor.device_code, "user": actor.username},
                       namespace="/floor", to=station_room(code))
+
+
+def announce_job_state(job) -> None:
+    """A print job's state to the stations printing on its printer: the packer sees why a label waits."""
+    for station in packing.stations_printing_on(job.printer_id):
+        socketio.emit("print_job", printing.job_view(job), namespace="/floor", to=station_room(station))
 
 
 def announce_hold(event: dict) -> None:

@@ -42,6 +42,10 @@ def station_of_device(device_id: int | None) -> Station | None:
     return db.session.execute(select(Station).where(Station.scanner_device_id == device_id)).scalar_one_or_none()
 
 
+def stations_printing_on(printer_id: int) -> list[str]:
+    return list(db.session.execute(select(Station.code).where(Station.printer_id == printer_id)).scalars())
+
+
 def sign_in(code: str, actor: Actor) -> Station:
     """The packer takes the station: its fixed scanner's scans are now the packer's."""
     actor.require("journey.pack")
@@ -384,7 +388,8 @@ def station_view(station: Station) -> dict:
     printer = db.session.get(printing.Printer, station.printer_id) if station.printer_id else None
     view = {"station": {"code": station.code, "name": station.name, "printer": printer.code if printer else None,
                         "packer": {"username": packer.username, "name": packer.name} if packer else None},
-            "order": None, "lines": [], "parcels": [], "complete": False}
+            "order": None, "lines": [], "parcels": [], "complete": False,
+            "print_jobs": [printing.job_view(j) for j in printing.recent_jobs(5, printer.code)] if printer else []}
     if station.order_id is None:
         return view
     order = db.session.get(SalesOrder, station.order_id)

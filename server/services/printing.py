@@ -23,6 +23,8 @@ NEXT_STATES: dict[str, frozenset[str]] = {
 OPEN_STATES = ("queued", "waiting")
 # Told about every job once it is committed (the realtime layer pushes it to the printer's agent).
 job_listeners: list[Callable[[PrintJob], None]] = []
+# Told of every state an agent reports (stations show why their labels wait: paper out, head open …).
+state_listeners: list[Callable[[PrintJob], None]] = []
 
 
 def find_printer(code: str) -> Printer:
@@ -118,6 +120,8 @@ def record_state(job_id: int, status: str, reason: str | None, agent: Actor) -> 
     db.session.add(PrintJobEvent(job_id=job.id, status=status, reason=reason,
                                  device_id=agent.device_id))
     db.session.commit()
+    for listener in state_listeners:
+        listener(job)
     return job
 
 

@@ -1,0 +1,77 @@
+"""A packing station's page on the live server: it is told why its labels wait (the printer is out of
+paper) the moment the agent knows, and when they print — each exactly once; a hold placed while the
+order is on the station stops its next scan."""
+import time
+import uuid
+
+STATION = "PACK-01"
+
+
+def send(client, mode, code=None, **payload):
+    message = {"scan_id": str(uuid.uuid4()), "mode": mode, "station": STATION, **payload}
+    return client.call("scan", message | ({"code": code} if code else {}), timeout=10)
+
+
+def pushes(client, name, until, timeout=20):
+    """Pushed events of one kind, collected until `until(events)` holds."""
+    seen, deadline = [], time.monotonic() + timeout
+    while not until(seen):
+        event, data = client.receive(timeout=max(0.1, deadline - time.monotonic()))
+        if event == name:
+            seen.append(data)
+    return seen
+
+
+def pack_everything(page, order):
+    assert send(page, "pack", order["tote"])["ok"]
+    for _, qty, barcode in order["lines"]:
+        for _ in range(qty):
+            assert send(page, "pack", barcode)["ok"]
+
+
+def test_the_station_sees_its_labels_wait_for_paper_and_then_print_once(
+        live_server, printer_agent, healthy_printer, pick_an_order):
+    order = pick_an_order()
+    live_server.session("packer").post(f"{live_server.url}/api/v1/stations/{STATION}/sign-in",
+                                       timeout=10).raise_for_status()
+    page = live_server.floor_client("packer", station=STATION)
+    try:
+        pack_everything(page, order)
+        printed_before = len(healthy_printer.printed)
+        healthy_printer.set_faults(paper_out=True)
+        tracking = send(page, "pack.close")["result"]["closed"]["tracking"]
+        waiting = pushes(page, "print_job", lambda seen: any(j["status"] == "waiting" for j in seen))
+        assert any(j["reason"] in ("paper_out", "no_status_response") for j in waiting if j["status"] == "waiting")
+        assert len(healthy_printer.printed) == printed_before
+        healthy_printer.set_faults(paper_out=False)
+        done = pushes(page, "print_job", lambda seen: len({j["id"] for j in seen if j["status"] == "printed"}) == 2)
+        assert {j["kind"] for j in done if j["status"] == "printed"} == {"shipping_label", "packing_list"}
+        labels = healthy_printer.wait_for_printed(printed_before + 2, timeout=20)[printed_before:]
+        time.sleep(0.5)  # nothing more may arrive: each label once
+        assert len(healthy_printer.printed) == printed_before + 2
+        assert sum(tracking[-6:] in label.zpl for label in labels) == 1
+    finally:
+        page.disconnect()
+
+
+def test_a_hold_stops_the_order_on_the_station_and_the_packer_sets_it_aside(live_server, pick_an_order):
+    order = pick_an_order()
+    boss = live_server.session("supervisor")
+    page = live_server.floor_client("packer", station=STATION)
+    try:
+        assert send(page, "pack", order["tote"])["ok"]
+        boss.post(f"{live_server.url}/api/v1/orders/{order['number']}/hold", json={"reason": "地址有误 wrong address"},
+                  timeout=10).raise_for_status()
+        hold = pushes(page, "hold", lambda seen: bool(seen))[0]
+        assert hold == {"order": order["number"], "on_hold": True, "reason": "地址有误 wrong address"}
+        refused = send(page, "pack", order["lines"][0][2])
+        assert refused["error"]["code"] == "order_on_hold"
+        aside = send(page, "pack.aside")
+        assert aside["ok"] and aside["result"]["set_aside"] == order["number"] and aside["result"]["order"] is None
+        assert send(page, "pack", order["tote"])["error"]["code"] == "order_on_hold"
+        boss.post(f"{live_server.url}/api/v1/orders/{order['number']}/release-hold", timeout=10).raise_for_status()
+        resumed = send(page, "pack", order["tote"])
+        assert resumed["ok"] and resumed["result"]["order"]["number"] == order["number"]
+        assert send(page, "pack.aside")["ok"]  # leave the station free for the other tests
+    finally:
+        page.disconnect()
