@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -49,6 +50,7 @@ _FORBIDDEN_IN_BARCODE = set("^~>")
 _WIDE_EM, _NARROW_EM = 1.0, 0.6
 _FILL = 0.92
 _ELLIPSIS = "..."  # resident font 0 has no "…"
+_NEEDS_ESCAPE = re.compile(r"[\^~_\x00-\x1f\x7f]")  # what labels._escape rewrites
 
 
 class LabelTemplateError(Exception):
@@ -128,9 +130,24 @@ class TableLayout:
         return rows
 
 
-PACKING_LIST_TABLE = TableLayout(top_mm=40.0, row_mm=9.0, footer_mm=14.0)
+PACKING_LIST_TABLE = TableLayout(top_mm=40.0, row_mm=9.0, footer_mm=16.0)
 EXCHANGE_NOTICE_TABLE = TableLayout(top_mm=64.0, row_mm=9.0, footer_mm=16.0)
 SHIPPING_LABEL_MIN_HEIGHT_MM = 135.0  # the layout in shipping_label.zpl.j2 ends at ~132 mm
+
+# Optional fields, filled in before rendering so templates read `parcel.service.en` rather than
+# `parcel.get("service")` (clearer for whoever edits them, and each sandboxed call costs time).
+_TEXT = {"en": "", "zh": ""}
+_PARTY = {"name": "", "phone": "", "address": ""}
+SHIPPING_DEFAULTS: dict[str, Any] = {
+    "channel": "", "carrier": {"code": "", "name_en": "", "name_zh": ""}, "service": _TEXT,
+    "recipient": _PARTY, "sender": _PARTY, "parcel_no": 1, "parcels": 1, "weight_g": None, "packed_at": "",
+    "items": "",
+}
+DOCUMENT_DEFAULTS: dict[str, Any] = {
+    "channel": "", "customer": "", "parcel_no": 1, "parcels": 1, "packed_by": "", "packed_at": "", "note": "",
+    "order": "", "original_order": "", "reason": "", "notice": "",
+}
+LINE_DEFAULTS: dict[str, Any] = {"name": _TEXT, "variant": _TEXT}
 
 
 # -- public documents ---------------------------------------------------------------------------
@@ -144,7 +161,7 @@ def shipping_label(parcel: dict, profile: LabelProfile | Mapping[str, Any] | Non
     _check_shipping(parcel)
     if label.height_mm < SHIPPING_LABEL_MIN_HEIGHT_MM:
         raise ValueError(f"a shipping label needs stock at least {SHIPPING_LABEL_MIN_HEIGHT_MM:g} mm tall")
-    return _render(templates, "shipping_label", label, {"parcel": parcel})
+    return _render(templates, "shipping_label", label, {"parcel": _with_defaults(parcel, SHIPPING_DEFAULTS)})
 
 
 def packing_list(doc: dict, profile: LabelProfile | Mapping[str, Any] | None = None, *,
@@ -238,17 +255,31 @@ def _is_int(value: Any) -> bool:
 
 def _render_pages(templates: str | Path | None, name: str, profile: LabelProfile, doc: dict,
                   table: TableLayout) -> str:
-    lines = doc["lines"]
+    lines = [_with_defaults(line, LINE_DEFAULTS) for line in doc["lines"]]
+    view = _with_defaults(doc, DOCUMENT_DEFAULTS) | {"lines": lines}
     per_page = table.rows_per_page(profile)
     count = math.ceil(len(lines) / per_page)
+    total_units = sum(line["qty"] for line in lines)
     formats = []
     for number in range(1, count + 1):
         chunk = lines[(number - 1) * per_page:number * per_page]
         page = {"number": number, "count": count, "last": number == count,
-                "rows": [{"y": table.top_mm + i * table.row_mm, **line} for i, line in enumerate(chunk)]}
-        formats.append(_render(templates, name, profile, {"doc": doc, "page": page, "table": table,
-                                                          "total_units": sum(line["qty"] for line in lines)}))
+                "rows": [line | {"y": table.top_mm + i * table.row_mm} for i, line in enumerate(chunk)]}
+        formats.append(_render(templates, name, profile, {"doc": view, "page": page, "table": table,
+                                                          "total_units": total_units}))
     return "\n".join(formats)
+
+
+def _with_defaults(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of `data` with every optional field present; nested blocks (service, sender, …) too."""
+    merged = dict(data)
+    for key, default in defaults.items():
+        value = merged.get(key)
+        if isinstance(default, Mapping):
+            merged[key] = _with_defaults(value if isinstance(value, Mapping) else {}, default)
+        elif value is None:
+            merged[key] = default
+    return merged
 
 
 def _render(templates: str | Path | None, name: str, profile: LabelProfile, data: dict[str, Any]) -> str:
@@ -288,7 +319,7 @@ def _finalize(value: Any) -> Any:
     """Every printed expression is field data unless a helper made it ZPL: escape it for ^FH_."""
     if isinstance(value, Markup):  # a helper's ZPL, or a macro's output made of it
         return value
-    return Zpl(_escape("" if value is None else str(value)))
+    return Zpl(_field("" if value is None else str(value)))
 
 
 def _kg(grams: float | None) -> str:
@@ -326,10 +357,14 @@ class _Drawing:
 
     def __init__(self, profile: LabelProfile) -> None:
         self.profile = profile
+        self._dpmm = profile.dpmm
+
+    def _dots(self, mm: float) -> int:
+        return round(mm * self._dpmm)
 
     def font(self, size: float, zh: bool = False) -> Zpl:
         """The font command: resident font 0, or the printer's Unicode font for Chinese."""
-        dots = self.profile.dots(size)
+        dots = self._dots(size)
         if zh:
             return Zpl(f"^A@N,{dots},{dots},{self.profile.chinese_font}")
         return Zpl(f"^A0N,{dots},{dots}")
@@ -343,13 +378,12 @@ class _Drawing:
         value = "" if value is None else str(value)
         width = self.profile.width_mm - MARGIN_MM - x if width is None else width
         wrapped = wrap(value, width, size, lines)
-        use_zh = any(_is_wide(c) for c in value) if zh is None else zh
-        p = self.profile
-        spacing = p.dots(size * 0.2)
+        use_zh = _has_wide(value) if zh is None else zh
+        spacing = self._dots(size * 0.2)
         # ^FB keeps the printer inside the block even if our width estimate was short; \& breaks a line.
-        data = "\\&".join(_escape(line) for line in wrapped)
-        return Zpl(f"^FO{p.dots(x)},{p.dots(y)}{self.font(size, use_zh)}"
-                   f"^FB{p.dots(width)},{lines},{spacing},{align},0^FH_^FD{data}^FS")
+        data = "\\&".join(_field(line) for line in wrapped)
+        return Zpl(f"^FO{self._dots(x)},{self._dots(y)}{self.font(size, use_zh)}"
+                   f"^FB{self._dots(width)},{lines},{spacing},{align},0^FH_^FD{data}^FS")
 
     def code128(self, x: float, y: float, data: Any, height: float = 15.0, width: float | None = None,
                 caption: float | None = 3.0, align: str = "C") -> Zpl:
@@ -357,18 +391,17 @@ class _Drawing:
         the right margin), centred there unless align="L"; `caption` mm human-readable line below."""
         data = str(data)
         check_barcode_data(data)
-        p = self.profile
-        width = p.width_mm - MARGIN_MM - x if width is None else width
+        width = self.profile.width_mm - MARGIN_MM - x if width is None else width
         encoded, symbols = code128_data(data)
         modules = 11 * symbols + 13  # data and code symbols, check character, stop pattern
-        module = min(p.dots(_MAX_MODULE_MM), p.dots(width) // (modules + 2 * _QUIET_ZONE_MODULES))
-        if module < p.dots(_MIN_MODULE_MM):
+        module = min(self._dots(_MAX_MODULE_MM), self._dots(width) // (modules + 2 * _QUIET_ZONE_MODULES))
+        if module < self._dots(_MIN_MODULE_MM):
             raise ValueError(f"barcode {data!r} does not fit in {width:g} mm at {_MIN_MODULE_MM} mm modules")
-        left = p.dots(x) + ((p.dots(width) - modules * module) // 2 if align == "C" else 0)
-        bars = p.dots(height)
+        left = self._dots(x) + ((self._dots(width) - modules * module) // 2 if align == "C" else 0)
+        bars = self._dots(height)
         interpretation = "N" if caption is None else "Y"
         caption_font = "" if caption is None else self.font(caption)
-        return Zpl(f"^FO{left},{p.dots(y)}^BY{module},3,{bars}{caption_font}"
+        return Zpl(f"^FO{left},{self._dots(y)}^BY{module},3,{bars}{caption_font}"
                    f"^BCN,{bars},{interpretation},N,N^FD{encoded}^FS")
 
     def hline(self, y: float, x: float = MARGIN_MM, width: float | None = None, thickness: float = 0.4) -> Zpl:
@@ -377,10 +410,9 @@ class _Drawing:
         return self.box(x, y, width, thickness, thickness)
 
     def box(self, x: float, y: float, width: float, height: float, thickness: float = 0.4) -> Zpl:
-        p = self.profile
-        border = max(1, p.dots(thickness))
-        return Zpl(f"^FO{p.dots(x)},{p.dots(y)}^GB{max(border, p.dots(width))},{max(border, p.dots(height))},"
-                   f"{border}^FS")
+        border = max(1, self._dots(thickness))
+        wide, tall = max(border, self._dots(width)), max(border, self._dots(height))
+        return Zpl(f"^FO{self._dots(x)},{self._dots(y)}^GB{wide},{tall},{border}^FS")
 
 
 def code128_data(data: str) -> tuple[str, int]:
@@ -452,6 +484,8 @@ def wrap(value: str, width_mm: float, size_mm: float, max_lines: int) -> list[st
 
 def _fitting(text: str, capacity: float) -> int:
     """How many leading characters of `text` fit in `capacity` em (at least one, so wrapping advances)."""
+    if text.isascii():  # the common case, and the hot path of the benchmark: no per-character work
+        return max(1, min(len(text), math.floor(capacity / _NARROW_EM + 1e-9)))
     used = 0.0
     for n, char in enumerate(text):
         used += _WIDE_EM if _is_wide(char) else _NARROW_EM
@@ -461,11 +495,23 @@ def _fitting(text: str, capacity: float) -> int:
 
 
 def _em(text: str) -> float:
+    if text.isascii():
+        return len(text) * _NARROW_EM
     return sum(_WIDE_EM if _is_wide(c) else _NARROW_EM for c in text)
 
 
+@functools.cache  # a label prints the same few hundred characters over and over
 def _is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
+    return char >= "\u1100" and unicodedata.east_asian_width(char) in ("W", "F")  # nothing below is wide
+
+
+def _has_wide(text: str) -> bool:
+    return not text.isascii() and any(_is_wide(c) for c in text)
+
+
+def _field(value: str) -> str:
+    """`_escape` for ^FH_, skipped for the usual field that has nothing to escape."""
+    return _escape(value) if _NEEDS_ESCAPE.search(value) else value
 
 
 def load_samples(templates: str | Path | None = None) -> dict[str, dict]:

@@ -84,6 +84,8 @@ class Item(db.Model):
     variant_zh: Mapped[str] = mapped_column(String(200), default="")
     uom: Mapped[str] = mapped_column(String(16), default="EA")
     safety_qty: Mapped[int] = mapped_column(Integer, default=0)
+    # What one unit is worth (fen, 分): write-offs of scrapped returns and stock value in reports.
+    unit_cost_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     tracks_expiry: Mapped[bool] = mapped_column(Boolean, default=False)
     product: Mapped[Product] = relationship(lazy="joined")
     barcodes: Mapped[list[ItemBarcode]] = relationship(back_populates="item",
@@ -111,7 +113,8 @@ class Bin(db.Model):
     level: Mapped[str] = mapped_column(String(8))
     x: Mapped[float] = mapped_column(Float)
     y: Mapped[float] = mapped_column(Float)
-    kind: Mapped[str] = mapped_column(String(16), default="storage")  # storage | quarantine
+    kind: Mapped[str] = mapped_column(String(16), default="storage")  # storage | quarantine | hold | tote | parcel | transit | returns
+    warehouse: Mapped[str] = mapped_column(String(16), default="WH1", server_default="WH1", index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity: Mapped[int] = mapped_column(Integer, default=100)
@@ -612,3 +615,225 @@ class Manifest(db.Model):
     packer_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (CheckConstraint("status IN ('open','shipped')", name="status_known"),)
+
+
+# --- returns (退货入库) -----------------------------------------------------------------------------
+
+class ReturnCase(db.Model):
+    """Goods coming back from a customer: opened against a shipped order (or as an unknown parcel to
+    identify), every unit inspected, each unit's disposition signed off level by level."""
+
+    __tablename__ = "return_cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_orders.id"), index=True)
+    parcel_tracking: Mapped[str | None] = mapped_column(String(40))
+    # open (units being inspected) → inspected (dispositions set) → signing → done; escalated while a
+    # supervisor must look (an item that was not in the order came back).
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    received_on: Mapped[date] = mapped_column(Date)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    shipping_cost_cents: Mapped[int] = mapped_column(Integer, default=0)
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    exchange_order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_orders.id"))
+    __table_args__ = (
+        CheckConstraint("status IN ('open','inspected','signing','done','cancelled')", name="status_known"),
+    )
+
+
+class ReturnLine(db.Model):
+    """An item the customer said they send back (what is expected in the parcel)."""
+
+    __tablename__ = "return_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("return_cases.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+
+
+class ReturnUnit(db.Model):
+    """One unit that came back, as inspected (100 %) and then disposed of."""
+
+    __tablename__ = "return_units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("return_cases.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    # good | damaged | wrong_item | missing_parts
+    judgement: Mapped[str] = mapped_column(String(16))
+    # The customer sent something that was not in the order: the case goes to a supervisor.
+    unexpected: Mapped[bool] = mapped_column(Boolean, default=False)
+    # restock | repair | scrap | rtv (return to vendor); set after inspection
+    disposition: Mapped[str | None] = mapped_column(String(16))
+    bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    putaway_task_id: Mapped[int | None] = mapped_column(ForeignKey("putaway_tasks.id"))
+    inspected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    inspected_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    scan_id: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        CheckConstraint("judgement IN ('good','damaged','wrong_item','missing_parts')", name="judgement_known"),
+        CheckConstraint("disposition IS NULL OR disposition IN ('restock','repair','scrap','rtv')",
+                        name="disposition_known"),
+    )
+
+
+class ReturnSignoff(db.Model):
+    """One level of a case's sign-off chain, signed by one user. No user signs two levels of a case;
+    no level is signed before the one below it (checked by the service, the pairs by the database)."""
+
+    __tablename__ = "return_signoffs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("return_cases.id"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (
+        UniqueConstraint("return_id", "level", name="uq_return_signoffs_level"),
+        UniqueConstraint("return_id", "user_id", name="uq_return_signoffs_user"),
+    )
+
+
+# --- inventory control (调拨 · 盘点 · 调整 · 补货) ---------------------------------------------------
+
+class Transfer(db.Model):
+    """Units moved bin → bin (done at once) or warehouse → warehouse (in transit until received)."""
+
+    __tablename__ = "transfers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # bin | warehouse
+    status: Mapped[str] = mapped_column(String(16), default="done", index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    from_bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    to_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    to_warehouse: Mapped[str | None] = mapped_column(String(16))
+    transit_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    replenishment_id: Mapped[int | None] = mapped_column(ForeignKey("replenishment_tasks.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    received_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("kind IN ('bin','warehouse')", name="kind_known"),
+        CheckConstraint("status IN ('done','in_transit')", name="status_known"),
+    )
+
+
+class CycleCount(db.Model):
+    """A count a supervisor scheduled (by zone, by item, or bins not counted for N days)."""
+
+    __tablename__ = "cycle_counts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    scope_json: Mapped[str] = mapped_column(Text, default="{}")
+    tolerance_units: Mapped[int] = mapped_column(Integer, default=0)
+    tolerance_pct: Mapped[float] = mapped_column(Float, default=0.0)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (CheckConstraint("status IN ('open','closed','cancelled')", name="status_known"),)
+
+
+class CountLine(db.Model):
+    """One bin × item of a count. The counter never sees `expected` (blind count)."""
+
+    __tablename__ = "count_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("cycle_counts.id"), index=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    # open → counted (within tolerance: posted) | recount → recounted → approved (posted) | rejected
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    expected: Mapped[int | None] = mapped_column(Integer)
+    counted: Mapped[int | None] = mapped_column(Integer)
+    recounted: Mapped[int | None] = mapped_column(Integer)
+    counted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    counted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    recounted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    posted_qty: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (
+        CheckConstraint("status IN ('open','counted','recount','recounted','posted','rejected')", name="status_known"),
+    )
+
+
+class Adjustment(db.Model):
+    """A correction of stock with its reason, by a permitted role; the ledger row carries the same."""
+
+    __tablename__ = "adjustments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    count_line_id: Mapped[int | None] = mapped_column(ForeignKey("count_lines.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (CheckConstraint("qty <> 0", name="qty_nonzero"),)
+
+
+class PickFace(db.Model):
+    """A pick bin's replenishment rule: below `min_qty` of the item, refill it from reserve up to `max_qty`."""
+
+    __tablename__ = "pick_faces"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    min_qty: Mapped[int] = mapped_column(Integer)
+    max_qty: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        UniqueConstraint("bin_id", "item_id", name="uq_pick_faces_bin_item"),
+        CheckConstraint("min_qty >= 0 AND max_qty > min_qty", name="levels_sane"),
+    )
+
+
+class StockAlert(db.Model):
+    """Stock fell below a threshold: the item's safety stock (low_stock) or a pick face's minimum
+    (replenish). One open alert per item (and bin) at a time; it closes when stock is back."""
+
+    __tablename__ = "stock_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    raised_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("kind IN ('low_stock','replenish')", name="kind_known"),
+        CheckConstraint("status IN ('open','cleared')", name="status_known"),
+    )
+
+
+class ReplenishmentTask(db.Model):
+    """Refill a pick face from a reserve bin; done by the transfer that moves the units."""
+
+    __tablename__ = "replenishment_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    from_bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    to_bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("stock_alerts.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("status IN ('open','done','cancelled')", name="status_known"),
+    )

@@ -352,7 +352,7 @@ def packing_list_document(order: SalesOrder, parcel: Parcel) -> dict:
 
 def exchange_document(order: SalesOrder) -> dict:
     return {"notice": exchange_notice_number(order), "order": order.number, "original_order": order.exchange_of or "",
-            "customer": order.customer_name, "reason": order.exchange_reason or "",
+            "customer": order.customer_name, "reason": order.exchange_reason or "换货 Exchange",
             "lines": _lines_of(packed_units(order))}
 
 

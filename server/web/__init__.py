@@ -41,6 +41,11 @@ def handheld_index():
     return send_from_directory(HANDHELD, "index.html", max_age=0)
 
 
+@handheld.get("/station/<code>")
+def station_page(code: str):  # one page for every station: station.js reads the code from the URL
+    return send_from_directory(HANDHELD, "station.html", max_age=0)
+
+
 @handheld.get("/hh/vendor/<path:name>")
 def handheld_vendor(name: str):
     return send_from_directory(SOCKET_IO_CLIENT, name)
