@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from printers import documents
 from server.db.models import Bin, BinStock, Item, LedgerEntry, Lot, Parcel, PickTask, SalesOrder, Station, User, utcnow
+from server.domain import roles
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
@@ -58,7 +59,7 @@ def sign_in(code: str, actor: Actor) -> Station:
 def sign_out(code: str, actor: Actor) -> Station:
     actor.require("journey.pack")
     station = find_station(code)
-    if station.packer_id == actor.user_id or actor.role in ("supervisor", "admin"):
+    if station.packer_id == actor.user_id or (actor.role and roles.can(actor.role, "floor.supervise")):
         station.packer_id = station.signed_in_at = None
         db.session.commit()
     return station
