@@ -2,7 +2,9 @@
 
 It keeps what a printer agent has to cope with: `~HS` answered as three separate TCP writes,
 silence on `~HS` while out of paper or with the head open, and labels held in the receive
-buffer while in fault or paused, printed once the fault clears.
+buffer while in fault or paused, printed once the fault clears. Like a Link-OS Zebra it answers
+the SGD command `! U1 getvar "odometer.total_label_count"` with the labels printed so far, and it
+can run out of paper in the middle of a batch (`run_out_of_paper_after`).
 
 Run: python -m printers.emulator --host 127.0.0.1 --port 9100 --control-port 9180 \\
          --spool-dir var/printed --dpi 203
@@ -27,7 +29,8 @@ from typing import Any, Self
 from printers.labels import label_size_dots
 from printers.status import HostStatus, format_error_report, format_host_status
 
-_FORMAT_START, _FORMAT_END, _TILDE = b"^XA", b"^XZ", b"~"
+_FORMAT_START, _FORMAT_END, _TILDE, _SGD = b"^XA", b"^XZ", b"~", b"! U1"
+_ODOMETER_VARIABLE = b"odometer.total_label_count"
 _SPOOL_NAME = re.compile(r"^(\d{6})\.zpl$")
 
 
@@ -42,8 +45,9 @@ class _ReceiveStream:
     """Splits one connection's bytes into tilde commands and complete ^XA…^XZ formats.
 
     Tilde commands act on arrival, even in the middle of a format, as on a real printer.
-    Bytes outside a format that are not a command are discarded. Binary downloads
-    (`~DY…,B,…`) are not understood: the emulator only needs label formats and status.
+    SGD commands (`! U1 …` up to the line end) are understood outside formats. Bytes outside a
+    format that are not a command are discarded. Binary downloads (`~DY…,B,…`) are not
+    understood: the emulator only needs label formats, status and the odometer.
     """
 
     def __init__(self) -> None:
@@ -51,14 +55,22 @@ class _ReceiveStream:
         self._in_format = False
 
     def feed(self, chunk: bytes) -> list[tuple[str, bytes]]:
-        """Events in stream order: ("command", b"HS") or ("format", b"^XA…^XZ")."""
+        """Events in stream order: ("command", b"HS"), ("sgd", b'! U1 getvar "…"') or
+        ("format", b"^XA…^XZ")."""
         self._buffer += chunk
         events: list[tuple[str, bytes]] = []
         while True:
             start = 3 if self._in_format else 0
             tilde = self._buffer.find(_TILDE, start)
             boundary = self._buffer.find(_FORMAT_END if self._in_format else _FORMAT_START, start)
-            if tilde >= 0 and (boundary < 0 or tilde < boundary):
+            sgd = -1 if self._in_format else self._buffer.find(_SGD)
+            if sgd >= 0 and all(other < 0 or sgd < other for other in (tilde, boundary)):
+                line_end = self._buffer.find(b"\n", sgd)
+                if line_end < 0:  # the rest of the line is still on the wire
+                    break
+                events.append(("sgd", bytes(self._buffer[sgd:line_end]).strip()))
+                del self._buffer[: line_end + 1]
+            elif tilde >= 0 and (boundary < 0 or tilde < boundary):
                 command = _tilde_command(self._buffer, tilde)
                 if command is None:  # the rest of the command is still on the wire
                     break
@@ -73,8 +85,8 @@ class _ReceiveStream:
                 del self._buffer[:boundary]
                 self._in_format = True
             else:
-                if not self._in_format:  # keep only what could be the start of "^XA"
-                    del self._buffer[: max(0, len(self._buffer) - 2)]
+                if not self._in_format:  # keep only what could be the start of "^XA" or "! U1"
+                    del self._buffer[: max(0, len(self._buffer) - 3)]
                 break
         return events
 
@@ -99,6 +111,7 @@ class ZebraEmulator:
         *,
         answer_status_in_fault: bool = False,
         segment_delay: float = 0.005,
+        odometer: int | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -112,9 +125,13 @@ class ZebraEmulator:
         self._printed: list[PrintedLabel] = []
         self._held: list[tuple[str, float]] = []
         self._paper_out = self._head_open = self._paused = False
+        self._paper_left: int | None = None  # labels until the roll runs out; None: plenty
+        self._odometer = 0  # labels printed, like odometer.total_label_count (set below)
         self._drop_next_connection = False
         self._open_connections = self._peak_connections = 0
         self._next_seq = self._first_free_spool_seq()
+        # A real odometer lives in NVRAM; with a spool dir the labels already spooled stand for it.
+        self._odometer = self._next_seq - 1 if odometer is None else odometer
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -191,11 +208,21 @@ class ZebraEmulator:
                 self._head_open = head_open
             if paused is not None:
                 self._paused = paused
-            if not self._stopped_locked():
-                held, self._held = self._held, []
-                for zpl, received_at in held:
-                    self._print_locked(zpl, received_at)
+            self._print_held_locked()
             return self._status_locked()
+
+    def run_out_of_paper_after(self, labels: int | None) -> None:
+        """Load a short roll: after `labels` more labels print, the printer is out of paper and
+        holds the rest of the batch (None: a full roll again)."""
+        with self._state:
+            self._paper_left = labels
+            self._check_paper_locked()
+
+    @property
+    def odometer(self) -> int:
+        """Labels printed over the printer's life; held labels count once they come out."""
+        with self._state:
+            return self._odometer
 
     def wait_for_printed(self, n: int, timeout: float) -> list[PrintedLabel]:
         """All printed labels, once at least `n` have printed; TimeoutError otherwise."""
@@ -210,6 +237,7 @@ class ZebraEmulator:
             self._printed.clear()
             self._held.clear()
             self._paper_out = self._head_open = self._paused = False
+            self._paper_left = None
             self._drop_next_connection = False
             self._peak_connections = self._open_connections
 
@@ -233,6 +261,8 @@ class ZebraEmulator:
                 "paused": self._paused,
                 "printed": len(self._printed),
                 "formats_in_buffer": len(self._held),
+                "odometer": self._odometer,
+                "paper_out_after": self._paper_left,
             }
 
     # -- printer internals (callers hold self._state) --------------------------------------
@@ -249,9 +279,23 @@ class ZebraEmulator:
             labels_remaining=len(self._held),
         )
 
+    def _print_held_locked(self) -> None:
+        # One at a time: a short roll may run out between two labels of the same batch.
+        while self._held and not self._stopped_locked():
+            zpl, received_at = self._held.pop(0)
+            self._print_locked(zpl, received_at)
+
+    def _check_paper_locked(self) -> None:
+        if self._paper_left is not None and self._paper_left <= 0:
+            self._paper_out, self._paper_left = True, None
+
     def _print_locked(self, zpl: str, received_at: float) -> None:
         label = PrintedLabel(seq=self._next_seq, zpl=zpl, received_at=received_at)
         self._next_seq += 1
+        self._odometer += 1
+        if self._paper_left is not None:
+            self._paper_left -= 1
+            self._check_paper_locked()
         if self.spool_dir is not None:
             self.spool_dir.mkdir(parents=True, exist_ok=True)
             (self.spool_dir / f"{label.seq:06d}.zpl").write_text(zpl, encoding="utf-8")
@@ -268,10 +312,8 @@ class ZebraEmulator:
     def _receive_format(self, data: bytes) -> None:
         zpl = data.decode("utf-8", errors="replace")
         with self._state:
-            if self._stopped_locked():
-                self._held.append((zpl, time.time()))
-            else:
-                self._print_locked(zpl, time.time())
+            self._held.append((zpl, time.time()))
+            self._print_held_locked()
 
     def _take_drop_request(self) -> bool:
         with self._state:
@@ -323,6 +365,8 @@ class ZebraEmulator:
                 for kind, payload in stream.feed(chunk):
                     if kind == "format":
                         self._receive_format(payload)
+                    elif kind == "sgd":
+                        await self._answer_sgd(payload, writer)
                     else:
                         await self._answer(payload, writer)
         except (ConnectionError, asyncio.CancelledError):
@@ -346,6 +390,15 @@ class ZebraEmulator:
                 await writer.drain()
 
 
+    async def _answer_sgd(self, line: bytes, writer: asyncio.StreamWriter) -> None:
+        # Only the odometer is known; a Zebra answers an unknown variable with "?" the same way.
+        words = line.split()
+        if len(words) >= 4 and words[2] == b"getvar":
+            known = words[3].strip(b'"') == _ODOMETER_VARIABLE
+            writer.write(b'"%d"' % self.odometer if known else b'"?"')
+            await writer.drain()
+
+
 class _ControlServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -354,8 +407,20 @@ class _ControlServer(ThreadingHTTPServer):
         super().__init__(address, _ControlHandler)
 
 
+_FAULT_SWITCHES = frozenset({"paper_out", "head_open", "paused"})
+
+
+def _valid_faults(body: object) -> bool:
+    """{"paper_out": bool, "head_open": bool, "paused": bool, "paper_out_after": int ≥ 0 | null}."""
+    if not isinstance(body, dict) or not body.keys() <= _FAULT_SWITCHES | {"paper_out_after"}:
+        return False
+    after = body.get("paper_out_after")
+    count_ok = after is None or (type(after) is int and after >= 0)
+    return count_ok and all(isinstance(body[name], bool) for name in body.keys() & _FAULT_SWITCHES)
+
+
 class _ControlHandler(BaseHTTPRequestHandler):
-    """GET /status, GET /labels, POST /faults {"paper_out": true, …}."""
+    """GET /status, GET /labels, POST /faults {"paper_out": true, "paper_out_after": 3, …}."""
 
     server: _ControlServer
 
@@ -378,14 +443,12 @@ class _ControlHandler(BaseHTTPRequestHandler):
         except ValueError:
             self._reply(400, {"error": "body must be JSON"})
             return
-        allowed = {"paper_out", "head_open", "paused"}
-        if (
-            not isinstance(body, dict)
-            or not body.keys() <= allowed
-            or not all(isinstance(value, bool) for value in body.values())
-        ):
-            self._reply(400, {"error": f"expected booleans among {sorted(allowed)}"})
+        if not _valid_faults(body):
+            self._reply(400, {"error": f"expected booleans among {sorted(_FAULT_SWITCHES)}"
+                                       ' and "paper_out_after": a count of labels or null'})
             return
+        if "paper_out_after" in body:
+            self.server.emulator.run_out_of_paper_after(body.pop("paper_out_after"))
         self.server.emulator.set_faults(**body)
         self._reply(200, self.server.emulator.control_status())
 
@@ -411,6 +474,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--answer-status-in-fault", action="store_true", help="answer ~HS even when out of paper"
     )
+    parser.add_argument("--odometer", type=int, default=None,
+                        help="labels already printed (SGD odometer); default: those in the spool dir")
     args = parser.parse_args(argv)
 
     stopping = threading.Event()
@@ -423,6 +488,7 @@ def main(argv: list[str] | None = None) -> None:
         spool_dir=args.spool_dir,
         dpi=args.dpi,
         answer_status_in_fault=args.answer_status_in_fault,
+        odometer=args.odometer,
     )
     with emulator:
         control = (

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,12 @@ from printers.status import (
 # After sending we half-close and wait this long for the printer to close its side: a reset
 # then tells us the job was cut off. Printers that keep the connection open just cost the wait.
 _CLOSE_WAIT = 1.0
+
+# Link-OS SGD: the printer answers with the labels it has printed in its life, quoted ("1234").
+ODOMETER_REQUEST = b'! U1 getvar "odometer.total_label_count"\r\n'
+_ODOMETER_ANSWER = re.compile(rb'"(\d+)"')
+# Printers without Link-OS stay silent on SGD; this bounds what each job pays to find out.
+_ODOMETER_WAIT = 1.0
 
 
 class TransportError(Exception):
@@ -76,11 +83,40 @@ class TcpTransport:
             except OSError as error:
                 raise PrinterNoResponse("no_status_response", _describe(error)) from error
 
-    def send(self, zpl: str) -> None:
+    def odometer(self) -> int | None:
+        """Labels the printer has printed in its life (SGD `odometer.total_label_count`).
+
+        None when it cannot say: no answer (not a Link-OS printer), an answer that is not a
+        number ("?"), or no connection. The agent then falls back to what the journal alone knows.
+        """
+        try:
+            with self._lock, self._connect(PrinterNoResponse) as sock:
+                sock.sendall(ODOMETER_REQUEST)
+                return self._read_odometer(sock)
+        except (OSError, PrinterNoResponse):
+            return None
+
+    def _read_odometer(self, sock: socket.socket) -> int | None:
+        deadline = time.monotonic() + min(self.timeout, _ODOMETER_WAIT)
+        answer = b""
+        while answer.count(b'"') < 2:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            sock.settimeout(remaining)
+            chunk = sock.recv(64)
+            if not chunk:
+                return None
+            answer += chunk
+        match = _ODOMETER_ANSWER.search(answer)
+        return int(match.group(1)) if match else None
+
+    def send(self, zpl: str, handed_over: Callable[[], None] | None = None) -> None:
         """Hand one or more formats to the printer.
 
         Raw 9100 gives no receipt: success means the printer took every byte and closed
-        cleanly, not that the label came out; poll `status()` for that.
+        cleanly, not that the label came out; poll `status()` for that. `handed_over` is called
+        once the printer has every byte (for CUPS: once the spooler holds the job).
         """
         data = zpl.encode("utf-8")
         with self._lock, self._connect(TransportError) as sock:
@@ -92,6 +128,8 @@ class TcpTransport:
             except OSError as error:
                 raise TransportError("connection_lost", _describe(error)) from error
             self._wait_for_printer_close(sock)
+        if handed_over is not None:
+            handed_over()
 
     def _connect(self, error_type: type[Exception]) -> socket.socket:
         try:
@@ -168,8 +206,16 @@ class CupsTransport:
             formats_in_buffer=len(state.pending_jobs),
         )
 
-    def send(self, zpl: str) -> None:
-        """Queue the ZPL raw and wait until CUPS has handed every pending job to the device."""
+    def odometer(self) -> None:
+        """CUPS cannot read the printer's label counter; see docs/printing.md for what follows."""
+        return None
+
+    def send(self, zpl: str, handed_over: Callable[[], None] | None = None) -> None:
+        """Queue the ZPL raw and wait until CUPS has handed every pending job to the device.
+
+        `handed_over` is called as soon as `lpr` has returned: from then on CUPS holds the job on
+        disk and prints it even if this process dies, so the agent must not send it again.
+        """
         before = self._queue_state()
         if not before.enabled or not before.accepting:
             what = "disabled" if not before.enabled else "rejecting jobs"
@@ -178,6 +224,8 @@ class CupsTransport:
             zebra.Zebra(self.queue).output(zpl, encoding="utf-8")
         except OSError as error:  # lpr itself missing (cups-bsd not installed)
             raise TransportError("cups_unavailable", f"lpr failed: {error}") from error
+        if handed_over is not None:
+            handed_over()
         deadline = time.monotonic() + self.timeout
         ours: set[str] | None = None
         while (state := self._queue_state()).pending_jobs:

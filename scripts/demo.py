@@ -75,7 +75,7 @@ def main() -> int:
         server = start("-m", "server", "serve")
         wait_healthy(url, server)
         start("-m", "printers.agent", "--server", url,
-              "--token-file", str(data / "token-AGENT-01.txt"))
+              "--token-file", str(data / "token-AGENT-01.txt"), "--state-dir", str(data / "agent-state"))
         facts = json.loads(subprocess.run([python, "-m", "server", "demo-facts"], cwd=ROOT, env=env,
                                           check=True, capture_output=True, text=True).stdout)
         print(f"""

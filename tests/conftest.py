@@ -216,7 +216,8 @@ def pick_an_order(live_server):
             stop = _send(picker, "pick.tote", tote, pick_list=pick_list, slot=1)["result"]["stop"]
             while stop is not None:
                 assert _send(picker, "pick", stop["bin"], pick_list=pick_list)["ok"]
-                ack = _send(picker, "pick", barcodes[stop["sku"]], pick_list=pick_list, qty=stop["qty"] - stop["picked"])
+                ack = _send(picker, "pick", barcodes[stop["sku"]], pick_list=pick_list,
+                            qty=stop["qty"] - stop["picked"])
                 assert ack["ok"], ack
                 stop = None if ack["result"]["done"] else ack["result"]["stop"]
         finally:

@@ -38,7 +38,7 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (
-        CheckConstraint("role IN ('picker','receiver','inspector','packer','supervisor','admin')",
+        CheckConstraint("role IN ('picker','receiver','inspector','packer','supervisor','manager','admin')",
                         name="role_known"),
     )
 
@@ -113,7 +113,8 @@ class Bin(db.Model):
     level: Mapped[str] = mapped_column(String(8))
     x: Mapped[float] = mapped_column(Float)
     y: Mapped[float] = mapped_column(Float)
-    kind: Mapped[str] = mapped_column(String(16), default="storage")  # storage | quarantine | hold | tote | parcel | transit | returns
+    # storage | quarantine | hold | tote | parcel | transit | returns
+    kind: Mapped[str] = mapped_column(String(16), default="storage")
     warehouse: Mapped[str] = mapped_column(String(16), default="WH1", server_default="WH1", index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -139,7 +139,9 @@ def _items(catalogue: dict) -> list[Item]:
     products: dict[str, Product] = {}
 
     def add(sku: str, product: Product, variant: tuple[str, str]) -> None:
-        item = Item(sku=sku, product=product, variant_en=variant[0], variant_zh=variant[1])
+        # A plausible unit cost (¥5–¥200, fixed per position) for return write-offs and stock value.
+        item = Item(sku=sku, product=product, variant_en=variant[0], variant_zh=variant[1],
+                    unit_cost_cents=500 + (len(items) * 7919) % 19500)
         code = ean13(f"{prefix}{len(items) + 1:06d}")
         item.barcodes.append(ItemBarcode(code=code, lookup_key=item_code_key(code),
                                          symbology="ean13"))

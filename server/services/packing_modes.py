@@ -60,7 +60,8 @@ def handover_scan(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, A
     parcel = handover.find_parcel(_code(payload))
     manifest = handover.find_manifest(payload["manifest"]) if payload.get("manifest") is not None else None
     manifest = handover.add_parcel(parcel, actor, manifest)
-    return {"kind": "parcel", "code": parcel.tracking, "next": "scan_parcel", "result": handover.manifest_view(manifest)}
+    return {"kind": "parcel", "code": parcel.tracking, "next": "scan_parcel",
+            "result": handover.manifest_view(manifest)}
 
 
 def handover_remove(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:

@@ -2,12 +2,21 @@
 (Socket.IO client with a device token) → Zebra emulator over TCP → job reported printed."""
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from printers.agent import PrinterAgent
+from printers.agent import TEST_PAUSE_ENV, Backoff, Journal, PrinterAgent, labels_left, split_formats
+from printers.emulator import ZebraEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait_for(predicate, timeout=15.0, interval=0.05):
@@ -127,7 +136,8 @@ def test_a_reprint_is_a_new_job_and_the_original_keeps_its_history(
         live_server, agent, supervisor, healthy_printer):
     job = print_labels(live_server, supervisor, zone="B", bins=["B-01-01-1"])
     wait_for(lambda: job_status(live_server, supervisor, job["id"])["status"] == "printed")
-    again = supervisor.post(f"{live_server.url}/api/v1/print-jobs/{job['id']}/reprint", timeout=5)
+    again = supervisor.post(f"{live_server.url}/api/v1/print-jobs/{job['id']}/reprint",
+                            json={"reason": "label torn"}, timeout=5)
     assert again.status_code == 201
     reprint = again.json()["job"]
     assert reprint["id"] != job["id"] and reprint["title"].startswith("Reprint")
@@ -155,3 +165,281 @@ def test_an_agent_with_a_wrong_token_is_refused(live_server):
     except Exception:
         connected = False
     assert not connected
+
+
+# -- the journal and the odometer arithmetic, without a server ----------------------------------
+
+JOB = {"id": 7, "created_at": "2026-11-23T10:00:00Z", "printer": "PRN-PACK-01"}
+
+
+def test_the_journal_survives_a_restart_and_a_line_torn_by_a_crash(tmp_path):
+    journal = Journal(tmp_path)
+    journal.record(JOB, "sending", odometer=10, formats=3, skip=0)
+    with open(tmp_path / Journal.FILE, "a") as file:
+        file.write('{"job": 7, "created": "2026-11-23T10:00:00Z", "sta')  # killed mid-write
+
+    entry = Journal(tmp_path).get(JOB)
+
+    assert (entry["state"], entry["odometer"], entry["formats"]) == ("sending", 10, 3)
+
+
+def test_a_finished_job_is_forgotten_at_the_next_start(tmp_path):
+    journal = Journal(tmp_path)
+    journal.record(JOB, "sent")
+    journal.record(JOB | {"id": 8}, "sent")
+    journal.record(JOB, "done")
+
+    reopened = Journal(tmp_path)
+
+    assert [e["job"] for e in reopened.unfinished()] == [8]
+    assert len((tmp_path / Journal.FILE).read_text().splitlines()) == 1
+
+
+def test_a_journal_entry_never_matches_another_servers_job_with_the_same_id(tmp_path):
+    Journal(tmp_path).record(JOB, "sent")
+
+    assert Journal(tmp_path).get(JOB | {"created_at": "2027-01-01T00:00:00Z"}) is None
+
+
+@pytest.mark.parametrize(("before", "now", "left"), [
+    (10, 13, 0),      # all three came out
+    (10, 10, 3),      # none did: killed before the write
+    (10, 11, 2),      # one of three
+    (10, 20, 0),      # more than ours: someone else printed too (documented assumption)
+    (None, 12, None),  # no odometer then: unknown
+    (10, None, None),  # none now
+    (10, 4, None),     # went backwards: another or a reset printer
+])
+def test_labels_left_from_the_odometer(before, now, left):
+    assert labels_left({"odometer": before, "formats": 3}, now) == left
+
+
+def test_formats_split_at_the_format_frames():
+    assert split_formats("^XA^FDa^FS^XZ\n^XA\n^FDb^FS\n^XZ") == ["^XA^FDa^FS^XZ", "^XA\n^FDb^FS\n^XZ"]
+
+
+def test_backoff_doubles_for_an_unreachable_printer_only_and_resets():
+    backoff = Backoff(0.5, 3.0)
+    assert [backoff.after("unreachable") for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    assert backoff.after("paper_out") == 0.5 and backoff.current == 0
+    backoff.after("unreachable")
+    backoff.reset()
+    assert backoff.after("unreachable") == 0.5
+
+
+# -- faults in the middle of a job, an unreachable printer -------------------------------------
+
+
+def bins_of(live_server, http, zone, start, count):
+    codes = [b["code"] for b in http.get(f"{live_server.url}/api/v1/bins?zone={zone}", timeout=5).json()]
+    chosen = codes[start:start + count]
+    assert len(chosen) == count
+    return chosen
+
+
+def printed_bins(labels):
+    return [re.search(r"\^FD([A-Z]-\d{2}-\d{2}-\d)\^FS", label.zpl).group(1) for label in labels]
+
+
+def drain_open_jobs(live_server, http, timeout=30):
+    deadline = time.monotonic() + timeout
+    while any(job["status"] in ("queued", "waiting", "sent")
+              for job in http.get(f"{live_server.url}/api/v1/print-jobs", timeout=5).json()):
+        assert time.monotonic() < deadline, "open print jobs did not drain"
+        time.sleep(0.05)
+
+
+def test_paper_running_out_mid_batch_holds_the_rest_and_every_label_prints_once_in_order(
+        live_server, agent, supervisor, healthy_printer):
+    bins = bins_of(live_server, supervisor, "A", 20, 5)
+    before = len(healthy_printer.printed)
+    healthy_printer.run_out_of_paper_after(2)
+    try:
+        job = print_labels(live_server, supervisor, zone="A", bins=bins)
+        wait_for(lambda: healthy_printer.status().paper_out)
+        time.sleep(0.6)  # several status polls go unanswered while the rest waits in the buffer
+        assert printed_bins(healthy_printer.printed[before:]) == bins[:2]
+        assert healthy_printer.status().formats_in_buffer == 3
+        assert job_status(live_server, supervisor, job["id"])["status"] == "sent"
+
+        healthy_printer.set_faults(paper_out=False)
+        wait_for(lambda: job_status(live_server, supervisor, job["id"])["status"] == "printed")
+    finally:
+        healthy_printer.run_out_of_paper_after(None)
+    time.sleep(0.4)  # a resend would show up by now
+    assert printed_bins(healthy_printer.printed[before:]) == bins
+    history = [e["status"] for e in job_status(live_server, supervisor, job["id"])["history"]]
+    assert history == ["queued", "sent", "printed"]
+
+
+def test_an_open_head_holds_the_job_and_closing_it_prints_it_once(
+        live_server, agent, supervisor, healthy_printer):
+    healthy_printer.set_faults(head_open=True)
+    before = len(healthy_printer.printed)
+    job = print_labels(live_server, supervisor, zone="A", bins=["A-01-04-1"])
+
+    waiting = wait_for(lambda: (s := job_status(live_server, supervisor, job["id"]))["status"]
+                       == "waiting" and s)
+    assert waiting["reason"] == "no_status_response"  # a Zebra with its head open does not answer ~HS
+    time.sleep(0.6)
+    assert len(healthy_printer.printed) == before and healthy_printer.status().formats_in_buffer == 0
+
+    healthy_printer.set_faults(head_open=False)
+    wait_for(lambda: job_status(live_server, supervisor, job["id"])["status"] == "printed")
+    time.sleep(0.4)
+    assert printed_bins(healthy_printer.printed[before:]) == ["A-01-04-1"]
+
+
+def test_a_printer_switched_off_is_retried_ever_less_often_and_prints_once_when_back(
+        live_server, supervisor, printer_emulator):
+    token = (live_server.data_dir / "token-AGENT-01.txt").read_text().strip()
+    agent = PrinterAgent(live_server.url, token, retry_seconds=0.1, max_retry_seconds=0.8).start()
+    port = printer_emulator.port
+    try:
+        assert agent.ready.wait(10)
+        drain_open_jobs(live_server, supervisor)
+        printer_emulator.stop()  # switched off: nothing listens on its port
+        job = print_labels(live_server, supervisor, zone="A", bins=["A-01-05-1"])
+        waiting = wait_for(lambda: (s := job_status(live_server, supervisor, job["id"]))["status"]
+                           == "waiting" and s)
+        assert waiting["reason"] == "unreachable"
+        time.sleep(3.0)
+
+        worker = agent.workers[live_server.demo["printer"]]
+        tries = [(at, delay) for at, reason, delay in worker.backoff.history if reason == "unreachable"]
+        delays = [delay for _, delay in tries]
+        assert delays[:4] == [0.1, 0.2, 0.4, 0.8] and set(delays[4:]) == {0.8}  # doubling, capped
+        assert 5 <= len(tries) <= 8  # a fixed 0.1 s poll would have made ~30 attempts in 3 s
+        gaps = [later - earlier for (earlier, _), (later, _) in zip(tries, tries[1:], strict=False)]
+        assert gaps[3] > 2 * gaps[0]
+
+        with ZebraEmulator(port=port) as replacement:  # switched on again
+            wait_for(lambda: job_status(live_server, supervisor, job["id"])["status"] == "printed",
+                     timeout=5)
+            time.sleep(0.4)
+            assert printed_bins(replacement.printed) == ["A-01-05-1"]
+        assert worker.backoff.current == 0  # the next outage starts from the short delay again
+    finally:
+        agent.stop()
+        printer_emulator.start()  # the session's printer back on its port for the other tests
+
+
+# -- the agent killed (SIGKILL) at the worst moments, as a real process ------------------------
+
+
+class AgentProcesses:
+    """`python -m printers.agent` started and killed again and again, sharing one state dir."""
+
+    def __init__(self, live_server, tmp_path: Path) -> None:
+        self.live_server = live_server
+        self.state_dir = tmp_path / "agent-state"
+        self.logs = tmp_path
+        self.runs = 0
+        self.process: subprocess.Popen | None = None
+
+    def start(self, pause: str | None = None) -> None:
+        """Start one; with `pause` it stops at that point of its first write (see printers.agent)."""
+        env = {k: v for k, v in os.environ.items() if k != TEST_PAUSE_ENV}
+        if pause:
+            env[TEST_PAUSE_ENV] = pause
+        self.runs += 1
+        self.log = self.logs / f"agent-{self.runs}.log"
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "printers.agent", "--server", self.live_server.url,
+                 "--token-file", str(self.live_server.data_dir / "token-AGENT-01.txt"),
+                 "--state-dir", str(self.state_dir), "--retry-seconds", "0.1"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_for_log(self, pattern: str, timeout: float = 20) -> re.Match:
+        return wait_for(lambda: re.search(pattern, self.log.read_text(errors="replace")), timeout)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def agents(live_server, tmp_path):
+    processes = AgentProcesses(live_server, tmp_path)
+    yield processes
+    processes.stop()
+
+
+def all_printed(live_server, http, jobs):
+    return all(job_status(live_server, http, job["id"])["status"] == "printed" for job in jobs)
+
+
+def test_an_agent_killed_again_and_again_during_a_stream_of_jobs_prints_every_label_once(
+        live_server, agents, supervisor, healthy_printer):
+    bins = bins_of(live_server, supervisor, "B", 100, 18)
+    chunks = [bins[i:i + 3] for i in range(0, len(bins), 3)]
+    before = len(healthy_printer.printed)
+    jobs = []
+    # (where the agent is killed, jobs added just before it starts): each point of a write, twice
+    # over; every restart first settles what its predecessor left, then gets killed at its next write.
+    plan = [("after_write", 2), ("before_write", 1), ("mid_write", 1), ("after_write", 1),
+            ("mid_write", 0), ("before_write", 1), ("after_write", 0)]
+    for pause, new_jobs in plan:
+        jobs += [print_labels(live_server, supervisor, zone="B", bins=chunks.pop(0)) for _ in range(new_jobs)]
+        agents.start(pause)
+        agents.wait_for_log(f"TEST PAUSE {pause} job")
+        agents.kill()
+
+    agents.start()
+    wait_for(lambda: all_printed(live_server, supervisor, jobs), timeout=30)
+    time.sleep(0.5)  # a late duplicate would show up by now
+    ours = [code for code in printed_bins(healthy_printer.printed[before:]) if code in bins]
+    assert Counter(ours) == Counter(bins[:len(ours)]) and len(ours) == 3 * len(jobs)
+    assert ours == bins[:3 * len(jobs)]  # once each, in order
+    for job in jobs:
+        history = [e["status"] for e in job_status(live_server, supervisor, job["id"])["history"]]
+        assert history[-2:] == ["sent", "printed"] and "failed" not in history
+
+
+def test_an_agent_killed_while_the_printer_holds_half_the_batch_sends_nothing_again(
+        live_server, agents, supervisor, healthy_printer):
+    bins = bins_of(live_server, supervisor, "B", 130, 4)
+    before = len(healthy_printer.printed)
+    healthy_printer.run_out_of_paper_after(2)
+    try:
+        job = print_labels(live_server, supervisor, zone="B", bins=bins)
+        agents.start("after_write")  # the printer has all four; two are out, two wait for paper
+        agents.wait_for_log("TEST PAUSE after_write job")
+        agents.kill()
+        agents.start()
+        waiting = wait_for(lambda: (s := job_status(live_server, supervisor, job["id"]))["status"]
+                           == "waiting" and s)
+        assert waiting["reason"] == "no_status_response"
+        healthy_printer.set_faults(paper_out=False)
+        wait_for(lambda: job_status(live_server, supervisor, job["id"])["status"] == "printed")
+    finally:
+        healthy_printer.run_out_of_paper_after(None)
+    time.sleep(0.5)
+    assert printed_bins(healthy_printer.printed[before:]) == bins
+    assert "4 of 4 label(s) of the interrupted send came out" in agents.log.read_text()
+
+
+def test_an_agent_killed_after_reporting_sent_confirms_the_job_when_restarted(
+        live_server, agents, supervisor, healthy_printer):
+    bins = bins_of(live_server, supervisor, "B", 140, 3)
+    before = len(healthy_printer.printed)
+    healthy_printer.run_out_of_paper_after(1)
+    try:
+        job = print_labels(live_server, supervisor, zone="B", bins=bins)
+        agents.start()
+        wait_for(lambda: job_status(live_server, supervisor, job["id"])["status"] == "sent")
+        agents.kill()  # while it waits for the held labels to come out
+        agents.start()  # the server no longer offers a `sent` job: the journal brings it back
+        agents.wait_for_log("connected as AGENT-01")
+        healthy_printer.set_faults(paper_out=False)
+        wait_for(lambda: job_status(live_server, supervisor, job["id"])["status"] == "printed")
+    finally:
+        healthy_printer.run_out_of_paper_after(None)
+    time.sleep(0.5)
+    assert printed_bins(healthy_printer.printed[before:]) == bins

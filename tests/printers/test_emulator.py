@@ -177,6 +177,66 @@ def test_held_labels_print_in_the_order_they_arrived(printer: ZebraEmulator) -> 
     assert [label.zpl for label in printer.wait_for_printed(2, timeout=2)] == labels
 
 
+def odometer(printer: ZebraEmulator, variable: str = "odometer.total_label_count") -> bytes:
+    with connect(printer) as sock:
+        sock.sendall(f'! U1 getvar "{variable}"\r\n'.encode())
+        sock.settimeout(1)
+        answer = b""
+        while answer.count(b'"') < 2:
+            chunk = sock.recv(64)
+            assert chunk, f"printer hung up after {answer!r}"
+            answer += chunk
+        return answer
+
+
+def test_the_odometer_answers_the_sgd_getvar_with_the_labels_printed_so_far(printer: ZebraEmulator) -> None:
+    assert odometer(printer) == b'"0"'
+    send(printer, LABEL.encode() * 2)
+    printer.wait_for_printed(2, timeout=2)
+
+    assert odometer(printer) == b'"2"'
+    assert odometer(printer, "device.unknown_setting") == b'"?"'
+
+
+def test_a_held_label_counts_on_the_odometer_only_once_printed(printer: ZebraEmulator) -> None:
+    printer.set_faults(paper_out=True)
+    send(printer, LABEL.encode())
+    assert printer.status().formats_in_buffer == 1
+    assert odometer(printer) == b'"0"'  # Link-OS answers SGD in fault, unlike ~HS
+
+    printer.set_faults(paper_out=False)
+    assert odometer(printer) == b'"1"'
+
+
+def test_the_odometer_survives_clear_and_starts_where_the_printer_was_left() -> None:
+    with ZebraEmulator(odometer=41) as printer:
+        send(printer, LABEL.encode())
+        printer.wait_for_printed(1, timeout=2)
+        printer.clear()
+        assert printer.odometer == 42
+
+
+def test_an_sgd_command_trickling_in_byte_by_byte_is_understood(printer: ZebraEmulator) -> None:
+    with connect(printer) as sock:
+        for byte in b'! U1 getvar "odometer.total_label_count"\r\n':
+            sock.sendall(bytes([byte]))
+        sock.settimeout(1)
+        assert sock.recv(64) == b'"0"'
+
+
+def test_a_short_roll_runs_out_mid_batch_and_holds_the_rest_in_order(printer: ZebraEmulator) -> None:
+    labels = [LABEL.replace("A-03-02-1", f"A-03-02-{n}") for n in range(1, 6)]
+    printer.run_out_of_paper_after(2)
+
+    send(printer, "".join(labels).encode())
+
+    status = printer.status()
+    assert status.paper_out and status.formats_in_buffer == 3
+    assert [label.zpl for label in printer.printed] == labels[:2] and printer.odometer == 2
+    printer.set_faults(paper_out=False)
+    assert [label.zpl for label in printer.printed] == labels and printer.odometer == 5
+
+
 def test_waiting_for_labels_that_never_come_times_out(printer: ZebraEmulator) -> None:
     with pytest.raises(TimeoutError, match="0 of 1"):
         printer.wait_for_printed(1, timeout=0.1)
@@ -212,6 +272,7 @@ def test_a_restarted_printer_does_not_overwrite_earlier_spooled_labels(tmp_path:
             printer.wait_for_printed(1, timeout=2)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["000001.zpl", "000002.zpl"]
+    assert ZebraEmulator(spool_dir=str(tmp_path)).odometer == 2  # like NVRAM, it outlives a restart
 
 
 def test_a_port_already_taken_fails_at_start(printer: ZebraEmulator) -> None:
@@ -272,6 +333,8 @@ def test_the_emulator_program_is_driven_over_its_control_api(
         "paused": False,
         "printed": 0,
         "formats_in_buffer": 0,
+        "odometer": 0,
+        "paper_out_after": None,
     }
     with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
         sock.sendall(LABEL.encode())
@@ -289,6 +352,8 @@ def test_the_emulator_program_is_driven_over_its_control_api(
         "paused": False,
         "printed": 1,
         "formats_in_buffer": 0,
+        "odometer": 1,
+        "paper_out_after": None,
     }
     (label,) = http(control, "/labels")
     assert label["seq"] == 1 and label["zpl"] == LABEL and label["received_at"] > 0
@@ -300,13 +365,32 @@ def test_the_control_api_rejects_what_it_does_not_understand(
 ) -> None:
     _, _, control, _ = printer_program
 
-    for path, body in [("/faults", {"on_fire": True}), ("/faults", {"paper_out": "yes"})]:
+    for path, body in [("/faults", {"on_fire": True}), ("/faults", {"paper_out": "yes"}),
+                       ("/faults", {"paper_out_after": -1}), ("/faults", {"paper_out_after": True})]:
         with pytest.raises(urllib.error.HTTPError) as rejected:
             http(control, path, body)
         assert rejected.value.code == 400
     with pytest.raises(urllib.error.HTTPError) as missing:
         http(control, "/nowhere")
     assert missing.value.code == 404
+
+
+def test_a_short_roll_set_over_the_control_api_runs_out_mid_batch(
+    printer_program: tuple[subprocess.Popen[str], int, int, Path],
+) -> None:
+    _, port, control, _ = printer_program
+    assert http(control, "/faults", {"paper_out_after": 2})["paper_out_after"] == 2
+
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(LABEL.encode() * 3)
+    deadline = time.monotonic() + 2
+    while http(control, "/status")["formats_in_buffer"] != 1:
+        assert time.monotonic() < deadline, "the third label never reached the buffer"
+        time.sleep(0.01)
+
+    state = http(control, "/status")
+    assert (state["paper_out"], state["printed"], state["odometer"], state["paper_out_after"]) == (True, 2, 2, None)
+    assert http(control, "/faults", {"paper_out": False})["odometer"] == 3
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

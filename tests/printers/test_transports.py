@@ -183,6 +183,63 @@ def test_printer_config_that_names_no_usable_transport_is_refused(spec: dict[str
         make_transport(spec)
 
 
+def test_the_odometer_counts_the_labels_a_printer_has_printed(printer: ZebraEmulator) -> None:
+    transport = tcp(printer)
+    assert transport.odometer() == 0
+
+    transport.send(LABEL * 3)
+    printer.wait_for_printed(3, timeout=2)
+
+    assert transport.odometer() == 3
+
+
+def test_the_odometer_leaves_out_labels_still_held_in_the_buffer(printer: ZebraEmulator) -> None:
+    transport = tcp(printer)
+    printer.run_out_of_paper_after(1)
+    transport.send(LABEL * 3)
+
+    assert transport.odometer() == 1  # answered in fault, where ~HS stays silent
+    printer.set_faults(paper_out=False)
+    assert transport.odometer() == 3
+
+
+def test_send_says_when_the_printer_has_taken_the_job(printer: ZebraEmulator) -> None:
+    taken: list[int] = []
+
+    tcp(printer).send(LABEL, handed_over=lambda: taken.append(len(printer.printed)))
+
+    assert taken == [1]
+
+
+def test_a_printer_that_does_not_answer_the_odometer_gives_none_quickly() -> None:
+    with socket.socket() as listener:  # takes the request, never answers: no Link-OS
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        silent = TcpTransport("127.0.0.1", listener.getsockname()[1], timeout=3)
+        started = time.monotonic()
+        assert silent.odometer() is None
+        assert time.monotonic() - started < 2, "a missing odometer must not cost the full timeout"
+
+
+def test_a_printer_that_answers_the_odometer_with_a_question_mark_gives_none() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+
+        def unknown_variable() -> None:
+            connection, _ = listener.accept()
+            connection.recv(64)
+            connection.sendall(b'"?"')
+            connection.close()
+
+        threading.Thread(target=unknown_variable, daemon=True).start()
+        assert TcpTransport("127.0.0.1", listener.getsockname()[1], timeout=2).odometer() is None
+
+
+def test_an_unreachable_printer_has_no_odometer() -> None:
+    assert TcpTransport("127.0.0.1", closed_port(), timeout=0.5).odometer() is None
+
+
 # -- a real CUPS raw queue --------------------------------------------------------------------
 
 
@@ -190,10 +247,11 @@ def test_printer_config_that_names_no_usable_transport_is_refused(spec: dict[str
 def test_a_label_printed_through_a_cups_raw_queue_reaches_the_printer_and_scans(
     printer: ZebraEmulator, raw_queue: str, scan_label: ScanLabel
 ) -> None:
-    CupsTransport(raw_queue, timeout=10).send(LABEL)
+    handed_over: list[bool] = []
+    CupsTransport(raw_queue, timeout=10).send(LABEL, handed_over=lambda: handed_over.append(True))
 
     (label,) = printer.wait_for_printed(1, timeout=5)
-    assert label.zpl == LABEL
+    assert label.zpl == LABEL and handed_over == [True]
     assert scan_label(label.zpl) == ["A-03-02-1"]
 
 
@@ -264,5 +322,6 @@ def test_through_cups_a_label_sent_while_out_of_paper_prints_once_paper_is_loade
     # CUPS only sees that the device took the bytes; the label waits in the printer's buffer.
     assert transport.status().ready
     assert printer.printed == [] and printer.status().formats_in_buffer == 1
+    assert transport.odometer() is None  # CUPS cannot read the printer's counter
     printer.set_faults(paper_out=False)
     assert [label.zpl for label in printer.wait_for_printed(1, timeout=2)] == [LABEL]
