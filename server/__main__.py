@@ -83,6 +83,26 @@ def serve() -> None:
     Server().run()
 
 
+def check_ledger() -> int:
+    from server.services import ledger
+
+    with _app().app_context():
+        report = ledger.check()
+    for d in report["disagreements"]:
+        bin_id, item_id, lot_id = d["place"]
+        print(f"books/goods disagree: bin {bin_id} item {item_id} lot {lot_id}: ledger {d['ledger']}, "
+              f"bin stock {d['bin_stock']}")
+    for m in report["reservation_mismatches"]:
+        bin_id, item_id, lot_id = m["place"]
+        print(f"bin card disagrees: bin {bin_id} item {item_id} lot {lot_id}: open reservations "
+              f"{m['reservations']}, reserved {m['reserved_qty']}")
+    summary = {k: report[k] for k in ("balanced", "ledger_rows", "places", "negative_places")}
+    summary |= {"disagreements": len(report["disagreements"]),
+                "reservation_mismatches": len(report["reservation_mismatches"])}
+    print(json.dumps(summary))
+    return 0 if report["balanced"] else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -95,12 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     p_revoke = sub.add_parser("revoke-token", help="revoke a device's token")
     p_revoke.add_argument("device")
     sub.add_parser("demo-facts", help="print what to scan in the demo warehouse (JSON)")
+    sub.add_parser("check-ledger", help="recompute stock from the ledger; exit 0 only when all agrees")
     args = parser.parse_args(argv)
 
     if args.command == "setup":
         setup(args.demo, args.printer_port)
     elif args.command == "serve":
         serve()
+    elif args.command == "check-ledger":
+        return check_ledger()
     else:
         from server.services import auth, demo_warehouse
 

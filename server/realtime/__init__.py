@@ -30,13 +30,16 @@ class Connections:
 def register_namespaces(socketio: SocketIO) -> None:
     from server.realtime.floor import FloorNamespace
     from server.realtime.printers import PrinterAgentNamespace, announce_job
-    from server.realtime.floor import announce_floor, announce_hold, announce_job_state, announce_progress
-    from server.services import picking, printing, waves
+    from server.realtime.floor import (announce_alert, announce_floor, announce_hold, announce_job_state,
+                                       announce_progress)
+    from server.services import alerts, picking, printing, waves
 
     socketio.on_namespace(FloorNamespace("/floor"))
     socketio.on_namespace(PrinterAgentNamespace("/printers"))
     if announce_job not in printing.job_listeners:
         printing.job_listeners.append(announce_job)
+    if announce_alert not in alerts.alert_listeners:
+        alerts.alert_listeners.append(announce_alert)
     if announce_job_state not in printing.state_listeners:
         printing.state_listeners.append(announce_job_state)
     if announce_hold not in picking.hold_listeners:

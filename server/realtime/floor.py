@@ -48,6 +48,11 @@ def announce_job_state(job) -> None:
         socketio.emit("print_job", printing.job_view(job), namespace="/floor", to=station_room(station))
 
 
+def announce_alert(event: dict) -> None:
+    """A low-stock or replenishment alert (raised or cleared) to the supervisors' dashboards at once."""
+    socketio.emit("stock_alert", event, namespace="/floor", to="supervisors")
+
+
 def announce_hold(event: dict) -> None:
     """A hold notice (or its release) to every floor device at once: whoever works on the order
     sees it now, and its next scan is refused anyway."""

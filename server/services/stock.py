@@ -8,6 +8,7 @@ from server.db.models import Bin, BinStock, LedgerEntry
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
+from server.services import alerts
 from server.services.auth import Actor
 
 
@@ -30,6 +31,7 @@ def move(movement: Movement, actor: Actor | None = None, ref: str = "",
             raise WmsError("negative_stock", available=available, qty=-movement.qty,
                            bin=bin_code or movement.bin)
     _record(movement, actor, ref, scan_id)
+    alerts.after_move(movement)
 
 
 def take_reserved(movement: Movement, into: int, actor: Actor | None = None, ref: str = "",
@@ -45,6 +47,7 @@ def take_reserved(movement: Movement, into: int, actor: Actor | None = None, ref
         bin_code = db.session.execute(select(Bin.code).where(Bin.id == movement.bin)).scalar()
         raise WmsError("negative_stock", available=0, qty=units, bin=bin_code)
     _record(movement, actor, ref, scan_id)
+    alerts.after_move(movement)
     arrival = Movement(into, movement.item, movement.lot, units, movement.reason)
     _add(arrival)
     _record(arrival, actor, ref, scan_id)

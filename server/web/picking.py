@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from server.db.models import Bin, Item, PickList, PickTask, SalesOrder, Wave
 from server.extensions import db
-from server.services import stock, waves
+from server.services import alerts, stock, waves
 from server.web import page, sup
 
 
@@ -38,7 +38,8 @@ def dashboard_data() -> dict:
             "held": [{"order": o.number, "reason": o.hold_reason} for o in held],
             "stopped": [{"order": o.number, "reasons": [r["code"] for r in json.loads(o.review_json)]}
                         for o in stopped],
-            "disagreements": len(stock.books_disagreements())}
+            "disagreements": len(stock.books_disagreements()),
+            "alerts": alerts.open_alerts()}
 
 
 @sup.get("/picking")

@@ -1,0 +1,91 @@
+"""Safety thresholds, pick faces, low-stock alerts and replenishment; what the ledger says about a bin
+at a time or an item's movements, and the full books check."""
+from datetime import datetime
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from server.api import current_actor, json_body, ok
+from server.db.models import ReplenishmentTask
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import alerts, ledger, transaction
+
+bp = Blueprint("stock_control", __name__, url_prefix="/api/v1")
+
+
+def _when(name: str) -> datetime | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.removesuffix("Z"))
+    except ValueError:
+        raise WmsError("bad_request", detail=f"{name} must be an ISO time like 2026-11-23T10:00:00") from None
+
+
+def _committed():
+    db.session.commit()
+    transaction.committed()  # alerts raised or cleared reach the dashboards now
+
+
+@bp.get("/alerts")
+def open_alerts():
+    current_actor().require("floor.supervise")
+    return jsonify(alerts.open_alerts())
+
+
+@bp.put("/items/<sku>/safety")
+def set_safety(sku: str):
+    """{"qty": 10}: the item's safety quantity; stock below it raises a low-stock alert."""
+    item = alerts.set_safety(sku, json_body().get("qty"), current_actor())
+    _committed()
+    return ok(sku=item.sku, safety_qty=item.safety_qty)
+
+
+@bp.put("/pick-faces")
+def set_pick_face():
+    """{"bin", "sku", "min_qty", "max_qty"}: below min the bin needs replenishing up to max."""
+    body = json_body()
+    face = alerts.set_pick_face(str(body.get("bin", "")), str(body.get("sku", "")), body.get("min_qty"),
+                                body.get("max_qty"), current_actor())
+    _committed()
+    return ok(bin=body["bin"].upper(), sku=body["sku"], min_qty=face.min_qty, max_qty=face.max_qty)
+
+
+@bp.post("/replenishments")
+def create_replenishment():
+    """{"bin", "sku"}: a task to refill the pick face from the reserve bin with the oldest free units."""
+    body = json_body()
+    task = alerts.create_replenishment(str(body.get("bin", "")), str(body.get("sku", "")), current_actor())
+    _committed()
+    return ok(task=alerts.replenishment_view(task)), 201
+
+
+@bp.get("/replenishments")
+def replenishments():
+    current_actor()
+    rows = db.session.execute(select(ReplenishmentTask).where(
+        ReplenishmentTask.status == request.args.get("status", "open")).order_by(ReplenishmentTask.id)).scalars()
+    return jsonify([alerts.replenishment_view(t) for t in rows])
+
+
+@bp.get("/ledger/bins/<code>")
+def bin_at(code: str):
+    """?at=2026-11-23T10:00:00 (UTC; default now): what the bin held then."""
+    current_actor().require("floor.supervise")
+    return jsonify(ledger.bin_at(code, _when("at") or datetime.utcnow()))
+
+
+@bp.get("/ledger/items/<sku>")
+def item_history(sku: str):
+    """?from=&to= (UTC): the item's movements with running balances."""
+    current_actor().require("floor.supervise")
+    return jsonify(ledger.item_history(sku, _when("from"), _when("to")))
+
+
+@bp.get("/ledger/check")
+def check():
+    """Books, goods and bin cards recomputed from the ledger (the same as scripts/check_ledger)."""
+    current_actor().require("floor.supervise")
+    return jsonify(ledger.check())
