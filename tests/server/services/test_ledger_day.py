@@ -40,10 +40,10 @@ def _seed() -> None:
                     variant_en="", variant_zh="", unit_cost_cents=1000)
         item.barcodes.append(ItemBarcode(code=barcode, lookup_key=item_code_key(barcode), symbology="ean13"))
         db.session.add(item)
-    for n, code in enumerate(BINS):
+    for code in BINS:
         zone, aisle, bay, level = code.split("-")
-        db.session.add(Bin(code=code, zone=zone, aisle=aisle, bay=bay, level=level, x=3.0 * int(aisle) + 10 * (zone == "B"),
-                           y=1.2 * int(bay)))
+        db.session.add(Bin(code=code, zone=zone, aisle=aisle, bay=bay, level=level,
+                           x=3.0 * int(aisle) + 10 * (zone == "B"), y=1.2 * int(bay)))
     db.session.flush()
     printer = Printer(code="PRN-D", name="printer", transport="tcp9100", host="127.0.0.1", port=9, dpi=203,
                       agent_id=agent.id)
@@ -151,7 +151,7 @@ class Floor:
             bin_code = db.session.get(Bin, task.bin_id).code
             self.run(lambda c=bin_code: picking.scan(list_id, decode(c), 1, self.picker))
             if short_found is not None and task.qty - task.picked_qty > short_found:
-                self.run(lambda: picking.short(list_id, short_found, self.picker))
+                self.run(lambda found=short_found: picking.short(list_id, found, self.picker))
                 short_found = None  # one short per list is plenty
                 continue
             barcode = BARCODES[int(db.session.get(Item, task.item_id).sku.split("-")[1])]
