@@ -838,3 +838,31 @@ class ReplenishmentTask(db.Model):
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("status IN ('open','done','cancelled')", name="status_known"),
     )
+
+
+class FloorTelemetry(db.Model):
+    """How the floor's devices fare, per hour × device × user × zone: scan-to-ack latency as the device
+    measured it (a histogram, so percentiles survive aggregation), errors, duplicate scans, replays,
+    reconnects and time offline. Finds Wi-Fi dead spots and badly configured scanners."""
+
+    __tablename__ = "floor_telemetry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # Codes, not keys: a cell must be unique also where no user or device is known ("" is, NULL is not).
+    device_code: Mapped[str] = mapped_column(String(32), default="")
+    username: Mapped[str] = mapped_column(String(64), default="")
+    zone: Mapped[str] = mapped_column(String(8), default="")
+    scans: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    replays: Mapped[int] = mapped_column(Integer, default=0)
+    reconnects: Mapped[int] = mapped_column(Integer, default=0)
+    offline_ms: Mapped[int] = mapped_column(Integer, default=0)
+    latency_count: Mapped[int] = mapped_column(Integer, default=0)
+    latency_sum_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    latency_max_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    # Counts per latency bucket (upper bounds in services/telemetry.py BUCKETS_MS), as JSON.
+    latency_buckets: Mapped[str] = mapped_column(Text, default="[]")
+    __table_args__ = (
+        UniqueConstraint("hour", "device_code", "username", "zone", name="uq_floor_telemetry_cell"),
+    )

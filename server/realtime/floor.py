@@ -1,14 +1,14 @@
 """/floor: handhelds and scanner bridges send scans here and get the ack back at once."""
 from __future__ import annotations
 
-from flask import request, session
+from flask import current_app, g, request, session
 from flask_socketio import ConnectionRefusedError, Namespace
 
 from server.domain import roles
 from server.domain.errors import WmsError
 from server.extensions import socketio
 from server.realtime import Connections
-from server.services import packing, printing, scans
+from server.services import packing, printing, scans, telemetry
 from server.services.packing_modes import STATION_MODES
 from server.services.auth import Actor, actor_for_token, actor_for_user
 
@@ -78,6 +78,8 @@ class FloorNamespace(Namespace):
         except WmsError as error:
             raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
         self.connections.add(request.sid, actor)
+        telemetry.recorder.start(current_app._get_current_object())
+        telemetry.recorder.connected(actor.device_code or "", actor.username or "")
         if actor.user_id:
             self.enter_room(request.sid, f"user:{actor.user_id}")
         if actor.device_id:
@@ -90,13 +92,20 @@ class FloorNamespace(Namespace):
             self.enter_room(request.sid, station_room(station))
 
     def on_disconnect(self, reason=None):
+        actor = self.connections.get(request.sid)
+        if actor is not None:
+            telemetry.recorder.disconnected(actor.device_code or "")
         self.connections.drop(request.sid)
 
     def on_scan(self, payload):
         actor = self.connections.get(request.sid)
         if actor is None:  # the socket outlived its session (e.g. server restart mid-handshake)
             return scans.error_ack(None, WmsError("not_authenticated"))
+        g.scan_replayed = False
         ack = scans.handle(payload, actor)
-        if isinstance(payload, dict) and payload.get("mode") in STATION_MODES:
-            _tell_station(payload, actor, ack)
+        if isinstance(payload, dict):
+            telemetry.recorder.scan(actor.device_code or "", actor.username or "", payload, ack["ok"],
+                                    g.scan_replayed)
+            if payload.get("mode") in STATION_MODES:
+                _tell_station(payload, actor, ack)
         return ack

@@ -10,7 +10,7 @@ from typing import Any
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -83,6 +83,7 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
 
     stored = stored_ack(scan_id)
     if stored is not None:
+        g.scan_replayed = True  # for telemetry: a device resent a scan the server already answered
         return stored
 
     code = payload.get("code")
