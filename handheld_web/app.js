@@ -12,11 +12,16 @@ import { createReceive } from "./receive.js";
 import { createInspect } from "./inspect.js";
 import { createPutaway } from "./putaway.js";
 import { createPick } from "./pick.js";
+import { createCount } from "./count.js";
+import { createTransfer } from "./transfer.js";
 
 const ACK_TIMEOUT_MS = 5000;
 const FLUSH_INTERVAL_MS = 3000;
 const DEVICE_KEY = "hh.device";
 const DEFAULT_DEVICE = "PDA-01";
+const USER_KEY = "hh.user"; // the signed-in user, so a reload while offline opens the app as them
+const RESUME_KEY = "hh.resume."; // + user key: {screen, journeys: {name: snapshot}} for a reload while offline
+const SESSION_CHECK_MS = 6000;
 
 const SCREEN_TITLES = {
   boot: "app_title",
@@ -27,6 +32,8 @@ const SCREEN_TITLES = {
   receive: "journey_receive",
   inspect: "journey_inspect",
   putaway: "journey_putaway",
+  count: "journey_count",
+  transfer: "journey_transfer",
 };
 
 const state = {
@@ -58,9 +65,10 @@ function userKey() {
   return state.user ? String(state.user.id ?? state.user.username) : "";
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, signal) {
   const response = await fetch(path, {
     method,
+    signal,
     credentials: "same-origin",
     headers: body ? { "Content-Type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
@@ -77,7 +85,8 @@ async function api(method, path, body) {
 /** The signed-in user, null when the server says "not signed in", undefined if unreachable. */
 async function checkSession() {
   try {
-    const { status, data } = await api("GET", "/api/v1/auth/me");
+    const timeout = typeof AbortSignal.timeout === "function" ? AbortSignal.timeout(SESSION_CHECK_MS) : undefined;
+    const { status, data } = await api("GET", "/api/v1/auth/me", undefined, timeout);
     if (status === 200 && data?.ok) return data.user;
     if (status === 401) return null;
   } catch {
@@ -97,6 +106,7 @@ function show(screen) {
   }
   render();
   if (entering && JOURNEYS[screen]?.enter) JOURNEYS[screen].enter();
+  remember();
   focusScan();
 }
 
@@ -125,6 +135,7 @@ function render() {
 
 /** Render only the journey on screen (after an answer, a tap, a list load). */
 function renderScreen() {
+  remember();
   if (!isJourney(state.screen)) return;
   renderPending();
   if (state.screen === "lookup") renderLookup();
@@ -143,6 +154,7 @@ function renderConn() {
   if (state.user) {
     $("user-line").textContent = state.user.name || state.user.username;
   }
+  renderQueue();
 }
 
 function renderLogin() {
@@ -348,6 +360,143 @@ function listenTo(socket, name) {
   });
 }
 
+// ---------- offline: the queue the user sees, and what a reload while offline resumes ----------
+
+const queueLog = outbox.createQueueLog({ describe, onChange: () => renderQueue() });
+
+/** The scans that wait (made offline, replayed in order on reconnect) and their answers. */
+function renderQueue() {
+  const box = $("queue");
+  if (!box) return;
+  const { pending, errors, done, all } = queueLog.counts();
+  const visible = Boolean(state.user) && all > 0 && state.screen !== "login" && state.screen !== "boot";
+  box.hidden = !visible;
+  box.dataset.pending = String(pending);
+  box.dataset.errors = String(errors);
+  if (!visible) {
+    box.replaceChildren();
+    return;
+  }
+  const head =
+    pending > 0
+      ? t(state.connected ? "queue_sending" : "queue_pending", { n: pending })
+      : errors > 0
+      ? t("queue_errors", { n: errors })
+      : t("queue_all_sent", { n: done });
+  const other = lang() === "zh" ? "en" : "zh";
+  const rows = queueLog.entries().map((entry) => {
+    const message = entry.error?.message;
+    const refused = entry.state === "error";
+    return h(
+      "li",
+      {
+        class: `queue__entry queue__entry--${entry.state}`,
+        testid: "queue-entry",
+        "data-scan-id": entry.scan_id,
+        "data-state": entry.state,
+        "data-mode": entry.mode,
+        "data-code": entry.code,
+        "data-error": entry.error?.code || "",
+      },
+      h(
+        "div",
+        { class: "queue__row" },
+        h("span", { class: "queue__state", testid: "queue-entry-state" }, t(`queue_state_${entry.state}`)),
+        h("span", { class: "queue__label" }, entry.label),
+      ),
+      refused ? h("p", { class: "queue__message", testid: "queue-entry-message" }, pick(message) || entry.error?.code || "?") : null,
+      refused && message?.[other]
+        ? h("p", { class: "queue__message queue__message--other", lang: other === "zh" ? "zh-CN" : "en" }, message[other])
+        : null,
+      refused
+        ? h(
+            "div",
+            { class: "queue__resolve" },
+            h("span", { class: "queue__code" }, entry.error?.code || ""),
+            h(
+              "button",
+              { type: "button", class: "btn btn--small queue__ack", testid: "queue-ack", onclick: () => queueLog.acknowledge(entry.scan_id) },
+              t("queue_ack"),
+            ),
+          )
+        : null,
+    );
+  });
+  box.replaceChildren(
+    h(
+      "div",
+      { class: "queue__head" },
+      h("span", { class: "queue__count", testid: "queue-count", "data-count": pending }, head),
+      pending === 0 && done > 0
+        ? h("button", { type: "button", class: "btn btn--small", testid: "queue-clear", onclick: () => queueLog.clearDone() }, t("queue_clear"))
+        : null,
+    ),
+    h("ol", { class: "queue__list" }, rows),
+  );
+}
+
+/** List every scan still in the outbox (after a drop, a timeout or a reload). */
+async function trackWaiting(settle = false) {
+  if (!state.user) return;
+  const key = userKey();
+  const waiting = await outbox.pending(key);
+  if (userKey() === key) queueLog.sync(waiting, settle);
+}
+
+/** Keep the screen and the journeys' state, so a reload while offline opens where the user was. */
+function remember() {
+  if (!state.user) return;
+  try {
+    // (JOURNEYS is not there yet while the journeys are being made: the ReferenceError is caught.)
+    const journeys = {};
+    for (const [name, journey] of Object.entries(JOURNEYS)) {
+      const snapshot = journey.snapshot?.();
+      if (snapshot) journeys[name] = snapshot;
+    }
+    localStorage.setItem(RESUME_KEY + userKey(), JSON.stringify({ screen: state.screen, journeys }));
+  } catch {
+    // Storage full or refused: a reload while offline opens the menu instead.
+  }
+}
+
+function forgetUser() {
+  try {
+    if (state.user) localStorage.removeItem(RESUME_KEY + userKey());
+    localStorage.removeItem(USER_KEY);
+  } catch {
+    // Nothing to do.
+  }
+}
+
+/** The server is out of reach at start but someone was signed in: open the app as them, where they were. */
+async function resumeOffline(user) {
+  const key = String(user.id ?? user.username);
+  let saved = null;
+  try {
+    saved = JSON.parse(localStorage.getItem(RESUME_KEY + key) || "null");
+  } catch {
+    saved = null;
+  }
+  await loggedIn(user);
+  if (!saved) return;
+  for (const [name, snapshot] of Object.entries(saved.journeys || {})) JOURNEYS[name]?.restore?.(snapshot);
+  if (isJourney(saved.screen)) show(saved.screen);
+}
+
+/** The app shell (HTML, modules, CSS, socket client) cached by the service worker: opens offline. */
+function registerShell() {
+  if (!("serviceWorker" in navigator)) return; // not a secure context (plain http to a LAN address)
+  navigator.serviceWorker
+    .register("sw.js", { scope: "./", updateViaCache: "none" })
+    .then(() => navigator.serviceWorker.ready)
+    .then(() => {
+      document.body.dataset.shell = "cached";
+    })
+    .catch(() => {
+      document.body.dataset.shell = "none";
+    });
+}
+
 // ---------- scanning: outbox, socket, replay ----------
 
 async function refreshWaiting() {
@@ -361,6 +510,8 @@ async function refreshWaiting() {
  */
 function send(fields) {
   const record = { scan_id: uuid4(), ...fields, at: new Date().toISOString() };
+  if (!state.connected) queueLog.track(record); // listed as pending until its answer comes
+  else if (!queueLog.counts().pending) queueLog.clearDone();
   state.pending = record;
   if (record.mode === "lookup") state.result = null;
   renderScreen();
@@ -385,6 +536,7 @@ function journeyOf(mode) {
 }
 
 function handleAck(record, ack) {
+  queueLog.answered(record, ack);
   const sound = ack?.sound === "ok" || ack?.sound === "error" ? ack.sound : ack?.ok ? "ok" : "error";
   signal(sound);
   state.answered = [...state.answered.slice(-49), record.scan_id];
@@ -413,6 +565,7 @@ async function flush() {
       try {
         ack = await state.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("scan", entry.record);
       } catch {
+        trackWaiting(); // listed as pending from now on
         break; // timeout or disconnect: the scan stays in the outbox and is retried in order
       }
       if (ack?.error?.code === "not_authenticated") {
@@ -456,6 +609,7 @@ function connectSocket() {
   });
   socket.on("disconnect", async (reason) => {
     setConnected(false);
+    trackWaiting();
     if (reason === "io server disconnect") {
       // The server closed us on purpose (e.g. session ended); the client will not retry alone.
       const user = await checkSession();
@@ -507,13 +661,22 @@ async function loggedIn(user) {
   resetJourneys();
   if (!hasStoredLang() && (user.locale === "en" || user.locale === "zh")) setLang(user.locale);
   $("login-password").value = "";
+  try {
+    localStorage.setItem(USER_KEY, JSON.stringify(user));
+  } catch {
+    // A reload while offline will ask to sign in.
+  }
+  queueLog.load(userKey());
   connectSocket();
   show("menu");
   await refreshWaiting();
+  await trackWaiting(true);
 }
 
 function sessionEnded(message) {
   disconnectSocket();
+  forgetUser();
+  queueLog.load(null);
   state.user = null;
   state.loginError = message ? { message } : { key: "session_expired" };
   show("login");
@@ -570,6 +733,8 @@ async function logout() {
   } catch {
     // Offline: the cookie is still dropped from this screen's point of view.
   }
+  forgetUser();
+  queueLog.load(null);
   state.user = null;
   state.pending = null;
   state.result = null;
@@ -589,6 +754,7 @@ const appContext = {
   getJson: (path) => requestJson("GET", path),
   post: (path, body) => requestJson("POST", path, body),
   onServerEvent,
+  connected: () => state.connected,
   render: () => renderScreen(),
   focusScan: () => focusScan(),
   userName: () => state.user?.name || state.user?.username || "",
@@ -645,6 +811,8 @@ const JOURNEYS = {
   receive: { ...createReceive(appContext), label: "journey_receive", hint: "journey_receive_hint" },
   inspect: { ...createInspect(appContext), label: "journey_inspect", hint: "journey_inspect_hint" },
   putaway: { ...createPutaway(appContext), label: "journey_putaway", hint: "journey_putaway_hint" },
+  count: { ...createCount(appContext), label: "journey_count", hint: "journey_count_hint" },
+  transfer: { ...createTransfer(appContext), label: "journey_transfer", hint: "journey_transfer_hint" },
   lookup: { name: "lookup", modes: ["lookup"], label: "journey_lookup", hint: "journey_lookup_hint" },
 };
 
@@ -755,16 +923,32 @@ window.hh = {
   lang,
   journeys: () => Object.fromEntries(Object.entries(JOURNEYS).map(([name, j]) => [name, j.state || null])),
   pendingScans: () => outbox.pending(userKey()),
+  queue: () => queueLog.entries(),
 };
 
 async function start() {
   document.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
+  registerShell();
   const user = await checkSession();
   if (user) {
     await loggedIn(user);
     return;
   }
-  if (user === undefined) state.loginError = { key: "login_unreachable" };
+  if (user === undefined) {
+    let saved = null;
+    try {
+      saved = JSON.parse(localStorage.getItem(USER_KEY) || "null");
+    } catch {
+      saved = null;
+    }
+    if (saved) {
+      await resumeOffline(saved); // the socket signs in with the session cookie once the server is back
+      return;
+    }
+    state.loginError = { key: "login_unreachable" };
+  } else {
+    forgetUser();
+  }
   show("login");
 }
 

@@ -76,3 +76,107 @@ export function count(userId) {
     request(store.index("user_id").count(IDBKeyRange.only(userId)), { value: 0 }),
   );
 }
+
+// ---------- the queue as the user sees it ----------
+// Scans that waited in the outbox (made offline, or still there after a reload) are listed:
+// pending until their answer comes, then ok or error, in the order they were replayed. Refused
+// ones stay until the user acknowledges each ("Got it"); the log is kept per user in localStorage.
+
+const LOG_KEY = "hh.queue."; // + user key
+const LOG_MAX = 100;
+
+/** The list of queued scans and their answers; onChange() is called after every change. */
+export function createQueueLog({ describe, onChange }) {
+  let user = "";
+  let entries = [];
+
+  function save() {
+    if (!user) return;
+    try {
+      if (entries.length) localStorage.setItem(LOG_KEY + user, JSON.stringify(entries));
+      else localStorage.removeItem(LOG_KEY + user);
+    } catch {
+      // Storage full or refused: the outbox itself is in IndexedDB; only this list is lost on a reload.
+    }
+  }
+
+  function changed() {
+    save();
+    onChange();
+  }
+
+  function entryOf(record) {
+    return {
+      scan_id: record.scan_id,
+      mode: record.mode || "lookup",
+      code: record.code || "",
+      label: describe(record),
+      at: record.at || new Date().toISOString(),
+      state: "pending",
+    };
+  }
+
+  return {
+    /** Switch to a user's log (null: nobody signed in). */
+    load(userKey) {
+      user = userKey || "";
+      entries = [];
+      if (user) {
+        try {
+          const stored = JSON.parse(localStorage.getItem(LOG_KEY + user) || "[]");
+          if (Array.isArray(stored)) entries = stored.filter((entry) => entry && entry.scan_id);
+        } catch {
+          entries = [];
+        }
+      }
+      onChange();
+    },
+    /** A scan that waits for the connection (added once). */
+    track(record) {
+      if (!user || entries.some((entry) => entry.scan_id === record.scan_id)) return;
+      entries.push(entryOf(record));
+      if (entries.length > LOG_MAX) entries = entries.slice(-LOG_MAX);
+      changed();
+    },
+    /** Line the log up with the outbox: every waiting record listed. With settle (at sign-in, nothing
+     * in flight), listed "pending" ones no longer waiting were answered before a reload could show it. */
+    sync(waiting, settle = false) {
+      if (!user) return;
+      const ids = new Set(waiting.map((entry) => entry.record.scan_id));
+      if (settle) {
+        for (const entry of entries) if (entry.state === "pending" && !ids.has(entry.scan_id)) entry.state = "sent";
+      }
+      for (const { record } of waiting) {
+        if (!entries.some((entry) => entry.scan_id === record.scan_id)) entries.push(entryOf(record));
+      }
+      changed();
+    },
+    /** The server's answer to a listed scan (from its store when it is a replay). */
+    answered(record, ack) {
+      const entry = entries.find((row) => row.scan_id === record.scan_id);
+      if (!entry) return;
+      entry.state = ack?.ok === true ? "ok" : "error";
+      entry.answered_at = new Date().toISOString();
+      if (entry.state === "error") {
+        entry.error = { code: ack?.error?.code || "", message: ack?.error?.message || null };
+      }
+      changed();
+    },
+    /** The user has seen a refused scan and dealt with it. */
+    acknowledge(scanId) {
+      entries = entries.filter((entry) => !(entry.scan_id === scanId && entry.state === "error"));
+      changed();
+    },
+    /** Drop the answered ones that need nothing more (ok, sent); refusals stay until acknowledged. */
+    clearDone() {
+      const before = entries.length;
+      entries = entries.filter((entry) => entry.state === "pending" || entry.state === "error");
+      if (entries.length !== before) changed();
+    },
+    entries: () => entries.map((entry) => ({ ...entry })),
+    counts() {
+      const count = (state) => entries.filter((entry) => entry.state === state).length;
+      return { pending: count("pending"), errors: count("error"), done: count("ok") + count("sent"), all: entries.length };
+    },
+  };
+}

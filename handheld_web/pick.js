@@ -65,6 +65,12 @@ export function createPick(app) {
     done: null, // {pick_list, wave, stops, totes} of the list just completed
     holds: new Map(), // order number -> {reason, message, fromRefusal}
     error: null,
+    // Offline: steps queued while the socket is down and already applied to the screen (the stop
+    // moves on through the cached list). [{scan_id, order}], oldest first; their answers on replay
+    // are the truth, and a refusal among them re-syncs the list from the server.
+    optimistic: [],
+    replayRefused: false,
+    localDone: false, // offline, every stop of the cached list is scanned: waiting for the server
   };
 
   const listId = () => s.list?.pick_list ?? null;
@@ -222,6 +228,138 @@ export function createPick(app) {
     return [...s.holds.entries()].filter(([order]) => onThisList(order));
   }
 
+  // ---------- offline: work on through the cached list ----------
+
+  /** Send a step; while offline, also apply it to the screen at once (the server answers later). */
+  function sendStep(fields) {
+    const record = app.send(fields);
+    if (!app.connected() && s.list) {
+      s.optimistic.push({ scan_id: record.scan_id, order: s.stop?.order || "" });
+      simulate(record);
+    }
+    return record;
+  }
+
+  const sameCode = (a, b) => String(a || "").trim().toUpperCase() === String(b || "").trim().toUpperCase();
+
+  /** What the server would most likely answer, for the screen only: the bin, the units, the tote. */
+  function simulate(record) {
+    const stop = s.stop;
+    if (record.mode === "pick.put") {
+      const due = s.putDue;
+      if (due && (!due.tote || sameCode(record.code, due.tote))) {
+        s.putDone = { slot: due.slot, tote: due.tote || record.code };
+        s.putDue = null;
+      }
+      return;
+    }
+    if (!stop) return;
+    if (record.mode === "pick.short") {
+      advance(stop, false);
+      return;
+    }
+    if (record.mode !== "pick") return;
+    if (sameCode(record.code, stop.bin)) {
+      stop.bin_confirmed = true;
+      return;
+    }
+    if (!stop.bin_confirmed) return; // the server will say which bin (wrong_bin, scan_bin_first)
+    const qty = record.qty || 1;
+    stop.picked = Math.min(stop.qty, stop.picked + qty);
+    const tote = stop.tote || s.totes[stop.tote_slot] || "";
+    s.put = { slot: stop.tote_slot, tote, sku: stop.sku, qty };
+    s.lastItem = { code: record.code, task: stop.task, sku: stop.sku };
+    if (stop.picked >= stop.qty) advance(stop, true);
+  }
+
+  /** The stop is done on the device: ask for its tote (if its task is known) and go to the next one. */
+  function advance(stop, picked) {
+    const row = (s.list.stops || []).find((entry) => entry.seq === stop.seq);
+    if (row) row.status = picked ? "picked" : "short";
+    if (picked && stop.task != null) {
+      const tote = stop.tote || s.totes[stop.tote_slot] || "";
+      s.putDue = { task: stop.task, slot: stop.tote_slot, tote, sku: stop.sku, done: false, sending: null };
+    }
+    const next = (s.list.stops || [])
+      .filter((entry) => entry.status === "open" && entry.seq !== stop.seq && !s.holds.has(entry.order))
+      .sort((a, b) => a.seq - b.seq)[0];
+    s.stop = next
+      ? {
+          task: null, // known to the server only; a put for this stop is not asked offline
+          seq: next.seq,
+          bin: next.bin,
+          sku: next.sku,
+          name: null,
+          variant: null,
+          lot: next.lot,
+          qty: next.qty,
+          picked: 0,
+          tote_slot: next.tote,
+          tote: s.totes[next.tote] || "",
+          order: next.order,
+          bin_confirmed: false,
+          on_hold: false,
+        }
+      : null;
+    s.localDone = !next;
+    if (s.lastItem && s.lastItem.task !== s.stop?.task) s.lastItem = null;
+  }
+
+  /** An answer to a step applied offline. Returns true when it is fully handled here. */
+  function onReplayAck(record, ack) {
+    const at = s.optimistic.findIndex((entry) => entry.scan_id === record.scan_id);
+    if (at < 0) return false;
+    const [meta] = s.optimistic.splice(at, 1);
+    const ok = ack?.ok === true;
+    if (record.mode === "pick.short" && s.shortPending?.scan_id === record.scan_id) s.shortPending = null;
+    if (record.mode === "pick.put" && s.putDue?.sending?.scan_id === record.scan_id) s.putDue.sending = null;
+    if (!ok) {
+      // Shown in the app's queue (with the bilingual message) until the picker acknowledges it.
+      s.replayRefused = true;
+      const code = ack?.error?.code;
+      if (code === "order_on_hold" && meta.order && !s.holds.has(meta.order)) {
+        s.holds.set(meta.order, { message: ack.error.message, fromRefusal: true });
+      }
+    }
+    if (s.optimistic.length && s.list) return true; // later offline steps still wait: the screen stays ahead
+    const refused = s.replayRefused;
+    s.replayRefused = false;
+    s.localDone = false;
+    if (refused || !s.list || record.pick_list !== listId()) {
+      resync();
+      return true;
+    }
+    return false; // the last one, taken: handled as any answer (the server's stop is the truth)
+  }
+
+  /** After a refused replay: the list, its current stop, totes and holds as the server has them now. */
+  async function resync() {
+    const id = listId();
+    if (id == null) return;
+    const answer = await app.getJson("/api/v1/pick-lists?status=claimed&mine=1");
+    if (!answer.ok || listId() !== id) return;
+    s.mine = Array.isArray(answer.data) ? answer.data : s.mine;
+    const entry = (s.mine || []).find((row) => row.pick_list === id);
+    if (!entry) {
+      const one = await app.getJson(`/api/v1/pick-lists/${id}`);
+      if (listId() !== id) return;
+      if (one.ok && one.data?.status === "done") finish();
+      else leaveList();
+      app.render();
+      return;
+    }
+    const { stop, ...list } = entry;
+    s.list = list;
+    s.stop = stop ?? null;
+    for (const [slot, code] of Object.entries(list.tote_codes || {})) s.totes[slot] = code;
+    saveTotes(id, s.totes);
+    for (const row of list.stops || []) {
+      if (row.on_hold && !s.holds.has(row.order)) s.holds.set(row.order, { reason: row.hold_reason || "", fromRefusal: false });
+    }
+    if (s.lastItem && s.lastItem.task !== s.stop?.task) s.lastItem = null;
+    app.render();
+  }
+
   // ---------- input ----------
 
   function refuse(code, key, vars) {
@@ -246,13 +384,14 @@ export function createPick(app) {
     if (isToteCode(code)) {
       if (!s.putDue) return refuse(code, "pick_totes_on_cart", { bin: s.stop?.bin || "" });
       // The tote the picked units went into: the server checks it is the stop's own.
-      s.putDue.sending = app.send({ mode: "pick.put", code, pick_list: listId(), task: s.putDue.task });
+      s.putDue.sending = sendStep({ mode: "pick.put", code, pick_list: listId(), task: s.putDue.task });
       app.render();
       return;
     }
     // Anything else goes on as before: the put is a check, not a lock (its prompt stays up).
     s.shortOpen = false;
-    app.send({ mode: "pick", code, pick_list: listId(), qty: 1 });
+    sendStep({ mode: "pick", code, pick_list: listId(), qty: 1 });
+    app.render();
   }
 
   /** "+ quantity": more units of the item scanned last at this stop (scan once, key in the rest). */
@@ -270,7 +409,8 @@ export function createPick(app) {
       return refuse(value, "pick_qty_needs_scan");
     }
     if (qty < 1) return refuse(value, "pick_qty_bad");
-    app.send({ mode: "pick", code: s.lastItem.code, pick_list: listId(), qty });
+    sendStep({ mode: "pick", code: s.lastItem.code, pick_list: listId(), qty });
+    app.render();
   }
 
   // ---------- short pick ----------
@@ -322,7 +462,7 @@ export function createPick(app) {
     if (s.stop?.task !== stop.task) return; // the stop moved on meanwhile
     s.error = null;
     s.shortOpen = false;
-    s.shortPending = app.send({ mode: "pick.short", pick_list: listId(), found });
+    s.shortPending = sendStep({ mode: "pick.short", pick_list: listId(), found });
     app.render();
   }
 
@@ -351,6 +491,7 @@ export function createPick(app) {
   }
 
   function onAck(record, ack) {
+    if (onReplayAck(record, ack)) return;
     const ok = ack?.ok === true;
     const current = s.list != null && record.pick_list === listId();
     if (record.mode === "pick.tote") {
@@ -724,7 +865,7 @@ export function createPick(app) {
     } else if (s.stop) {
       parts.push(renderStop());
     } else if (!s.putDue) {
-      parts.push(h("p", { class: "prompt", testid: "pick-prompt", "data-next": "wait" }, t("pick_waiting")));
+      parts.push(h("p", { class: "prompt", testid: "pick-prompt", "data-next": "wait" }, t(s.localDone ? "pick_offline_all_scanned" : "pick_waiting")));
     }
     root.replaceChildren(...parts.filter(Boolean));
   }
@@ -815,6 +956,24 @@ export function createPick(app) {
       s.done = null;
       s.holds.clear();
       s.error = null;
+      s.optimistic = [];
+      s.replayRefused = false;
+      s.localDone = false;
+    },
+    /** What a reload while offline needs to go on picking: the list in hand and the steps made offline. */
+    snapshot() {
+      if (!s.list) return null;
+      return { list: s.list, stop: s.stop, totes: s.totes, putDue: s.putDue, optimistic: s.optimistic, localDone: s.localDone, holds: [...s.holds] };
+    },
+    restore(saved) {
+      if (!saved?.list) return;
+      s.list = saved.list;
+      s.stop = saved.stop ?? null;
+      s.totes = { ...loadTotes(saved.list.pick_list), ...(saved.totes || {}) };
+      s.putDue = saved.putDue ?? null;
+      s.optimistic = Array.isArray(saved.optimistic) ? saved.optimistic : [];
+      s.localDone = Boolean(saved.localDone);
+      s.holds = new Map(Array.isArray(saved.holds) ? saved.holds : []);
     },
   };
 }

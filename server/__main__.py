@@ -52,28 +52,48 @@ def setup(demo: bool, printer_port: int | None) -> None:
                 os.chmod(path, 0o600)
 
 
+# Our worker names -> gunicorn worker classes. gevent goes with gevent-websocket's worker: it hands
+# the upgraded socket to engineio (with plain `gevent` engineio falls back to simple-websocket,
+# which measured 5x slower acks: docs/scale-out.md).
+GUNICORN_WORKERS = {"gthread": "gthread", "gevent": "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"}
+
+
 def serve() -> None:
-    """The production-shaped server: gunicorn, one gthread worker (threading mode, SQLite-safe)."""
+    """The production-shaped server: gunicorn with one worker. `gthread` (threading mode) is the
+    SQLite-safe choice; `gevent` (PostgreSQL only) serves many devices from one thread. Several
+    processes share events through Redis (`redis.url`); see docs/scale-out.md."""
     from gunicorn.app.base import BaseApplication
 
     settings = load_settings()
+    server = settings["server"]
+    if server["worker"] == "gevent":
+        try:
+            import geventwebsocket  # noqa: F401
+        except ImportError:
+            sys.exit("server.worker = gevent needs the optional packages: pip install -e '.[gevent]'")
 
     class Server(BaseApplication):
         def load_config(self):
-            server = settings["server"]
             self.cfg.set("bind", f"{server['host']}:{server['port']}")
-            self.cfg.set("workers", 1)
-            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("workers", 1)  # Socket.IO state lives in the process: one worker each
+            self.cfg.set("worker_class", GUNICORN_WORKERS[server["worker"]])
+            # One thread per open WebSocket (gthread) or one greenlet per connection (gevent).
             self.cfg.set("threads", server.get("threads", 400))
+            self.cfg.set("worker_connections", server.get("threads", 400))
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 3)
             self.cfg.set("keepalive", 5)
             self.cfg.set("loglevel", os.environ.get("WMS_LOG_LEVEL", "warning"))
+            # gunicorn's control socket has one default path per user: several server processes
+            # on one machine would take it from each other. Nothing here uses gunicornc.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self):
             from server.app import create_app
 
             app = create_app(settings)
+            if server["worker"] == "gevent":
+                _check_green_driver()
             # Long-lived objects (app, models, compiled SQL) leave the collector's view, so a
             # full collection no longer walks them while a scan waits for its ack.
             gc.collect()
@@ -81,6 +101,15 @@ def serve() -> None:
             return app
 
     Server().run()
+
+
+def _check_green_driver() -> None:
+    """psycopg chooses its wait function when first imported: only after gevent's monkey-patching
+    does it wait cooperatively. A blocking wait would stop every device's scans during a query."""
+    from psycopg import waiting
+
+    if waiting.wait is getattr(waiting, "wait_c", None):
+        raise RuntimeError("psycopg was imported before gevent patched select: its waits would block the worker")
 
 
 def check_ledger() -> int:

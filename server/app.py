@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from server.config import ROOT, load_settings
-from server.db.engine import configure_sqlite, engine_options
+from server.config import ROOT, async_mode, load_settings
+from server.db.engine import configure_sqlite, engine_options, is_sqlite
 from server.domain.barcodes import DecoderRules
 from server.domain.errors import WmsError
 from server.extensions import db, migrate, socketio
@@ -25,7 +25,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         WMS=settings,
         SECRET_KEY=settings["server"]["secret_key"],
         SQLALCHEMY_DATABASE_URI=url,
-        SQLALCHEMY_ENGINE_OPTIONS=engine_options(url),
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(url, settings),
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
     )
@@ -35,15 +35,19 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
-    if url.startswith("sqlite"):
+    if is_sqlite(url):
         with app.app_context():
             configure_sqlite(db.engine)
 
+    redis = settings.get("redis", {})
     socketio.init_app(
         app,
-        async_mode="threading",  # explicit: an installed gevent must never be picked silently
+        # Explicit, from the worker class: an installed gevent must never be picked silently.
+        async_mode=async_mode(settings),
         async_handlers=False,  # one device's scans in order, and no thread started per event
-        message_queue=settings["redis"].get("url") or None,
+        # Several server processes: every emit goes through Redis to the process holding the socket.
+        message_queue=redis.get("url") or None,
+        channel=redis.get("channel") or "flask-socketio",
         ping_interval=settings["server"].get("ping_interval", 10),
         ping_timeout=settings["server"].get("ping_timeout", 10),
         logger=False,
@@ -52,9 +56,12 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         manage_session=False,
     )
 
+    import server.services.inventory_modes  # noqa: F401  (registers the transfer and count scan modes)
     import server.services.picking_modes  # noqa: F401  (registers the picking scan modes)
     import server.services.packing_modes  # noqa: F401  (registers the packing and handover scan modes)
     import server.services.receiving_modes  # noqa: F401  (registers the receiving scan modes)
+    import server.services.returns_modes  # noqa: F401  (registers the returns scan modes)
+    import server.services.stock_modes  # noqa: F401  (registers the replenishment scan mode)
     from server.api import register_api
     from server.realtime import register_namespaces
     from server.web import register_web

@@ -40,7 +40,9 @@ def ok(**fields):
 
 
 def register_api(app: Flask) -> None:
-    from server.api import auth, catalog, health, orders, packing, printing, receiving, sampling, scans, waves
+    from server.api import (auth, catalog, health, inventory, orders, packing, printing, receiving, returns, sampling,
+                            scans, stock_control, waves)
 
-    for module in (auth, catalog, health, orders, packing, printing, receiving, sampling, scans, waves):
+    for module in (auth, catalog, health, inventory, orders, packing, printing, receiving, returns, sampling, scans,
+                   stock_control, waves):
         app.register_blueprint(module.bp)

@@ -21,12 +21,12 @@ def _limit(default: int = 500) -> int:
 @bp.get("/bins")
 def bins():
     current_actor()
-    # Totes are bins in the ledger (units travel in them) but not places on the shelves.
+    # Totes, parcels and transit are bins in the ledger (units travel in them), not places on the shelves.
     query = select(Bin).order_by(Bin.code).limit(_limit(5000))
     if request.args.get("kind"):
         query = query.where(Bin.kind == request.args["kind"])
     else:
-        query = query.where(Bin.kind != "tote")
+        query = query.where(Bin.kind.not_in(("tote", "parcel", "transit")))
     if request.args.get("zone"):
         query = query.where(Bin.zone == request.args["zone"].upper())
     return jsonify([lookup.bin_view(b) | {"x": b.x, "y": b.y, "kind": b.kind}

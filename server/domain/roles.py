@@ -31,6 +31,8 @@ JOURNEYS: tuple[tuple[str, str], ...] = (
     ("receive", "journey.receive"),
     ("inspect", "journey.inspect"),
     ("putaway", "journey.receive"),
+    ("count", "stock.count"),
+    ("transfer", "stock.transfer"),
     ("lookup", "scan.lookup"),
 )
 

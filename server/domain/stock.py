@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from server.domain.errors import WmsError
 
 # Why stock moved. Every ledger entry names one; later journeys add theirs here.
+# "scrap" writes off returned units found worthless (their value is the return's write-off cost).
 REASONS = ("opening_balance", "receipt", "putaway", "pick", "pack", "transfer", "count",
-           "adjustment", "return", "reversal", "ship")
+           "adjustment", "return", "reversal", "ship", "scrap")
 
 
 @dataclass(frozen=True)

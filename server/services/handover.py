@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from server.db.models import BinStock, Manifest, Parcel, SalesOrder, User, utcnow
+from server.db.models import BinStock, Manifest, Parcel, PrintJob, SalesOrder, User, utcnow
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
@@ -115,6 +115,7 @@ def packer_confirms(manifest: Manifest, actor: Actor) -> Manifest:
             missing = others or [p for p in here if p.seq < p.of_parcels]
             raise WmsError("parcels_missing", order=order.number, missing=len(missing) or 1,
                            trackings=", ".join(p.tracking or f"#{p.seq} (open)" for p in missing) or "-")
+        _exchange_notice_printed(order)
     for parcel in parcels:
         _ship(parcel, actor, manifest)
     for order_id in by_order:
@@ -122,6 +123,20 @@ def packer_confirms(manifest: Manifest, actor: Actor) -> Manifest:
     manifest.packer_id, manifest.packer_confirmed_at = actor.user_id, utcnow()
     manifest.status, manifest.closed_at = "shipped", utcnow()
     return manifest
+
+
+def _exchange_notice_printed(order: SalesOrder) -> None:
+    """An exchange (换货) ships only against the exchange notice the system printed (shipping rule 6):
+    a notice job still queued, waiting for paper or failed is no notice in the parcel."""
+    if order.kind != "exchange":
+        return
+    from server.services.packing import exchange_notice_number  # packing builds on handover
+
+    notice = exchange_notice_number(order)
+    printed = db.session.execute(select(PrintJob.id).where(
+        PrintJob.kind == "exchange_notice", PrintJob.status == "printed", PrintJob.title.contains(notice))).first()
+    if printed is None:
+        raise WmsError("exchange_notice_not_printed", order=order.number, notice=notice)
 
 
 def _ship(parcel: Parcel, actor: Actor, manifest: Manifest) -> None:

@@ -36,7 +36,11 @@ def _progress(pick_list: PickList, event: str) -> None:
 
 def my_pick_list(pick_list_id: object, actor: Actor) -> PickList:
     actor.require("journey.pick")
-    pick_list = db.session.get(PickList, pick_list_id) if isinstance(pick_list_id, int) else None
+    # Locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): two devices of the
+    # picker scanning the same stop from different server processes take turns, and the second
+    # reads the stop as the first left it instead of adding its units to a stale count.
+    pick_list = db.session.get(PickList, pick_list_id, with_for_update=True,
+                               populate_existing=True) if isinstance(pick_list_id, int) else None
     if pick_list is None:
         raise WmsError("not_found", what=f"pick list {pick_list_id}")
     if pick_list.claimed_by != actor.user_id:

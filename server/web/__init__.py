@@ -1,12 +1,15 @@
 """Supervisor pages (Jinja) and the handheld app's static files."""
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import wraps
 from pathlib import Path
 
 from flask import (
     Blueprint,
     Flask,
+    Response,
     abort,
     flash,
     redirect,
@@ -39,6 +42,22 @@ def landing():
 @handheld.get("/hh/")
 def handheld_index():
     return send_from_directory(HANDHELD, "index.html", max_age=0)
+
+
+@handheld.get("/hh/sw.js")
+def handheld_service_worker():
+    """The app shell's service worker, told which files make the shell and a version of their
+    content: any change to them makes a new worker (and cache) that replaces the old one."""
+    files = sorted(p.name for p in HANDHELD.iterdir()
+                   if p.is_file() and p.suffix in {".js", ".css", ".html"} and p.name != "sw.js"
+                   and not p.name.startswith("station"))  # the packing station page is not the handheld app
+    digest = hashlib.sha256()
+    for path in [HANDHELD / "sw.js", SOCKET_IO_CLIENT / "socket.io.min.js", *(HANDHELD / f for f in files)]:
+        digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
+    shell = {"version": digest.hexdigest()[:16], "files": ["./", *files, "vendor/socket.io.min.js"]}
+    body = f"self.HH_SHELL = {json.dumps(shell)};\n" + (HANDHELD / "sw.js").read_text(encoding="utf-8")
+    return Response(body, mimetype="text/javascript", headers={
+        "Cache-Control": "no-cache", "Service-Worker-Allowed": "/hh/"})
 
 
 @handheld.get("/station/<code>")
@@ -195,7 +214,8 @@ def scans(actor):
 
 
 def register_web(app: Flask) -> None:
-    from server.web import labels, picking, receiving  # noqa: F401  (add their pages to `sup`)
+    from server.web import inventory  # noqa: F401  (adds the cycle count pages to `sup`)
+    from server.web import labels, picking, receiving, reports, returns, telemetry  # noqa: F401  (add their pages to `sup`)
 
     app.register_blueprint(handheld)
     app.register_blueprint(sup)

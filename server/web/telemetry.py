@@ -18,7 +18,8 @@ def telemetry_page(actor):
     zones = telemetry.summary(hours, by=("zone",))
     chart = bar_chart(("Scan-to-ack latency by zone (device-measured)", "各库区扫描应答延迟（设备测得）"),
                       [z["zone"] or "?" for z in zones],
-                      [("p50 ms", [z["p50_ms"] or 0 for z in zones]), ("p95 ms", [_finite(z["p95_ms"]) for z in zones])],
+                      [("p50 ms", [_finite(z["p50_ms"]) for z in zones]),
+                       ("p95 ms", [_finite(z["p95_ms"]) for z in zones])],
                       x_label="zone · 库区", y_label="ms")
     return render_template("telemetry.html", actor=actor, rows=rows, zones=zones, chart=chart, hours=hours)
 

@@ -1,0 +1,106 @@
+"""Transfers, cycle counts and adjustments over REST. A counter's routes never carry book quantities."""
+from flask import Blueprint, jsonify, request
+
+from server.api import current_actor, json_body, ok
+from server.services import counts, inventory, receiving
+
+bp = Blueprint("inventory", __name__, url_prefix="/api/v1")
+
+
+# --- transfers ----------------------------------------------------------------------------------
+
+@bp.post("/transfers")
+def create_transfer():
+    """{"from_bin", "sku", "lot"?, "qty", "to_bin"? | "to_warehouse"?}: bin → bin at once, or towards
+    another warehouse (in transit until received there)."""
+    body = json_body()
+    actor = current_actor()
+    made = inventory.transfer(body.get("from_bin"), inventory.find_sku(body.get("sku")),
+                              receiving.quantity(body.get("qty")), actor, to_code=body.get("to_bin"),
+                              to_warehouse=body.get("to_warehouse"), lot_code=body.get("lot"))
+    inventory.commit()
+    return ok(transfers=[inventory.transfer_view(row) for row in made]), 201
+
+
+@bp.get("/transfers")
+def list_transfers():
+    """?status=in_transit&warehouse=WH2: what is on its way to a warehouse."""
+    current_actor().require("stock.transfer")
+    rows = inventory.transfers(request.args.get("status"), request.args.get("warehouse"))
+    return jsonify([inventory.transfer_view(row) for row in rows])
+
+
+@bp.get("/transfers/<int:transfer_id>")
+def get_transfer(transfer_id: int):
+    current_actor().require("stock.transfer")
+    return jsonify(inventory.transfer_view(inventory.find_transfer(transfer_id)))
+
+
+@bp.post("/transfers/<int:transfer_id>/receive")
+def receive_transfer(transfer_id: int):
+    """{"to_bin"}: the travelling units arrive in a bin of the destination warehouse."""
+    row = inventory.receive(transfer_id, json_body().get("to_bin"), current_actor())
+    inventory.commit()
+    return ok(transfer=inventory.transfer_view(row))
+
+
+# --- adjustments --------------------------------------------------------------------------------
+
+@bp.post("/adjustments")
+def create_adjustment():
+    """{"bin", "sku", "lot"?, "qty" (signed), "reason" (config [inventory] adjustment_reasons), "note"?}."""
+    body = json_body()
+    rows = inventory.adjust(body.get("bin"), body.get("sku"), body.get("qty"), body.get("reason"), current_actor(),
+                            note=str(body.get("note") or ""), lot_code=body.get("lot"))
+    inventory.commit()
+    return ok(adjustments=[inventory.adjustment_view(row) for row in rows]), 201
+
+
+@bp.get("/adjustments")
+def list_adjustments():
+    current_actor().require("stock.adjust")
+    return jsonify([inventory.adjustment_view(row) for row in inventory.adjustments()])
+
+
+# --- cycle counts: the supervisor's side ------------------------------------------------------------
+
+@bp.post("/counts")
+def schedule_count():
+    """{"zone"} | {"sku"} | {"bins": [codes]} | {"not_counted_days", "limit"?}, each with "warehouse"?."""
+    count = counts.schedule(json_body(), current_actor())
+    inventory.commit()
+    return ok(count=counts.count_view(count)), 201
+
+
+@bp.get("/counts")
+def list_counts():
+    current_actor().require("counts.manage")
+    return jsonify([counts.count_view(c, with_lines=False) for c in counts.counts(request.args.get("status"))])
+
+
+@bp.get("/counts/<int:count_id>")
+def get_count(count_id: int):
+    current_actor().require("counts.manage")
+    return jsonify(counts.count_view(counts.find_count(count_id)))
+
+
+@bp.post("/counts/<int:count_id>/cancel")
+def cancel_count(count_id: int):
+    count = counts.cancel(count_id, current_actor())
+    inventory.commit()
+    return ok(count=counts.count_view(count, with_lines=False))
+
+
+@bp.post("/count-lines/<int:line_id>/<any(approve, reject):decision>")
+def decide(line_id: int, decision: str):
+    """A recounted line: approve books the recount's variance, reject leaves the books as they are."""
+    line = (counts.approve if decision == "approve" else counts.reject)(line_id, current_actor())
+    inventory.commit()
+    return ok(line=counts.line_view(line))
+
+
+# --- cycle counts: the counter's side (no book quantities) ---------------------------------------
+
+@bp.get("/counts/tasks")
+def count_tasks():
+    return jsonify(counts.tasks(current_actor()))

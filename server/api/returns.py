@@ -1,0 +1,61 @@
+"""Customer returns: read cases, ask for an exchange, the cost report. The returns journey itself
+(open, inspect, dispose, sign) is scans: `/floor` modes `return.*`, see docs/returns.md."""
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+
+from server.api import current_actor, json_body, ok
+from server.db.models import SalesOrder
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import orders, returns
+
+bp = Blueprint("returns", __name__, url_prefix="/api/v1/returns")
+
+
+def _date(name: str) -> date | None:
+    value = request.args.get(name)
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise WmsError("bad_request", detail=f"{name} must be a date like 2026-11-23") from None
+
+
+@bp.get("")
+def list_cases():
+    """?status=open|inspected|signing|done|cancelled, ?escalated=1|0."""
+    current_actor()
+    flag = request.args.get("escalated")
+    cases = returns.list_cases(request.args.get("status") or None, None if flag is None else flag == "1")
+    return jsonify([returns.summary(c) for c in cases])
+
+
+@bp.get("/settings")
+def settings():
+    current_actor()
+    return jsonify(returns.settings_view())
+
+
+@bp.get("/costs")
+def costs():
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD (received dates, inclusive)."""
+    current_actor().require("reports.view")
+    return jsonify(returns.return_costs(_date("from"), _date("to")))
+
+
+@bp.get("/<number>")
+def get_case(number: str):
+    current_actor()
+    return jsonify(returns.case_view(returns.find_case(number)))
+
+
+@bp.post("/<number>/exchange")
+def exchange(number: str):
+    """{"lines"?: [{"sku", "qty"}]} (default: the items expected back) -> 201 the exchange order."""
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        body = json_body()
+    order = returns.request_exchange(number, current_actor(), body.get("lines"))
+    db.session.commit()
+    return ok(order=orders.order_view(db.session.get(SalesOrder, order.id)),
+              case=returns.case_view(returns.find_case(number))), 201
