@@ -562,8 +562,12 @@ async function flush() {
       const entry = await outbox.first(key);
       if (!entry || !state.socket?.connected || userKey() !== key) break;
       let ack;
+      // Telemetry: the previous scan's send-to-answer time rides along with this one (not stored).
+      const wire = state.lastAckMs == null ? entry.record : { ...entry.record, telemetry: { last_ack_ms: state.lastAckMs } };
+      const sentAt = performance.now();
       try {
-        ack = await state.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("scan", entry.record);
+        ack = await state.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("scan", wire);
+        state.lastAckMs = Math.round((performance.now() - sentAt) * 10) / 10;
       } catch {
         trackWaiting(); // listed as pending from now on
         break; // timeout or disconnect: the scan stays in the outbox and is retried in order

@@ -214,3 +214,19 @@ def test_a_scan_made_offline_waits_and_is_answered_once_back_online(page, phone,
     # hears and sees the answer once.
     assert answered.count(scan_id) == 1, (answered, acks_received)
     assert acks_received, frames_in
+
+
+def test_the_handheld_reports_its_measured_ack_time_with_its_next_scan(page, live_server):
+    device = "PDA-TELEMETRY"
+    page.evaluate(f"localStorage.setItem('hh.device', '{device}')")
+    page.reload()
+    bin_code = live_server.demo["bin_with_stock"]
+    open_lookup(page)
+    for _ in range(3):
+        scan(page, bin_code)
+        expect(page.get_by_test_id("result-title")).to_have_text(bin_code)
+        page.wait_for_function("document.getElementById('scan-input').value === ''")
+    telemetry = live_server.session("supervisor").get(f"{live_server.url}/sup/telemetry", timeout=10).text
+    row = re.search(rf'<tr data-device="{device}".*?</tr>', telemetry, re.S).group(0)
+    measured = re.search(r'data-testid="p95">≤ (\d+) ms', row)
+    assert measured, "the device's measured latency should reach the telemetry page"
