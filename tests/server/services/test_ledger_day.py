@@ -23,7 +23,8 @@ from server.domain.batching import Cart
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
-from server.services import handover, ledger, orders, packing, picking, stock, transaction, waves
+from server.db.models import CountLine
+from server.services import counts, handover, inventory, ledger, orders, packing, picking, stock, transaction, waves
 from server.services.auth import Actor, hash_password
 
 BARCODES = ("5901234123457", "036000291452", "4006381333931")
@@ -114,9 +115,36 @@ class Floor:
 
     def take(self, item: int, bin_: int, qty: int) -> None:
         """An adjustment out (damage found): refused when the bin has fewer free units."""
-        it, place = self._item(item), self._bin(bin_)
-        lot = db.session.execute(select(Lot).where(Lot.item_id == it.id)).scalar_one()
-        self.run(lambda: stock.move(Movement(place.id, it.id, lot.id, -qty, "adjustment"), self.boss, "damaged"))
+        self.run(lambda: inventory.adjust(BINS[bin_], f"SKU-{item}", -qty, "damaged", self.boss))
+
+    def transfer(self, item: int, source: int, target: int, qty: int) -> None:
+        """Bin to bin (refused for the same bin or more than is free there)."""
+        self.run(lambda: inventory.transfer(BINS[source], self._item(item), qty, self.picker, to_code=BINS[target]))
+
+    def count(self, bin_: int, off_by: int, approve: bool) -> None:
+        """A blind count of one bin that finds `off_by` units more (or fewer) of its first item than the
+        books say; beyond tolerance a recount follows and the supervisor approves or rejects it."""
+        code = BINS[bin_]
+        self.run(lambda: counts.schedule({"bins": [code]}, self.boss))
+        lines = db.session.execute(select(CountLine).join(Bin, Bin.id == CountLine.bin_id).where(
+            Bin.code == code, CountLine.status == "open")).scalars().all()
+        if not lines:
+            return
+        for recount in (False, True):
+            for line in lines:
+                if line.item_id is None:
+                    continue
+                found = max(0, inventory.book_qty(line.bin_id, line.item_id) + (off_by if line is lines[0] else 0))
+                barcode = BARCODES[int(db.session.get(Item, line.item_id).sku.split("-")[1])]
+                if found:
+                    self.run(lambda b=barcode, q=found: counts.count_item(code, decode(b), q, self.picker))
+            self.run(lambda: counts.close_bin(code, self.picker, empty=not any(ln.item_id for ln in lines)))
+            if not recount and not any(db.session.get(CountLine, ln.id).status == "recount" for ln in lines):
+                return
+        decide = counts.approve if approve else counts.reject
+        for line in lines:
+            if db.session.get(CountLine, line.id).status == "recounted":
+                self.run(lambda ln=line.id: decide(ln, self.boss))
 
     def order_and_pick(self, item: int, qty: int, short_found: int | None) -> None:
         self.n += 1
@@ -203,6 +231,8 @@ bin_ = st.integers(0, len(BINS) - 1)
 OPERATIONS = st.one_of(
     st.tuples(st.just("receive"), item_, bin_, st.integers(1, 6)),
     st.tuples(st.just("take"), item_, bin_, st.integers(1, 4)),
+    st.tuples(st.just("transfer"), item_, bin_, bin_, st.integers(1, 5)),
+    st.tuples(st.just("count"), bin_, st.integers(-3, 3), st.booleans()),
     st.tuples(st.just("order_and_pick"), item_, st.integers(1, 4), st.one_of(st.none(), st.integers(0, 1))),
     st.tuples(st.just("hold"), st.integers(0, 10)),
     st.tuples(st.just("release_hold"), st.integers(0, 10)),
@@ -210,7 +240,7 @@ OPERATIONS = st.one_of(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(st.lists(OPERATIONS, min_size=6, max_size=30))
 def test_after_a_random_day_the_books_recompute_from_the_ledger(day, operations):
