@@ -44,10 +44,13 @@ ensure_node_modules() {
   fi
 }
 
-# Debian packages the tests drive for real: Chromium (browser tests), CUPS (the zebra transport).
+# Debian packages the tests drive for real: Chromium (browser tests), CUPS (the zebra transport),
+# PostgreSQL and Redis (tests/scale starts private instances of both; no system service is used).
 ensure_apt_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
   command -v cupsd >/dev/null 2>&1 || [ -x /usr/sbin/cupsd ] || missing+=(cups)
   command -v lpstat >/dev/null 2>&1 || missing+=(cups-client)
   command -v lpr >/dev/null 2>&1 || missing+=(cups-bsd)

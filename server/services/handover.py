@@ -31,7 +31,8 @@ def find_parcel(raw: str) -> Parcel:
 
 
 def find_manifest(manifest_id: object) -> Manifest:
-    manifest = db.session.get(Manifest, manifest_id) if isinstance(manifest_id, int) else None
+    # Locked (PostgreSQL): two confirmations of one manifest never both ship its parcels.
+    manifest = db.session.get(Manifest, manifest_id, with_for_update=True) if isinstance(manifest_id, int) else None
     if manifest is None:
         raise WmsError("not_found", what=f"manifest {manifest_id}")
     return manifest

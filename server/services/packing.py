@@ -30,17 +30,20 @@ def settings() -> dict:
 # --- stations ---------------------------------------------------------------------------------
 
 def find_station(code: object) -> Station:
-    station = db.session.execute(select(Station).where(Station.code == str(code).upper())).scalar_one_or_none() \
-        if isinstance(code, str) else None
+    # Locked for the transaction (PostgreSQL; SQLite serialises writers anyway): two scans at one
+    # station — the page and its fixed scanner — never both pack the last unit of a line.
+    station = db.session.execute(select(Station).where(Station.code == str(code).upper())
+                                 .with_for_update()).scalar_one_or_none() if isinstance(code, str) else None
     if station is None:
         raise WmsError("station_not_found", station=code)
     return station
 
 
-def station_of_device(device_id: int | None) -> Station | None:
+def station_of_device(device_id: int | None, lock: bool = False) -> Station | None:
     if device_id is None:
         return None
-    return db.session.execute(select(Station).where(Station.scanner_device_id == device_id)).scalar_one_or_none()
+    query = select(Station).where(Station.scanner_device_id == device_id)
+    return db.session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
 
 
 def stations_printing_on(printer_id: int) -> list[str]:

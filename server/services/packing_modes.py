@@ -17,7 +17,7 @@ STATION_MODES = ("pack", "station", "pack.close", "pack.aside")
 def station_and_actor(payload: dict, actor: Actor):
     """The station a scan is for and who it is by: a fixed scanner packs for its own station as the
     packer signed in there; a page or handheld names its station."""
-    bound = packing.station_of_device(actor.device_id) if actor.device_kind == "scanner_bridge" else None
+    bound = packing.station_of_device(actor.device_id, lock=True) if actor.device_kind == "scanner_bridge" else None
     if bound is not None:
         return bound, packing.station_actor(bound, actor)
     if actor.user_id is None:

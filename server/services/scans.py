@@ -11,7 +11,7 @@ from typing import Any
 from dataclasses import dataclass
 
 from flask import current_app, g
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from server.db.models import Scan, utcnow
@@ -117,13 +117,14 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
         return error_ack(scan_id, WmsError("internal_error"))
 
     try:
-        # A Core insert: the hot path needs no ORM unit of work for a row it never reads back.
-        db.session.execute(insert(Scan).values(
-            scan_id=scan_id, at=utcnow(), user_id=actor.user_id, device_id=actor.device_id,
-            mode=str(mode)[:32], code=code[:256] if isinstance(code, str) else "",
-            kind=ack.get("kind"), ok=ack["ok"],
-            error_code=ack["error"]["code"] if not ack["ok"] else None,
-            ack_json=json.dumps(ack, ensure_ascii=False)))
+        # A prebuilt Core insert with parameters: the hot path neither builds a statement nor needs
+        # an ORM unit of work for a row it never reads back.
+        db.session.connection().execute(_INSERT_SCAN, {
+            "scan_id": scan_id, "at": utcnow(), "user_id": actor.user_id, "device_id": actor.device_id,
+            "mode": str(mode)[:32], "code": code[:256] if isinstance(code, str) else "",
+            "kind": ack.get("kind"), "ok": ack["ok"],
+            "error_code": ack["error"]["code"] if not ack["ok"] else None,
+            "ack_json": json.dumps(ack, ensure_ascii=False)})
         db.session.commit()
     except IntegrityError:
         # The same scan id raced in on another connection: its stored ack is the answer.
@@ -137,6 +138,11 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
     return ack
 
 
+# Built once: constructing SQLAlchemy statements costs more than running these two on SQLite.
+_STORED_ACK = select(Scan.ack_json).where(Scan.scan_id == bindparam("scan_id"))
+_INSERT_SCAN = insert(Scan.__table__)
+
+
 def stored_ack(scan_id: str) -> dict[str, Any] | None:
-    stored = db.session.execute(select(Scan.ack_json).where(Scan.scan_id == scan_id)).scalar()
+    stored = db.session.execute(_STORED_ACK, {"scan_id": scan_id}).scalar()
     return json.loads(stored) if stored is not None else None
