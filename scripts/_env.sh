@@ -19,14 +19,14 @@ ensure_python_env() {  # $1: pip extras, e.g. "test" (may be empty)
   local extras="${1:-}" spec="." stamp
   [ -n "$extras" ] && spec=".[$extras]"
   if [ ! -x "$PY" ]; then
-    echo "== creating virtualenv .venv"
+    echo "== creating virtualenv .venv" >&2
     "$(find_python)" -m venv "$VENV"
   fi
   stamp="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
   if [ "$(cat "$VENV/.wms-installed-$extras" 2>/dev/null)" != "$stamp" ]; then
-    echo "== installing Python packages ($spec)"
-    "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
-    (cd "$ROOT" && "$PY" -m pip install --quiet --disable-pip-version-check -e "$spec")
+    echo "== installing Python packages ($spec)" >&2
+    "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+    (cd "$ROOT" && "$PY" -m pip install --quiet --disable-pip-version-check -e "$spec") >&2
     echo "$stamp" > "$VENV/.wms-installed-$extras"
   fi
 }
@@ -38,8 +38,8 @@ ensure_node_modules() {
   fi
   stamp="$(sha256sum "$dir/package-lock.json" | cut -c1-16)"
   if [ "$(cat "$dir/node_modules/.wms-installed" 2>/dev/null)" != "$stamp" ]; then
-    echo "== installing front-end packages (npm ci)"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "== installing front-end packages (npm ci)" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
     echo "$stamp" > "$dir/node_modules/.wms-installed"
   fi
 }
@@ -55,7 +55,7 @@ ensure_apt_packages() {
   command -v lpstat >/dev/null 2>&1 || missing+=(cups-client)
   command -v lpr >/dev/null 2>&1 || missing+=(cups-bsd)
   [ ${#missing[@]} -eq 0 ] && return 0
-  echo "== installing Debian packages: ${missing[*]}"
+  echo "== installing Debian packages: ${missing[*]}" >&2
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
