@@ -1,186 +1,164 @@
-"""Scan latency benchmark: a live server on 127.0.0.1 with the demo warehouse, real Socket.IO
-clients over WebSocket, Lookup scans (bins, items, unknown codes, 1 % replays).
+"""Scan latency benchmark: a live server on 127.0.0.1, simulated handhelds (scripts/floor_sim.py:
+real Socket.IO clients over WebSocket, each with its own outbox, user and device) doing realistic
+pick flows by default — claim a list, bind totes, bin → item (qty) → tote at each stop, a few wrong
+scans and shorts — or Lookup scans (`--flow lookup`: bins, items, unknown codes, 1 % replays).
 
 Phase 1 (idle): one handheld scanning back to back.
-Phase 2 (floor): N handhelds, each scanning every THINK seconds, for DURATION seconds.
-Traffic goes only to 127.0.0.1; both phases are bounded in count and time.
+Phase 2 (floor): N handhelds, each scanning every THINK seconds (jittered), for DURATION seconds;
+with `--ladder 50,150,300` one floor phase per step.
+Before each phase the work it needs is made over REST (orders, release, waves). Traffic goes only
+to 127.0.0.1; phases are bounded in count and time.
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python scripts/bench_scans.py --handhelds 300 --think 2 --seconds 30
+    .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 --think 2 --seconds 30
+    .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 \\
+        --database-url postgresql+psycopg://wms@127.0.0.1/wms --redis-url redis://127.0.0.1:6379/0
 
-The last line is a JSON object: handhelds, scans, scans_per_s, p50_ms, p95_ms, p99_ms, max_ms,
-errors, lost (acked scans the server has no record of), doubled (scan ids recorded twice).
+One JSON line per phase; the last line is the last floor phase (with `--ladder`, plus `ladder`: every
+step in short): handhelds, scans, scans_per_s, p50_ms, p95_ms, p99_ms, max_ms, errors, lost (scans
+sent that the server has no record of, or picks whose stock movement is missing), doubled (scan ids
+stored twice, or applied more than once in the ledger). lost/doubled need the database: our own
+server's, or `--database-url` with `--url`.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import os
-import random
-import socket
-import sqlite3
-import statistics
-import subprocess
+import signal
+import math
 import sys
 import tempfile
-import time
-import uuid
 from pathlib import Path
 
-import requests
-import socketio
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parent.parent
+import floor_sim as sim  # noqa: E402
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# A pick list of 3 totes, 1–2 lines an order: ~3 tote scans + ~4.5 stops × ~3.3 scans.
+SCANS_PER_LIST = 18
+TOTES = 3
 
 
-def start_server(data_dir: str, printer_port: int = 9) -> tuple[subprocess.Popen, str, dict]:
-    """A server of our own on a free port, with the demo warehouse in `data_dir`."""
-    port = free_port()
-    env = os.environ | {"WMS_DATA_DIR": data_dir, "WMS_PORT": str(port)}
-    subprocess.run([sys.executable, "-m", "server", "setup", "--demo", "--printer-port",
-                    str(printer_port)],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "server", "serve"], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    facts = json.loads(subprocess.run([sys.executable, "-m", "server", "demo-facts"], cwd=ROOT,
-                                      env=env, check=True, capture_output=True, text=True).stdout)
-    return server, url, facts
-
-
-def codes(url: str, cookie: str) -> list[str]:
-    http = requests.Session()
-    headers = {"Cookie": cookie}
-    bins = [b["code"] for b in http.get(f"{url}/api/v1/bins", headers=headers, timeout=10).json()]
-    items = [i["barcodes"][0] for i in
-             http.get(f"{url}/api/v1/items?limit=5000", headers=headers, timeout=10).json()]
-    return bins + items + ["NOPE-404"] * 10
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def summary(name: str, handhelds: int, latencies: list[float], errors: int, seconds: float) -> dict:
-    return {"phase": name, "handhelds": handhelds, "scans": len(latencies), "errors": errors,
-            "scans_per_s": round(len(latencies) / seconds, 1),
-            "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
-            "p99_ms": round(percentile(latencies, 99), 2), "max_ms": round(max(latencies), 2),
-            "mean_ms": round(statistics.fmean(latencies), 2)}
-
-
-async def connect(url: str, cookie: str) -> socketio.AsyncClient:
-    client = socketio.AsyncClient(reconnection=False)
-    await client.connect(url, namespaces=["/floor"], transports=["websocket"],
-                         headers={"Cookie": cookie}, wait_timeout=20)
-    return client
-
-
-async def handheld(client: socketio.AsyncClient, pool: list[str], think: float, until: float,
-                   latencies: list[float], failures: list[str], acked: set[str]) -> None:
-    """One device's loop: scan, wait for the ack, think, scan again; 1 % resend the last scan."""
-    await asyncio.sleep(random.uniform(0, think))  # devices do not scan in lockstep
-    previous = None
-    while time.monotonic() < until:
-        replay = previous is not None and random.random() < 0.01
-        payload = previous if replay else {"scan_id": str(uuid.uuid4()),
-                                           "code": random.choice(pool), "mode": "lookup"}
-        sent = time.perf_counter()
-        try:
-            ack = await client.call("scan", payload, namespace="/floor", timeout=15)
-        except socketio.exceptions.TimeoutError:
-            failures.append("timeout")
-            continue
-        latencies.append((time.perf_counter() - sent) * 1000)
-        if ack.get("scan_id") != payload["scan_id"]:
-            failures.append("wrong ack")
-        acked.add(payload["scan_id"])
-        previous = payload
-        if think:
-            await asyncio.sleep(think)
-
-
-async def run_phase(url: str, cookie: str, pool: list[str], clients: int, think: float,
-                    duration: float, acked: set[str]) -> tuple[list[float], list[str], float]:
-    """Connect every handheld first (a shift starting is not what is measured), then scan."""
-    latencies: list[float] = []
-    failures: list[str] = []
-    devices = []
-    for start in range(0, clients, 25):
-        devices += await asyncio.gather(*[connect(url, cookie)
-                                          for _ in range(min(25, clients - start))])
-    started = time.monotonic()
-    until = started + duration
-    await asyncio.gather(*[handheld(d, pool, think, until, latencies, failures, acked)
-                           for d in devices])
-    took = time.monotonic() - started
-    await asyncio.gather(*[d.disconnect() for d in devices])
-    return latencies, failures, took
-
-
-def record_check(db_path: Path, acked: set[str]) -> dict:
-    """Every acked scan must be stored exactly once under its scan id."""
-    with sqlite3.connect(db_path) as conn:
-        stored = dict(conn.execute("SELECT scan_id, count(*) FROM scans GROUP BY scan_id"))
-    return {"lost": sum(1 for scan_id in acked if scan_id not in stored),
-            "doubled": sum(n - 1 for n in stored.values() if n > 1)}
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser()
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="an already running server (default: start one)")
-    parser.add_argument("--idle-scans", type=int, default=1000)
+    parser.add_argument("--idle-scans", type=int, default=1000, help="bounds the idle phase: this × 10 ms")
     parser.add_argument("--handhelds", type=int, default=300)
-    parser.add_argument("--think", type=float, default=2.0)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    args = parser.parse_args()
-    if args.seconds > 600 or args.handhelds > 1000:
-        parser.error("bounded: at most 600 s and 1000 handhelds")
+    parser.add_argument("--ladder", help="floor phases with these handheld counts, e.g. 50,150,300")
+    parser.add_argument("--think", type=float, default=2.0, help="seconds between two scans of a handheld")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each floor phase")
+    parser.add_argument("--flow", choices=("pick", "lookup"), default="pick")
+    parser.add_argument("--wrong-rate", type=float, default=0.03)
+    parser.add_argument("--short-rate", type=float, default=0.02)
+    parser.add_argument("--database-url", help="PostgreSQL mode: the server's WMS_DATABASE_URL")
+    parser.add_argument("--redis-url", help="the server's WMS_REDIS_URL (message queue)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    args.steps = [int(n) for n in args.ladder.split(",")] if args.ladder else [args.handhelds]
+    if args.seconds > 600 or max(args.steps) > 1000 or args.idle_scans > 20000:
+        parser.error("bounded: at most 600 s a phase, 1000 handhelds, 20000 idle scans")
+    return args
 
-    server = None
+
+def lists_needed(handhelds: int, think: float, seconds: float) -> int:
+    """Enough pick lists that no handheld runs out of work before the phase ends."""
+    scans_each = seconds / think * 1.3 if think > 0 else seconds * 100  # think is jittered ±50 %
+    return handhelds * math.ceil(scans_each / SCANS_PER_LIST)
+
+
+async def prepare(url: str, args: argparse.Namespace, handhelds: int, think: float, seconds: float,
+                  catalogue: sim.Catalogue | None) -> tuple[sim.Catalogue, list[int]]:
+    """The catalogue the handhelds scan from, and (pick flow) waves with work for this phase."""
+    async with sim.Rest(url) as rest:
+        boss = await rest.login("supervisor")
+        catalogue = catalogue or await sim.load_catalogue(rest, boss)
+        if args.flow != "pick":
+            return catalogue, []
+        work = await sim.make_waves(rest, catalogue, lists_needed(handhelds, think, seconds) * TOTES,
+                                    totes=TOTES, seed=args.seed + handhelds)
+    return catalogue, work["waves"]
+
+
+def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: float, seconds: float,
+          catalogue: sim.Catalogue | None, server: sim.Server | None,
+          database_url: str | None) -> tuple[dict, sim.Catalogue]:
+    catalogue, waves = asyncio.run(prepare(url, args, handhelds, think, seconds, catalogue))
+    cpu = [0.0]
+
+    def read_cpu() -> None:
+        cpu[0] = server.cpu_seconds() if server else 0.0
+
+    options = sim.Options(think=think, flow=args.flow, wrong_rate=args.wrong_rate, short_rate=args.short_rate,
+                          user="picker" if args.flow == "lookup" else None)
+    stats = asyncio.run(sim.run_handhelds(url, catalogue, handhelds, options, seconds, seed=args.seed,
+                                          on_start=read_cpu))
+    row = {"phase": name, "flow": args.flow, "handhelds": handhelds, "think_s": think,
+           "scans": len(stats.latencies_ms), "scans_per_s": stats.rate(seconds),
+           **sim.latency_summary(stats.latencies_ms), "errors": stats.errors(), "resends": stats.resends,
+           "lists_done": stats.lists_done}
+    if server is not None and stats.latencies_ms:
+        # The server's CPU per answered scan (from the start of the journeys; pings included):
+        # shows when the one worker is saturated.
+        row["server_cpu_ms_per_scan"] = round((server.cpu_seconds() - cpu[0]) * 1000 / len(stats.latencies_ms), 2)
+    if database_url:
+        checked = sim.verify(database_url, stats.records)
+        row |= {"lost": checked["lost"], "doubled": checked["doubled"], "ack_mismatch": checked["ack_mismatch"]}
+    if stats.failures or stats.unexpected:
+        row["error_samples"] = (stats.failures + stats.unexpected)[:3]
+    return row, catalogue
+
+
+def pick_users_exist(url: str, count: int) -> bool:
+    async def check() -> bool:
+        async with sim.Rest(url) as rest:
+            status, _ = await rest.call("POST", "/api/v1/auth/login", body={
+                "username": sim.picker_name(count), "password": sim.PASSWORD})
+            return status == 200
+
+    return asyncio.run(check())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # SIGTERM (e.g. `timeout`) must still stop our server: its own process group outlives us otherwise.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    server, database_url = None, args.database_url
     tmp = tempfile.TemporaryDirectory()
     url = args.url
-    if url is None:
-        server, url, _ = start_server(tmp.name)
     try:
-        http = requests.Session()
-        http.post(f"{url}/api/v1/auth/login", json={"username": "picker", "password": "demo"},
-                  timeout=10).raise_for_status()
-        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-        pool = codes(url, cookie)
-        results = []
-
-        idle_time = args.idle_scans * 0.01
-        acked: set[str] = set()
-        lat, fail, took = asyncio.run(run_phase(url, cookie, pool, 1, 0, idle_time, acked))
-        results.append(summary("idle: 1 handheld, back to back", 1, lat, len(fail), took))
-
-        lat, fail, took = asyncio.run(run_phase(url, cookie, pool, args.handhelds, args.think,
-                                                args.seconds, acked))
-        name = f"floor: {args.handhelds} handhelds, one scan every {args.think:g} s"
-        results.append(summary(name, args.handhelds, lat, len(fail), took))
-        if server is not None:  # our own server: its database can be checked
-            results[-1].update(record_check(Path(tmp.name) / "wms.db", acked))
-        for row in results:
-            print(json.dumps(row, ensure_ascii=False))
-        return 0 if all(r["errors"] == 0 for r in results) else 1
+        if url is None:
+            extra = {k: v for k, v in (("WMS_DATABASE_URL", args.database_url), ("WMS_REDIS_URL", args.redis_url))
+                     if v}
+            server = sim.start_server(Path(tmp.name), max(args.steps), extra_env=extra)
+            url, database_url = server.url, server.database_url
+        elif args.flow == "pick" and not pick_users_exist(url, max(args.steps)):
+            print(f"warning: {url} has no user {sim.picker_name(max(args.steps))} (scripts/bench_setup.py makes "
+                  "them); measuring the lookup flow instead", file=sys.stderr)
+            args.flow = "lookup"
+        rows = []
+        row, catalogue = phase(url, args, "idle: 1 handheld, back to back", 1, 0, args.idle_scans * 0.01, None,
+                               server, database_url)
+        rows.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+        for n in args.steps:
+            name = f"floor: {n} handhelds, one scan every {args.think:g} s"
+            row, catalogue = phase(url, args, name, n, args.think, args.seconds, catalogue, server, database_url)
+            rows.append(row)
+            if n != args.steps[-1]:
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+        if args.ladder:
+            rows[-1]["ladder"] = [{k: r.get(k) for k in ("handhelds", "scans_per_s", "p50_ms", "p95_ms", "p99_ms",
+                                                         "errors", "lost", "doubled")} for r in rows[1:]]
+        if server is not None:
+            rows[-1]["ledger_balanced"] = sim.check_ledger(server)[0]
+        print(json.dumps(rows[-1], ensure_ascii=False))
+        clean = all(r["errors"] == 0 and not r.get("lost") and not r.get("doubled") for r in rows)
+        return 0 if clean and rows[-1].get("ledger_balanced", True) else 1
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(10)
+            server.stop()
         tmp.cleanup()
 
 
