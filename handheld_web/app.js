@@ -17,6 +17,7 @@ import { createTransfer } from "./transfer.js";
 
 const ACK_TIMEOUT_MS = 5000;
 const FLUSH_INTERVAL_MS = 3000;
+const RETRY_AFTER_MS = 1000; // after a try_again answer (the database was away for a moment)
 const DEVICE_KEY = "hh.device";
 const DEFAULT_DEVICE = "PDA-01";
 const USER_KEY = "hh.user"; // the signed-in user, so a reload while offline opens the app as them
@@ -574,6 +575,12 @@ async function flush() {
       }
       if (ack?.error?.code === "not_authenticated") {
         sessionEnded();
+        break;
+      }
+      if (ack?.error?.code === "try_again") {
+        // The server lost its database for a moment and stored nothing: keep the scan, resend it.
+        trackWaiting();
+        setTimeout(flush, RETRY_AFTER_MS);
         break;
       }
       // Any other answer is final for this scan id (the server stores it; a replay gets the same).

@@ -97,7 +97,8 @@ async def floor_phase(server: sim.Server, args: argparse.Namespace) -> dict:
                                     totes=args.totes, seed=args.seed)
     log(f"{work['orders']} orders in {work['pick_lists']} pick lists (waves {work['waves']})")
     options = sim.Options(think=args.think, wrong_rate=args.wrong_rate, short_rate=args.short_rate,
-                          resend_codes=frozenset({"internal_error"}) if args.resend_internal_errors else frozenset())
+                          resend_codes=frozenset({"try_again", "internal_error"}) if args.resend_internal_errors
+                          else frozenset({"try_again"}))
     stats = sim.Stats()
     swarm = asyncio.create_task(sim.run_handhelds(server.url, catalogue, args.handhelds, options, args.seconds,
                                                   until_done=True, stats=stats, seed=args.seed))

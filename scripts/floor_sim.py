@@ -308,7 +308,8 @@ class Options:
     user: str | None = None  # one user for every handheld (lookup flow on a server without picker001…)
     # Error codes to resend instead of taking as final. The app takes every answer but
     # not_authenticated as final, so by default none (as the app).
-    resend_codes: frozenset[str] = frozenset()
+    # try_again: the server lost its database and stored nothing; the real app resends these too.
+    resend_codes: frozenset[str] = frozenset({"try_again"})
 
 
 @dataclass

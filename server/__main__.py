@@ -154,9 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "check-ledger":
         return check_ledger()
     else:
-        from server.services import auth, demo_warehouse
+        from server.services import audit, auth, demo_warehouse
 
         with _app().app_context():
+            audit.act_as(None, f"cli {args.command} {getattr(args, 'device', '')}".strip())
             if args.command == "issue-token":
                 print(auth.issue_device_token(args.device))
             elif args.command == "revoke-token":

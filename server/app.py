@@ -1,16 +1,19 @@
 """Application factory: one place that binds settings, database, Socket.IO and the blueprints."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 
 from server.config import ROOT, async_mode, load_settings
 from server.db.engine import configure_sqlite, engine_options, is_sqlite
 from server.domain.barcodes import DecoderRules
 from server.domain.errors import WmsError
-from server.extensions import db, migrate, socketio
+from server.extensions import csrf, db, migrate, socketio
+from server.services import audit
 
 MIGRATIONS = str(Path(__file__).parent / "db" / "migrations")
 
@@ -26,8 +29,8 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings["server"]["secret_key"],
         SQLALCHEMY_DATABASE_URI=url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(url, settings),
-        SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
+        **_security_config(settings["server"]),
     )
     app.json.ensure_ascii = False
     app.extensions["wms_decoder_rules"] = DecoderRules.from_settings(settings.get("scan", {}))
@@ -54,7 +57,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         engineio_logger=False,
         # The session is only read at connect; not copying it into every event saves per-scan work.
         manage_session=False,
+        # A scan is a few hundred bytes: a larger message is a mistake or an attack, and drops the socket.
+        max_http_buffer_size=int(settings["server"].get("max_socket_message_bytes", 65536)),
     )
+    csrf.init_app(app)
+    audit.install()
 
     import server.services.inventory_modes  # noqa: F401  (registers the transfer and count scan modes)
     import server.services.picking_modes  # noqa: F401  (registers the picking scan modes)
@@ -70,13 +77,63 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_namespaces(socketio)
     _register_error_handlers(app)
+    app.before_request(_limit_body)
+    app.before_request(_protect_forms)
     return app
+
+
+def _security_config(server: dict[str, Any]) -> dict[str, Any]:
+    """Cookies, form tokens and body limits (docs/security.md)."""
+    return {
+        "SESSION_COOKIE_HTTPONLY": True,  # page scripts never need the session cookie
+        "SESSION_COOKIE_SAMESITE": "Lax",  # another site's forms and scripts do not get it on a POST
+        "SESSION_COOKIE_SECURE": bool(server.get("secure_cookies", False)),  # on behind HTTPS
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(server.get("session_hours", 12))),
+        # Forms are checked in _protect_forms (pages only); a token lives as long as its session.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": int(server.get("max_import_bytes", 8 * 1024 * 1024)),
+        "WMS_MAX_REQUEST_BYTES": int(server.get("max_request_bytes", 1024 * 1024)),
+    }
+
+
+# Routes that take files (CSV imports) may take up to MAX_CONTENT_LENGTH; the rest far less.
+IMPORT_ENDPOINTS = frozenset({"orders.import_taobao", "orders.import_generic", "receiving.import_purchase_orders"})
+
+
+def _limit_body() -> None:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.endpoint not in IMPORT_ENDPOINTS:
+        limit = min(limit, current_app.config["WMS_MAX_REQUEST_BYTES"])
+    request.max_content_length = limit  # a body without a length stops at the limit while read
+    if (request.content_length or 0) > limit:
+        raise WmsError("payload_too_large", limit=limit)
+
+
+def _protect_forms() -> None:
+    """The supervisor pages' forms carry a CSRF token. The JSON API is guarded otherwise
+    (api.refuse_cross_site_writes): it reads only JSON bodies, and uploads need a custom header."""
+    if not request.path.startswith("/api/"):
+        csrf.protect()
 
 
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(WmsError)
     def _wms_error(error: WmsError):
-        return jsonify({"ok": False, "error": error.as_dict()}), error.http_status
+        headers = {"Retry-After": str(error.params["retry_after"])} if "retry_after" in error.params else {}
+        return jsonify({"ok": False, "error": error.as_dict()}), error.http_status, headers
+
+    @app.errorhandler(413)
+    def _too_large(_error):
+        err = WmsError("payload_too_large", limit=request.max_content_length)
+        return jsonify({"ok": False, "error": err.as_dict()}), 413
+
+    @app.errorhandler(CSRFError)
+    def _csrf_refused(error: CSRFError):
+        err = WmsError("csrf_failed", detail=error.description.rstrip("."))
+        if request.path.startswith("/sup"):
+            return render_template("error.html", error=err, actor=None), 400
+        return jsonify({"ok": False, "error": err.as_dict()}), 400
 
     @app.errorhandler(404)
     def _not_found(error):

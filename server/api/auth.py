@@ -1,5 +1,5 @@
 """Log in by password or badge; the session cookie then authenticates REST and Socket.IO."""
-from flask import Blueprint, jsonify, session
+from flask import Blueprint, jsonify, request, session
 
 from server.api import current_actor, json_body, ok
 from server.db.models import User
@@ -25,7 +25,7 @@ def login():
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise WmsError("bad_request", detail="username and password are required")
-    return _start_session(auth.login(username, password), body.get("device"))
+    return _start_session(auth.login(username, password, request.remote_addr or ""), body.get("device"))
 
 
 @bp.post("/badge")
@@ -33,7 +33,7 @@ def badge():
     body = json_body()
     if not isinstance(body.get("badge"), str):
         raise WmsError("bad_request", detail="badge is required")
-    return _start_session(auth.login_by_badge(body["badge"]), body.get("device"))
+    return _start_session(auth.login_by_badge(body["badge"], request.remote_addr or ""), body.get("device"))
 
 
 @bp.post("/logout")

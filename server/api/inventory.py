@@ -13,8 +13,9 @@ bp = Blueprint("inventory", __name__, url_prefix="/api/v1")
 def create_transfer():
     """{"from_bin", "sku", "lot"?, "qty", "to_bin"? | "to_warehouse"?}: bin → bin at once, or towards
     another warehouse (in transit until received there)."""
-    body = json_body()
     actor = current_actor()
+    actor.require("stock.transfer")  # before the body is read: a refused role gets 403, not 400/404
+    body = json_body()
     made = inventory.transfer(body.get("from_bin"), inventory.find_sku(body.get("sku")),
                               receiving.quantity(body.get("qty")), actor, to_code=body.get("to_bin"),
                               to_warehouse=body.get("to_warehouse"), lot_code=body.get("lot"))
@@ -30,16 +31,18 @@ def list_transfers():
     return jsonify([inventory.transfer_view(row) for row in rows])
 
 
-@bp.get("/transfers/<int:transfer_id>")
+@bp.get("/transfers/<int(max=2147483647):transfer_id>")
 def get_transfer(transfer_id: int):
     current_actor().require("stock.transfer")
     return jsonify(inventory.transfer_view(inventory.find_transfer(transfer_id)))
 
 
-@bp.post("/transfers/<int:transfer_id>/receive")
+@bp.post("/transfers/<int(max=2147483647):transfer_id>/receive")
 def receive_transfer(transfer_id: int):
     """{"to_bin"}: the travelling units arrive in a bin of the destination warehouse."""
-    row = inventory.receive(transfer_id, json_body().get("to_bin"), current_actor())
+    actor = current_actor()
+    actor.require("stock.transfer")
+    row = inventory.receive(transfer_id, json_body().get("to_bin"), actor)
     inventory.commit()
     return ok(transfer=inventory.transfer_view(row))
 
@@ -49,8 +52,10 @@ def receive_transfer(transfer_id: int):
 @bp.post("/adjustments")
 def create_adjustment():
     """{"bin", "sku", "lot"?, "qty" (signed), "reason" (config [inventory] adjustment_reasons), "note"?}."""
+    actor = current_actor()
+    actor.require("stock.adjust")
     body = json_body()
-    rows = inventory.adjust(body.get("bin"), body.get("sku"), body.get("qty"), body.get("reason"), current_actor(),
+    rows = inventory.adjust(body.get("bin"), body.get("sku"), body.get("qty"), body.get("reason"), actor,
                             note=str(body.get("note") or ""), lot_code=body.get("lot"))
     inventory.commit()
     return ok(adjustments=[inventory.adjustment_view(row) for row in rows]), 201
@@ -67,7 +72,9 @@ def list_adjustments():
 @bp.post("/counts")
 def schedule_count():
     """{"zone"} | {"sku"} | {"bins": [codes]} | {"not_counted_days", "limit"?}, each with "warehouse"?."""
-    count = counts.schedule(json_body(), current_actor())
+    actor = current_actor()
+    actor.require("counts.manage")
+    count = counts.schedule(json_body(), actor)
     inventory.commit()
     return ok(count=counts.count_view(count)), 201
 
@@ -78,20 +85,20 @@ def list_counts():
     return jsonify([counts.count_view(c, with_lines=False) for c in counts.counts(request.args.get("status"))])
 
 
-@bp.get("/counts/<int:count_id>")
+@bp.get("/counts/<int(max=2147483647):count_id>")
 def get_count(count_id: int):
     current_actor().require("counts.manage")
     return jsonify(counts.count_view(counts.find_count(count_id)))
 
 
-@bp.post("/counts/<int:count_id>/cancel")
+@bp.post("/counts/<int(max=2147483647):count_id>/cancel")
 def cancel_count(count_id: int):
     count = counts.cancel(count_id, current_actor())
     inventory.commit()
     return ok(count=counts.count_view(count, with_lines=False))
 
 
-@bp.post("/count-lines/<int:line_id>/<any(approve, reject):decision>")
+@bp.post("/count-lines/<int(max=2147483647):line_id>/<any(approve, reject):decision>")
 def decide(line_id: int, decision: str):
     """A recounted line: approve books the recount's variance, reject leaves the books as they are."""
     line = (counts.approve if decision == "approve" else counts.reject)(line_id, current_actor())

@@ -21,6 +21,16 @@ def _time(value):
         raise WmsError("bad_request", detail=f"bad time {value}") from None
 
 
+def _priority(value) -> int:
+    try:
+        priority = int(value or 0)
+    except (TypeError, ValueError):
+        raise WmsError("bad_request", detail=f"priority must be a whole number, not {value}") from None
+    if isinstance(value, bool) or abs(priority) > 1_000_000:
+        raise WmsError("bad_request", detail=f"priority must be a whole number, not {value}")
+    return priority
+
+
 def _rejected(error: ImportRejected):
     return jsonify({"ok": False, "error": error.as_dict()}), error.http_status
 
@@ -42,6 +52,8 @@ def get_order(number: str):
 
 @bp.post("")
 def create():
+    actor = current_actor()
+    actor.require("orders.manage")  # before the body is read: a refused role gets 403, not 400
     body = json_body()
     lines = body.get("lines")
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
@@ -49,9 +61,10 @@ def create():
     order = orders.create_order(
         str(body.get("channel") or "api"), str(body.get("number") or ""),
         [orders.NewLine(str(line.get("sku") or line.get("barcode") or ""), line.get("qty")) for line in lines],
-        current_actor(), customer_name=str(body.get("customer_name", "")), phone=str(body.get("phone", "")),
+        actor, customer_name=str(body.get("customer_name", "")), phone=str(body.get("phone", "")),
         address=str(body.get("address", "")), carrier=str(body.get("carrier", "")),
-        paid_at=_time(body.get("paid_at")), priority=int(body.get("priority") or 0), cut_off=_time(body.get("cut_off")),
+        paid_at=_time(body.get("paid_at")), priority=_priority(body.get("priority")),
+        cut_off=_time(body.get("cut_off")),
         exchange_of=body.get("exchange_of"), exchange_reason=body.get("exchange_reason"))
     if not order.number:
         raise WmsError("bad_request", detail="number is required")
@@ -62,11 +75,12 @@ def create():
 @bp.post("/import/taobao")
 def import_taobao():
     """multipart/form-data with the two files of the seller export: `orders` and `items`."""
+    actor = current_actor()
+    actor.require("orders.manage")
     if "orders" not in request.files or "items" not in request.files:
         raise WmsError("bad_request", detail="upload both files: orders (订单报表) and items (宝贝报表)")
     try:
-        report = order_import.import_taobao(request.files["orders"].read(), request.files["items"].read(),
-                                            current_actor())
+        report = order_import.import_taobao(request.files["orders"].read(), request.files["items"].read(), actor)
     except ImportRejected as error:
         return _rejected(error)
     return ok(**report), 201
@@ -96,13 +110,17 @@ def release(number: str):
 @bp.post("/<number>/correct")
 def correct(number: str):
     """{"address"?, "phone"?, "customer_name"?, "carrier"?, "paid_at"?}: fix a stopped order, review again."""
-    return ok(order=orders.order_view(orders.correct_order(number, json_body(), current_actor())))
+    actor = current_actor()
+    actor.require("orders.manage")
+    return ok(order=orders.order_view(orders.correct_order(number, json_body(), actor)))
 
 
-@bp.post("/<number>/lines/<int:line_no>/resolve")
+@bp.post("/<number>/lines/<int(max=2147483647):line_no>/resolve")
 def resolve(number: str, line_no: int):
+    actor = current_actor()
+    actor.require("orders.manage")
     body = json_body()
-    order = orders.resolve_line(number, line_no, str(body.get("choice", "")), current_actor(),
+    order = orders.resolve_line(number, line_no, str(body.get("choice", "")), actor,
                                 substitute=body.get("substitute"))
     return ok(order=orders.order_view(order))
 
@@ -119,7 +137,9 @@ def allocate(number: str):
 @bp.post("/<number>/hold")
 def hold(number: str):
     """A written hold notice (暂缓出货): {"reason": "..."}."""
-    order = picking.place_hold(number, str(json_body().get("reason") or ""), current_actor())
+    actor = current_actor()
+    actor.require("orders.manage")
+    order = picking.place_hold(number, str(json_body().get("reason") or ""), actor)
     return ok(order=orders.order_view(order))
 
 
@@ -131,5 +151,7 @@ def release_hold(number: str):
 @bp.post("/<number>/move-to-hold")
 def move_to_hold(number: str):
     """{"bin": "H-01-01-1"}: the held order's picked units leave their totes for the hold area."""
-    moved = picking.move_to_hold(number, str(json_body().get("bin") or ""), current_actor())
+    actor = current_actor()
+    actor.require("journey.pick")
+    moved = picking.move_to_hold(number, str(json_body().get("bin") or ""), actor)
     return ok(moved=moved, order=orders.order_view(orders.find_order(number)))

@@ -51,7 +51,7 @@ def manifests():
     return jsonify([handover.manifest_view(m) for m in rows])
 
 
-@bp.get("/manifests/<int:manifest_id>")
+@bp.get("/manifests/<int(max=2147483647):manifest_id>")
 def manifest(manifest_id: int):
     current_actor()
     return jsonify(handover.manifest_view(get_or_404(Manifest, manifest_id, "manifest")))

@@ -24,7 +24,7 @@ def jobs():
     return jsonify([printing.job_view(j) for j in printing.recent_jobs(printer_code=request.args.get("printer"))])
 
 
-@bp.get("/print-jobs/<int:job_id>")
+@bp.get("/print-jobs/<int(max=2147483647):job_id>")
 def job(job_id: int):
     current_actor()
     view = printing.job_view(printing.get_job(job_id), with_zpl=request.args.get("zpl") == "1")
@@ -33,6 +33,8 @@ def job(job_id: int):
 
 @bp.post("/print-jobs/bin-labels")
 def bin_labels():
+    actor = current_actor()
+    actor.require("labels.print")  # before the body is read: a refused role gets 403, not 400
     body = json_body()
     zone, printer = body.get("zone"), body.get("printer")
     if not isinstance(zone, str) or not isinstance(printer, str):
@@ -40,12 +42,14 @@ def bin_labels():
     dpi = body.get("dpi")
     if dpi is not None and not isinstance(dpi, int):
         raise WmsError("bad_dpi", dpi=dpi)
-    job = printing.print_bin_labels(zone.upper(), printer, current_actor(), dpi=dpi,
+    job = printing.print_bin_labels(zone.upper(), printer, actor, dpi=dpi,
                                     bin_codes=body.get("bins"))
     return ok(job=printing.job_view(job)), 201
 
 
-@bp.post("/print-jobs/<int:job_id>/reprint")
+@bp.post("/print-jobs/<int(max=2147483647):job_id>/reprint")
 def reprint(job_id: int):
-    job = printing.reprint(job_id, current_actor(), json_body().get("reason"))
+    actor = current_actor()
+    actor.require("labels.print")
+    job = printing.reprint(job_id, actor, json_body().get("reason"))
     return ok(job=printing.job_view(job)), 201

@@ -16,7 +16,7 @@ bp = Blueprint("receiving", __name__, url_prefix="/api/v1")
 def _date(value):
     try:
         return date.fromisoformat(value) if value else None
-    except ValueError:
+    except (TypeError, ValueError):  # TypeError: not a string at all (a number, a list …)
         raise WmsError("bad_request", detail=f"bad date {value}") from None
 
 
@@ -43,12 +43,14 @@ def purchase_order(number: str):
 
 @bp.post("/purchase-orders")
 def create_purchase_order():
+    actor = current_actor()
+    actor.require("journey.receive")  # before the body is read: a refused role gets 403, not 400
     body = json_body()
     lines = body.get("lines")
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
         raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")
     lines = [line | {"expected_on": _date(line.get("expected_on"))} for line in lines]
-    po = receiving.create_po(str(body.get("supplier", "")), lines, current_actor(),
+    po = receiving.create_po(str(body.get("supplier", "")), lines, actor,
                              number=body.get("number"), expected_on=_date(body.get("expected_on")))
     return ok(purchase_order=receiving.po_view(po)), 201
 
@@ -56,6 +58,8 @@ def create_purchase_order():
 @bp.post("/purchase-orders/import")
 def import_purchase_orders():
     """Body: the CSV itself (text/csv, UTF-8 or GBK) or a multipart upload named `file`."""
+    actor = current_actor()
+    actor.require("journey.receive")
     raw = request.files["file"].read() if "file" in request.files else request.get_data()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -66,7 +70,7 @@ def import_purchase_orders():
     else:
         raise WmsError("bad_request", detail="the file is neither UTF-8 nor GBK text")
     try:
-        created = receiving.import_pos_csv(text, current_actor())
+        created = receiving.import_pos_csv(text, actor)
     except receiving.ImportRejected as rejected:
         return jsonify({"ok": False, "error": rejected.as_dict()}), rejected.http_status
     return ok(purchase_orders=[receiving.po_view(po) for po in created]), 201
@@ -90,7 +94,7 @@ def inspections():
     return jsonify([inspection.inspection_view(i) for i in inspection.open_inspections()])
 
 
-@bp.get("/inspections/<int:inspection_id>")
+@bp.get("/inspections/<int(max=2147483647):inspection_id>")
 def inspection_detail(inspection_id: int):
     current_actor()
     return jsonify(inspection.inspection_view(get_or_404(Inspection, inspection_id, "inspection")))
@@ -102,7 +106,7 @@ def putaway_tasks():
     return jsonify([putaway.task_view(t) for t in putaway.open_tasks()])
 
 
-@bp.get("/receipts/<int:receipt_id>")
+@bp.get("/receipts/<int(max=2147483647):receipt_id>")
 def receipt(receipt_id: int):
     current_actor()
     return jsonify(receiving.receipt_view(get_or_404(Receipt, receipt_id, "receipt")))
@@ -127,5 +131,7 @@ def approve_reduced(supplier: str, product: str):
 
 @bp.post("/suppliers/<supplier>/quality/<product>/corrective-action")
 def corrective_action(supplier: str, product: str):
+    actor = current_actor()
+    actor.require("floor.supervise")
     note = json_body().get("note")
-    return ok(quality=inspection.record_corrective_action(supplier, product, str(note or ""), current_actor()))
+    return ok(quality=inspection.record_corrective_action(supplier, product, str(note or ""), actor))

@@ -52,10 +52,12 @@ def get_case(number: str):
 @bp.post("/<number>/exchange")
 def exchange(number: str):
     """{"lines"?: [{"sku", "qty"}]} (default: the items expected back) -> 201 the exchange order."""
+    actor = current_actor()
+    actor.require("orders.manage")  # before the body is read: a refused role gets 403, not 400
     body = request.get_json(silent=True) or {}
     if not isinstance(body, dict):
         body = json_body()
-    order = returns.request_exchange(number, current_actor(), body.get("lines"))
+    order = returns.request_exchange(number, actor, body.get("lines"))
     db.session.commit()
     return ok(order=orders.order_view(db.session.get(SalesOrder, order.id)),
               case=returns.case_view(returns.find_case(number))), 201

@@ -10,6 +10,7 @@ from server.extensions import db
 from server.services import inspection
 
 bp = Blueprint("sampling", __name__, url_prefix="/api/v1/sampling")
+MAX_LOT = 10_000_000
 
 
 def plan_from_args():
@@ -20,8 +21,8 @@ def plan_from_args():
         lot_size = int(args.get("lot_size", ""))
     except ValueError:
         raise WmsError("bad_request", detail="lot_size must be a whole number") from None
-    if lot_size <= 0:
-        raise WmsError("bad_request", detail="lot_size must be above zero")
+    if not 0 < lot_size <= MAX_LOT:  # the OC curve's work grows with the lot: a huge one would hang a worker
+        raise WmsError("bad_request", detail=f"lot_size must be between 1 and {MAX_LOT}")
     policy = args.get("policy", "seed")
     try:
         if policy == "seed":

@@ -10,5 +10,6 @@ bp = Blueprint("scans", __name__, url_prefix="/api/v1")
 
 @bp.post("/scans")
 def scan():
-    ack = scans.handle(json_body(), current_actor())
+    actor = current_actor()  # before the body is read: no login gets 401, not 400
+    ack = scans.handle(json_body(), actor)
     return jsonify(ack), 200 if ack["ok"] else CATALOG[ack["error"]["code"]][0]

@@ -38,7 +38,9 @@ def open_alerts():
 @bp.put("/items/<sku>/safety")
 def set_safety(sku: str):
     """{"qty": 10}: the item's safety quantity; stock below it raises a low-stock alert."""
-    item = alerts.set_safety(sku, json_body().get("qty"), current_actor())
+    actor = current_actor()
+    actor.require("stock.adjust")  # before the body is read: a refused role gets 403, not 400
+    item = alerts.set_safety(sku, json_body().get("qty"), actor)
     _committed()
     return ok(sku=item.sku, safety_qty=item.safety_qty)
 
@@ -46,9 +48,11 @@ def set_safety(sku: str):
 @bp.put("/pick-faces")
 def set_pick_face():
     """{"bin", "sku", "min_qty", "max_qty"}: below min the bin needs replenishing up to max."""
+    actor = current_actor()
+    actor.require("stock.adjust")
     body = json_body()
     face = alerts.set_pick_face(str(body.get("bin", "")), str(body.get("sku", "")), body.get("min_qty"),
-                                body.get("max_qty"), current_actor())
+                                body.get("max_qty"), actor)
     _committed()
     return ok(bin=body["bin"].upper(), sku=body["sku"], min_qty=face.min_qty, max_qty=face.max_qty)
 
@@ -56,8 +60,10 @@ def set_pick_face():
 @bp.post("/replenishments")
 def create_replenishment():
     """{"bin", "sku"}: a task to refill the pick face from the reserve bin with the oldest free units."""
+    actor = current_actor()
+    actor.require("stock.transfer")
     body = json_body()
-    task = alerts.create_replenishment(str(body.get("bin", "")), str(body.get("sku", "")), current_actor())
+    task = alerts.create_replenishment(str(body.get("bin", "")), str(body.get("sku", "")), actor)
     _committed()
     return ok(task=alerts.replenishment_view(task)), 201
 

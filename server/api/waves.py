@@ -15,21 +15,25 @@ def release_wave():
     """Body: {"filters": {carrier, cut_off_before, min_priority, lines: single|multi, zone, limit},
     "cart": {"totes": 6, "tote_capacity": 20}, "method": "savings", "dry_run": false}. With no filters the
     system proposes a wave (most urgent released orders first); dry_run shows it without releasing."""
+    actor = current_actor()
+    actor.require("orders.manage")  # before the body is read: a refused role gets 403, not 400
     body = json_body()
     cart = body.get("cart") or {}
     method = body.get("method", "savings")
-    if method not in BATCHERS:
+    if not isinstance(cart, dict) or not isinstance(body.get("filters") or {}, dict):
+        raise WmsError("bad_request", detail="cart and filters must be objects")
+    if not isinstance(method, str) or method not in BATCHERS:
         raise WmsError("bad_request", detail=f"method must be one of {', '.join(BATCHERS)}")
     try:
         cart = Cart(totes=int(cart.get("totes", 6)), tote_capacity=int(cart.get("tote_capacity", 20)))
     except (TypeError, ValueError) as error:
         raise WmsError("bad_request", detail=f"cart: {error}") from None
-    view = waves.release_wave(waves.WaveFilters.from_dict(body.get("filters") or {}), cart, current_actor(), method,
+    view = waves.release_wave(waves.WaveFilters.from_dict(body.get("filters") or {}), cart, actor, method,
                               dry_run=bool(body.get("dry_run")))
     return ok(wave=view), 200 if body.get("dry_run") else 201
 
 
-@bp.get("/waves/<int:wave_id>")
+@bp.get("/waves/<int(max=2147483647):wave_id>")
 def get_wave(wave_id: int):
     current_actor()
     return jsonify(waves.wave_view(get_or_404(Wave, wave_id, "wave")))
@@ -51,13 +55,13 @@ def claim_next():
     return ok(pick_list=waves.pick_list_view(pick_list) | {"stop": picking.stop_view(picking.current_task(pick_list))})
 
 
-@bp.get("/pick-lists/<int:pick_list_id>")
+@bp.get("/pick-lists/<int(max=2147483647):pick_list_id>")
 def get_pick_list(pick_list_id: int):
     current_actor()
     return jsonify(waves.pick_list_view(get_or_404(PickList, pick_list_id, "pick list")))
 
 
-@bp.post("/pick-lists/<int:pick_list_id>/claim")
+@bp.post("/pick-lists/<int(max=2147483647):pick_list_id>/claim")
 def claim(pick_list_id: int):
     pick_list = waves.claim(pick_list_id, current_actor())
     return ok(pick_list=waves.pick_list_view(pick_list) | {"stop": picking.stop_view(picking.current_task(pick_list))})

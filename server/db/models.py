@@ -866,3 +866,41 @@ class FloorTelemetry(db.Model):
     __table_args__ = (
         UniqueConstraint("hour", "device_code", "username", "zone", name="uq_floor_telemetry_cell"),
     )
+
+
+class AuditEntry(db.Model):
+    """Who changed what, from which device, when: one row per committed transaction of ORM writes (a
+    JSON list of the rows inserted, updated and deleted, with their changed columns). Stock moves and
+    scans are not repeated here: stock_ledger and scans are their own append-only audit (docs/security.md)."""
+
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
+    # As the device named itself: a handheld's name may not be a registered device.
+    device_code: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # What did it: "POST /api/v1/orders", "/floor scan", "cli revoke-token", "system".
+    via: Mapped[str] = mapped_column(String(200), default="")
+    # The tables touched, comma-framed (",orders,order_lines,") so one can be filtered for.
+    tables: Mapped[str] = mapped_column(String(500), default="")
+    changes: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class LoginAttempt(db.Model):
+    """Every log-in, failed or not: failures in the last minutes, per user name and per client address,
+    throttle further attempts in every server process (they all read this table)."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    # "user:<name>" or "badge:<digest prefix>": never the badge or password itself.
+    subject: Mapped[str] = mapped_column(String(128))
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (
+        Index("ix_login_attempts_subject_at", "subject", "at"),
+        Index("ix_login_attempts_ip_at", "ip", "at"),
+    )

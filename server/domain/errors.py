@@ -208,8 +208,17 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                           "货位 {bin} 未盘点到任何货品：请确认该货位为空。"),
     "count_line_not_recounted": (409, "Count line {line} is {status}: only recounted lines are approved or rejected.",
                                  "盘点行 {line} 当前状态为 {status}：只有已复盘的行才能批准或驳回。"),
+    "too_many_attempts": (429, "Too many failed log-ins: try again in {retry_after} s.",
+                          "登录失败次数过多，请 {retry_after} 秒后再试。"),
+    "payload_too_large": (413, "The request is too large (at most {limit} bytes here).",
+                          "请求内容过大（此处最多 {limit} 字节）。"),
+    "csrf_failed": (400, "This form or request did not come from our own pages ({detail}): reload the page and try "
+                         "again.",
+                    "该表单或请求并非来自本系统页面（{detail}）：请刷新页面后重试。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.",
                         "未导入任何数据：{count} 行有错误。"),
+    "try_again": (503, "The server lost its database for a moment: the scan is kept and sent again.",
+                  "服务器与数据库的连接短暂中断：扫描已保留，将自动重发。"),
     "internal_error": (500, "The server could not handle this; it was logged.",
                        "服务器无法处理此请求，已记录。"),
 }

@@ -10,7 +10,8 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
 
 _FLOOR_LEAD = frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect", "journey.pack",
                          "labels.print", "floor.supervise", "orders.manage", "returns.open", "returns.inspect",
-                         "stock.transfer", "stock.count", "counts.manage", "stock.adjust", "reports.view"})
+                         "stock.transfer", "stock.count", "counts.manage", "stock.adjust", "reports.view",
+                         "audit.view"})
 
 # What each role may do. A permission is checked by services, never by the page that hides a button.
 # Signing a return case's levels is by role, as config/default.toml [returns] chain says.

@@ -13,11 +13,15 @@ class Connections:
 
     def __init__(self) -> None:
         self._actors: dict[str, Actor] = {}
+        # sid -> digest of the device token it connected with: a revoked or replaced token ends it.
+        self._tokens: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def add(self, sid: str, actor: Actor) -> None:
+    def add(self, sid: str, actor: Actor, token_digest: str | None = None) -> None:
         with self._lock:
             self._actors[sid] = actor
+            if token_digest:
+                self._tokens[sid] = token_digest
 
     def get(self, sid: str) -> Actor | None:
         return self._actors.get(sid)
@@ -25,6 +29,13 @@ class Connections:
     def drop(self, sid: str) -> None:
         with self._lock:
             self._actors.pop(sid, None)
+            self._tokens.pop(sid, None)
+
+    def by_token(self) -> list[tuple[str, int, str]]:
+        """(sid, device id, token digest) of every socket that connected with a device token."""
+        with self._lock:
+            return [(sid, self._actors[sid].device_id, digest) for sid, digest in self._tokens.items()
+                    if sid in self._actors]
 
 
 def register_namespaces(socketio: SocketIO) -> None:

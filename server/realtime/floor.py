@@ -7,10 +7,10 @@ from flask_socketio import ConnectionRefusedError, Namespace
 from server.domain import roles
 from server.domain.errors import WmsError
 from server.extensions import socketio
-from server.realtime import Connections
-from server.services import packing, printing, scans, telemetry
+from server.realtime import Connections, revocations
+from server.services import audit, packing, printing, scans, telemetry
 from server.services.packing_modes import STATION_MODES
-from server.services.auth import Actor, actor_for_token, actor_for_user
+from server.services.auth import Actor, actor_for_token, actor_for_user, digest
 
 
 def authenticate(auth: object) -> Actor:
@@ -77,7 +77,11 @@ class FloorNamespace(Namespace):
             actor = authenticate(auth)
         except WmsError as error:
             raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
-        self.connections.add(request.sid, actor)
+        token = auth.get("token") if isinstance(auth, dict) else None
+        self.connections.add(request.sid, actor, digest(token) if isinstance(token, str) else None)
+        audit.act_as(actor, "/floor connect")
+        if isinstance(token, str):
+            revocations.watch(current_app._get_current_object())
         telemetry.recorder.start(current_app._get_current_object())
         telemetry.recorder.connected(actor.device_code or "", actor.username or "")
         if actor.user_id:
@@ -102,6 +106,7 @@ class FloorNamespace(Namespace):
         if actor is None:  # the socket outlived its session (e.g. server restart mid-handshake)
             return scans.error_ack(None, WmsError("not_authenticated"))
         g.scan_replayed = False
+        audit.act_as(actor, "/floor scan")
         ack = scans.handle(payload, actor)
         if isinstance(payload, dict):
             telemetry.recorder.scan(actor.device_code or "", actor.username or "", payload, ack["ok"],

@@ -1,15 +1,15 @@
 """/printers: printer agents fetch their printers and open jobs, receive new jobs, report states."""
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace
 
 from server.db.models import PrintJob
 from server.domain.errors import WmsError
 from server.extensions import socketio
-from server.realtime import Connections
-from server.services import printing
-from server.services.auth import actor_for_token
+from server.realtime import Connections, revocations
+from server.services import audit, printing
+from server.services.auth import actor_for_token, digest
 
 NAMESPACE = "/printers"
 
@@ -38,7 +38,9 @@ class PrinterAgentNamespace(Namespace):
             actor.require("printing.agent")
         except WmsError as error:
             raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
-        self.connections.add(request.sid, actor)
+        self.connections.add(request.sid, actor, digest(token))
+        audit.act_as(actor, "/printers connect")
+        revocations.watch(current_app._get_current_object())
         self.enter_room(request.sid, agent_room(actor.device_id))
 
     def on_disconnect(self, reason=None):
@@ -47,6 +49,7 @@ class PrinterAgentNamespace(Namespace):
     def on_agent_hello(self, _payload=None):
         """The agent's first call after every (re)connect: its printers and every open job."""
         agent = self.connections.get(request.sid)
+        audit.act_as(agent, "/printers agent_hello")
         return {"ok": True, "agent": agent.device_code,
                 "printers": printing.printers_for_agent(agent),
                 "jobs": [printing.job_view(j, with_zpl=True) for j in
@@ -54,6 +57,7 @@ class PrinterAgentNamespace(Namespace):
 
     def on_job_state(self, payload):
         agent = self.connections.get(request.sid)
+        audit.act_as(agent, "/printers job_state")
         try:
             if not isinstance(payload, dict) or not isinstance(payload.get("job_id"), int):
                 raise WmsError("bad_request", detail="job_id and status are required")

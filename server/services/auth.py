@@ -1,6 +1,7 @@
 """Who is acting: users by password or badge, devices by a revocable token (stored hashed)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from server.db.models import Device, User, utcnow
 from server.domain import roles
 from server.domain.errors import WmsError
 from server.extensions import db
+from server.services import throttle
 
 
 @dataclass(frozen=True)
@@ -52,19 +54,35 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def login(username: str, password: str) -> User:
+def login(username: str, password: str, ip: str = "") -> User:
+    """The user, if the password is right and neither the name nor the address is throttled."""
+    subject = f"user:{username.strip().lower()[:100]}"
+    throttle.check(subject, ip)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    # An unknown name costs one hash check too, so the answer's timing does not tell which names exist.
+    matches = check_password_hash(user.password_hash if user else _decoy_hash(), password)
+    if user is None or not user.active or not matches:
+        throttle.failed("password", subject, ip)
         raise WmsError("bad_credentials")
+    throttle.succeeded("password", subject, ip, user.id)
     return user
 
 
-def login_by_badge(badge: str) -> User:
+def login_by_badge(badge: str, ip: str = "") -> User:
     key = digest(badge.strip().upper())
+    subject = f"badge:{key[:16]}"
+    throttle.check(subject, ip)
     user = db.session.execute(select(User).where(User.badge_digest == key)).scalar_one_or_none()
     if user is None or not user.active:
+        throttle.failed("badge", subject, ip)
         raise WmsError("unknown_badge")
+    throttle.succeeded("badge", subject, ip, user.id)
     return user
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def user_view(user: User) -> dict:
@@ -109,10 +127,36 @@ def issue_device_token(device_code: str) -> str:
     return token
 
 
-def revoke_device_token(device_code: str) -> None:
+def revoke_device_token(device_code: str) -> Device:
+    """The token stops working now; every server process drops the device's open sockets within
+    a second or two (realtime/revocations.py)."""
     device = db.session.execute(
         select(Device).where(Device.code == device_code)).scalar_one_or_none()
     if device is None:
         raise WmsError("not_found", what=f"device {device_code}")
     device.token_revoked_at = utcnow()
     db.session.commit()
+    return device
+
+
+DEVICE_KINDS = ("pda", "scanner_bridge", "printer_agent")
+
+
+def register_device(code: str, kind: str, name: str = "") -> Device:
+    if kind not in DEVICE_KINDS:
+        raise WmsError("bad_request", detail=f"kind must be one of {', '.join(DEVICE_KINDS)}")
+    if db.session.execute(select(Device.id).where(Device.code == code)).first() is not None:
+        raise WmsError("bad_request", detail=f"device {code} already exists")
+    device = Device(code=code, kind=kind, name=name)
+    db.session.add(device)
+    db.session.commit()
+    return device
+
+
+def device_view(device: Device) -> dict:
+    """A device as an administrator sees it: never its token, only whether one is in force."""
+    return {"code": device.code, "kind": device.kind, "name": device.name,
+            "token": "revoked" if device.token_revoked_at else "active" if device.token_digest else "none",
+            "token_issued_at": device.token_issued_at.isoformat() if device.token_issued_at else None,
+            "token_revoked_at": device.token_revoked_at.isoformat() if device.token_revoked_at else None,
+            "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None}

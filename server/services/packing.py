@@ -53,6 +53,7 @@ def stations_printing_on(printer_id: int) -> list[str]:
 def sign_in(code: str, actor: Actor) -> Station:
     """The packer takes the station: its fixed scanner's scans are now the packer's."""
     actor.require("journey.pack")
+    _person(actor)
     station = find_station(code)
     station.packer_id, station.signed_in_at = actor.user_id, utcnow()
     db.session.commit()
@@ -61,11 +62,18 @@ def sign_in(code: str, actor: Actor) -> Station:
 
 def sign_out(code: str, actor: Actor) -> Station:
     actor.require("journey.pack")
+    _person(actor)
     station = find_station(code)
     if station.packer_id == actor.user_id or (actor.role and roles.can(actor.role, "floor.supervise")):
         station.packer_id = station.signed_in_at = None
         db.session.commit()
     return station
+
+
+def _person(actor: Actor) -> None:
+    """Signing in or out is a person's act: a device token alone (a scanner bridge) may not."""
+    if actor.user_id is None:
+        raise WmsError("forbidden", role=actor.device_kind or "device")
 
 
 def station_actor(station: Station, device: Actor) -> Actor:

@@ -56,7 +56,19 @@ def aside(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
     return {"next": "scan_tote_or_order", "result": packing.station_view(station) | {"set_aside": order.number}}
 
 
+def person(actor: Actor) -> Actor:
+    """Handover is signed by a person: a fixed scanner hands over as the packer signed in at its station;
+    any other device token alone is refused before anything is looked at."""
+    if actor.user_id is not None:
+        return actor
+    bound = packing.station_of_device(actor.device_id) if actor.device_kind == "scanner_bridge" else None
+    if bound is None:
+        raise WmsError("forbidden", role=actor.device_kind or "device")
+    return packing.station_actor(bound, actor)
+
+
 def handover_scan(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
+    actor = person(actor)
     parcel = handover.find_parcel(_code(payload))
     manifest = handover.find_manifest(payload["manifest"]) if payload.get("manifest") is not None else None
     manifest = handover.add_parcel(parcel, actor, manifest)
@@ -65,17 +77,20 @@ def handover_scan(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, A
 
 
 def handover_remove(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
+    actor = person(actor)
     manifest = handover.remove_parcel(handover.find_parcel(_code(payload)), actor)
     return {"kind": "parcel", "next": "scan_parcel", "result": handover.manifest_view(manifest)}
 
 
 def driver(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
+    actor = person(actor)
     manifest = handover.driver_confirms(handover.find_manifest(payload.get("manifest")), payload.get("driver_name"),
                                         payload.get("driver_phone"), payload.get("vehicle"), actor)
     return {"next": "packer_confirm", "result": handover.manifest_view(manifest)}
 
 
 def confirm(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
+    actor = person(actor)
     manifest = handover.packer_confirms(handover.find_manifest(payload.get("manifest")), actor)
     return {"next": "done", "result": handover.manifest_view(manifest)}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from server.db.models import (Bin, BinStock, Item, Lot, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine,
                               utcnow)
@@ -28,9 +28,10 @@ progress_listeners: list[Callable[[dict], None]] = []
 
 
 def _progress(pick_list: PickList, event: str) -> None:
-    done = sum(1 for t in tasks(pick_list) if t.status != "open")
+    stops, done = db.session.execute(select(func.count(), func.count().filter(PickTask.status != "open"))
+                                     .where(PickTask.pick_list_id == pick_list.id)).one()
     update_ = {"event": event, "pick_list": pick_list.id, "wave": pick_list.wave_id, "status": pick_list.status,
-               "stops_done": done, "stops": len(tasks(pick_list))}
+               "stops_done": done, "stops": stops}
     transaction.after_commit(lambda: [listener(update_) for listener in progress_listeners])
 
 
@@ -61,9 +62,12 @@ def _held(order_id: int) -> bool:
 
 def current_task(pick_list: PickList) -> PickTask | None:
     """The next open stop in walking order. Stops of an order on hold are passed over (the rest of
-    the cart goes on); when only held orders' stops are left, the first of them."""
-    open_tasks = [t for t in tasks(pick_list) if t.status == "open"]
-    return next((t for t in open_tasks if not _held(t.order_id)), open_tasks[0] if open_tasks else None)
+    the cart goes on); when only held orders' stops are left, the first of them. One query: this runs
+    on every pick scan."""
+    rows = db.session.execute(
+        select(PickTask, SalesOrder.status).join(SalesOrder, SalesOrder.id == PickTask.order_id)
+        .where(PickTask.pick_list_id == pick_list.id, PickTask.status == "open").order_by(PickTask.seq)).all()
+    return next((t for t, status in rows if status != "on_hold"), rows[0][0] if rows else None)
 
 
 def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor) -> int:
@@ -179,17 +183,19 @@ def _finish(task: PickTask, status: str) -> None:
 
 
 def _close_if_done(pick_list: PickList) -> None:
-    if all(t.status != "open" for t in tasks(pick_list)):
+    """A list with no open stop is done and its orders picked; otherwise its orders are being picked.
+    Orders are loaded only when their status changes (an ORM change, so the audit trail sees it)."""
+    open_left = db.session.execute(select(func.count()).where(PickTask.pick_list_id == pick_list.id,
+                                                              PickTask.status == "open")).scalar()
+    on_list = select(PickTask.order_id).where(PickTask.pick_list_id == pick_list.id)
+    if open_left == 0:
         pick_list.status = "done"
-        for order_id in {t.order_id for t in tasks(pick_list)}:
-            order = db.session.get(SalesOrder, order_id)
-            if order.status in ("allocated", "picking"):
-                order.status = "picked"
+        before, after = ("allocated", "picking"), "picked"
     else:
-        for order_id in {t.order_id for t in tasks(pick_list)}:
-            order = db.session.get(SalesOrder, order_id)
-            if order.status == "allocated":
-                order.status = "picking"
+        before, after = ("allocated",), "picking"
+    for order in db.session.execute(select(SalesOrder).where(SalesOrder.id.in_(on_list),
+                                                             SalesOrder.status.in_(before))).scalars():
+        order.status = after
 
 
 def short(pick_list_id: object, found: object, actor: Actor, scan_id: str | None = None) -> dict:

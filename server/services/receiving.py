@@ -42,7 +42,7 @@ def quantity(value: object) -> int:
         qty = int(value)
     except ValueError:
         raise WmsError("bad_quantity", qty=value) from None
-    if qty <= 0:
+    if qty <= 0 or qty > 2_147_483_647:  # the database's integer: more is a typo, never a delivery
         raise WmsError("bad_quantity", qty=qty)
     return qty
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from server.db.models import Scan, utcnow
 from server.domain import roles
@@ -74,7 +74,20 @@ def error_ack(scan_id: str | None, error: WmsError) -> dict[str, Any]:
 
 
 def handle(payload: Any, actor: Actor) -> dict[str, Any]:
-    """Answer one scan. Never raises for a bad scan: the error is the ack."""
+    """Answer one scan. Never raises for a bad scan: the error is the ack. When the database goes away
+    (restart, failover, network) the answer is `try_again`, not stored: the device keeps the scan and
+    sends the same scan id again — if the commit did happen, the replay gets the stored ack; if not,
+    the scan is applied then. Either way it is neither lost nor applied twice."""
+    try:
+        return _handle(payload, actor)
+    except (OperationalError, InterfaceError) as error:
+        scan_id = payload.get("scan_id") if isinstance(payload, dict) else None
+        log.warning("scan %s: database unavailable (%s)", scan_id, error.__class__.__name__)
+        _discard_session()
+        return error_ack(scan_id if isinstance(scan_id, str) else None, WmsError("try_again"))
+
+
+def _handle(payload: Any, actor: Actor) -> dict[str, Any]:
     if not isinstance(payload, dict):
         return error_ack(None, WmsError("bad_request", detail="the scan must be a JSON object"))
     scan_id = payload.get("scan_id")
@@ -91,7 +104,7 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
     decoded: Decoded | None = None
     transaction.rolled_back()
     try:
-        if mode not in MODES:
+        if not isinstance(mode, str) or mode not in MODES:  # a list or object is no mode (and unhashable)
             raise WmsError("unsupported_mode", mode=str(mode)[:32])
         step = MODES[mode]
         actor.require(step.permission)
@@ -108,6 +121,8 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
         db.session.rollback()  # whatever the mode half-wrote goes; only the refusal is kept
         transaction.rolled_back()
         ack = error_ack(scan_id, error)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: handle() answers try_again
     except Exception:
         # A bug must still get an answer, or the device resends this scan forever and every later
         # scan queues behind it. Not stored: once fixed, the same scan id can succeed.
@@ -141,6 +156,14 @@ def handle(payload: Any, actor: Actor) -> dict[str, Any]:
 # Built once: constructing SQLAlchemy statements costs more than running these two on SQLite.
 _STORED_ACK = select(Scan.ack_json).where(Scan.scan_id == bindparam("scan_id"))
 _INSERT_SCAN = insert(Scan.__table__)
+
+
+def _discard_session() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it (pre-ping on PostgreSQL)
+        db.session.invalidate()
+    transaction.rolled_back()
 
 
 def stored_ack(scan_id: str) -> dict[str, Any] | None:

@@ -201,8 +201,10 @@ def pick_list_view(pick_list: PickList) -> dict:
     totes = dict(db.session.execute(
         select(PickTask.tote_slot, Bin.code).join(Bin, Bin.id == PickTask.tote_bin_id)
         .where(PickTask.pick_list_id == pick_list.id, Bin.kind == "tote").distinct()).all())
+    # Plain columns, not ORM objects: this view rides on every pick ack, and a list can have many stops.
     rows = db.session.execute(
-        select(PickTask, Bin.code, Item.sku, Lot.code, SalesOrder.number, SalesOrder.status, SalesOrder.hold_reason)
+        select(PickTask.seq, PickTask.qty, PickTask.tote_slot, PickTask.status, Bin.code, Item.sku, Lot.code,
+               SalesOrder.number, SalesOrder.status, SalesOrder.hold_reason)
         .join(Bin, Bin.id == PickTask.bin_id).join(Item, Item.id == PickTask.item_id)
         .join(Lot, Lot.id == PickTask.lot_id).join(SalesOrder, SalesOrder.id == PickTask.order_id)
         .where(PickTask.pick_list_id == pick_list.id).order_by(PickTask.seq)).all()
@@ -211,10 +213,10 @@ def pick_list_view(pick_list: PickList) -> dict:
             "claimed_by": claimed_by.username if claimed_by else None,
             "totes": pick_list.totes, "route_method": pick_list.route_method, "route_length_m": pick_list.route_length,
             "tote_codes": {str(slot): code for slot, code in totes.items()},
-            "stops": [{"seq": t.seq, "bin": bin_code, "sku": sku, "lot": lot, "qty": t.qty, "order": number,
-                       "tote": t.tote_slot, "status": t.status, "on_hold": order_status == "on_hold",
+            "stops": [{"seq": seq, "bin": bin_code, "sku": sku, "lot": lot, "qty": qty, "order": number,
+                       "tote": slot, "status": status, "on_hold": order_status == "on_hold",
                        "hold_reason": hold_reason if order_status == "on_hold" else None}
-                      for t, bin_code, sku, lot, number, order_status, hold_reason in rows]}
+                      for seq, qty, slot, status, bin_code, sku, lot, number, order_status, hold_reason in rows]}
 
 
 def wave_view(wave: Wave) -> dict:

@@ -25,7 +25,7 @@ from server.config import ROOT
 from server.db.models import Bin, BinStock, Item, Printer, Scan, User
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import auth, printing
+from server.services import audit, auth, printing
 
 HANDHELD = ROOT / "handheld_web"
 SOCKET_IO_CLIENT = HANDHELD / "node_modules" / "socket.io-client" / "dist"
@@ -101,6 +101,7 @@ def page(permission: str):
                 return redirect(url_for("supervisor.login", next=request.path))
             try:
                 actor.require(permission)
+                audit.act_as(actor)
                 return view(actor, *args, **kwargs)
             except WmsError as error:
                 return render_template("error.html", error=error, actor=actor), error.http_status
@@ -113,15 +114,17 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            user = auth.login(request.form.get("username", ""), request.form.get("password", ""))
+            user = auth.login(request.form.get("username", ""), request.form.get("password", ""),
+                              request.remote_addr or "")
         except WmsError as exc:
             error = exc
         else:
             session.clear()
             session["user_id"] = user.id
+            session.permanent = True  # expires after [server] session_hours, like the handheld's
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/sup") else url_for("supervisor.home"))
-    return render_template("login.html", error=error), 401 if error else 200
+    return render_template("login.html", error=error), error.http_status if error else 200
 
 
 @sup.get("/logout")
@@ -216,6 +219,7 @@ def scans(actor):
 def register_web(app: Flask) -> None:
     from server.web import inventory  # noqa: F401  (adds the cycle count pages to `sup`)
     from server.web import labels, picking, receiving, reports, returns, telemetry  # noqa: F401  (add their pages to `sup`)
+    from server.web import audit_trail  # noqa: F401  (adds the audit trail page to `sup`)
 
     app.register_blueprint(handheld)
     app.register_blueprint(sup)

@@ -147,9 +147,11 @@ def test_a_reprint_is_a_new_job_and_the_original_keeps_its_history(
 
 def test_the_supervisor_page_prints_a_zone_and_lists_the_job(live_server, agent, healthy_printer):
     browser_like = live_server.session("supervisor")
+    form = browser_like.get(f"{live_server.url}/sup/bins?zone=A", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # the form's CSRF token
     page = browser_like.post(f"{live_server.url}/sup/bins/print",
-                             data={"zone": "A", "printer": live_server.demo["printer"], "dpi": "203"},
-                             timeout=10)
+                             data={"zone": "A", "printer": live_server.demo["printer"], "dpi": "203",
+                                   "csrf_token": token}, timeout=10)
     assert page.status_code == 200 and "Print jobs" in page.text
     job_id = int(re.search(r'class="[^"]*highlight[^"]*" data-job="(\d+)"', page.text).group(1))
     wait_for(lambda: job_status(live_server, browser_like, job_id)["status"] == "printed")

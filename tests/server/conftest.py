@@ -1,10 +1,12 @@
 """Service-level fixtures: the real app and a real SQLite file, migrated, with a tiny warehouse."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 
 from server.app import MIGRATIONS, create_app
@@ -77,3 +79,20 @@ def tiny_warehouse(app):
         picker=Actor(picker.id, "pia", "Pia", "picker", pda.id, "PDA-T", "pda"),
         packer=Actor(packer.id, "pat", "Pat", "packer"),
         agent=Actor(device_id=agent.id, device_code="AGENT-T", device_kind="printer_agent"))
+
+
+def form_token(client, path: str = "/sup/login") -> str:
+    """The session's CSRF token, as every supervisor page carries it (base.html's meta tag)."""
+    # The fixture's app context outlives requests here, so flask-wtf's per-request cache in `g` would
+    # hand back the token of the session before the log-in.
+    g.pop("csrf_token", None)
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def log_in_on_the_pages(client, username: str, password: str = "pw"):
+    """Log in through the supervisor pages' form as a browser does, with its CSRF token. The client's
+    later form posts carry the new session's token too (flask-wtf also reads it from X-CSRFToken)."""
+    client.post("/sup/login", data={"username": username, "password": password, "csrf_token": form_token(client)})
+    client.environ_base["HTTP_X_CSRFTOKEN"] = form_token(client)
+    return client

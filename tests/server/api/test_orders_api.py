@@ -7,13 +7,16 @@ import pytest
 DATA = Path(__file__).resolve().parent.parent.parent / "data"
 ORDERS = (DATA / "taobao-orders.csv").read_bytes()
 ITEMS = (DATA / "taobao-order-items.csv").read_bytes()
+# Uploads on the session cookie name themselves as scripted requests: no cross-site form can (docs/security.md).
+UPLOAD = {"X-Requested-With": "test"}
 
 
 @pytest.fixture(scope="module")
 def taobao_import(live_server):
     http = live_server.session("supervisor")
     answer = http.post(f"{live_server.url}/api/v1/orders/import/taobao",
-                       files={"orders": ("orders.csv", ORDERS), "items": ("items.csv", ITEMS)}, timeout=30)
+                       files={"orders": ("orders.csv", ORDERS), "items": ("items.csv", ITEMS)}, headers=UPLOAD,
+                       timeout=30)
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -44,7 +47,7 @@ def test_the_wrong_rows_come_back_with_clear_reasons(taobao_import):
 def test_importing_the_same_pair_again_changes_nothing(live_server, taobao_import):
     again = live_server.session("supervisor").post(
         f"{live_server.url}/api/v1/orders/import/taobao",
-        files={"orders": ("orders.csv", ORDERS), "items": ("items.csv", ITEMS)}, timeout=30).json()
+        files={"orders": ("orders.csv", ORDERS), "items": ("items.csv", ITEMS)}, headers=UPLOAD, timeout=30).json()
     assert again["imported"] == [] and len(again["skipped"]) == 40
 
 
@@ -71,7 +74,8 @@ def test_a_pair_whose_item_report_names_an_unknown_order_imports_nothing(live_se
     bad_items = ITEMS + "3999999999999999999,标题,9.90,1,,,,,买家已付款，等待卖家发货,TB01-1-S\r\n".encode("gbk")
     answer = http.post(f"{live_server.url}/api/v1/orders/import/taobao",
                        files={"orders": ("o.csv", ORDERS.replace(b"39006482", b"39106482")),
-                              "items": ("i.csv", bad_items.replace(b"39006482", b"39106482"))}, timeout=30)
+                              "items": ("i.csv", bad_items.replace(b"39006482", b"39106482"))},
+                       headers=UPLOAD, timeout=30)
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "import_rejected"
     assert answer.json()["error"]["rows"][0]["order"] == "3999999999999999999"
     assert http.get(f"{live_server.url}/api/v1/orders/3910648212591256970", timeout=5).status_code == 404
@@ -82,10 +86,10 @@ def test_a_generic_csv_order_import_and_its_errors(live_server):
     header = "order_no,channel,customer_name,phone,address,carrier,sku,qty,paid_at,priority,cut_off\n"
     good = header + ("G-1,jd,王强,13800000000,北京市 朝阳区 建国路1号,顺丰速运,TB03-1,2,"
                      "2026-11-23T09:00,1,2026-11-23T16:00\n")
-    answer = http.post(f"{live_server.url}/api/v1/orders/import", data=good.encode(), timeout=10)
+    answer = http.post(f"{live_server.url}/api/v1/orders/import", data=good.encode(), headers=UPLOAD, timeout=10)
     assert answer.status_code == 201 and answer.json()["imported"][0]["channel"] == "jd"
     bad = header + "G-2,jd,王强,138,北京,顺丰速运,TB03-1,two,,,\n"
-    refused = http.post(f"{live_server.url}/api/v1/orders/import", data=bad.encode(), timeout=10)
+    refused = http.post(f"{live_server.url}/api/v1/orders/import", data=bad.encode(), headers=UPLOAD, timeout=10)
     assert refused.status_code == 422 and refused.json()["error"]["rows"][0]["row"] == 2
 
 

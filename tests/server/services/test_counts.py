@@ -15,6 +15,7 @@ from server.domain.stock import Movement
 from server.extensions import db
 from server.services import counts, orders, picking, scans, stock, waves
 from server.services.orders import NewLine
+from tests.server.conftest import log_in_on_the_pages
 
 TEE = "5901234123457"
 MUG = "036000291452"
@@ -282,8 +283,7 @@ def test_a_pick_between_the_recount_and_the_approval_is_not_booked_twice(tiny_wa
 
 def test_a_supervisor_schedules_on_the_page_and_approves_a_recounted_variance_there(app, tiny_warehouse):
     w = tiny_warehouse
-    page = app.test_client()
-    page.post("/sup/login", data={"username": "sue", "password": "pw"})
+    page = log_in_on_the_pages(app.test_client(), "sue")
     answer = page.post("/sup/counts", data={"by": "sku", "sku": "MUG-WHT"})
     assert answer.status_code == 302 and "/sup/counts/" in answer.location
     count_id = int(answer.location.rsplit("/", 1)[1])
@@ -297,6 +297,5 @@ def test_a_supervisor_schedules_on_the_page_and_approves_a_recounted_variance_th
     assert lines(count_id)[("A-01-01-1", "MUG-WHT")]["status"] == "posted" and bin_qty("A-01-01-1", w.mug) == 3
     nothing = page.post("/sup/counts", data={"by": "zone", "zone": "Z"}, follow_redirects=True)
     assert "Nothing to count" in nothing.get_data(as_text=True)
-    picker = app.test_client()
-    picker.post("/sup/login", data={"username": "pia", "password": "pw"})
+    picker = log_in_on_the_pages(app.test_client(), "pia")
     assert picker.get("/sup/counts").status_code == 403

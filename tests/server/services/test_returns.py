@@ -16,6 +16,7 @@ from server.extensions import db
 from server.services import handover, orders, packing, picking, printing, putaway, returns, scans, stock, waves
 from server.services.auth import Actor, hash_password
 from server.services.orders import NewLine
+from tests.server.conftest import log_in_on_the_pages
 
 TEE = "5901234123457"
 MUG = "036000291452"
@@ -493,8 +494,7 @@ def test_the_supervisor_sees_the_cases_and_a_case_with_its_units_and_chain(app, 
     unit(case, MUG, "good", w.inspector)
     dispose_all(case, "scrap", w.inspector)
     done(returns.sign(case.number, 1, w.inspector))
-    client = app.test_client()
-    client.post("/sup/login", data={"username": "sue", "password": "pw"})
+    client = log_in_on_the_pages(app.test_client(), "sue")
     listing = client.get("/sup/returns?escalated=1")
     assert listing.status_code == 200 and case.number in listing.text
     page = client.get(f"/sup/returns/{case.number}")

@@ -115,3 +115,33 @@ def test_a_po_or_an_lpn_scanned_in_lookup_says_what_it_is(tiny_warehouse):
     assert ack["ok"] and ack["kind"] == "po" and "7 units still open" in ack["result"]["summary"]["en"]
     assert scan(tiny_warehouse.picker, "PO-NOPE")["error"]["code"] == "no_po"
     assert "not in use" in scan(tiny_warehouse.picker, "LPN-999999")["result"]["summary"]["en"]
+
+
+def test_a_scan_the_database_dropped_is_answered_try_again_and_applied_once_when_resent(tiny_warehouse):
+    """A database restart mid-scan: nothing applied, nothing stored, the device resends the same id."""
+    from sqlalchemy.exc import OperationalError
+
+    from server.domain.stock import Movement
+    from server.services import stock
+
+    w = tiny_warehouse
+    calls = []
+
+    def take_one(_decoded, _payload, actor):
+        stock.move(Movement(w.full.id, w.tee.id, w.tee_lot.id, -1, "adjustment"), actor, "test")
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+        return {}
+
+    scans.register("test.flaky", scans.Mode("scan.lookup", take_one, needs_code=False))
+    try:
+        scan_id = str(uuid.uuid4())
+        first = scans.handle({"scan_id": scan_id, "mode": "test.flaky"}, w.picker)
+        assert first["ok"] is False and first["error"]["code"] == "try_again" and first["scan_id"] == scan_id
+        assert count(Scan) == 0 and count(LedgerEntry) == 2  # the opening balances only
+        again = scans.handle({"scan_id": scan_id, "mode": "test.flaky"}, w.picker)
+        assert again["ok"] and count(Scan) == 1 and count(LedgerEntry) == 3
+        assert scans.handle({"scan_id": scan_id, "mode": "test.flaky"}, w.picker) == again and len(calls) == 2
+    finally:
+        scans.MODES.pop("test.flaky")

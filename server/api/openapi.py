@@ -1,0 +1,350 @@
+"""The REST API described as OpenAPI 3.1, served at GET /api/v1/openapi.json.
+
+The description is built here (the server has no YAML parser) and written out as docs/openapi.yaml with
+`python -m server.api.openapi > docs/openapi.yaml`; tests/server/security checks that both agree, that
+every /api/v1 route is described, and fuzz the live server from it."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from server.domain.errors import CATALOG
+
+bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
+
+# --- schema helpers ---------------------------------------------------------------------------------
+
+STR = {"type": "string"}
+NAME = {"type": "string", "minLength": 1, "maxLength": 64}
+INT = {"type": "integer"}
+QTY = {"type": "integer", "minimum": 1}
+BOOL = {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+TIME = {"type": "string", "format": "date-time"}
+OBJ = {"type": "object"}
+LIST = {"type": "array"}
+TEXT = {"en": STR, "zh": STR}
+
+
+def obj(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return schema | extra
+
+
+def array(items: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "array", "items": items} | extra
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+LINE = obj({"sku": NAME, "barcode": NAME, "qty": QTY}, ("qty",))
+ERROR = obj({"ok": {"const": False},
+             "error": obj({"code": {"type": "string", "enum": sorted(CATALOG)},
+                           "message": obj(TEXT, ("en", "zh"))}, ("code", "message"))},
+            ("ok", "error"))
+SCAN = obj({
+    "scan_id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,63}$",
+                "description": "made on the device; the same scan id sent again returns the stored ack"},
+    "mode": {"type": "string", "description": "the journey step; lookup by default (see docs/protocol.md)"},
+    "code": {"type": "string", "maxLength": 256, "description": "the raw scanned text"},
+    "at": TIME,
+}, ("scan_id",), additionalProperties=True,
+    description="Mode-specific fields (pick_list, receipt, station, qty, ...) ride along; see docs/protocol.md.")
+ACK = obj({"ok": BOOL, "scan_id": {"type": ["string", "null"]}, "sound": {"enum": ["ok", "error"]},
+           "next": STR, "kind": STR, "code": STR, "result": {}, "error": ERROR["properties"]["error"],
+           "warnings": array(STR)}, ("ok", "sound"))
+
+# --- operations -------------------------------------------------------------------------------------
+
+PUBLIC = "public"
+ANY = "authenticated"  # any logged-in user or any valid device token
+CODES = {400: "Refused: bad_request and the other input errors", 401: "not_authenticated / device_token_invalid",
+         403: "forbidden: the role lacks the permission", 404: "not_found (or a more specific *_not_found code)",
+         409: "refused by the current state (the error code says which)", 413: "the request body is too large",
+         422: "import_rejected: every bad row listed, nothing imported", 429: "too many attempts: wait"}
+
+
+def op(summary: str, permission: str, *, ok: int = 200, answer: dict | None = None, body: dict | None = None,
+       body_required: bool = True, query: dict[str, dict] | None = None, errors: tuple[int, ...] = (),
+       media: dict[str, dict] | None = None, tag: str = "") -> dict[str, Any]:
+    """One operation. `permission` is what the server checks (see docs/security.md, Role matrix)."""
+    operation: dict[str, Any] = {"summary": summary, "x-permission": permission}
+    if tag:
+        operation["tags"] = [tag]
+    if query:
+        operation["parameters"] = [{"name": n, "in": "query", "required": bool(s.pop("required", False)),
+                                    "schema": s} for n, s in ((n, dict(s)) for n, s in query.items())]
+    content = media or ({"application/json": {"schema": body}} if body is not None else None)
+    if content:
+        operation["requestBody"] = {"required": body_required, "content": content}
+    responses: dict[str, Any] = {str(ok): {"description": "done", "content": {
+        "application/json": {"schema": answer or OBJ}}}}
+    codes = set(errors) | {400, 413}
+    if permission != PUBLIC:
+        codes |= {401, 403, 404, 409}
+    for code in sorted(codes):
+        responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
+    operation["responses"] = responses
+    if permission == PUBLIC:
+        operation["security"] = []
+    return operation
+
+
+PATH_TYPES = {"int": INT, "any(approve, reject)": {"type": "string", "enum": ["approve", "reject"]}}
+
+
+def _paths() -> dict[str, dict[str, Any]]:
+    csv = {"text/csv": {"schema": STR}, "multipart/form-data": {"schema": obj(
+        {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}, ("file",))}}
+    when = {"date": DATE}
+    return {
+        # --- auth ---
+        "POST /auth/login": op("Log in by password; sets the session cookie", PUBLIC, errors=(401, 429),
+                               body=obj({"username": STR, "password": STR, "device": STR}, ("username", "password")),
+                               tag="auth"),
+        "POST /auth/badge": op("Log in by badge scan; sets the session cookie", PUBLIC, errors=(401, 429),
+                               body=obj({"badge": STR, "device": STR}, ("badge",)), tag="auth"),
+        "POST /auth/logout": op("Forget the session", PUBLIC, tag="auth"),
+        "GET /auth/me": op("The logged-in user and the journeys their role has", ANY, tag="auth"),
+        "GET /auth/whoami": op("The user and/or device behind the credentials", ANY, tag="auth"),
+        "GET /openapi.json": op("This description", PUBLIC, tag="meta"),
+        # --- devices (administrators) ---
+        "GET /devices": op("Registered devices", "devices.manage", answer=LIST, tag="devices"),
+        "POST /devices": op("Register a device", "devices.manage", ok=201, tag="devices", body=obj({
+            "code": NAME, "kind": {"enum": ["pda", "scanner_bridge", "printer_agent"]}, "name": STR},
+            ("code", "kind"))),
+        "POST /devices/{code}/token": op("Issue the device's token (shown once; the old one stops)",
+                                         "devices.manage", tag="devices"),
+        "POST /devices/{code}/revoke": op("Revoke the device's token", "devices.manage", tag="devices"),
+        # --- catalog ---
+        "GET /bins": op("Bins (storage places; ?kind= for totes, parcels, transit)", ANY, answer=LIST,
+                        query={"zone": STR, "kind": STR, "limit": INT}, tag="catalog"),
+        "GET /bins/{code}": op("A bin and what it holds", ANY, tag="catalog"),
+        "GET /items": op("Items (?q= SKU or barcode fragment)", ANY, answer=LIST, query={"q": STR, "limit": INT},
+                         tag="catalog"),
+        "GET /items/{sku}": op("An item and where it is", ANY, tag="catalog"),
+        "GET /stock/check": op("Books against bins (账物卡)", "floor.supervise", tag="stock"),
+        # --- inventory ---
+        "POST /transfers": op("Move free units bin → bin, or towards another warehouse", "stock.transfer", ok=201,
+                              body=obj({"from_bin": NAME, "sku": NAME, "lot": STR, "qty": QTY, "to_bin": NAME,
+                                        "to_warehouse": NAME}, ("from_bin", "sku", "qty")), tag="inventory"),
+        "GET /transfers": op("Transfers (?status=in_transit&warehouse=WH2)", "stock.transfer", answer=LIST,
+                             query={"status": STR, "warehouse": STR}, tag="inventory"),
+        "GET /transfers/{transfer_id}": op("A transfer", "stock.transfer", tag="inventory"),
+        "POST /transfers/{transfer_id}/receive": op("Units in transit arrive in a bin", "stock.transfer",
+                                                    body=obj({"to_bin": NAME}, ("to_bin",)), tag="inventory"),
+        "POST /adjustments": op("Correct a bin's stock with a configured reason", "stock.adjust", ok=201,
+                                body=obj({"bin": NAME, "sku": NAME, "lot": STR, "qty": {"type": "integer", "not": {
+                                    "const": 0}}, "reason": STR, "note": STR}, ("bin", "sku", "qty", "reason")),
+                                tag="inventory"),
+        "GET /adjustments": op("Adjustments made", "stock.adjust", answer=LIST, tag="inventory"),
+        "POST /counts": op("Schedule a cycle count: a zone, an item, some bins or bins not counted lately",
+                           "counts.manage", ok=201, body=obj({
+                               "zone": NAME, "sku": NAME, "bins": array(NAME, minItems=1),
+                               "not_counted_days": {"type": "integer", "minimum": 0},
+                               "limit": {"type": "integer", "minimum": 1}, "warehouse": NAME}), tag="inventory"),
+        "GET /counts": op("Cycle counts (?status=)", "counts.manage", answer=LIST, query={"status": STR},
+                          tag="inventory"),
+        "GET /counts/tasks": op("The counter's task list (never book quantities)", "stock.count", answer=LIST,
+                                tag="inventory"),
+        "GET /counts/{count_id}": op("A count with its lines", "counts.manage", tag="inventory"),
+        "POST /counts/{count_id}/cancel": op("Stop a count", "counts.manage", tag="inventory"),
+        "POST /count-lines/{line_id}/{decision}": op("Approve (book) or reject a recounted line's variance",
+                                                     "counts.manage", tag="inventory"),
+        # --- orders ---
+        "GET /orders": op("Sales orders (?status=)", ANY, answer=LIST, query={"status": STR}, tag="orders"),
+        "POST /orders": op("Create an order; it is reviewed at once", "orders.manage", ok=201, body=obj({
+            "channel": STR, "number": NAME, "customer_name": STR, "phone": STR, "address": STR, "carrier": STR,
+            "paid_at": TIME, "priority": INT, "cut_off": TIME, "lines": array(LINE, minItems=1),
+            "exchange_of": STR, "exchange_reason": STR}, ("number", "lines")), tag="orders"),
+        "POST /orders/import/taobao": op("Import a Taobao seller export pair", "orders.manage", ok=201,
+                                         errors=(422,), tag="orders", media={"multipart/form-data": {"schema": obj({
+                                             "orders": {"type": "string", "contentMediaType": "text/csv"},
+                                             "items": {"type": "string", "contentMediaType": "text/csv"}},
+                                             ("orders", "items"))}}),
+        "POST /orders/import": op("Import orders from a generic CSV", "orders.manage", ok=201, errors=(422,),
+                                  media=csv, tag="orders"),
+        "GET /orders/{number}": op("An order (?channel=)", ANY, query={"channel": STR}, tag="orders"),
+        "POST /orders/{number}/release": op("Check stock and release the order", "orders.manage", tag="orders"),
+        "POST /orders/{number}/correct": op("Correct a stopped order, review it again", "orders.manage", body=obj({
+            "address": STR, "phone": STR, "customer_name": STR, "carrier": STR,
+            "paid_at": {"type": ["string", "null"], "format": "date-time"}}), tag="orders"),
+        "POST /orders/{number}/lines/{line_no}/resolve": op(
+            "A shortage's answer for one line", "orders.manage", tag="orders",
+            body=obj({"choice": {"enum": ["wait", "substitute", "cancel_line"]}, "substitute": STR}, ("choice",))),
+        "POST /orders/{number}/allocate": op("Reserve stock FIFO/FEFO", "orders.manage", tag="orders"),
+        "POST /orders/{number}/hold": op("Put the order on hold (written notice)", "orders.manage", tag="orders",
+                                         body=obj({"reason": {"type": "string", "minLength": 1}}, ("reason",))),
+        "POST /orders/{number}/release-hold": op("Lift a hold", "orders.manage", tag="orders"),
+        "POST /orders/{number}/move-to-hold": op("A held order's picked units leave their totes for a hold bin",
+                                                 "journey.pick", body=obj({"bin": NAME}, ("bin",)), tag="orders"),
+        # --- waves and pick lists ---
+        "POST /waves": op("Plan (dry_run) or release a pick wave", "orders.manage", ok=201, tag="picking", body=obj({
+            "filters": obj({"carrier": STR, "cut_off_before": TIME, "min_priority": INT,
+                            "lines": {"enum": ["single", "multi"]}, "zone": STR, "limit": QTY}),
+            "cart": obj({"totes": QTY, "tote_capacity": QTY}),
+            "method": {"enum": ["savings", "seed", "fcfs", "single"]}, "dry_run": BOOL})),
+        "GET /waves/{wave_id}": op("A wave with its pick lists", ANY, tag="picking"),
+        "GET /pick-lists": op("Pick lists (?status=, ?mine=1)", ANY, answer=LIST,
+                              query={"status": STR, "mine": STR}, tag="picking"),
+        "POST /pick-lists/next/claim": op("Claim the next pick list", "journey.pick", tag="picking"),
+        "GET /pick-lists/{pick_list_id}": op("A pick list", ANY, tag="picking"),
+        "POST /pick-lists/{pick_list_id}/claim": op("Claim a pick list", "journey.pick", tag="picking"),
+        # --- packing and handover ---
+        "GET /stations": op("Packing stations", ANY, answer=LIST, tag="packing"),
+        "GET /stations/{code}": op("A station's view", ANY, tag="packing"),
+        "POST /stations/{code}/sign-in": op("The logged-in packer takes the station", "journey.pack", tag="packing"),
+        "POST /stations/{code}/sign-out": op("The packer leaves the station", "journey.pack", tag="packing"),
+        "GET /parcels/{tracking}": op("A parcel", ANY, tag="packing"),
+        "GET /manifests": op("Carrier manifests (?status=open|shipped)", ANY, answer=LIST, query={"status": STR},
+                             tag="packing"),
+        "GET /manifests/{manifest_id}": op("A manifest", ANY, tag="packing"),
+        # --- printing ---
+        "GET /printers": op("Printers", ANY, answer=LIST, tag="printing"),
+        "GET /print-jobs": op("The latest print jobs (?printer=)", ANY, answer=LIST, query={"printer": STR},
+                              tag="printing"),
+        "GET /print-jobs/{job_id}": op("A print job and its history (?zpl=1)", ANY, query={"zpl": STR},
+                                       tag="printing"),
+        "POST /print-jobs/bin-labels": op("Print a zone's bin labels", "labels.print", ok=201, tag="printing",
+                                          body=obj({"zone": NAME, "printer": NAME, "dpi": {"enum": [203, 300]},
+                                                    "bins": array(NAME)}, ("zone", "printer"))),
+        "POST /print-jobs/{job_id}/reprint": op("Print a job again, saying why", "labels.print", ok=201,
+                                                body=obj({"reason": {"type": "string", "minLength": 1}}, ("reason",)),
+                                                tag="printing"),
+        # --- receiving ---
+        "GET /purchase-orders": op("Purchase orders (?status=&supplier=)", ANY, answer=LIST,
+                                   query={"status": STR, "supplier": STR}, tag="receiving"),
+        "POST /purchase-orders": op("Create a purchase order", "journey.receive", ok=201, tag="receiving", body=obj({
+            "supplier": NAME, "number": NAME, "expected_on": DATE,
+            "lines": array(obj(LINE["properties"] | {"expected_on": DATE}, ("qty",)), minItems=1)},
+            ("supplier", "lines"))),
+        "POST /purchase-orders/import": op("Import purchase orders from CSV (UTF-8 or GBK)", "journey.receive",
+                                          ok=201, errors=(422,), media=csv, tag="receiving"),
+        "GET /purchase-orders/{number}": op("A purchase order", ANY, tag="receiving"),
+        "POST /purchase-orders/{number}/close": op("Close a purchase order", "floor.supervise", tag="receiving"),
+        "GET /receipts": op("Receipts of a day (?date=)", ANY, answer=LIST, query=when, tag="receiving"),
+        "GET /receipts/{receipt_id}": op("A receipt", ANY, tag="receiving"),
+        "GET /inspections": op("Open inspections", ANY, answer=LIST, tag="receiving"),
+        "GET /inspections/{inspection_id}": op("An inspection", ANY, tag="receiving"),
+        "GET /putaway-tasks": op("Open put-away tasks", ANY, answer=LIST, tag="receiving"),
+        "GET /reports/same-day-clearing": op("Same-day clearing of a day (?date=)", ANY, query=when,
+                                             tag="receiving"),
+        "GET /reports/suppliers": op("Supplier quality", ANY, answer=LIST, tag="receiving"),
+        "POST /suppliers/{supplier}/quality/{product}/approve-reduced": op(
+            "Allow reduced inspection for a supplier × item family", "floor.supervise", tag="receiving"),
+        "POST /suppliers/{supplier}/quality/{product}/corrective-action": op(
+            "Record a supplier's corrective action after a discontinuation", "floor.supervise", tag="receiving",
+            body=obj({"note": {"type": "string", "minLength": 1}}, ("note",))),
+        # --- sampling ---
+        "GET /sampling/plan": op("A sampling plan", ANY, query=(sampling := {
+            "policy": {"enum": ["seed", "iso2859"]},
+            "lot_size": {"type": "integer", "minimum": 1, "maximum": 10_000_000, "required": True},
+            "supplier": STR, "returned": STR, "rate": {"type": "number"}, "aql": {"type": "number"},
+            "level": STR, "state": {"enum": ["normal", "tightened", "reduced"]}}), tag="sampling"),
+        "GET /sampling/oc": op("A plan's operating characteristic", ANY, query=sampling, tag="sampling"),
+        # --- returns ---
+        "GET /returns": op("Return cases (?status=&escalated=1|0)", ANY, answer=LIST,
+                           query={"status": STR, "escalated": STR}, tag="returns"),
+        "GET /returns/settings": op("Return reasons, judgements, dispositions, sign-off chain", ANY,
+                                    tag="returns"),
+        "GET /returns/costs": op("The cost of returns (?from=&to=)", "reports.view",
+                                 query={"from": DATE, "to": DATE}, tag="returns"),
+        "GET /returns/{number}": op("A return case", ANY, tag="returns"),
+        "POST /returns/{number}/exchange": op("An exchange order for a return", "orders.manage", ok=201,
+                                              body=obj({"lines": array(obj({"sku": NAME, "qty": QTY}, ("sku",)))}),
+                                              body_required=False, tag="returns"),
+        # --- scans ---
+        "POST /scans": op("A scan over HTTP: the same command and idempotency as the /floor scan event",
+                          "the scan mode's permission", body=SCAN, answer=ACK, tag="scans"),
+        # --- stock control ---
+        "GET /alerts": op("Open stock alerts", "floor.supervise", answer=LIST, tag="stock"),
+        "PUT /items/{sku}/safety": op("An item's safety quantity", "stock.adjust", tag="stock",
+                                      body=obj({"qty": {"type": "integer", "minimum": 0}}, ("qty",))),
+        "PUT /pick-faces": op("A pick face's min and max", "stock.adjust", tag="stock", body=obj({
+            "bin": NAME, "sku": NAME, "min_qty": {"type": "integer", "minimum": 0},
+            "max_qty": {"type": "integer", "minimum": 1}}, ("bin", "sku", "min_qty", "max_qty"))),
+        "POST /replenishments": op("A task to refill a pick face", "stock.transfer", ok=201, tag="stock",
+                                   body=obj({"bin": NAME, "sku": NAME}, ("bin", "sku"))),
+        "GET /replenishments": op("Replenishment tasks (?status=open)", ANY, answer=LIST, query={"status": STR},
+                                  tag="stock"),
+        "GET /ledger/bins/{code}": op("What a bin held at a time (?at=)", "floor.supervise", query={"at": TIME},
+                                      tag="stock"),
+        "GET /ledger/items/{sku}": op("An item's movements (?from=&to=)", "floor.supervise",
+                                      query={"from": TIME, "to": TIME}, tag="stock"),
+        "GET /ledger/check": op("Books, goods and bin cards recomputed from the ledger", "floor.supervise",
+                                tag="stock"),
+    }
+
+
+ID = {"type": "integer", "minimum": 0, "maximum": 2_147_483_647}  # `<int(max=2147483647):…>`: larger is 404
+PATH_PARAMS = {"transfer_id": ID, "count_id": ID, "line_id": ID, "decision": PATH_TYPES["any(approve, reject)"],
+               "line_no": ID, "wave_id": ID, "pick_list_id": ID, "manifest_id": ID, "job_id": ID,
+               "receipt_id": ID, "inspection_id": ID}
+
+
+def spec() -> dict[str, Any]:
+    """The whole description, as a plain dict (JSON-ready)."""
+    paths: dict[str, dict[str, Any]] = {}
+    for key, operation in _paths().items():
+        method, path = key.split(" ", 1)
+        names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        if names:
+            operation["parameters"] = [{"name": n, "in": "path", "required": True,
+                                        "schema": PATH_PARAMS.get(n, NAME)} for n in names] + \
+                operation.get("parameters", [])
+        words = "".join(c if c.isalnum() else "_" for c in path.strip("/").replace("{", "").replace("}", ""))
+        operation["operationId"] = f"{method.lower()}_{words}"
+        paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "WMS floor REST API", "version": "1",
+                 "description": "Warehouse scanning and picking. Errors everywhere have one shape: "
+                                "{\"ok\": false, \"error\": {\"code\", \"message\": {\"en\", \"zh\"}}}; codes are "
+                                "stable (docs/protocol.md). `x-permission` names what the server checks "
+                                "(docs/security.md, Role matrix)."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"session": []}, {"device": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "set by POST /auth/login or /auth/badge"},
+                "device": {"type": "http", "scheme": "bearer",
+                           "description": "a device token (`python -m server issue-token DEVICE`)"},
+            },
+            "schemas": {"Error": ERROR, "ScanPayload": SCAN, "ScanAck": ACK},
+            "responses": {f"E{code}": {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
+                          for code, text in CODES.items()},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(spec())
+
+
+def main() -> None:
+    """Print the description as YAML (needs PyYAML, a test dependency) or JSON (`--json`)."""
+    if "--json" in sys.argv:
+        print(json.dumps(spec(), ensure_ascii=False, indent=1))
+        return
+    import yaml
+
+    print("# Generated by `python -m server.api.openapi > docs/openapi.yaml`: edit server/api/openapi.py.")
+    class Plain(yaml.SafeDumper):  # every schema written out in full: no &anchors / *aliases
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    print(yaml.dump(spec(), Dumper=Plain, allow_unicode=True, sort_keys=False, width=120), end="")
+
+
+if __name__ == "__main__":
+    main()

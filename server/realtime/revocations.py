@@ -1,0 +1,66 @@
+"""A revoked (or replaced) device token loses its open sockets within a second or two, in every server
+process, whoever revoked it (the CLI in another process, an administrator over REST, another server).
+
+Each process looks once a second at the tokens its own sockets connected with: one small query of the
+devices table, made only while such sockets are open here. No message between processes is needed,
+so it works the same with one process, several behind Redis, or a revocation made while a process
+was busy."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from sqlalchemy import select
+
+from server.db.models import Device
+from server.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+INTERVAL_SECONDS = 1.0
+_watching: set[int] = set()
+_lock = threading.Lock()
+
+
+def watch(app: Flask) -> None:
+    """Start this process's watcher, once (the first socket with a device token starts it)."""
+    with _lock:
+        if id(app) in _watching:
+            return
+        _watching.add(id(app))
+    socketio.start_background_task(_watch_forever, app)
+
+
+def _watch_forever(app: Flask) -> None:
+    while True:
+        socketio.sleep(INTERVAL_SECONDS)
+        try:
+            with app.app_context():
+                disconnect_revoked()
+        except Exception:  # a database hiccup must not end the watch: the next second tries again
+            log.exception("checking device tokens failed")
+
+
+def _token_sockets() -> list[tuple[str, str, int, str]]:
+    from server.realtime.floor import FloorNamespace
+    from server.realtime.printers import NAMESPACE, PrinterAgentNamespace
+
+    return [(namespace, sid, device_id, digest)
+            for namespace, connections in (("/floor", FloorNamespace.connections),
+                                           (NAMESPACE, PrinterAgentNamespace.connections))
+            for sid, device_id, digest in connections.by_token()]
+
+
+def disconnect_revoked() -> list[str]:
+    """Disconnect this process's sockets whose token is no longer the device's token in force."""
+    sockets = _token_sockets()
+    if not sockets:
+        return []
+    in_force = dict(db.session.execute(
+        select(Device.id, Device.token_digest)
+        .where(Device.id.in_({device_id for _, _, device_id, _ in sockets}), Device.token_revoked_at.is_(None))).all())
+    db.session.rollback()  # end the read at once: on SQLite it holds the one pooled connection
+    dropped = [(namespace, sid) for namespace, sid, device_id, digest in sockets if in_force.get(device_id) != digest]
+    for namespace, sid in dropped:
+        socketio.server.disconnect(sid, namespace=namespace)
+    return [sid for _, sid in dropped]

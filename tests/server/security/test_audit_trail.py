@@ -1,0 +1,152 @@
+"""The audit trail: every change names the user, the device, the time and what changed, and a
+supervisor (never a picker) can browse it."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import uuid
+
+import pytest
+
+from server.services import auth
+
+
+def entries(live_server, where: str, *params) -> list[dict]:
+    """Audit rows as stored, newest first (read-only, straight from the server's database)."""
+    connection = sqlite3.connect(f"file:{live_server.data_dir / 'wms.db'}?mode=ro", uri=True)
+    connection.row_factory = sqlite3.Row
+    try:
+        rows = connection.execute(
+            "SELECT a.*, u.username FROM audit_entries a LEFT JOIN users u ON u.id = a.user_id "
+            f"WHERE {where} ORDER BY a.id DESC", params).fetchall()
+    finally:
+        connection.close()
+    return [dict(row) | {"changes": json.loads(row["changes"])} for row in rows]
+
+
+def new_order(live_server, http) -> str:
+    number = f"AU-{uuid.uuid4().hex[:8].upper()}"
+    answer = http.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
+        "number": number, "customer_name": "李雷", "phone": "13912345678", "carrier": "SF",
+        "address": "浙江省杭州市西湖区文三路 100 号", "paid_at": "2026-11-23T07:00:00",
+        "lines": [{"sku": "TB03-1", "qty": 1}]})
+    assert answer.status_code == 201, answer.text
+    return number
+
+
+def test_an_order_created_over_rest_is_recorded_with_its_user_and_values(live_server):
+    number = new_order(live_server, live_server.session("supervisor"))
+    entry = next(e for e in entries(live_server, "a.tables LIKE '%,sales_orders,%'")
+                 if any(c.get("values", {}).get("number") == number for c in e["changes"]))
+    assert entry["username"] == "supervisor" and entry["via"] == "POST /api/v1/orders"
+    order = next(c for c in entry["changes"] if c["table"] == "sales_orders")
+    assert order["op"] == "insert" and order["values"]["customer_name"] == "李雷"
+    assert order["id"] == order["values"]["id"]
+    assert any(c["table"] == "sales_order_lines" and c["op"] == "insert" for c in entry["changes"])
+
+
+def test_a_hold_placed_from_a_handheld_names_the_user_the_device_and_the_change(live_server):
+    number = new_order(live_server, live_server.session("supervisor"))
+    handheld = live_server.session("supervisor")
+    handheld.post(f"{live_server.url}/api/v1/auth/login", timeout=5,
+                  json={"username": "supervisor", "password": "demo", "device": "PDA-01"}).raise_for_status()
+    answer = handheld.post(f"{live_server.url}/api/v1/orders/{number}/hold", json={"reason": "客户要求改地址"},
+                           timeout=10)
+    assert answer.status_code == 200, answer.text
+    entry = entries(live_server, "a.via = ?", f"POST /api/v1/orders/{number}/hold")[0]
+    assert entry["username"] == "supervisor" and entry["device_code"] == "PDA-01" and entry["device_id"]
+    order = next(c for c in entry["changes"] if c["table"] == "sales_orders")
+    assert order["op"] == "update" and "客户要求改地址" in json.dumps(order["changed"], ensure_ascii=False)
+
+
+def test_a_reprint_on_the_supervisor_page_is_recorded_and_shown_on_the_audit_page(live_server):
+    boss = live_server.session("supervisor")
+    job = boss.post(f"{live_server.url}/api/v1/print-jobs/bin-labels", timeout=10, json={
+        "printer": live_server.demo["printer"], "zone": "B", "bins": ["B-01-02-1"]}).json()["job"]
+    form = boss.get(f"{live_server.url}/sup/print-jobs", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    page = boss.post(f"{live_server.url}/sup/print-jobs/{job['id']}/reprint", timeout=10,
+                     data={"reason": "label torn · 标签破损", "csrf_token": token})
+    assert page.status_code == 200
+    entry = entries(live_server, "a.via = ?", f"POST /sup/print-jobs/{job['id']}/reprint")[0]
+    assert entry["username"] == "supervisor"
+    reprint = next(c for c in entry["changes"] if c["table"] == "print_jobs" and c["op"] == "insert")
+    assert reprint["values"]["title"].startswith("Reprint") and len(reprint["values"]["zpl"]) < 300  # kept short
+
+    trail = boss.get(f"{live_server.url}/sup/audit", params={"user": "supervisor", "table": "print_jobs"}, timeout=10)
+    assert trail.status_code == 200 and f'data-entry="{entry["id"]}"' in trail.text
+    assert f"POST /sup/print-jobs/{job['id']}/reprint" in trail.text
+    others = boss.get(f"{live_server.url}/sup/audit", params={"user": "picker", "table": "print_jobs"}, timeout=10)
+    assert f'data-entry="{entry["id"]}"' not in others.text
+
+
+def test_a_picker_cannot_open_the_audit_trail(live_server):
+    assert live_server.session("picker").get(f"{live_server.url}/sup/audit", timeout=10).status_code == 403
+
+
+def test_the_trail_pages_through_older_entries(live_server):
+    boss = live_server.session("supervisor")
+    first = boss.get(f"{live_server.url}/sup/audit", params={"per_page": 2}, timeout=10).text
+    assert 'data-testid="older"' in first and "per_page=2" in first  # the filters stay on the next page's link
+    older = boss.get(f"{live_server.url}/sup/audit", params={"page": 2, "per_page": 2}, timeout=10).text
+    newest_on_two = int(re.search(r'data-entry="(\d+)"', older).group(1))
+    assert newest_on_two < int(re.search(r'data-entry="(\d+)"', first).group(1))
+
+
+def test_secrets_are_recorded_as_changed_never_by_value(live_server):
+    admin = live_server.session("admin")
+    code = f"BR-{uuid.uuid4().hex[:6].upper()}"
+    admin.post(f"{live_server.url}/api/v1/devices", json={"code": code, "kind": "scanner_bridge"},
+               timeout=10).raise_for_status()
+    token = admin.post(f"{live_server.url}/api/v1/devices/{code}/token", timeout=10).json()["token"]
+    entry = entries(live_server, "a.via = ?", f"POST /api/v1/devices/{code}/token")[0]
+    assert entry["username"] == "admin"
+    assert entry["changes"][0]["changed"]["token_digest"] == [None, "(secret)"]
+    assert auth.digest(token) not in json.dumps(entries(live_server, "1 = 1"))
+
+
+def test_the_trail_cannot_be_edited(live_server):
+    connection = sqlite3.connect(live_server.data_dir / "wms.db", timeout=15)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            connection.execute("UPDATE audit_entries SET via = 'nobody'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            connection.execute("DELETE FROM audit_entries")
+    finally:
+        connection.close()
+
+
+# -- the hook itself, on the service level -------------------------------------------------------
+
+def test_a_conditional_update_is_recorded_and_a_rolled_back_change_is_not(app, tiny_warehouse):
+    from sqlalchemy import select, update
+
+    from server.db.models import AuditEntry, Supplier
+    from server.extensions import db
+    from server.services import audit
+
+    audit.act_as(tiny_warehouse.supervisor, "test")
+    db.session.execute(update(Supplier).where(Supplier.code == "SUP-T").values(name="Renamed"))
+    db.session.commit()
+    entry = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).scalars().first()
+    change = json.loads(entry.changes)[0]
+    assert entry.via == "test" and change["table"] == "suppliers" and change["params"]["name"] == "Renamed"
+
+    db.session.get(Supplier, tiny_warehouse.supplier.id).name = "Never"
+    db.session.flush()
+    db.session.rollback()
+    assert db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).scalars().first().id == entry.id
+
+
+def test_a_scan_that_changes_nothing_but_stock_writes_no_audit_row(app, tiny_warehouse):
+    from sqlalchemy import func, select
+
+    from server.db.models import AuditEntry
+    from server.extensions import db
+    from server.services import scans
+
+    before = db.session.execute(select(func.count(AuditEntry.id))).scalar()
+    ack = scans.handle({"scan_id": str(uuid.uuid4()), "mode": "lookup", "code": "A-01-01-1"}, tiny_warehouse.picker)
+    assert ack["ok"], ack
+    assert db.session.execute(select(func.count(AuditEntry.id))).scalar() == before

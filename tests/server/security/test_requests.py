@@ -1,0 +1,139 @@
+"""What a request must be to be served: session cookies that scripts and other sites cannot use, form
+posts with their CSRF token, uploads that only our own pages can make, and bodies of a sane size."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import requests
+import socketio
+
+from server.app import create_app
+from server.config import load_settings
+from server.extensions import db
+from tests.server.security.test_revocation import new_device
+
+UPLOAD = {"X-Requested-With": "test"}
+
+
+def form_token(http: requests.Session, url: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', http.get(url, timeout=10).text).group(1)
+
+
+# -- cookies ------------------------------------------------------------------------------------
+
+def test_the_session_cookie_is_http_only_same_site_and_expires(live_server):
+    answer = requests.post(f"{live_server.url}/api/v1/auth/login", json={"username": "picker", "password": "demo"},
+                           timeout=5)
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    assert "Secure" not in cookie  # the demo is plain HTTP: config/production.example.toml turns it on
+
+
+def test_secure_cookies_when_configured(tmp_path):
+    settings = load_settings({"WMS_DATA_DIR": str(tmp_path)})
+    settings["server"] |= {"secure_cookies": True, "session_hours": 8}
+    app = create_app(settings)
+    try:
+        assert app.config["SESSION_COOKIE_SECURE"] is True
+        assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 8 * 3600
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+# -- CSRF ---------------------------------------------------------------------------------------
+
+def test_a_supervisor_form_post_without_its_token_is_refused(live_server):
+    boss = live_server.session("supervisor")
+    form = {"zone": "B", "printer": live_server.demo["printer"], "dpi": "203"}
+    refused = boss.post(f"{live_server.url}/sup/bins/print", data=form, timeout=10, allow_redirects=False)
+    assert refused.status_code == 400 and "csrf_failed" in refused.text
+    forged = boss.post(f"{live_server.url}/sup/bins/print", data=form | {"csrf_token": "forged"}, timeout=10,
+                       allow_redirects=False)
+    assert forged.status_code == 400
+    token = form_token(boss, f"{live_server.url}/sup/bins?zone=B")
+    accepted = boss.post(f"{live_server.url}/sup/bins/print", data=form | {"csrf_token": token}, timeout=10,
+                         allow_redirects=False)
+    assert accepted.status_code == 302 and "/sup/print-jobs" in accepted.headers["Location"]
+
+
+def test_the_login_form_needs_its_token_too(live_server):
+    browser = requests.Session()
+    credentials = {"username": "supervisor", "password": "demo"}
+    assert browser.post(f"{live_server.url}/sup/login", data=credentials, timeout=10).status_code == 400
+    token = form_token(browser, f"{live_server.url}/sup/login")
+    logged_in = browser.post(f"{live_server.url}/sup/login", data=credentials | {"csrf_token": token}, timeout=10,
+                             allow_redirects=False)
+    assert logged_in.status_code == 302
+
+
+def test_a_cookie_upload_needs_the_custom_header_a_cross_site_form_cannot_send(live_server):
+    boss = live_server.session("supervisor")
+    csv = b"order_no,channel,customer_name,phone,address,carrier,sku,qty\n"
+    url = f"{live_server.url}/api/v1/orders/import"
+    for forged in ({"files": {"file": ("o.csv", csv)}}, {"data": csv, "headers": {"Content-Type": "text/plain"}},
+                   {"data": {"file": "x"}}):
+        answer = boss.post(url, timeout=10, **forged)
+        assert answer.status_code == 400 and answer.json()["error"]["code"] == "csrf_failed", answer.text
+    assert boss.post(url, files={"file": ("o.csv", csv)}, headers=UPLOAD, timeout=10).json()["error"]["code"] != \
+        "csrf_failed"
+
+
+def test_another_sites_page_cannot_post_with_the_cookie(live_server):
+    boss = live_server.session("supervisor")
+    answer = boss.post(f"{live_server.url}/api/v1/orders/NOPE-1/release", headers={"Origin": "https://evil.example"},
+                       timeout=10)
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "csrf_failed"
+    ours = boss.post(f"{live_server.url}/api/v1/orders/NOPE-1/release", headers={"Origin": live_server.url},
+                     timeout=10)
+    assert ours.json()["error"]["code"] == "not_found"
+
+
+def test_json_routes_read_only_json_bodies(live_server):
+    """What keeps the JSON API safe without tokens: a form-encoded or text body is never taken as JSON."""
+    answer = requests.post(f"{live_server.url}/api/v1/auth/login", data='{"username": "picker", "password": "demo"}',
+                           headers={"Content-Type": "text/plain"}, timeout=5)
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad_request"
+
+
+def test_device_tokens_need_no_csrf_header(live_server):
+    _, token = new_device(live_server, "scanner_bridge")
+    answer = requests.post(f"{live_server.url}/api/v1/orders/import", data=b"x", timeout=10,
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+    assert answer.json()["error"]["code"] == "forbidden"  # judged by its rights, not refused as forged
+
+
+# -- payload limits -----------------------------------------------------------------------------
+
+def test_an_oversized_rest_body_is_refused_with_413(live_server):
+    boss = live_server.session("supervisor")
+    huge = {"number": "BIG-1", "lines": [{"sku": "TB03-1", "qty": 1, "note": "x" * 2_000_000}]}
+    answer = boss.post(f"{live_server.url}/api/v1/orders", json=huge, timeout=30)
+    assert answer.status_code == 413
+    error = answer.json()["error"]
+    assert error["code"] == "payload_too_large" and "1048576" in error["message"]["en"]
+    import_sized = boss.post(f"{live_server.url}/api/v1/orders/import", headers=UPLOAD, timeout=30,
+                             files={"file": ("o.csv", b"order_no\n" + b"x" * 2_000_000)})
+    assert import_sized.status_code != 413  # imports may be larger ...
+    too_big = boss.post(f"{live_server.url}/api/v1/orders/import", headers=UPLOAD, timeout=30,
+                        files={"file": ("o.csv", b"x" * 9_000_000)})
+    assert too_big.status_code == 413  # ... up to 8 MB
+
+
+def test_an_oversized_socket_message_drops_that_socket_and_others_carry_on(live_server):
+    bystander = live_server.floor_client("picker")
+    offender = live_server.floor_client("picker", device="PDA-BIG")
+    try:
+        try:
+            offender.call("scan", {"scan_id": str(uuid.uuid4()), "mode": "lookup", "code": "A" * 100_000}, timeout=3)
+            answered = True
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.DisconnectedError):
+            answered = False
+        assert not answered, "a 100 KB scan must not be handled"
+        ack = bystander.call("scan", {"scan_id": str(uuid.uuid4()), "mode": "lookup", "code": "A-01-01-1"}, timeout=10)
+        assert ack["ok"]
+    finally:
+        offender.disconnect()
+        bystander.disconnect()
+    assert requests.get(f"{live_server.url}/healthz", timeout=5).status_code == 200
