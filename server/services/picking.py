@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
-from server.db.models import (Bin, BinStock, Item, Lot, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine,
-                              utcnow)
+from server.db.models import (Bin, BinStock, Item, Lot, PickList, PickTask, Product, Reservation, SalesOrder,
+                              SalesOrderLine, utcnow)
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
 from server.domain.routing import route
@@ -44,6 +45,9 @@ def my_pick_list(pick_list_id: object, actor: Actor) -> PickList:
                                populate_existing=True) if isinstance(pick_list_id, int) else None
     if pick_list is None:
         raise WmsError("not_found", what=f"pick list {pick_list_id}")
+    # The session's identity map holds rows weakly: keep the list for the rest of the scan so the ack's
+    # view reads it from memory instead of selecting it again.
+    db.session.info.setdefault("pinned", []).append(pick_list)
     if pick_list.claimed_by != actor.user_id:
         raise WmsError("not_your_pick_list", pick_list=pick_list.id)
     if pick_list.status == "done":
@@ -309,14 +313,19 @@ def _tell(event: dict) -> None:
 
 
 def stop_view(task: PickTask | None) -> dict | None:
+    """The stop as the handheld shows it — one joined query, since it rides on every pick ack."""
     if task is None:
         return None
-    item = db.session.get(Item, task.item_id)
-    tote = db.session.get(Bin, task.tote_bin_id) if task.tote_bin_id else None
-    return {"task": task.id, "seq": task.seq, "bin": db.session.get(Bin, task.bin_id).code, "sku": item.sku,
-            "name": {"en": item.product.name_en, "zh": item.product.name_zh},
-            "variant": {"en": item.variant_en, "zh": item.variant_zh},
-            "lot": db.session.get(Lot, task.lot_id).code, "qty": task.qty, "picked": task.picked_qty,
-            "tote_slot": task.tote_slot, "tote": tote.code if tote else None,
-            "order": db.session.get(SalesOrder, task.order_id).number, "bin_confirmed": task.bin_confirmed,
-            "on_hold": _held(task.order_id)}
+    tote = aliased(Bin)
+    (bin_code, sku, name_en, name_zh, variant_en, variant_zh, lot, tote_code, order, order_status) = db.session.execute(
+        select(Bin.code, Item.sku, Product.name_en, Product.name_zh, Item.variant_en, Item.variant_zh, Lot.code,
+               tote.code, SalesOrder.number, SalesOrder.status)
+        .select_from(PickTask).join(Bin, Bin.id == PickTask.bin_id).join(Item, Item.id == PickTask.item_id)
+        .join(Product, Product.id == Item.product_id).join(Lot, Lot.id == PickTask.lot_id)
+        .join(SalesOrder, SalesOrder.id == PickTask.order_id).outerjoin(tote, tote.id == PickTask.tote_bin_id)
+        .where(PickTask.id == task.id)).one()
+    return {"task": task.id, "seq": task.seq, "bin": bin_code, "sku": sku,
+            "name": {"en": name_en, "zh": name_zh}, "variant": {"en": variant_en, "zh": variant_zh},
+            "lot": lot, "qty": task.qty, "picked": task.picked_qty,
+            "tote_slot": task.tote_slot, "tote": tote_code,
+            "order": order, "bin_confirmed": task.bin_confirmed, "on_hold": order_status == "on_hold"}
