@@ -238,3 +238,23 @@ def stocked_lines(live_server, http) -> list[tuple[str, int]]:
         if len(found) == 2:
             return [(found[0], 2), (found[1], 1)]
     pytest.fail("the demo warehouse should stock two items with 6+ units")
+
+
+@pytest.fixture
+def supervisor_page(chromium, live_server):
+    """open(path): a desktop Chromium page logged in on the supervisor pages (the real login form),
+    showing `path`. The browser context is closed after the test."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(10_000)
+
+    def open_(path: str, username: str = "supervisor"):
+        page = context.new_page()
+        page.goto(f"{live_server.url}/sup/login?next={path}")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", "demo")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(f"**{path}")
+        return page
+
+    yield open_
+    context.close()

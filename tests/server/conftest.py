@@ -96,3 +96,23 @@ def log_in_on_the_pages(client, username: str, password: str = "pw"):
     client.post("/sup/login", data={"username": username, "password": password, "csrf_token": form_token(client)})
     client.environ_base["HTTP_X_CSRFTOKEN"] = form_token(client)
     return client
+
+
+def pick_released(w, number: str, tote: str = "TOTE-0001") -> None:
+    """Pick a released order of the tiny warehouse into one tote: wave, claim, bin and item at every stop."""
+    from server.domain.barcodes import decode
+    from server.domain.batching import Cart
+    from server.services import orders, picking, waves
+
+    orders.release(number, w.supervisor)
+    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=20), w.supervisor)
+    list_id = wave["pick_lists"][0]["pick_list"]
+    waves.claim(list_id, w.picker)
+    picking.bind_tote(list_id, 1, decode(tote), w.picker)
+    db.session.commit()
+    barcodes = {w.tee.id: "5901234123457", w.mug.id: "036000291452"}
+    while (task := picking.current_task(db.session.get(picking.PickList, list_id))) is not None:
+        picking.scan(list_id, decode(db.session.get(Bin, task.bin_id).code), 1, w.picker)
+        picking.scan(list_id, decode(barcodes[task.item_id]), task.qty, w.picker)
+        db.session.commit()
+    assert orders.find_order(number).status == "picked"

@@ -12,7 +12,7 @@ def next_event(client, name, timeout=10):
 
 
 @pytest.mark.browser
-def test_a_pick_below_safety_stock_alerts_the_dashboard_at_once(live_server, chromium, pick_an_order):
+def test_a_pick_below_safety_stock_alerts_the_dashboard_at_once(live_server, supervisor_page, pick_an_order):
     boss = live_server.session("supervisor")
     sku = next(i["sku"] for i in boss.get(f"{live_server.url}/api/v1/items?q=GEN1&limit=100", timeout=10).json()
                if boss.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["total_qty"] >= 3)
@@ -24,13 +24,7 @@ def test_a_pick_below_safety_stock_alerts_the_dashboard_at_once(live_server, chr
                                                        json={"qty": 1}, timeout=10)
     assert picker_refused.status_code == 403 and picker_refused.json()["error"]["code"] == "forbidden"
 
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/sup/login")
-    page.fill("input[name=username]", "supervisor")
-    page.fill("input[name=password]", "demo")
-    page.click("button[type=submit]")
-    page.goto(f"{live_server.url}/sup/picking")
+    page = supervisor_page("/sup/picking")
     expect(page.get_by_test_id("live-state")).to_have_text("live · 实时", timeout=10_000)
     dashboard = live_server.floor_client("supervisor", device="DASHBOARD-T")
     try:
@@ -43,4 +37,3 @@ def test_a_pick_below_safety_stock_alerts_the_dashboard_at_once(live_server, chr
     finally:
         dashboard.disconnect()
         boss.put(f"{live_server.url}/api/v1/items/{sku}/safety", json={"qty": 0}, timeout=10)
-        context.close()

@@ -6,12 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from server.db.models import Bin, BinStock, LedgerEntry, PrintJob, SalesOrder, Station
-from server.domain.barcodes import decode
-from server.domain.batching import Cart
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import handover, orders, packing, picking, stock, waves
+from server.services import handover, orders, packing, picking, stock
 from server.services.orders import NewLine
+from tests.server.conftest import pick_released
 
 TEE = "5901234123457"
 MUG = "036000291452"
@@ -25,17 +24,7 @@ def picked_order(w, number="O-1", lines=(("TEE-BLK-M", 2),), tote="TOTE-0001", *
     for key, value in extra.items():
         setattr(order, key, value)
     db.session.commit()
-    orders.release(number, w.supervisor)
-    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=20), w.supervisor)
-    list_id = wave["pick_lists"][0]["pick_list"]
-    waves.claim(list_id, w.picker)
-    picking.bind_tote(list_id, 1, decode(tote), w.picker)
-    db.session.commit()
-    while (task := picking.current_task(db.session.get(picking.PickList, list_id))) is not None:
-        picking.scan(list_id, decode(db.session.get(Bin, task.bin_id).code), 1, w.picker)
-        picking.scan(list_id, decode(TEE if task.item_id == w.tee.id else MUG), task.qty, w.picker)
-        db.session.commit()
-    assert orders.find_order(number).status == "picked"
+    pick_released(w, number, tote)
     return orders.find_order(number)
 
 

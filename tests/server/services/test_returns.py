@@ -10,13 +10,12 @@ from sqlalchemy import func, select
 from server.db.models import (Bin, BinStock, LedgerEntry, PrintJob, PutawayTask, ReturnCase, ReturnSignoff,
                               ReturnUnit, SalesOrder, Station, User)
 from server.domain.barcodes import decode
-from server.domain.batching import Cart
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import handover, orders, packing, picking, printing, putaway, returns, scans, stock, waves
+from server.services import handover, orders, packing, printing, putaway, returns, scans, stock
 from server.services.auth import Actor, hash_password
 from server.services.orders import NewLine
-from tests.server.conftest import log_in_on_the_pages
+from tests.server.conftest import log_in_on_the_pages, pick_released
 
 TEE = "5901234123457"
 MUG = "036000291452"
@@ -27,20 +26,6 @@ CHAIN = [{"level": 1, "role": "inspector"},
 
 
 # --- a shipped order, as packing's tests make one ---------------------------------------------
-
-def pick_released(w, number, tote):
-    orders.release(number, w.supervisor)
-    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=20), w.supervisor)
-    list_id = wave["pick_lists"][0]["pick_list"]
-    waves.claim(list_id, w.picker)
-    picking.bind_tote(list_id, 1, decode(tote), w.picker)
-    db.session.commit()
-    while (task := picking.current_task(db.session.get(picking.PickList, list_id))) is not None:
-        picking.scan(list_id, decode(db.session.get(Bin, task.bin_id).code), 1, w.picker)
-        picking.scan(list_id, decode(TEE if task.item_id == w.tee.id else MUG), task.qty, w.picker)
-        db.session.commit()
-    assert orders.find_order(number).status == "picked"
-
 
 def pack(w, station, number, tote):
     """Pack every picked unit of the order into one parcel and close it (labels queue)."""

@@ -12,7 +12,7 @@ def send(client, mode, code=None, **payload):
     return client.call("scan", message, timeout=10)
 
 
-def test_the_dashboard_shows_a_pick_as_it_happens_without_reloading(live_server, chromium):
+def test_the_dashboard_shows_a_pick_as_it_happens_without_reloading(live_server, supervisor_page):
     boss = live_server.session("supervisor")
     item = next(i for i in boss.get(f"{live_server.url}/api/v1/items?q=GEN2&limit=100", timeout=10).json()
                 if boss.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["total_qty"] >= 1)
@@ -24,13 +24,7 @@ def test_the_dashboard_shows_a_pick_as_it_happens_without_reloading(live_server,
     pick_list = boss.post(f"{live_server.url}/api/v1/waves", timeout=30, json={
         "filters": {"carrier": carrier}, "cart": {"totes": 1, "tote_capacity": 10}}).json()["wave"]["pick_lists"][0]
 
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/sup/login")
-    page.fill("input[name=username]", "supervisor")
-    page.fill("input[name=password]", "demo")
-    page.click("button[type=submit]")
-    page.goto(f"{live_server.url}/sup/picking")
+    page = supervisor_page("/sup/picking")
     expect(page.get_by_test_id("live-state")).to_have_text("live · 实时", timeout=10_000)
     row = page.locator(f"tr[data-pick-list='{pick_list['pick_list']}']")
     expect(row.get_by_test_id("pick-list-status")).to_have_text("open")
@@ -46,4 +40,3 @@ def test_the_dashboard_shows_a_pick_as_it_happens_without_reloading(live_server,
         picker.disconnect()
     expect(row.get_by_test_id("pick-list-status")).to_have_text("done", timeout=10_000)
     expect(row.get_by_test_id("pick-list-done")).to_have_text("1 / 1")
-    context.close()

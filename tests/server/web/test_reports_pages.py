@@ -61,28 +61,19 @@ def test_a_picker_cannot_open_the_reports(live_server):
         assert page.status_code == 403 and "may not do this" in page.text
 
 
-def test_in_a_browser_the_stock_report_shows_its_chart_with_bars_title_and_legend(live_server, chromium):
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    try:
-        page.goto(f"{live_server.url}/sup/login?next=/sup/reports/stock")
-        page.fill("input[name=username]", "supervisor")
-        page.fill("input[name=password]", "demo")
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url("**/sup/reports/stock")
-        chart = page.get_by_test_id("report-chart").first
-        expect(chart).to_be_visible()
-        expect(chart.locator("svg")).to_be_visible()
-        expect(chart.locator(".chart-title")).to_have_text(
-            "Stock on hand by item, split by lot age · 在库件数（按库龄分段）")
-        expect(chart.get_by_test_id("chart-legend").first).to_contain_text("0–30 d · 天")
-        bars = chart.get_by_test_id("chart-bar")
-        assert bars.count() > 0
-        box = bars.first.bounding_box()
-        assert box and box["height"] > 0 and box["width"] > 0  # drawn, not just present
-        page.select_option("select[name=by]", "age")
-        page.get_by_role("button", name="Show · 查询").click()
-        page.wait_for_url("**by=age**")
-        expect(page.get_by_test_id("report-chart").first.locator(".chart-title")).to_contain_text("lot age")
-    finally:
-        context.close()
+def test_in_a_browser_the_stock_report_shows_its_chart_with_bars_title_and_legend(supervisor_page):
+    page = supervisor_page("/sup/reports/stock")
+    chart = page.get_by_test_id("report-chart").first
+    expect(chart).to_be_visible()
+    expect(chart.locator("svg")).to_be_visible()
+    expect(chart.locator(".chart-title")).to_have_text(
+        "Stock on hand by item, split by lot age · 在库件数（按库龄分段）")
+    expect(chart.get_by_test_id("chart-legend").first).to_contain_text("0–30 d · 天")
+    bars = chart.get_by_test_id("chart-bar")
+    assert bars.count() > 0
+    box = bars.first.bounding_box()
+    assert box and box["height"] > 0 and box["width"] > 0  # drawn, not just present
+    page.select_option("select[name=by]", "age")
+    page.get_by_role("button", name="Show · 查询").click()
+    page.wait_for_url("**by=age**")
+    expect(page.get_by_test_id("report-chart").first.locator(".chart-title")).to_contain_text("lot age")
