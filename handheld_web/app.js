@@ -762,6 +762,7 @@ const appContext = {
   signal,
   askConfirm,
   loadList,
+  refuse,
   getJson: (path) => requestJson("GET", path),
   post: (path, body) => requestJson("POST", path, body),
   onServerEvent,
@@ -775,6 +776,13 @@ const appContext = {
   scrollTop: () => window.scrollTo(0, 0),
   waiting: () => state.waiting,
 };
+
+/** A refusal the handheld makes itself (before sending): shown in the journey's error panel, error tone. */
+function refuse(holder, code, key, vars) {
+  holder.error = { record: { code, scan_id: "" }, key, vars };
+  signal("error");
+  renderScreen();
+}
 
 /**
  * A REST call answered with JSON: {ok: true, status, data} or {ok: false, status, error} where

@@ -31,11 +31,7 @@ export function createCount(app) {
     return app.loadList(s, "/api/v1/counts/tasks");
   }
 
-  function refuse(code, key, vars) {
-    s.error = { record: { code, scan_id: "" }, key, vars };
-    app.signal("error");
-    app.render();
-  }
+  const refuse = (code, key, vars) => app.refuse(s, code, key, vars);
 
   const countedUnits = () => (s.bin?.counted || []).reduce((sum, line) => sum + line.qty, 0);
 

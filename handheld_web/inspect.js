@@ -40,11 +40,7 @@ export function createInspect(app) {
     loadList();
   }
 
-  function refuse(code, key, vars) {
-    s.error = { record: { code, scan_id: "" }, key, vars };
-    app.signal("error");
-    app.render();
-  }
+  const refuse = (code, key, vars) => app.refuse(s, code, key, vars);
 
   function onScan(code) {
     s.error = null;

@@ -362,11 +362,7 @@ export function createPick(app) {
 
   // ---------- input ----------
 
-  function refuse(code, key, vars) {
-    s.error = { record: { code, scan_id: "" }, key, vars };
-    app.signal("error");
-    app.render();
-  }
+  const refuse = (code, key, vars) => app.refuse(s, code, key, vars);
 
   function onScan(code) {
     s.error = null;

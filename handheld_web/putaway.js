@@ -25,11 +25,7 @@ export function createPutaway(app) {
     return app.loadList(s, "/api/v1/putaway-tasks");
   }
 
-  function refuse(code, key, vars) {
-    s.error = { record: { code, scan_id: "" }, key, vars };
-    app.signal("error");
-    app.render();
-  }
+  const refuse = (code, key, vars) => app.refuse(s, code, key, vars);
 
   function onScan(code) {
     s.error = null;

@@ -34,11 +34,7 @@ export function createTransfer(app) {
     });
   }
 
-  function refuse(code, key, vars) {
-    s.error = { record: { code, scan_id: "" }, key, vars };
-    app.signal("error");
-    app.render();
-  }
+  const refuse = (code, key, vars) => app.refuse(s, code, key, vars);
 
   function startOver() {
     s.step = "from";

@@ -25,8 +25,9 @@ def on_hand(item_id: int) -> int:
 
 
 def in_bin(bin_id: int, item_id: int) -> int:
-    return int(db.session.execute(select(func.coalesce(func.sum(BinStock.qty), 0)).where(
-        BinStock.bin_id == bin_id, BinStock.item_id == item_id)).scalar())
+    from server.services import stock  # stock calls this module on every movement
+
+    return stock.bin_qty(bin_id, item_id)
 
 
 def after_move(movement: Movement) -> None:
