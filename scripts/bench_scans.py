@@ -89,6 +89,7 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
 
     def read_cpu() -> None:
         cpu[0] = server.cpu_seconds() if server else 0.0
+        print(f"{name}: all connected, scanning", file=sys.stderr, flush=True)  # e.g. to attach a profiler
 
     options = sim.Options(think=think, flow=args.flow, wrong_rate=args.wrong_rate, short_rate=args.short_rate,
                           user="picker" if args.flow == "lookup" else None)

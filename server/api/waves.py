@@ -5,7 +5,7 @@ from server.api import current_actor, get_or_404, json_body, ok
 from server.db.models import PickList, Wave
 from server.domain.batching import BATCHERS, Cart
 from server.domain.errors import WmsError
-from server.services import picking, waves
+from server.services import waves
 
 bp = Blueprint("waves", __name__, url_prefix="/api/v1")
 
@@ -45,14 +45,14 @@ def list_pick_lists():
     actor = current_actor()
     mine = request.args.get("mine") in ("1", "true")
     rows = waves.pick_lists(request.args.get("status"), actor.user_id if mine else None)
-    return jsonify([waves.pick_list_view(p) | {"stop": picking.stop_view(picking.current_task(p))} for p in rows])
+    return jsonify([waves.pick_list_view(p, with_stop=True) for p in rows])
 
 
 @bp.post("/pick-lists/next/claim")
 def claim_next():
     """Take the next pick list: the picker's unfinished one, else the oldest open one."""
     pick_list = waves.claim_next(current_actor())
-    return ok(pick_list=waves.pick_list_view(pick_list) | {"stop": picking.stop_view(picking.current_task(pick_list))})
+    return ok(pick_list=waves.pick_list_view(pick_list, with_stop=True))
 
 
 @bp.get("/pick-lists/<int(max=2147483647):pick_list_id>")
@@ -64,4 +64,4 @@ def get_pick_list(pick_list_id: int):
 @bp.post("/pick-lists/<int(max=2147483647):pick_list_id>/claim")
 def claim(pick_list_id: int):
     pick_list = waves.claim(pick_list_id, current_actor())
-    return ok(pick_list=waves.pick_list_view(pick_list) | {"stop": picking.stop_view(picking.current_task(pick_list))})
+    return ok(pick_list=waves.pick_list_view(pick_list, with_stop=True))

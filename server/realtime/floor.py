@@ -59,9 +59,15 @@ def announce_hold(event: dict) -> None:
     socketio.emit("hold", event, namespace="/floor")
 
 
+WATCH_PICK_LISTS = "watch:pick_lists"
+
+
 def announce_floor(event: dict) -> None:
-    """New pick lists or a claim: every handheld refreshes what it can take (others see the claim)."""
-    socketio.emit("pick_lists", event, namespace="/floor")
+    """New pick lists or a claim, to the supervisors and to the connections that asked to watch the lists
+    (`auth.watch = ["pick_lists"]`, e.g. a screen choosing a list). Not to every device: with N handhelds
+    claiming a list every minute or so, a floor-wide notice costs N² messages — at 300 handhelds it was
+    most of the server's time, and the picking screens do not need it."""
+    socketio.emit("pick_lists", event, namespace="/floor", to=["supervisors", WATCH_PICK_LISTS])
 
 
 def announce_progress(event: dict) -> None:
@@ -90,6 +96,9 @@ class FloorNamespace(Namespace):
             self.enter_room(request.sid, f"device:{actor.device_id}")
         if actor.role and roles.can(actor.role, "floor.supervise"):
             self.enter_room(request.sid, "supervisors")
+        watch = auth.get("watch") if isinstance(auth, dict) else None
+        if isinstance(watch, list) and "pick_lists" in watch and actor.role and roles.can(actor.role, "journey.pick"):
+            self.enter_room(request.sid, WATCH_PICK_LISTS)
         station = auth.get("station") if isinstance(auth, dict) else None
         if isinstance(station, str) and actor.role and roles.can(actor.role, "journey.pack"):
             # A station's page: it sees every scan made for its station, its fixed scanner's too.

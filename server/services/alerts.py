@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from server.db.models import Bin, BinStock, Item, Lot, PickFace, ReplenishmentTask, StockAlert, utcnow
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
+from server.db.fast import Sql
 from server.extensions import db
 from server.services import transaction
 from server.services.auth import Actor
@@ -32,13 +33,21 @@ def in_bin(bin_id: int, item_id: int) -> int:
 
 def after_move(movement: Movement) -> None:
     """Check the thresholds a movement may have crossed (called by stock.move in the same transaction)."""
-    item = db.session.get(Item, movement.item)
-    if item is not None and item.safety_qty > 0:
-        _compare("low_stock", item.id, None, on_hand(item.id), item.safety_qty)
-    face = db.session.execute(select(PickFace).where(PickFace.bin_id == movement.bin,
-                                                     PickFace.item_id == movement.item)).scalar_one_or_none()
-    if face is not None:
-        _compare("replenish", face.item_id, face.bin_id, in_bin(face.bin_id, face.item_id), face.min_qty)
+    # One prebuilt statement says whether there is anything to compare (most moves: nothing).
+    row = _THRESHOLDS.first(item=movement.item, bin=movement.bin)
+    if row is None:
+        return
+    safety_qty, face_min = row
+    if safety_qty > 0:
+        _compare("low_stock", movement.item, None, on_hand(movement.item), safety_qty)
+    if face_min is not None:
+        _compare("replenish", movement.item, movement.bin, in_bin(movement.bin, movement.item), face_min)
+
+
+_THRESHOLDS = Sql("""
+    SELECT i.safety_qty, f.min_qty FROM items i
+    LEFT JOIN pick_faces f ON f.bin_id = :bin AND f.item_id = i.id
+    WHERE i.id = :item""")
 
 
 def _compare(kind: str, item_id: int, bin_id: int | None, qty: int, threshold: int) -> None:

@@ -60,6 +60,14 @@ def _collect_flush(session, _flush_context) -> None:
         session.info.setdefault(BUFFER, []).extend(changes)
 
 
+def record(table: str, op: str, row_id: Any, **changed: list) -> None:
+    """A write made with hand-written SQL on the scan path (server/db/fast.py), which the session hooks
+    do not see: `changed` is column -> [old, new], as the hooks record an update."""
+    db.session.info.setdefault(BUFFER, []).append(
+        {"table": table, "id": row_id, "op": op, "changed": {k: [_shown(k, v[0]), _shown(k, v[1])]
+                                                             for k, v in changed.items()}})
+
+
 def _row_change(obj: Any, op: str) -> dict | None:
     state = inspect(obj)
     table = state.mapper.local_table.name

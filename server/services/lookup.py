@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from server.db.models import Bin, BinStock, Item, ItemBarcode, Lot, Product, PurchaseOrder, PutawayTask, User
+from server.db.models import Bin, BinStock, Item, Lot, Product, PurchaseOrder, PutawayTask, User
 from server.domain.barcodes import Decoded
 from server.domain.errors import STATUS_ZH, WmsError
+from server.db.fast import Sql
 from server.extensions import db
 from server.services import putaway, receiving
 from server.services.auth import digest
@@ -18,16 +19,23 @@ def find_bin(code: str) -> Bin:
     return found
 
 
-def find_item(decoded: Decoded) -> Item:
-    item = db.session.execute(
-        select(Item).join(ItemBarcode).where(ItemBarcode.lookup_key == decoded.key)
-    ).unique().scalar_one_or_none()
-    if item is None and decoded.kind == "internal":
-        item = db.session.execute(select(Item).where(Item.sku == decoded.key)).unique() \
-            .scalar_one_or_none()
-    if item is None:
+_ITEM_BY_BARCODE = Sql("""
+    SELECT i.id, i.sku FROM item_barcodes b JOIN items i ON i.id = b.item_id WHERE b.lookup_key = :key""")
+_ITEM_BY_SKU = Sql("SELECT id, sku FROM items WHERE sku = :sku")
+
+
+def find_item_key(decoded: Decoded) -> tuple[int, str]:
+    """(id, sku) of the item a barcode names — or an internal code, its SKU. Prebuilt: every item scan asks."""
+    row = _ITEM_BY_BARCODE.first(key=decoded.key)
+    if row is None and decoded.kind == "internal":
+        row = _ITEM_BY_SKU.first(sku=decoded.key)
+    if row is None:
         raise WmsError("unknown_barcode", code=decoded.gtin or decoded.text)
-    return item
+    return row
+
+
+def find_item(decoded: Decoded) -> Item:
+    return db.session.get(Item, find_item_key(decoded)[0])
 
 
 def bin_view(bin_: Bin) -> dict:

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import select, update
 
-from server.db.models import (Bin, BinStock, Item, Lot, PickList, PickTask, Product, Reservation, SalesOrder,
+from server.db.models import (Bin, BinStock, Item, Lot, PickList, PickTask, Reservation, SalesOrder,
                               SalesOrderLine, utcnow)
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
 from server.domain.routing import route
 from server.domain.stock import Movement
 from server.extensions import db
+from server.db.fast import Sql
+from server.services import audit, lookup, pick_state, stock, transaction
 from server.services import orders as order_service
-from server.services import stock, transaction
+from server.services.pick_state import ListState, Stop
 from server.services.auth import Actor
-from server.services.lookup import find_item
 from server.services.waves import FloorMap
 
 TOTE_ZONE = "T"
@@ -28,31 +28,46 @@ hold_listeners: list[Callable[[dict], None]] = []
 progress_listeners: list[Callable[[dict], None]] = []
 
 
-def _progress(pick_list: PickList, event: str) -> None:
-    stops, done = db.session.execute(select(func.count(), func.count().filter(PickTask.status != "open"))
-                                     .where(PickTask.pick_list_id == pick_list.id)).one()
-    update_ = {"event": event, "pick_list": pick_list.id, "wave": pick_list.wave_id, "status": pick_list.status,
-               "stops_done": done, "stops": stops}
+# The scan path's writes (server/db/fast.py): prebuilt, and recorded in the audit trail by hand.
+_BIN_CONFIRMED = Sql("UPDATE pick_tasks SET bin_confirmed = :yes WHERE id = :id")
+_PICKED = Sql("UPDATE pick_tasks SET picked_qty = :picked, status = :status WHERE id = :id")
+_PUT_CONFIRMED = Sql("UPDATE pick_tasks SET put_confirmed = :yes WHERE id = :id")
+_RESERVATION_DONE = Sql("""
+    UPDATE reservations SET status = :status,
+           qty = CASE WHEN :picked > 0 AND :picked < qty THEN :picked ELSE qty END
+    WHERE id = :id""")
+_LIST_DONE = Sql("UPDATE pick_lists SET status = :status WHERE id = :id")
+_BIN_BY_CODE = Sql("SELECT id, kind FROM bins WHERE code = :code")
+_TOTE_BUSY = Sql("""
+    SELECT pick_list_id FROM pick_tasks
+    WHERE tote_bin_id = :tote AND status = :open AND pick_list_id != :list LIMIT 1""")
+_BIND_TOTE = Sql("UPDATE pick_tasks SET tote_bin_id = :tote WHERE pick_list_id = :list AND tote_slot = :slot")
+
+
+def _written(model: type, row_id: int) -> None:
+    """A row changed by hand-written SQL: an ORM copy of it in this session must be read again."""
+    obj = db.session.identity_map.get(db.session.identity_key(model, row_id))
+    if obj is not None:
+        db.session.expire(obj)
+
+
+def _progress(state: ListState, event: str) -> None:
+    update_ = {"event": event, "pick_list": state.id, "wave": state.wave_id, "status": state.status,
+               "stops_done": sum(s.status != "open" for s in state.stops), "stops": len(state.stops)}
     transaction.after_commit(lambda: [listener(update_) for listener in progress_listeners])
 
 
-def my_pick_list(pick_list_id: object, actor: Actor) -> PickList:
+def my_pick_list(pick_list_id: object, actor: Actor, done_ok: bool = False) -> ListState:
+    """The list (locked) with its stops, if it is the picker's and (unless `done_ok`) not finished."""
     actor.require("journey.pick")
-    # Locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): two devices of the
-    # picker scanning the same stop from different server processes take turns, and the second
-    # reads the stop as the first left it instead of adding its units to a stale count.
-    pick_list = db.session.get(PickList, pick_list_id, with_for_update=True,
-                               populate_existing=True) if isinstance(pick_list_id, int) else None
-    if pick_list is None:
+    state = pick_state.load(pick_list_id, lock=True)
+    if state is None:
         raise WmsError("not_found", what=f"pick list {pick_list_id}")
-    # The session's identity map holds rows weakly: keep the list for the rest of the scan so the ack's
-    # view reads it from memory instead of selecting it again.
-    db.session.info.setdefault("pinned", []).append(pick_list)
-    if pick_list.claimed_by != actor.user_id:
-        raise WmsError("not_your_pick_list", pick_list=pick_list.id)
-    if pick_list.status == "done":
-        raise WmsError("pick_list_done", pick_list=pick_list.id)
-    return pick_list
+    if state.claimed_by != actor.user_id:
+        raise WmsError("not_your_pick_list", pick_list=state.id)
+    if state.status == "done" and not done_ok:
+        raise WmsError("pick_list_done", pick_list=state.id)
+    return state
 
 
 def tasks(pick_list: PickList) -> list[PickTask]:
@@ -60,99 +75,114 @@ def tasks(pick_list: PickList) -> list[PickTask]:
                                    .order_by(PickTask.seq)).scalars())
 
 
-def _held(order_id: int) -> bool:
-    return db.session.get(SalesOrder, order_id).status == "on_hold"
-
-
 def current_task(pick_list: PickList) -> PickTask | None:
-    """The next open stop in walking order. Stops of an order on hold are passed over (the rest of
-    the cart goes on); when only held orders' stops are left, the first of them. One query: this runs
-    on every pick scan."""
-    rows = db.session.execute(
-        select(PickTask, SalesOrder.status).join(SalesOrder, SalesOrder.id == PickTask.order_id)
-        .where(PickTask.pick_list_id == pick_list.id, PickTask.status == "open").order_by(PickTask.seq)).all()
-    return next((t for t, status in rows if status != "on_hold"), rows[0][0] if rows else None)
+    """The next open stop in walking order, as an ORM row (REST and tests; the scan path uses ListState)."""
+    stop = pick_state.load(pick_list.id).current()
+    return db.session.get(PickTask, stop.id) if stop else None
 
 
-def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor) -> int:
+def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor) -> ListState:
     """Put a tote on the cart for one order (slot). A tote serves one open pick list at a time."""
-    pick_list = my_pick_list(pick_list_id, actor)
+    state = my_pick_list(pick_list_id, actor)
     if decoded.kind != "tote":
         raise WmsError("unknown_barcode", code=decoded.key)
-    if not isinstance(slot, int) or not 1 <= slot <= pick_list.totes:
-        raise WmsError("bad_request", detail=f"slot must be 1 … {pick_list.totes}")
-    tote = db.session.execute(select(Bin).where(Bin.code == decoded.key)).scalar_one_or_none()
-    if tote is None:
+    if not isinstance(slot, int) or isinstance(slot, bool) or not 1 <= slot <= state.totes:
+        raise WmsError("bad_request", detail=f"slot must be 1 … {state.totes}")
+    found = _BIN_BY_CODE.first(code=decoded.key)
+    if found is None:
         tote = Bin(code=decoded.key, zone=TOTE_ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="tote")
         db.session.add(tote)
-        db.session.flush()
-    busy = db.session.execute(select(PickTask.pick_list_id).where(
-        PickTask.tote_bin_id == tote.id, PickTask.status == "open", PickTask.pick_list_id != pick_list.id)).first()
-    if busy:
-        raise WmsError("tote_in_use", tote=tote.code)
-    db.session.execute(update(PickTask).where(PickTask.pick_list_id == pick_list.id, PickTask.tote_slot == slot)
-                       .values(tote_bin_id=tote.id).execution_options(synchronize_session=False))
-    return tote.id
+        db.session.flush()  # a new tote is an ORM insert: the audit trail sees it
+        found = (tote.id, tote.kind)
+    tote_id, kind = found
+    if _TOTE_BUSY.first(tote=tote_id, open="open", list=state.id):
+        raise WmsError("tote_in_use", tote=decoded.key)
+    _BIND_TOTE.run(tote=tote_id, list=state.id, slot=slot)
+    for stop in state.stops:
+        if stop.tote_slot == slot:
+            if stop.tote_bin_id != tote_id:
+                audit.record("pick_tasks", "update", stop.id, tote_bin_id=[stop.tote_bin_id, tote_id])
+            _written(PickTask, stop.id)
+            stop.tote_bin_id, stop.tote, stop.tote_kind = tote_id, decoded.key, kind
+    return state
 
 
-def _stopped(task: PickTask) -> None:
-    order = db.session.get(SalesOrder, task.order_id)
-    if order.status == "on_hold":
-        raise WmsError("order_on_hold", order=order.number, reason=order.hold_reason)
+def _stopped(stop: Stop) -> None:
+    if stop.on_hold:
+        raise WmsError("order_on_hold", order=stop.order, reason=stop.hold_reason)
 
 
-def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor, scan_id: str | None = None) -> PickTask:
-    """One scan at the current stop: the bin first, then the item (qty units into its tote)."""
-    pick_list = my_pick_list(pick_list_id, actor)
-    task = current_task(pick_list)
-    if task is None:
-        raise WmsError("pick_list_done", pick_list=pick_list.id)
-    _stopped(task)
-    bin_code = db.session.get(Bin, task.bin_id).code
+def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor,
+         scan_id: str | None = None) -> tuple[ListState, Stop]:
+    """One scan at the current stop: the bin first, then the item (qty units into its tote).
+    Returns the list as it is now and the stop scanned."""
+    state = my_pick_list(pick_list_id, actor)
+    stop = state.current()
+    if stop is None:
+        raise WmsError("pick_list_done", pick_list=state.id)
+    _stopped(stop)
     if decoded.kind == "bin":
-        if decoded.key != bin_code:
-            raise WmsError("wrong_bin", scanned=decoded.key, expected=bin_code)
-        task.bin_confirmed = True
-        return task
-    if not task.bin_confirmed:
-        raise WmsError("scan_bin_first", expected=bin_code)
+        if decoded.key != stop.bin:
+            raise WmsError("wrong_bin", scanned=decoded.key, expected=stop.bin)
+        if not stop.bin_confirmed:
+            _BIN_CONFIRMED.run(yes=True, id=stop.id)
+            audit.record("pick_tasks", "update", stop.id, bin_confirmed=[False, True])
+            _written(PickTask, stop.id)
+            stop.bin_confirmed = True
+        return state, stop
+    if not stop.bin_confirmed:
+        raise WmsError("scan_bin_first", expected=stop.bin)
     if not decoded.names_an_item:
         raise WmsError("unknown_barcode", code=decoded.key)
-    item = find_item(decoded)
-    expected = db.session.get(Item, task.item_id)
-    if item.id != expected.id:
-        raise WmsError("wrong_item", scanned=item.sku, expected=expected.sku)
-    lot = db.session.get(Lot, task.lot_id)
-    if decoded.lot and decoded.lot != lot.code:
-        _switch_lot(task, lot, decoded.lot)
-    if task.tote_bin_id is None:
-        raise WmsError("bind_totes_first", slot=task.tote_slot)
-    remaining = task.qty - task.picked_qty
+    item_id, sku = lookup.find_item_key(decoded)
+    if item_id != stop.item_id:
+        raise WmsError("wrong_item", scanned=sku, expected=stop.sku)
+    if decoded.lot and decoded.lot != stop.lot:
+        task = db.session.get(PickTask, stop.id)
+        _switch_lot(task, db.session.get(Lot, stop.lot_id), decoded.lot)
+        db.session.flush()  # the hand-written statements below see the lot switched
+        stop.lot_id, stop.lot = task.lot_id, decoded.lot
+    if stop.tote_bin_id is None:
+        raise WmsError("bind_totes_first", slot=stop.tote_slot)
+    remaining = stop.qty - stop.picked
     if qty > remaining:
         raise WmsError("over_pick", remaining=remaining, qty=qty)
-    stock.take_reserved(Movement(task.bin_id, task.item_id, task.lot_id, -qty, "pick"), task.tote_bin_id, actor,
-                        ref=f"pick list {pick_list.id}", scan_id=scan_id)
-    task.picked_qty += qty
-    if task.picked_qty == task.qty:
-        _finish(task, "picked")
-    _close_if_done(pick_list)
-    _progress(pick_list, "pick")
-    return task
+    stock.take_reserved(Movement(stop.bin_id, stop.item_id, stop.lot_id, -qty, "pick"), stop.tote_bin_id, actor,
+                        ref=f"pick list {state.id}", scan_id=scan_id)
+    before = (stop.picked, stop.status)
+    stop.picked += qty
+    if stop.picked == stop.qty:
+        stop.status = "picked"
+        _RESERVATION_DONE.run(status="picked", picked=stop.picked, id=stop.reservation_id)
+        audit.record("reservations", "update", stop.reservation_id, status=["reserved", "picked"])
+        _written(Reservation, stop.reservation_id)
+    _PICKED.run(picked=stop.picked, status=stop.status, id=stop.id)
+    audit.record("pick_tasks", "update", stop.id, picked_qty=[before[0], stop.picked], status=[before[1], stop.status])
+    _written(PickTask, stop.id)
+    _close_if_done(state)
+    _progress(state, "pick")
+    return state, stop
 
 
-def confirm_put(pick_list_id: object, task_id: object, decoded: Decoded, actor: Actor) -> PickTask:
+def confirm_put(pick_list_id: object, task_id: object, decoded: Decoded, actor: Actor) -> tuple[ListState, Stop]:
     """The tote scan after a stop: proves the units went into the order's tote, not a neighbour's."""
-    pick_list = db.session.get(PickList, pick_list_id) if isinstance(pick_list_id, int) else None
-    if pick_list is None or pick_list.claimed_by != actor.user_id:
-        raise WmsError("not_your_pick_list", pick_list=pick_list_id)
-    task = db.session.get(PickTask, task_id) if isinstance(task_id, int) else None
-    if task is None or task.pick_list_id != pick_list.id or task.status != "picked":
+    try:
+        state = my_pick_list(pick_list_id, actor, done_ok=True)  # the last stop's tote comes after the list is done
+    except WmsError as error:
+        if error.code == "forbidden":
+            raise
+        raise WmsError("not_your_pick_list", pick_list=pick_list_id) from None
+    stop = state.stop(task_id) if isinstance(task_id, int) else None
+    if stop is None or stop.status != "picked":
         raise WmsError("not_found", what=f"picked stop {task_id}")
-    tote = db.session.get(Bin, task.tote_bin_id)
-    if decoded.key != tote.code:
-        raise WmsError("wrong_tote", scanned=decoded.key, expected=tote.code, slot=task.tote_slot)
-    task.put_confirmed = True
-    return task
+    if decoded.key != stop.tote:
+        raise WmsError("wrong_tote", scanned=decoded.key, expected=stop.tote, slot=stop.tote_slot)
+    if not stop.put_confirmed:
+        _PUT_CONFIRMED.run(yes=True, id=stop.id)
+        audit.record("pick_tasks", "update", stop.id, put_confirmed=[False, True])
+        _written(PickTask, stop.id)
+        stop.put_confirmed = True
+    return state, stop
 
 
 def _switch_lot(task: PickTask, allocated: Lot, scanned_code: str) -> None:
@@ -186,31 +216,40 @@ def _finish(task: PickTask, status: str) -> None:
         reservation.qty = task.picked_qty
 
 
-def _close_if_done(pick_list: PickList) -> None:
+def _close_if_done(state: ListState) -> None:
     """A list with no open stop is done and its orders picked; otherwise its orders are being picked.
     Orders are loaded only when their status changes (an ORM change, so the audit trail sees it)."""
-    open_left = db.session.execute(select(func.count()).where(PickTask.pick_list_id == pick_list.id,
-                                                              PickTask.status == "open")).scalar()
-    on_list = select(PickTask.order_id).where(PickTask.pick_list_id == pick_list.id)
-    if open_left == 0:
-        pick_list.status = "done"
+    if all(s.status != "open" for s in state.stops):
+        _LIST_DONE.run(status="done", id=state.id)
+        audit.record("pick_lists", "update", state.id, status=[state.status, "done"])
+        _written(PickList, state.id)
+        state.status = "done"
         before, after = ("allocated", "picking"), "picked"
     else:
         before, after = ("allocated",), "picking"
-    for order in db.session.execute(select(SalesOrder).where(SalesOrder.id.in_(on_list),
+    changing = {s.order_id for s in state.stops if s.order_status in before}
+    if not changing:
+        return
+    for order in db.session.execute(select(SalesOrder).where(SalesOrder.id.in_(changing),
                                                              SalesOrder.status.in_(before))).scalars():
         order.status = after
+    for stop in state.stops:
+        if stop.order_id in changing:
+            stop.order_status = after
 
 
 def short(pick_list_id: object, found: object, actor: Actor, scan_id: str | None = None) -> dict:
     """The bin holds fewer than the stop asks. The count found becomes the bin's stock (a count
     entry in the ledger); the rest of the line is re-allocated from other bins at once and the new
     stops are put into the route; if no stock is left, the line is short and the supervisor sees it."""
-    pick_list = my_pick_list(pick_list_id, actor)
-    task = current_task(pick_list)
-    if task is None:
-        raise WmsError("pick_list_done", pick_list=pick_list.id)
-    _stopped(task)
+    state = my_pick_list(pick_list_id, actor)
+    stop = state.current()
+    if stop is None:
+        raise WmsError("pick_list_done", pick_list=state.id)
+    _stopped(stop)
+    # A rare step: the ORM's rows from here on (read afresh, whatever this session held before).
+    pick_list = db.session.get(PickList, state.id, populate_existing=True)
+    task = db.session.get(PickTask, stop.id, populate_existing=True)
     missing = task.qty - task.picked_qty
     if not isinstance(found, int) or isinstance(found, bool) or not 0 <= found < missing:
         raise WmsError("bad_quantity", qty=found)
@@ -238,10 +277,12 @@ def short(pick_list_id: object, found: object, actor: Actor, scan_id: str | None
     db.session.add_all(added)
     db.session.flush()
     _reroute(pick_list)
-    _close_if_done(pick_list)
-    _progress(pick_list, "short")
+    db.session.flush()
+    state = pick_state.load(pick_list.id)
+    _close_if_done(state)
+    _progress(state, "short")
     return {"re_allocated": sum(r.qty for r in new_reservations), "still_short": still_missing,
-            "line": {"order": db.session.get(SalesOrder, task.order_id).number, "sku": line.sku_text}}
+            "line": {"order": stop.order, "sku": line.sku_text}}
 
 
 def _reroute(pick_list: PickList) -> None:
@@ -313,19 +354,7 @@ def _tell(event: dict) -> None:
 
 
 def stop_view(task: PickTask | None) -> dict | None:
-    """The stop as the handheld shows it — one joined query, since it rides on every pick ack."""
+    """The stop as the handheld shows it (REST and tests; the scan path has its ListState)."""
     if task is None:
         return None
-    tote = aliased(Bin)
-    (bin_code, sku, name_en, name_zh, variant_en, variant_zh, lot, tote_code, order, order_status) = db.session.execute(
-        select(Bin.code, Item.sku, Product.name_en, Product.name_zh, Item.variant_en, Item.variant_zh, Lot.code,
-               tote.code, SalesOrder.number, SalesOrder.status)
-        .select_from(PickTask).join(Bin, Bin.id == PickTask.bin_id).join(Item, Item.id == PickTask.item_id)
-        .join(Product, Product.id == Item.product_id).join(Lot, Lot.id == PickTask.lot_id)
-        .join(SalesOrder, SalesOrder.id == PickTask.order_id).outerjoin(tote, tote.id == PickTask.tote_bin_id)
-        .where(PickTask.id == task.id)).one()
-    return {"task": task.id, "seq": task.seq, "bin": bin_code, "sku": sku,
-            "name": {"en": name_en, "zh": name_zh}, "variant": {"en": variant_en, "zh": variant_zh},
-            "lot": lot, "qty": task.qty, "picked": task.picked_qty,
-            "tote_slot": task.tote_slot, "tote": tote_code,
-            "order": order, "bin_confirmed": task.bin_confirmed, "on_hold": order_status == "on_hold"}
+    return pick_state.load(task.pick_list_id).stop(task.id).view()

@@ -11,10 +11,10 @@ from typing import Any
 from dataclasses import dataclass
 
 from flask import current_app, g
-from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from server.db.models import Scan, utcnow
+from server.db.fast import Sql
+from server.db.models import utcnow
 from server.domain import roles
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
@@ -132,14 +132,13 @@ def _handle(payload: Any, actor: Actor) -> dict[str, Any]:
         return error_ack(scan_id, WmsError("internal_error"))
 
     try:
-        # A prebuilt Core insert with parameters: the hot path neither builds a statement nor needs
-        # an ORM unit of work for a row it never reads back.
-        db.session.connection().execute(_INSERT_SCAN, {
-            "scan_id": scan_id, "at": utcnow(), "user_id": actor.user_id, "device_id": actor.device_id,
-            "mode": str(mode)[:32], "code": code[:256] if isinstance(code, str) else "",
-            "kind": ack.get("kind"), "ok": ack["ok"],
-            "error_code": ack["error"]["code"] if not ack["ok"] else None,
-            "ack_json": json.dumps(ack, ensure_ascii=False)})
+        # Prebuilt: the hot path neither builds a statement nor needs an ORM unit of work for a row it
+        # never reads back.
+        _INSERT_SCAN.run(
+            scan_id=scan_id, at=utcnow(), user_id=actor.user_id, device_id=actor.device_id,
+            mode=str(mode)[:32], code=code[:256] if isinstance(code, str) else "",
+            kind=ack.get("kind"), ok=ack["ok"], error_code=ack["error"]["code"] if not ack["ok"] else None,
+            ack_json=json.dumps(ack, ensure_ascii=False))
         db.session.commit()
     except IntegrityError:
         # The same scan id raced in on another connection: its stored ack is the answer.
@@ -153,9 +152,10 @@ def _handle(payload: Any, actor: Actor) -> dict[str, Any]:
     return ack
 
 
-# Built once: constructing SQLAlchemy statements costs more than running these two on SQLite.
-_STORED_ACK = select(Scan.ack_json).where(Scan.scan_id == bindparam("scan_id"))
-_INSERT_SCAN = insert(Scan.__table__)
+_STORED_ACK = Sql("SELECT ack_json FROM scans WHERE scan_id = :scan_id")
+_INSERT_SCAN = Sql("""
+    INSERT INTO scans (scan_id, at, user_id, device_id, mode, code, kind, ok, error_code, ack_json)
+    VALUES (:scan_id, :at, :user_id, :device_id, :mode, :code, :kind, :ok, :error_code, :ack_json)""")
 
 
 def _discard_session() -> None:
@@ -167,5 +167,5 @@ def _discard_session() -> None:
 
 
 def stored_ack(scan_id: str) -> dict[str, Any] | None:
-    stored = db.session.execute(_STORED_ACK, {"scan_id": scan_id}).scalar()
+    stored = _STORED_ACK.scalar(scan_id=scan_id)
     return json.loads(stored) if stored is not None else None

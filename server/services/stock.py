@@ -1,10 +1,10 @@
 """Stock movements: a ledger row and a conditional bin_stock update in the caller's transaction."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 
-from server.db.models import Bin, BinStock, LedgerEntry
+from server.db.fast import Sql, forget
+from server.db.models import BinStock, LedgerEntry, utcnow
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
@@ -12,24 +12,38 @@ from server.services import alerts
 from server.services.auth import Actor
 
 
+# Prebuilt (server/db/fast.py): every pick scan moves stock twice. bin_stock and stock_ledger are not in
+# the audit trail: the ledger is its own (who, device, scan, when), bin_stock its sum.
+_TAKE = Sql("""
+    UPDATE bin_stock SET qty = qty - :units
+    WHERE bin_id = :bin AND item_id = :item AND lot_id = :lot AND qty - reserved_qty >= :units""")
+_TAKE_RESERVED = Sql("""
+    UPDATE bin_stock SET qty = qty - :units, reserved_qty = reserved_qty - :units
+    WHERE bin_id = :bin AND item_id = :item AND lot_id = :lot AND reserved_qty >= :units AND qty >= :units""")
+_FREE = Sql("""
+    SELECT qty - reserved_qty FROM bin_stock WHERE bin_id = :bin AND item_id = :item AND lot_id = :lot""")
+_BIN_CODE = Sql("SELECT code FROM bins WHERE id = :bin")
+_ADD = Sql("""
+    INSERT INTO bin_stock (bin_id, item_id, lot_id, qty, reserved_qty) VALUES (:bin, :item, :lot, :units, 0)
+    ON CONFLICT (bin_id, item_id, lot_id) DO UPDATE SET qty = bin_stock.qty + :units""")
+_LEDGER = Sql("""
+    INSERT INTO stock_ledger (at, bin_id, item_id, lot_id, qty, reason, ref, user_id, device_id, scan_id)
+    VALUES (:at, :bin, :item, :lot, :qty, :reason, :ref, :user, :device, :scan_id)""")
+
+
 def move(movement: Movement, actor: Actor | None = None, ref: str = "",
          scan_id: str | None = None) -> None:
     """Record one movement. A take is one conditional UPDATE, so two pickers racing for the last
     unit get one success and one `negative_stock`, never a negative bin. Does not commit."""
-    place = (BinStock.bin_id == movement.bin, BinStock.item_id == movement.item,
-             BinStock.lot_id == movement.lot)
+    db.session.flush()  # hand-written SQL does not autoflush: this transaction's ORM changes first
+    place = {"bin": movement.bin, "item": movement.item, "lot": movement.lot}
     if movement.qty > 0:
-        _add(movement)
-    else:
-        # Units promised to orders are not free to take: only qty - reserved_qty is.
-        taken = db.session.execute(
-            update(BinStock).where(*place, BinStock.qty - BinStock.reserved_qty >= -movement.qty)
-            .values(qty=BinStock.qty + movement.qty))
-        if taken.rowcount != 1:
-            available = db.session.execute(select(BinStock.qty - BinStock.reserved_qty).where(*place)).scalar() or 0
-            bin_code = db.session.execute(select(Bin.code).where(Bin.id == movement.bin)).scalar()
-            raise WmsError("negative_stock", available=available, qty=-movement.qty,
-                           bin=bin_code or movement.bin)
+        _ADD.run(**place, units=movement.qty)
+    # Units promised to orders are not free to take: only qty - reserved_qty is.
+    elif _TAKE.run(**place, units=-movement.qty).rowcount != 1:
+        raise WmsError("negative_stock", available=_FREE.scalar(**place) or 0, qty=-movement.qty,
+                       bin=_BIN_CODE.scalar(bin=movement.bin) or movement.bin)
+    forget(BinStock, bin_id=movement.bin, item_id=movement.item, lot_id=movement.lot)
     _record(movement, actor, ref, scan_id)
     alerts.after_move(movement)
 
@@ -38,36 +52,22 @@ def take_reserved(movement: Movement, into: int, actor: Actor | None = None, ref
                   scan_id: str | None = None) -> None:
     """Move units promised to an order from their bin into a tote (bin `into`): the bin loses the
     units and their reservation together, in one conditional UPDATE. Does not commit."""
+    db.session.flush()
     units = -movement.qty
-    taken = db.session.execute(
-        update(BinStock).where(BinStock.bin_id == movement.bin, BinStock.item_id == movement.item,
-                               BinStock.lot_id == movement.lot, BinStock.reserved_qty >= units, BinStock.qty >= units)
-        .values(qty=BinStock.qty - units, reserved_qty=BinStock.reserved_qty - units))
-    if taken.rowcount != 1:
-        bin_code = db.session.execute(select(Bin.code).where(Bin.id == movement.bin)).scalar()
-        raise WmsError("negative_stock", available=0, qty=units, bin=bin_code)
+    place = {"bin": movement.bin, "item": movement.item, "lot": movement.lot}
+    if _TAKE_RESERVED.run(**place, units=units).rowcount != 1:
+        raise WmsError("negative_stock", available=0, qty=units, bin=_BIN_CODE.scalar(bin=movement.bin))
     _record(movement, actor, ref, scan_id)
     alerts.after_move(movement)
-    arrival = Movement(into, movement.item, movement.lot, units, movement.reason)
-    _add(arrival)
-    _record(arrival, actor, ref, scan_id)
+    _ADD.run(bin=into, item=movement.item, lot=movement.lot, units=units)
+    forget(BinStock, item_id=movement.item, lot_id=movement.lot)  # both places
+    _record(Movement(into, movement.item, movement.lot, units, movement.reason), actor, ref, scan_id)
 
 
 def _record(movement: Movement, actor: Actor | None, ref: str, scan_id: str | None) -> None:
-    db.session.add(LedgerEntry(
-        bin_id=movement.bin, item_id=movement.item, lot_id=movement.lot, qty=movement.qty,
-        reason=movement.reason, ref=ref, scan_id=scan_id,
-        user_id=actor.user_id if actor else None, device_id=actor.device_id if actor else None))
-
-
-def _add(movement: Movement) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
-    statement = insert(BinStock).values(bin_id=movement.bin, item_id=movement.item,
-                                        lot_id=movement.lot, qty=movement.qty)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["bin_id", "item_id", "lot_id"],
-        set_={"qty": BinStock.qty + movement.qty}))
+    _LEDGER.run(at=utcnow(), bin=movement.bin, item=movement.item, lot=movement.lot, qty=movement.qty,
+                reason=movement.reason, ref=ref, user=actor.user_id if actor else None,
+                device=actor.device_id if actor else None, scan_id=scan_id)
 
 
 def bin_qty(bin_id: int, item_id: int) -> int:

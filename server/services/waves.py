@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from server.db.models import (Bin, Item, Lot, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine, User, Wave,
+from server.db.models import (Bin, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine, Wave,
                               utcnow)
 from server.domain.allocation import allocate, uses_fefo
 from server.domain.batching import Cart, Order, plan_batches
@@ -17,7 +17,7 @@ from server.domain.errors import WmsError
 from server.domain.routing import Layout, PickPoint
 from server.extensions import db
 from server.services import orders as order_service
-from server.services import transaction
+from server.services import pick_state, transaction
 from server.services.auth import Actor
 
 
@@ -197,26 +197,9 @@ def pick_lists(status: str | None, user_id: int | None) -> list[PickList]:
     return list(db.session.execute(query.limit(200)).scalars())
 
 
-def pick_list_view(pick_list: PickList) -> dict:
-    totes = dict(db.session.execute(
-        select(PickTask.tote_slot, Bin.code).join(Bin, Bin.id == PickTask.tote_bin_id)
-        .where(PickTask.pick_list_id == pick_list.id, Bin.kind == "tote").distinct()).all())
-    # Plain columns, not ORM objects: this view rides on every pick ack, and a list can have many stops.
-    rows = db.session.execute(
-        select(PickTask.seq, PickTask.qty, PickTask.tote_slot, PickTask.status, Bin.code, Item.sku, Lot.code,
-               SalesOrder.number, SalesOrder.status, SalesOrder.hold_reason)
-        .join(Bin, Bin.id == PickTask.bin_id).join(Item, Item.id == PickTask.item_id)
-        .join(Lot, Lot.id == PickTask.lot_id).join(SalesOrder, SalesOrder.id == PickTask.order_id)
-        .where(PickTask.pick_list_id == pick_list.id).order_by(PickTask.seq)).all()
-    claimed_by = db.session.get(User, pick_list.claimed_by) if pick_list.claimed_by else None
-    return {"pick_list": pick_list.id, "wave": pick_list.wave_id, "seq": pick_list.seq, "status": pick_list.status,
-            "claimed_by": claimed_by.username if claimed_by else None,
-            "totes": pick_list.totes, "route_method": pick_list.route_method, "route_length_m": pick_list.route_length,
-            "tote_codes": {str(slot): code for slot, code in totes.items()},
-            "stops": [{"seq": seq, "bin": bin_code, "sku": sku, "lot": lot, "qty": qty, "order": number,
-                       "tote": slot, "status": status, "on_hold": order_status == "on_hold",
-                       "hold_reason": hold_reason if order_status == "on_hold" else None}
-                      for seq, qty, slot, status, bin_code, sku, lot, number, order_status, hold_reason in rows]}
+def pick_list_view(pick_list: PickList, with_stop: bool = False) -> dict:
+    """The list with its stops (and, `with_stop`, the current one) — the same view the pick acks carry."""
+    return pick_state.view(pick_list.id, with_stop)
 
 
 def wave_view(wave: Wave) -> dict:

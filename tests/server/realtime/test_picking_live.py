@@ -3,6 +3,8 @@ in real time that stops the next scan, then the release and the pick completed."
 import time
 import uuid
 
+import socketio
+
 
 def next_event(client, name, timeout=5):
     """The next pushed event of this name (other pushes, e.g. pick list claims, pass by)."""
@@ -10,6 +12,16 @@ def next_event(client, name, timeout=5):
         event, data = client.receive(timeout=timeout)
         if event == name:
             return data
+
+
+def drain(client, wait=0.5):
+    """Every event pushed to the client until it has been quiet for `wait` seconds."""
+    events = []
+    while True:
+        try:
+            events.append(client.receive(timeout=wait))
+        except socketio.exceptions.TimeoutError:
+            return events
 
 
 def send(client, mode, code=None, **payload):
@@ -32,13 +44,15 @@ def test_a_picker_picks_a_wave_and_a_hold_reaches_the_handheld_at_once(live_serv
     stop = wave["pick_lists"][0]["stops"][0]
 
     picker = live_server.floor_client("picker")
-    colleague = live_server.floor_client("receiver")  # another device on the floor
+    colleague = live_server.floor_client("picker", device="PDA-02", watch=["pick_lists"])  # a screen choosing a list
+    bystander = live_server.floor_client("receiver", device="PDA-03")  # a device busy with something else
     try:
         # The claim belongs to the picker user, whichever of their sessions made it.
         claim = live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{list_id}/claim", timeout=10)
         assert claim.status_code == 200
         assert next_event(colleague, "pick_lists") == {"event": "pick_list_claimed", "pick_list": list_id,
                                                        "claimed_by": "picker"}
+        assert not any(name == "pick_lists" for name, _ in drain(bystander))
         assert send(picker, "pick.tote", f"TOTE-{uuid.uuid4().hex[:6].upper()}", pick_list=list_id, slot=1)["ok"]
         assert send(picker, "pick", stop["bin"], pick_list=list_id)["next"] == "scan_item"
 
@@ -55,6 +69,7 @@ def test_a_picker_picks_a_wave_and_a_hold_reaches_the_handheld_at_once(live_serv
     finally:
         picker.disconnect()
         colleague.disconnect()
+        bystander.disconnect()
     deadline = time.monotonic() + 5
     while supervisor.get(f"{live_server.url}/api/v1/orders/{number}", timeout=5).json()["status"] != "picked":
         assert time.monotonic() < deadline

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from server.db.models import Bin, BinStock, Lot, SalesOrder
+from server.db.models import Bin, BinStock, Lot, PickTask, SalesOrder
 from server.domain.barcodes import decode
 from server.domain.batching import Cart
 from server.domain.errors import WmsError
@@ -144,11 +144,13 @@ def test_scanning_the_tote_after_a_stop_catches_a_unit_put_in_the_wrong_tote(tin
     w = tiny_warehouse
     list_id = claimed_list(w, qty=2)
     picking.scan(list_id, decode("A-01-01-1"), 1, w.picker)
-    task = picking.scan(list_id, decode(TEE), 2, w.picker)
+    _, stop = picking.scan(list_id, decode(TEE), 2, w.picker)
     db.session.commit()
-    error = refusal(lambda: picking.confirm_put(list_id, task.id, decode("TOTE-0002"), w.picker))
+    error = refusal(lambda: picking.confirm_put(list_id, stop.id, decode("TOTE-0002"), w.picker))
     assert error.code == "wrong_tote" and "TOTE-0001" in error.message()["en"]
-    assert picking.confirm_put(list_id, task.id, decode("TOTE-0001"), w.picker).put_confirmed
+    _, stop = picking.confirm_put(list_id, stop.id, decode("TOTE-0001"), w.picker)
+    db.session.commit()
+    assert stop.put_confirmed and db.session.get(PickTask, stop.id).put_confirmed
 
 
 def test_units_already_picked_for_a_held_order_move_to_the_hold_area(tiny_warehouse):

@@ -3,12 +3,13 @@ from the ledger, supplier quality by month, picking productivity, returns, open 
 import csv
 import io
 from contextlib import contextmanager
+from unittest import mock
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from server.db.models import Bin, LedgerEntry, Lot, PickList, ReturnCase, ReturnUnit
+from server.db.models import Bin, Lot, PickList, ReturnCase, ReturnUnit
 from server.domain.barcodes import decode
 from server.domain.batching import Cart
 from server.domain.errors import WmsError
@@ -25,18 +26,8 @@ TODAY = date(2026, 11, 23)
 def dated(at: datetime):
     """Ledger rows written inside are dated `at`: the ledger is append-only, so history can only be
     made by writing it at the time it happened."""
-    session = db.session()
-
-    def stamp(session, _context, _instances):
-        for row in session.new:
-            if isinstance(row, LedgerEntry):
-                row.at = at
-    event.listen(session, "before_flush", stamp)
-    try:
+    with mock.patch.object(stock, "utcnow", lambda: at):
         yield
-        db.session.flush()
-    finally:
-        event.remove(session, "before_flush", stamp)
 
 
 def bin_of(code, kind, zone="T"):

@@ -1,0 +1,134 @@
+"""Where a pick scan's server time goes, without the network: the demo warehouse with waves made
+over REST (like scripts/bench_scans.py), then pick lists picked in this process through the scan
+pipeline (`services.scans.handle`, the function the /floor `scan` event calls) — per mode: mean ms
+and SQL statements per scan; optionally a cProfile of the whole loop.
+
+    .venv/bin/python scripts/profile_scans.py --lists 40
+    .venv/bin/python scripts/profile_scans.py --lists 40 --cprofile 25
+
+The last line is a JSON object: scans, ms_per_scan, statements_per_scan, and per mode
+{scans, ms, statements}.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import floor_sim as sim  # noqa: E402
+
+
+def prepare(data_dir: Path, lists: int) -> tuple[dict, list[str], dict[str, str]]:
+    """A served demo warehouse with `lists` pick lists of 3 totes waiting; the server is stopped after."""
+    server = sim.start_server(data_dir, 1)
+    try:
+        async def waves() -> sim.Catalogue:
+            async with sim.Rest(server.url) as rest:
+                catalogue = await sim.load_catalogue(rest, await rest.login("supervisor"))
+                await sim.make_waves(rest, catalogue, lists * 3, totes=3)
+                return catalogue
+
+        catalogue = asyncio.run(waves())
+    finally:
+        server.stop()
+    return server.env, catalogue.bins, catalogue.barcodes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lists", type=int, default=40)
+    parser.add_argument("--cprofile", type=int, default=0, help="print this many functions by cumulative time")
+    parser.add_argument("--show-sql", action="store_true", help="print the statements of the first list's scans")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        env, _, barcodes = prepare(Path(tmp), args.lists)
+        os.environ.update({k: env[k] for k in ("WMS_DATA_DIR", "WMS_SECRET_KEY")})
+        from flask import g
+        from sqlalchemy import event, select
+
+        from server.__main__ import _app
+        from server.db.models import PickList, User
+        from server.extensions import db
+        from server.services import audit, auth, scans, waves
+
+        app = _app()
+        counted = defaultdict(lambda: [0, 0.0, 0])  # mode -> scans, seconds, statements
+        statements = [0]
+        with app.app_context():
+            shown = [args.show_sql]
+
+            def count(_conn, _cursor, sql, params, *_):
+                statements[0] += 1
+                if shown[0]:
+                    print("   ", " ".join(sql.split())[:160], str(params)[:80], file=sys.stderr)
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            user = db.session.execute(select(User).where(User.username == sim.picker_name(1))).scalar_one()
+            actor = auth.actor_for_user(user.id, "HH-001")
+            db.session.commit()
+            profiler = cProfile.Profile() if args.cprofile else None
+
+            def send(mode: str, code: str | None = None, **fields) -> dict:
+                payload = {"scan_id": uuid.uuid4().hex, "mode": mode, **fields} | ({"code": code} if code else {})
+                if shown[0]:
+                    print(mode, code, file=sys.stderr)
+                with app.test_request_context():  # what a socket event runs in
+                    g.scan_replayed = False
+                    audit.act_as(actor, "/floor scan")
+                    before, started = statements[0], time.perf_counter()
+                    if profiler:
+                        profiler.enable()
+                    ack = scans.handle(payload, actor)
+                    if profiler:
+                        profiler.disable()
+                    cell = counted[mode if mode != "pick" else f"pick.{ack.get('kind', '?')}"]
+                    cell[0] += 1
+                    cell[1] += time.perf_counter() - started
+                    cell[2] += statements[0] - before
+                if not ack["ok"]:
+                    raise RuntimeError(f"{mode} {code}: {ack['error']}")
+                return ack
+
+            for _ in range(args.lists):
+                with app.test_request_context():
+                    pick_list = waves.claim_next(actor)
+                    list_id, totes = pick_list.id, pick_list.totes
+                    db.session.commit()
+                ack = None
+                for slot in range(1, totes + 1):
+                    ack = send("pick.tote", f"TOTE-{uuid.uuid4().hex[:8].upper()}", pick_list=list_id, slot=slot)
+                stop = ack["result"]["stop"]
+                while stop is not None:
+                    send("pick", stop["bin"], pick_list=list_id)
+                    ack = send("pick", barcodes[stop["sku"]], pick_list=list_id, qty=stop["qty"] - stop["picked"])
+                    picked = ack["result"]["picked_task"]
+                    send("pick.put", stop["tote"] or "TOTE-?", pick_list=list_id, task=picked)
+                    stop = None if ack["result"]["done"] else ack["result"]["stop"]
+                with app.app_context():
+                    assert db.session.get(PickList, list_id).status == "done"
+                shown[0] = False
+
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
+        total = sum(c[0] for c in counted.values())
+        row = {"scans": total, "ms_per_scan": round(sum(c[1] for c in counted.values()) * 1000 / total, 3),
+               "statements_per_scan": round(sum(c[2] for c in counted.values()) / total, 1),
+               "modes": {m: {"scans": c[0], "ms": round(c[1] * 1000 / c[0], 3), "statements": round(c[2] / c[0], 1)}
+                         for m, c in sorted(counted.items())}}
+        print(json.dumps(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
