@@ -14,6 +14,7 @@ to 127.0.0.1; phases are bounded in count and time.
     .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 --think 2 --seconds 30
     .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 \\
         --database-url postgresql+psycopg://wms@127.0.0.1/wms --redis-url redis://127.0.0.1:6379/0
+    .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 --own-postgres --own-redis
 
 One JSON line per phase; the last line is the last floor phase (with `--ladder`, plus `ladder`: every
 step in short): handhelds, scans, scans_per_s, p50_ms, p95_ms, p99_ms, max_ms, errors, lost (scans
@@ -54,6 +55,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--short-rate", type=float, default=0.02)
     parser.add_argument("--database-url", help="PostgreSQL mode: the server's WMS_DATABASE_URL")
     parser.add_argument("--redis-url", help="the server's WMS_REDIS_URL (message queue)")
+    parser.add_argument("--own-postgres", action="store_true",
+                        help="PostgreSQL mode on a private cluster made for the run (initdb, a free port)")
+    parser.add_argument("--own-redis", action="store_true", help="a private redis-server as the message queue")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     args.steps = [int(n) for n in args.ladder.split(",")] if args.ladder else [args.handhelds]
@@ -128,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     server, database_url = None, args.database_url
     tmp = tempfile.TemporaryDirectory()
     url = args.url
+    postgres = redis = None
     try:
+        if args.own_postgres:
+            postgres, args.database_url = sim.Postgres.own(Path(tmp.name))
+        if args.own_redis:
+            redis = sim.Redis()
+            args.redis_url = redis.url
         if url is None:
             extra = {k: v for k, v in (("WMS_DATABASE_URL", args.database_url), ("WMS_REDIS_URL", args.redis_url))
                      if v}
@@ -160,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.stop()
+        if redis is not None:
+            redis.stop()
+        if postgres is not None:
+            postgres.stop(remove=True)
         tmp.cleanup()
 
 

@@ -177,57 +177,6 @@ async def restart_database(args: argparse.Namespace) -> dict:
     return {"fault": "database_restart", "exit": done.returncode}
 
 
-class Postgres:
-    """A PostgreSQL cluster for the run: our own (initdb in the work dir, a free port), or the one
-    named by --database-url/--pg-data. As root its commands run as the `postgres` OS user."""
-
-    def __init__(self, data: Path, owner: str | None, bindir: Path) -> None:
-        self.data, self.owner, self.bindir = data, owner, bindir
-
-    def command(self, name: str, *args: str) -> list[str]:
-        run = [str(self.bindir / name), *args]
-        return ["runuser", "-u", self.owner, "--", *run] if self.owner else run
-
-    @classmethod
-    def locate(cls, data: Path) -> Postgres:
-        import glob
-        import pwd
-        import shutil
-
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parent.parent.name))
-        bindir = Path(found[-1]).parent if found else Path(shutil.which("initdb") or "initdb").parent
-        owner = pwd.getpwnam("postgres").pw_name if os.geteuid() == 0 else None
-        return cls(data, owner, bindir)
-
-    @classmethod
-    def own(cls, work: Path) -> tuple[Postgres, str]:
-        """initdb + start on a free port; returns the cluster and its database URL."""
-        import shutil
-
-        # A directory of its own: the work dir is private to us, and PostgreSQL runs as another user.
-        root = Path(tempfile.mkdtemp(prefix="wms-fault-pg-"))
-        pg = cls.locate(root / "data")
-        if pg.owner:
-            shutil.chown(root, pg.owner)
-        port = sim.free_port()
-        subprocess.run(pg.command("initdb", "-D", str(pg.data), "-U", "wms", "--auth=trust", "-E", "UTF8",
-                                  "--locale=C.UTF-8", "--no-sync"), check=True, capture_output=True, timeout=120)
-        # fsync off: the machine does not crash here, PostgreSQL does; committed work is in the WAL
-        # that the restarted server replays (synchronous_commit stays on).
-        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        subprocess.run(pg.command("pg_ctl", "-D", str(pg.data), "-o", options, "-l", str(root / "postgres.log"),
-                                  "-w", "-t", "60", "start"), check=True, capture_output=True, timeout=90)
-        subprocess.run(pg.command("psql", "-h", "127.0.0.1", "-p", str(port), "-U", "wms", "-d", "postgres",
-                                  "-c", "CREATE DATABASE wms"), check=True, capture_output=True, timeout=60)
-        return pg, f"postgresql+psycopg://wms@127.0.0.1:{port}/wms"
-
-    def stop(self, remove: bool = False) -> None:
-        subprocess.run(self.command("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"),
-                       capture_output=True, timeout=60)
-        if remove:
-            subprocess.run(["rm", "-rf", str(self.data.parent)], check=False)
-
-
 # ---------------------------------------------------------------------------------------------
 # The printer agent phase
 
@@ -373,11 +322,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.printer_agent:
             emulator, printer_port, control_port = start_emulator(work)
         if args.database_restart and not args.database_url:
-            args.pg, args.database_url = Postgres.own(work)
+            args.pg, args.database_url = sim.Postgres.own(work)
             own_pg = args.pg
             log(f"PostgreSQL of our own at {args.database_url}")
         elif args.database_restart:
-            args.pg = Postgres.locate(Path(args.pg_data))
+            args.pg = sim.Postgres.locate(Path(args.pg_data))
         extra = {k: v for k, v in (("WMS_DATABASE_URL", args.database_url), ("WMS_REDIS_URL", args.redis_url)) if v}
         server = sim.start_server(work / "data", args.handhelds, printer_port=printer_port, extra_env=extra)
         log(f"server up at {server.url} ({time.monotonic() - started:.1f} s)")

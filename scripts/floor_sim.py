@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter, deque
@@ -158,6 +159,90 @@ def check_ledger(server: Server) -> tuple[bool, str]:
     """`python -m server check-ledger`: exit 0 when books, bins and reservations agree."""
     done = server.manage("check-ledger", check=False)
     return done.returncode == 0, (done.stdout.strip().splitlines() or [""])[-1]
+
+
+class Postgres:
+    """A PostgreSQL cluster for the run: our own (initdb in the work dir, a free port), or the one
+    named by --database-url/--pg-data. As root its commands run as the `postgres` OS user."""
+
+    def __init__(self, data: Path, owner: str | None, bindir: Path) -> None:
+        self.data, self.owner, self.bindir = data, owner, bindir
+
+    def command(self, name: str, *args: str) -> list[str]:
+        run = [str(self.bindir / name), *args]
+        return ["runuser", "-u", self.owner, "--", *run] if self.owner else run
+
+    @classmethod
+    def locate(cls, data: Path) -> Postgres:
+        import glob
+        import pwd
+        import shutil
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parent.parent.name))
+        bindir = Path(found[-1]).parent if found else Path(shutil.which("initdb") or "initdb").parent
+        owner = pwd.getpwnam("postgres").pw_name if os.geteuid() == 0 else None
+        return cls(data, owner, bindir)
+
+    @classmethod
+    def own(cls, work: Path) -> tuple[Postgres, str]:
+        """initdb + start on a free port; returns the cluster and its database URL."""
+        import shutil
+
+        # A directory of its own: the work dir is private to us, and PostgreSQL runs as another user.
+        root = Path(tempfile.mkdtemp(prefix="wms-fault-pg-"))
+        pg = cls.locate(root / "data")
+        if pg.owner:
+            shutil.chown(root, pg.owner)
+        port = free_port()
+        subprocess.run(pg.command("initdb", "-D", str(pg.data), "-U", "wms", "--auth=trust", "-E", "UTF8",
+                                  "--locale=C.UTF-8", "--no-sync"), check=True, capture_output=True, timeout=120)
+        # fsync off: the machine does not crash here, PostgreSQL does; committed work is in the WAL
+        # that the restarted server replays (synchronous_commit stays on).
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        subprocess.run(pg.command("pg_ctl", "-D", str(pg.data), "-o", options, "-l", str(root / "postgres.log"),
+                                  "-w", "-t", "60", "start"), check=True, capture_output=True, timeout=90)
+        subprocess.run(pg.command("psql", "-h", "127.0.0.1", "-p", str(port), "-U", "wms", "-d", "postgres",
+                                  "-c", "CREATE DATABASE wms"), check=True, capture_output=True, timeout=60)
+        return pg, f"postgresql+psycopg://wms@127.0.0.1:{port}/wms"
+
+    def stop(self, remove: bool = False) -> None:
+        subprocess.run(self.command("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"),
+                       capture_output=True, timeout=60)
+        if remove:
+            subprocess.run(["rm", "-rf", str(self.data.parent)], check=False)
+
+class Redis:
+    """A private redis-server for a run (no persistence), on a free port."""
+
+    def __init__(self) -> None:
+        import shutil
+
+        self.dir = Path(tempfile.mkdtemp(prefix="wms-redis-"))
+        self.port = free_port()
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                         "--appendonly", "no", "--dir", str(self.dir)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as link:
+                    link.sendall(b"PING\r\n")
+                    if link.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not answer")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        subprocess.run(["rm", "-rf", str(self.dir)], check=False)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -150,3 +150,38 @@ def test_a_scan_that_changes_nothing_but_stock_writes_no_audit_row(app, tiny_war
     ack = scans.handle({"scan_id": str(uuid.uuid4()), "mode": "lookup", "code": "A-01-01-1"}, tiny_warehouse.picker)
     assert ack["ok"], ack
     assert db.session.execute(select(func.count(AuditEntry.id))).scalar() == before
+
+
+def test_a_pick_scans_changes_to_the_stop_and_the_list_are_in_the_trail(app, tiny_warehouse):
+    """Pick scans write with prebuilt SQL, which the session hooks cannot see: their changes are
+    recorded by hand, in the scan's transaction, under the picker and the device."""
+    from sqlalchemy import select
+
+    from server.db.models import AuditEntry
+    from server.extensions import db
+    from server.services import audit, scans
+    from tests.server.services.test_picking import claimed_list
+
+    w = tiny_warehouse
+    list_id = claimed_list(w, qty=2)
+
+    def scan(code, **payload):
+        audit.act_as(w.picker, "/floor scan")  # what the /floor scan event does
+        ack = scans.handle({"scan_id": str(uuid.uuid4()), "code": code, "pick_list": list_id, **payload}, w.picker)
+        assert ack["ok"], ack
+        return db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).scalars().first()
+
+    def changed(entry, table):
+        return [c for c in json.loads(entry.changes) if c["table"] == table]
+
+    entry = scan("A-01-01-1", mode="pick")
+    assert [c["changed"] for c in changed(entry, "pick_tasks")] == [{"bin_confirmed": [False, True]}]
+    entry = scan("5901234123457", mode="pick", qty=2)
+    [stop] = changed(entry, "pick_tasks")
+    assert stop["changed"] == {"picked_qty": [0, 2], "status": ["open", "picked"]}
+    assert changed(entry, "reservations")[0]["changed"] == {"status": ["reserved", "picked"]}
+    assert changed(entry, "pick_lists")[0]["changed"] == {"status": ["claimed", "done"]}
+    assert changed(entry, "sales_orders")[0]["changed"]["status"] == ["allocated", "picked"]
+    assert (entry.user_id, entry.device_id, entry.via) == (w.picker.user_id, w.picker.device_id, "/floor scan")
+    entry = scan("TOTE-0001", mode="pick.put", task=stop["id"])
+    assert changed(entry, "pick_tasks")[0]["changed"] == {"put_confirmed": [False, True]}
