@@ -102,7 +102,10 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
     row = {"phase": name, "flow": args.flow, "handhelds": handhelds, "think_s": think,
            "scans": len(stats.latencies_ms), "scans_per_s": stats.rate(seconds),
            **sim.latency_summary(stats.latencies_ms), "errors": stats.errors(), "resends": stats.resends,
-           "lists_done": stats.lists_done}
+           "lists_done": stats.lists_done,
+           # The load generator's own lateness (see floor_sim.Stats.loop_lag_ms): part of every latency above.
+           "client_lag_p99_ms": round(sim.percentile(stats.loop_lag_ms, 99), 1),
+           "client_lag_max_ms": round(max(stats.loop_lag_ms, default=0), 1)}
     if server is not None and stats.latencies_ms:
         # The server's CPU per answered scan (from the start of the journeys; pings included):
         # shows when the one worker is saturated.

@@ -429,6 +429,9 @@ class Stats:
     resent_codes: Counter = field(default_factory=Counter)  # acks with a resend_codes error (then resent)
     started: float = 0.0  # all handhelds connected, journeys begin (monotonic)
     finished: float = 0.0
+    # How late the simulation's own event loop woke for a 10 ms timer, during the journeys: a measured
+    # ack latency includes this much of the load generator being busy (it shares the machine's cores).
+    loop_lag_ms: list[float] = field(default_factory=list)
 
     def rate(self, duration: float) -> float:
         """Acks per second within the phase proper (from the start to `duration` later)."""
@@ -729,6 +732,7 @@ async def run_handhelds(url: str, catalogue: Catalogue, count: int, options: Opt
             on_start()  # e.g. read the server's CPU clock: logins (password hashing) are not scans
         stats.started = time.monotonic()
         until = stats.started + duration
+        watch = asyncio.create_task(_watch_loop_lag(stats, until))
         running = {asyncio.create_task(d.run(until, until if until_done else None)): d
                    for d, ok in zip(devices, ready, strict=True) if ok}
         # Bounded: a journey still running a minute after the end is stuck; say where, and stop it.
@@ -737,8 +741,16 @@ async def run_handhelds(url: str, catalogue: Catalogue, count: int, options: Opt
             stats.failures.append("stuck: " + running[task].describe())
             task.cancel()
         await asyncio.gather(*stuck, return_exceptions=True)
+        watch.cancel()
         stats.finished = time.monotonic()
     return stats
+
+
+async def _watch_loop_lag(stats: Stats, until: float, tick: float = 0.01) -> None:
+    while time.monotonic() < until:
+        asked = time.perf_counter()
+        await asyncio.sleep(tick)
+        stats.loop_lag_ms.append(max(0.0, (time.perf_counter() - asked - tick) * 1000))
 
 
 # ---------------------------------------------------------------------------------------------
