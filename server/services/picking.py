@@ -32,6 +32,7 @@ progress_listeners: list[Callable[[dict], None]] = []
 _BIN_CONFIRMED = Sql("UPDATE pick_tasks SET bin_confirmed = :yes WHERE id = :id")
 _PICKED = Sql("UPDATE pick_tasks SET picked_qty = :picked, status = :status WHERE id = :id")
 _PUT_CONFIRMED = Sql("UPDATE pick_tasks SET put_confirmed = :yes WHERE id = :id")
+_CONFIRMS = {"bin_confirmed": _BIN_CONFIRMED, "put_confirmed": _PUT_CONFIRMED}
 _RESERVATION_DONE = Sql("""
     UPDATE reservations SET status = :status,
            qty = CASE WHEN :picked > 0 AND :picked < qty THEN :picked ELSE qty END
@@ -49,6 +50,16 @@ def _written(model: type, row_id: int) -> None:
     obj = db.session.identity_map.get(db.session.identity_key(model, row_id))
     if obj is not None:
         db.session.expire(obj)
+
+
+def _confirm(stop: Stop, flag: str) -> None:
+    """Set a stop's `bin_confirmed` or `put_confirmed` (once: a repeated scan changes nothing)."""
+    if getattr(stop, flag):
+        return
+    _CONFIRMS[flag].run(yes=True, id=stop.id)
+    audit.record("pick_tasks", "update", stop.id, **{flag: [False, True]})
+    _written(PickTask, stop.id)
+    setattr(stop, flag, True)
 
 
 def _progress(state: ListState, event: str) -> None:
@@ -124,11 +135,7 @@ def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor,
     if decoded.kind == "bin":
         if decoded.key != stop.bin:
             raise WmsError("wrong_bin", scanned=decoded.key, expected=stop.bin)
-        if not stop.bin_confirmed:
-            _BIN_CONFIRMED.run(yes=True, id=stop.id)
-            audit.record("pick_tasks", "update", stop.id, bin_confirmed=[False, True])
-            _written(PickTask, stop.id)
-            stop.bin_confirmed = True
+        _confirm(stop, "bin_confirmed")
         return state, stop
     if not stop.bin_confirmed:
         raise WmsError("scan_bin_first", expected=stop.bin)
@@ -177,11 +184,7 @@ def confirm_put(pick_list_id: object, task_id: object, decoded: Decoded, actor: 
         raise WmsError("not_found", what=f"picked stop {task_id}")
     if decoded.key != stop.tote:
         raise WmsError("wrong_tote", scanned=decoded.key, expected=stop.tote, slot=stop.tote_slot)
-    if not stop.put_confirmed:
-        _PUT_CONFIRMED.run(yes=True, id=stop.id)
-        audit.record("pick_tasks", "update", stop.id, put_confirmed=[False, True])
-        _written(PickTask, stop.id)
-        stop.put_confirmed = True
+    _confirm(stop, "put_confirmed")
     return state, stop
 
 
