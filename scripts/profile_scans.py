@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         app = _app()
         counted = defaultdict(lambda: [0, 0.0, 0])  # mode -> scans, seconds, statements
         statements = [0]
+        claims = [0, 0.0, 0]  # claims, seconds, statements (not scans: REST, once a list)
         with app.app_context():
             shown = [args.show_sql]
 
@@ -101,10 +102,15 @@ def main(argv: list[str] | None = None) -> int:
                 return ack
 
             for _ in range(args.lists):
-                with app.test_request_context():
+                with app.test_request_context():  # what POST /api/v1/pick-lists/next/claim does
+                    before, started = statements[0], time.perf_counter()
                     pick_list = waves.claim_next(actor)
                     list_id, totes = pick_list.id, pick_list.totes
+                    waves.pick_list_view(pick_list, with_stop=True)
                     db.session.commit()
+                    claims[0] += 1
+                    claims[1] += time.perf_counter() - started
+                    claims[2] += statements[0] - before
                 ack = None
                 for slot in range(1, totes + 1):
                     ack = send("pick.tote", f"TOTE-{uuid.uuid4().hex[:8].upper()}", pick_list=list_id, slot=slot)
@@ -125,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         row = {"scans": total, "ms_per_scan": round(sum(c[1] for c in counted.values()) * 1000 / total, 3),
                "statements_per_scan": round(sum(c[2] for c in counted.values()) / total, 1),
                "modes": {m: {"scans": c[0], "ms": round(c[1] * 1000 / c[0], 3), "statements": round(c[2] / c[0], 1)}
-                         for m, c in sorted(counted.items())}}
+                         for m, c in sorted(counted.items())},
+               "claim": {"claims": claims[0], "ms": round(claims[1] * 1000 / max(claims[0], 1), 3),
+                         "statements": round(claims[2] / max(claims[0], 1), 1)}}
         print(json.dumps(row))
     return 0
 
