@@ -37,9 +37,7 @@ class Sql:
     def run(self, **params: Any) -> CursorResult:
         connection = db.session.connection()
         dialect = connection.dialect.name
-        if dialect == "sqlite":
-            params = {k: v.strftime(_SQLITE_DATETIME) if isinstance(v, datetime) else v for k, v in params.items()}
-        return connection.exec_driver_sql(self._by_dialect[dialect], params)
+        return connection.exec_driver_sql(self._by_dialect[dialect], _bound(params, dialect))
 
     def run_many(self, rows: list[dict[str, Any]]) -> None:
         """The statement once per row, in one driver call (executemany)."""
@@ -47,10 +45,7 @@ class Sql:
             return
         connection = db.session.connection()
         dialect = connection.dialect.name
-        if dialect == "sqlite":
-            rows = [{k: v.strftime(_SQLITE_DATETIME) if isinstance(v, datetime) else v for k, v in row.items()}
-                    for row in rows]
-        connection.exec_driver_sql(self._by_dialect[dialect], rows)
+        connection.exec_driver_sql(self._by_dialect[dialect], [_bound(row, dialect) for row in rows])
 
     def first(self, **params: Any) -> Any:
         return self.run(**params).first()
@@ -60,6 +55,19 @@ class Sql:
 
     def scalar(self, **params: Any) -> Any:
         return self.run(**params).scalar()
+
+
+def _bound(params: dict[str, Any], dialect: str) -> dict[str, Any]:
+    if dialect != "sqlite":
+        return params
+    return {k: v.strftime(_SQLITE_DATETIME) if isinstance(v, datetime) else v for k, v in params.items()}
+
+
+def forget_row(model: type, row_id: int) -> None:
+    """One row changed by hand-written SQL: an ORM copy of it in this session is read again on next use."""
+    obj = db.session.identity_map.get(db.session.identity_key(model, row_id))
+    if obj is not None:
+        db.session.expire(obj)
 
 
 def forget(model: type, **match: Any) -> None:

@@ -10,12 +10,11 @@ from server.extensions import db
 # Locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): two devices of the picker
 # scanning the same stop from different server processes take turns, and the second reads the stop
 # as the first left it instead of adding its units to a stale count.
-_LIST = Sql("""
+_LIST_TEXT = """
     SELECT id, wave_id, seq, status, claimed_by, totes, route_method, route_length
-    FROM pick_lists WHERE id = :id {lock}""")
-_LIST_UNLOCKED = Sql("""
-    SELECT id, wave_id, seq, status, claimed_by, totes, route_method, route_length
-    FROM pick_lists WHERE id = :id""")
+    FROM pick_lists WHERE id = :id"""
+_LIST = Sql(_LIST_TEXT + " {lock}")
+_LIST_UNLOCKED = Sql(_LIST_TEXT)
 _USERNAME = Sql("SELECT username FROM users WHERE id = :id")
 _STOPS = Sql("""
     SELECT t.id, t.seq, t.status, t.qty, t.picked_qty, t.bin_confirmed, t.put_confirmed, t.tote_slot,

@@ -14,7 +14,7 @@ from server.domain.errors import WmsError
 from server.domain.routing import route
 from server.domain.stock import Movement
 from server.extensions import db
-from server.db.fast import Sql
+from server.db.fast import Sql, forget_row
 from server.services import audit, lookup, pick_state, stock, transaction
 from server.services import orders as order_service
 from server.services.pick_state import ListState, Stop
@@ -45,20 +45,13 @@ _TOTE_BUSY = Sql("""
 _BIND_TOTE = Sql("UPDATE pick_tasks SET tote_bin_id = :tote WHERE pick_list_id = :list AND tote_slot = :slot")
 
 
-def _written(model: type, row_id: int) -> None:
-    """A row changed by hand-written SQL: an ORM copy of it in this session must be read again."""
-    obj = db.session.identity_map.get(db.session.identity_key(model, row_id))
-    if obj is not None:
-        db.session.expire(obj)
-
-
 def _confirm(stop: Stop, flag: str) -> None:
     """Set a stop's `bin_confirmed` or `put_confirmed` (once: a repeated scan changes nothing)."""
     if getattr(stop, flag):
         return
     _CONFIRMS[flag].run(yes=True, id=stop.id)
     audit.record("pick_tasks", "update", stop.id, **{flag: [False, True]})
-    _written(PickTask, stop.id)
+    forget_row(PickTask, stop.id)
     setattr(stop, flag, True)
 
 
@@ -113,7 +106,7 @@ def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor
         if stop.tote_slot == slot:
             if stop.tote_bin_id != tote_id:
                 audit.record("pick_tasks", "update", stop.id, tote_bin_id=[stop.tote_bin_id, tote_id])
-            _written(PickTask, stop.id)
+            forget_row(PickTask, stop.id)
             stop.tote_bin_id, stop.tote, stop.tote_kind = tote_id, decoded.key, kind
     return state
 
@@ -162,10 +155,10 @@ def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor,
         stop.status = "picked"
         _RESERVATION_DONE.run(status="picked", picked=stop.picked, id=stop.reservation_id)
         audit.record("reservations", "update", stop.reservation_id, status=["reserved", "picked"])
-        _written(Reservation, stop.reservation_id)
+        forget_row(Reservation, stop.reservation_id)
     _PICKED.run(picked=stop.picked, status=stop.status, id=stop.id)
     audit.record("pick_tasks", "update", stop.id, picked_qty=[before[0], stop.picked], status=[before[1], stop.status])
-    _written(PickTask, stop.id)
+    forget_row(PickTask, stop.id)
     _close_if_done(state)
     _progress(state, "pick")
     return state, stop
@@ -225,7 +218,7 @@ def _close_if_done(state: ListState) -> None:
     if all(s.status != "open" for s in state.stops):
         _LIST_DONE.run(status="done", id=state.id)
         audit.record("pick_lists", "update", state.id, status=[state.status, "done"])
-        _written(PickList, state.id)
+        forget_row(PickList, state.id)
         state.status = "done"
         before, after = ("allocated", "picking"), "picked"
     else:

@@ -166,17 +166,14 @@ def flush() -> int:
     for key, cell in cells.items():
         hour, device, user, zone = key
         old = stored.get(key)
-        row = {name: getattr(cell, name) for name in COUNTS} | {"latency_max_ms": cell.latency_max_ms}
-        buckets = cell.buckets
-        if old is not None:
-            row = {name: row[name] + value for name, value in zip(COUNTS, old[5:13], strict=True)} | {
-                "latency_max_ms": max(old[13], cell.latency_max_ms), "id": old[0]}
-            buckets = [a + b for a, b in zip(json.loads(old[14]), cell.buckets, strict=True)]
-        row["latency_buckets"] = json.dumps(buckets)
-        if old is not None:
-            updates.append(row)
-        else:
-            inserts.append(row | {"hour": hour, "device_code": device, "username": user, "zone": zone})
+        row = {name: getattr(cell, name) for name in COUNTS}
+        if old is None:
+            inserts.append(row | {"hour": hour, "device_code": device, "username": user, "zone": zone,
+                                  "latency_max_ms": cell.latency_max_ms, "latency_buckets": json.dumps(cell.buckets)})
+            continue
+        updates.append({name: row[name] + value for name, value in zip(COUNTS, old[5:13], strict=True)} | {
+            "id": old[0], "latency_max_ms": max(old[13], cell.latency_max_ms),
+            "latency_buckets": json.dumps([a + b for a, b in zip(json.loads(old[14]), cell.buckets, strict=True)])})
     _UPDATE_CELL.run_many(updates)
     _INSERT_CELL.run_many(inserts)
     db.session.commit()
@@ -205,8 +202,7 @@ def summary(hours: int = 24, by: tuple[str, ...] = ("device_code", "username", "
         g = groups.setdefault(key, {d: getattr(row, d) for d in by} | {
             "scans": 0, "errors": 0, "duplicates": 0, "replays": 0, "reconnects": 0, "offline_ms": 0,
             "latency_count": 0, "latency_sum_ms": 0.0, "latency_max_ms": 0.0, "buckets": [0] * (len(BUCKETS_MS) + 1)})
-        for name in ("scans", "errors", "duplicates", "replays", "reconnects", "offline_ms", "latency_count",
-                     "latency_sum_ms"):
+        for name in COUNTS:
             g[name] += getattr(row, name)
         g["latency_max_ms"] = max(g["latency_max_ms"], row.latency_max_ms)
         g["buckets"] = [a + b for a, b in zip(g["buckets"], json.loads(row.latency_buckets), strict=True)]
