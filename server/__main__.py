@@ -52,34 +52,20 @@ def setup(demo: bool, printer_port: int | None) -> None:
                 os.chmod(path, 0o600)
 
 
-# Our worker names -> gunicorn worker classes. gevent goes with gevent-websocket's worker: it hands
-# the upgraded socket to engineio (with plain `gevent` engineio falls back to simple-websocket,
-# which measured 5x slower acks: docs/scale-out.md).
-GUNICORN_WORKERS = {"gthread": "gthread", "gevent": "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"}
-
-
 def serve() -> None:
-    """The production-shaped server: gunicorn with one worker. `gthread` (threading mode) is the
-    SQLite-safe choice; `gevent` (PostgreSQL only) serves many devices from one thread. Several
+    """The production-shaped server: gunicorn with one asyncio worker (uvicorn) per process — every
+    socket a task on one event loop, REST and pages in a pool of threads (server/asgi.py). Several
     processes share events through Redis (`redis.url`); see docs/scale-out.md."""
     from gunicorn.app.base import BaseApplication
 
     settings = load_settings()
     server = settings["server"]
-    if server["worker"] == "gevent":
-        try:
-            import geventwebsocket  # noqa: F401
-        except ImportError:
-            sys.exit("server.worker = gevent needs the optional packages: pip install -e '.[gevent]'")
 
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{server['host']}:{server['port']}")
             self.cfg.set("workers", 1)  # Socket.IO state lives in the process: one worker each
-            self.cfg.set("worker_class", GUNICORN_WORKERS[server["worker"]])
-            # One thread per open WebSocket (gthread) or one greenlet per connection (gevent).
-            self.cfg.set("threads", server.get("threads", 400))
-            self.cfg.set("worker_connections", server.get("threads", 400))
+            self.cfg.set("worker_class", "server.asgi.Worker")
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 3)
             self.cfg.set("keepalive", 5)
@@ -89,27 +75,16 @@ def serve() -> None:
             self.cfg.set("control_socket_disable", True)
 
         def load(self):
-            from server.app import create_app
+            from server.asgi import create
 
-            app = create_app(settings)
-            if server["worker"] == "gevent":
-                _check_green_driver()
+            application = create(settings)
             # Long-lived objects (app, models, compiled SQL) leave the collector's view, so a
             # full collection no longer walks them while a scan waits for its ack.
             gc.collect()
             gc.freeze()
-            return app
+            return application
 
     Server().run()
-
-
-def _check_green_driver() -> None:
-    """psycopg chooses its wait function when first imported: only after gevent's monkey-patching
-    does it wait cooperatively. A blocking wait would stop every device's scans during a query."""
-    from psycopg import waiting
-
-    if waiting.wait is getattr(waiting, "wait_c", None):
-        raise RuntimeError("psycopg was imported before gevent patched select: its waits would block the worker")
 
 
 def check_ledger() -> int:

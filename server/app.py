@@ -8,11 +8,11 @@ from typing import Any
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from server.config import ROOT, async_mode, load_settings
+from server.config import ROOT, load_settings
 from server.db.engine import configure_sqlite, engine_options, is_sqlite
 from server.domain.barcodes import DecoderRules
 from server.domain.errors import WmsError
-from server.extensions import csrf, db, migrate, socketio
+from server.extensions import csrf, db, migrate
 from server.services import audit
 
 MIGRATIONS = str(Path(__file__).parent / "db" / "migrations")
@@ -42,24 +42,6 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         with app.app_context():
             configure_sqlite(db.engine)
 
-    redis = settings.get("redis", {})
-    socketio.init_app(
-        app,
-        # Explicit, from the worker class: an installed gevent must never be picked silently.
-        async_mode=async_mode(settings),
-        async_handlers=False,  # one device's scans in order, and no thread started per event
-        # Several server processes: every emit goes through Redis to the process holding the socket.
-        message_queue=redis.get("url") or None,
-        channel=redis.get("channel") or "flask-socketio",
-        ping_interval=settings["server"].get("ping_interval", 10),
-        ping_timeout=settings["server"].get("ping_timeout", 10),
-        logger=False,
-        engineio_logger=False,
-        # The session is only read at connect; not copying it into every event saves per-scan work.
-        manage_session=False,
-        # A scan is a few hundred bytes: a larger message is a mistake or an attack, and drops the socket.
-        max_http_buffer_size=int(settings["server"].get("max_socket_message_bytes", 65536)),
-    )
     csrf.init_app(app)
     audit.install()
 
@@ -71,11 +53,12 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     import server.services.stock_modes  # noqa: F401  (registers the replenishment scan mode)
     from server.api import register_api
     from server.realtime import register_namespaces
+    from server.realtime.hub import hub
     from server.web import register_web
 
     register_api(app)
     register_web(app)
-    register_namespaces(socketio)
+    register_namespaces(hub.configure(app))
     _register_error_handlers(app)
     app.before_request(_limit_body)
     app.before_request(_protect_forms)

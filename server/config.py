@@ -17,15 +17,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "WMS_HOST": ("server", "host", str),
     "WMS_PORT": ("server", "port", int),
     "WMS_THREADS": ("server", "threads", int),
-    "WMS_WORKER": ("server", "worker", str),
     "WMS_DB_POOL_SIZE": ("database", "pool_size", int),
 }
-
-# gunicorn worker class -> Flask-SocketIO async mode. Nothing else is supported: eventlet is out
-# (gunicorn 26 removed its worker), and a mismatch between the two hangs WebSockets.
-WORKERS = {"gthread": "threading", "gevent": "gevent"}
-
-
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
@@ -56,25 +49,7 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
     settings["data_dir"] = str(data_dir(env))
     if not settings["database"].get("url"):
         settings["database"]["url"] = f"sqlite:///{Path(settings['data_dir']) / 'wms.db'}"
-    settings["server"]["worker"] = worker_for(settings)
     return settings
-
-
-def worker_for(settings: dict[str, Any]) -> str:
-    """The gunicorn worker class: gthread unless `server.worker = "gevent"` is asked for, and gevent
-    only on PostgreSQL: one SQLite lock wait stops the whole event loop (every device) for seconds.
-    gthread is the default on PostgreSQL too: it measured faster here (docs/scale-out.md)."""
-    chosen = str(settings["server"].get("worker") or "gthread").lower()
-    if chosen not in WORKERS:
-        raise ValueError(f"server.worker must be {' or '.join(WORKERS)}, not {chosen!r}")
-    if chosen == "gevent" and settings["database"]["url"].startswith("sqlite"):
-        raise ValueError("server.worker = gevent needs PostgreSQL: a SQLite lock wait stops every greenlet")
-    return chosen
-
-
-def async_mode(settings: dict[str, Any]) -> str:
-    """Flask-SocketIO's async mode for the configured worker (never left to autodetection)."""
-    return WORKERS[settings["server"].get("worker") or worker_for(settings)]
 
 
 def load_demo_warehouse() -> dict[str, Any]:

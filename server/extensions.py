@@ -1,6 +1,5 @@
 """Extensions created once and bound to the app in the factory."""
 from flask_migrate import Migrate
-from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
@@ -8,5 +7,4 @@ from server.db.base import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-socketio = SocketIO()
 csrf = CSRFProtect()

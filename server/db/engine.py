@@ -2,11 +2,14 @@
 PostgreSQL needs a pool sized to what one server process can use at once, and pre-ping."""
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.util import queue
 
 # Used when no settings are passed (tools and tests that only have a URL).
 PG_DEFAULTS = {"pool_size": 10, "max_overflow": 5, "pool_timeout": 30, "lock_timeout_ms": 10000}
@@ -24,22 +27,73 @@ def engine_options(url: str, settings: dict[str, Any] | None = None) -> dict:
     if is_sqlite(url):
         # One connection: writers queue in Python instead of sleeping in SQLite's busy handler
         # (a pool of 8 gave 1.7 s worst-case acks; see shared/research/calibration-scans.md).
-        return {"poolclass": QueuePool, "pool_size": 1, "max_overflow": 0, "pool_timeout": 30,
+        return {"poolclass": FloorFirstPool, "pool_size": 1, "max_overflow": 0, "pool_timeout": 30,
                 "connect_args": {"check_same_thread": False, "timeout": 15}}
     if is_postgresql(url):
         return postgresql_options(settings or {})
     return {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
 
 
+_thread = threading.local()
+
+
+def floor_thread() -> None:
+    """Mark the calling thread as one that serves floor scans: it takes the next free connection before
+    any REST request waiting for one (FloorFirstPool)."""
+    _thread.floor = True
+
+
+class _FloorFirstQueue(queue.Queue):
+    """The pool's idle connections. A floor thread waiting for one is served first: a burst of REST
+    requests (eighteen pick-list claims at once at a shift change) must not hold a scan's ack for
+    their whole queue — measured, a scan waited 300 ms behind them with first-come order."""
+
+    def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
+        super().__init__(maxsize, use_lifo)
+        self.floor_waiting = 0
+
+    def get(self, block: bool = True, timeout: float | None = None):
+        floor = getattr(_thread, "floor", False)
+        with self.not_empty:
+            if floor:
+                self.floor_waiting += 1
+            try:
+                deadline = None if timeout is None else time.monotonic() + timeout
+                while self._empty() or (not floor and self.floor_waiting):
+                    if not block:
+                        raise queue.Empty
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        raise queue.Empty
+                    self.not_empty.wait(remaining)
+            finally:
+                if floor:
+                    self.floor_waiting -= 1
+            item = self._get()
+            self.not_full.notify()
+            return item
+
+    def put(self, item, block: bool = True, timeout: float | None = None) -> None:
+        super().put(item, block, timeout)
+        with self.not_empty:
+            self.not_empty.notify_all()  # the floor's waiter among them, whatever their order
+
+
+class FloorFirstPool(QueuePool):
+    """QueuePool whose waiting floor threads come before other threads (SQLite's one connection)."""
+
+    def __init__(self, creator, pool_size: int = 5, **kw: Any) -> None:
+        super().__init__(creator, pool_size=pool_size, **kw)
+        self._pool = _FloorFirstQueue(pool_size, use_lifo=kw.get("use_lifo", False))
+
+
 def pool_size_for(settings: dict[str, Any]) -> int:
-    """Connections one server process keeps. Never more than the worker can use at once (its
-    threads or greenlets), and by default far fewer: PostgreSQL's connections are processes (100
-    by default for the whole cluster), and a scan's transaction lasts milliseconds, so a short
-    queue at the pool beats hundreds of idle backends. Several processes multiply this number."""
-    database, server = settings.get("database", {}), settings.get("server", {})
-    wanted = int(database.get("pool_size") or PG_DEFAULTS["pool_size"])
-    concurrency = int(server.get("threads") or wanted)
-    return max(1, min(wanted, concurrency))
+    """Connections one server process keeps, and as many floor worker threads (server/realtime/hub.py).
+    Few: PostgreSQL's connections are processes (100 by default for the whole cluster), and a scan's
+    transaction lasts milliseconds, so a short queue at the pool beats hundreds of idle backends.
+    Several processes multiply this number."""
+    wanted = int(settings.get("database", {}).get("pool_size") or PG_DEFAULTS["pool_size"])
+    return max(1, wanted)
 
 
 def postgresql_options(settings: dict[str, Any]) -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from flask_socketio import SocketIO
+import socketio
 
 from server.services.auth import Actor
 
@@ -38,15 +38,15 @@ class Connections:
                     if sid in self._actors]
 
 
-def register_namespaces(socketio: SocketIO) -> None:
+def register_namespaces(server: socketio.AsyncServer) -> None:
     from server.realtime.floor import FloorNamespace
     from server.realtime.printers import PrinterAgentNamespace, announce_job
     from server.realtime.floor import (announce_alert, announce_floor, announce_hold, announce_job_state,
                                        announce_progress)
     from server.services import alerts, picking, printing, waves
 
-    socketio.on_namespace(FloorNamespace("/floor"))
-    socketio.on_namespace(PrinterAgentNamespace("/printers"))
+    server.register_namespace(FloorNamespace("/floor"))
+    server.register_namespace(PrinterAgentNamespace("/printers"))
     if announce_job not in printing.job_listeners:
         printing.job_listeners.append(announce_job)
     if announce_alert not in alerts.alert_listeners:

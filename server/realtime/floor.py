@@ -1,13 +1,12 @@
 """/floor: handhelds and scanner bridges send scans here and get the ack back at once."""
 from __future__ import annotations
 
-from flask import current_app, g, request, session
-from flask_socketio import ConnectionRefusedError, Namespace
+from flask import current_app, g, session
 
 from server.domain import roles
 from server.domain.errors import WmsError
-from server.extensions import socketio
 from server.realtime import Connections, revocations
+from server.realtime.hub import BlockingNamespace, ConnectionRefusedError, hub
 from server.services import audit, packing, printing, scans, telemetry
 from server.services.packing_modes import STATION_MODES
 from server.services.auth import Actor, actor_for_token, actor_for_user, digest
@@ -37,7 +36,7 @@ def _tell_station(payload: dict, actor: Actor, ack: dict) -> None:
         station = packing.station_of_device(actor.device_id)
         code = station.code if station else None
     if isinstance(code, str):
-        socketio.emit("station_scan", {"ack": ack, "mode": payload.get("mode"), "code": payload.get("code"),
+        hub.emit("station_scan", {"ack": ack, "mode": payload.get("mode"), "code": payload.get("code"),
                                        "device": actor.device_code, "user": actor.username},
                       namespace="/floor", to=station_room(code))
 
@@ -45,18 +44,18 @@ def _tell_station(payload: dict, actor: Actor, ack: dict) -> None:
 def announce_job_state(job) -> None:
     """A print job's state to the stations printing on its printer: the packer sees why a label waits."""
     for station in packing.stations_printing_on(job.printer_id):
-        socketio.emit("print_job", printing.job_view(job), namespace="/floor", to=station_room(station))
+        hub.emit("print_job", printing.job_view(job), namespace="/floor", to=station_room(station))
 
 
 def announce_alert(event: dict) -> None:
     """A low-stock or replenishment alert (raised or cleared) to the supervisors' dashboards at once."""
-    socketio.emit("stock_alert", event, namespace="/floor", to="supervisors")
+    hub.emit("stock_alert", event, namespace="/floor", to="supervisors")
 
 
 def announce_hold(event: dict) -> None:
     """A hold notice (or its release) to every floor device at once: whoever works on the order
     sees it now, and its next scan is refused anyway."""
-    socketio.emit("hold", event, namespace="/floor")
+    hub.emit("hold", event, namespace="/floor")
 
 
 WATCH_PICK_LISTS = "watch:pick_lists"
@@ -67,51 +66,55 @@ def announce_floor(event: dict) -> None:
     (`auth.watch = ["pick_lists"]`, e.g. a screen choosing a list). Not to every device: with N handhelds
     claiming a list every minute or so, a floor-wide notice costs N² messages — at 300 handhelds it was
     most of the server's time, and the picking screens do not need it."""
-    socketio.emit("pick_lists", event, namespace="/floor", to=["supervisors", WATCH_PICK_LISTS])
+    hub.emit("pick_lists", event, namespace="/floor", to=["supervisors", WATCH_PICK_LISTS])
 
 
 def announce_progress(event: dict) -> None:
     """Pick progress to the supervisors' dashboards (they join the room when they connect)."""
-    socketio.emit("progress", event, namespace="/floor", to="supervisors")
+    hub.emit("progress", event, namespace="/floor", to="supervisors")
 
 
-class FloorNamespace(Namespace):
+class FloorNamespace(BlockingNamespace):
     connections = Connections()
 
-    def on_connect(self, auth=None):
-        try:
-            actor = authenticate(auth)
-        except WmsError as error:
-            raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
+    def on_connect(self, sid, environ, auth=None) -> list[str]:
+        # The session cookie of a logged-in user, read as Flask reads it for a page.
+        with current_app.test_request_context(environ_base={"HTTP_COOKIE": environ.get("HTTP_COOKIE", "")}):
+            try:
+                actor = authenticate(auth)
+            except WmsError as error:
+                raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
         token = auth.get("token") if isinstance(auth, dict) else None
-        self.connections.add(request.sid, actor, digest(token) if isinstance(token, str) else None)
+        self.connections.add(sid, actor, digest(token) if isinstance(token, str) else None)
         audit.act_as(actor, "/floor connect")
         if isinstance(token, str):
             revocations.watch(current_app._get_current_object())
         telemetry.recorder.start(current_app._get_current_object())
         telemetry.recorder.connected(actor.device_code or "", actor.username or "")
+        rooms = []
         if actor.user_id:
-            self.enter_room(request.sid, f"user:{actor.user_id}")
+            rooms.append(f"user:{actor.user_id}")
         if actor.device_id:
-            self.enter_room(request.sid, f"device:{actor.device_id}")
+            rooms.append(f"device:{actor.device_id}")
         if actor.role and roles.can(actor.role, "floor.supervise"):
-            self.enter_room(request.sid, "supervisors")
+            rooms.append("supervisors")
         watch = auth.get("watch") if isinstance(auth, dict) else None
         if isinstance(watch, list) and "pick_lists" in watch and actor.role and roles.can(actor.role, "journey.pick"):
-            self.enter_room(request.sid, WATCH_PICK_LISTS)
+            rooms.append(WATCH_PICK_LISTS)
         station = auth.get("station") if isinstance(auth, dict) else None
         if isinstance(station, str) and actor.role and roles.can(actor.role, "journey.pack"):
             # A station's page: it sees every scan made for its station, its fixed scanner's too.
-            self.enter_room(request.sid, station_room(station))
+            rooms.append(station_room(station))
+        return rooms
 
-    def on_disconnect(self, reason=None):
-        actor = self.connections.get(request.sid)
+    def on_disconnect(self, sid, reason=None):
+        actor = self.connections.get(sid)
         if actor is not None:
             telemetry.recorder.disconnected(actor.device_code or "")
-        self.connections.drop(request.sid)
+        self.connections.drop(sid)
 
-    def on_scan(self, payload):
-        actor = self.connections.get(request.sid)
+    def on_scan(self, sid, payload=None):
+        actor = self.connections.get(sid)
         if actor is None:  # the socket outlived its session (e.g. server restart mid-handshake)
             return scans.error_ack(None, WmsError("not_authenticated"))
         g.scan_replayed = False

@@ -1,13 +1,12 @@
 """/printers: printer agents fetch their printers and open jobs, receive new jobs, report states."""
 from __future__ import annotations
 
-from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, Namespace
+from flask import current_app
 
 from server.db.models import PrintJob
 from server.domain.errors import WmsError
-from server.extensions import socketio
 from server.realtime import Connections, revocations
+from server.realtime.hub import BlockingNamespace, ConnectionRefusedError, hub
 from server.services import audit, printing
 from server.services.auth import actor_for_token, digest
 
@@ -21,15 +20,15 @@ def agent_room(agent_id: int) -> str:
 def announce_job(job: PrintJob) -> None:
     """Push a committed job to its printer's agent. If the agent is away it fetches it on connect."""
     if job.printer.agent_id:
-        socketio.emit("print_job", printing.job_view(job, with_zpl=True) |
+        hub.emit("print_job", printing.job_view(job, with_zpl=True) |
                       {"printer_config": printing.printer_view(job.printer)},
                       namespace=NAMESPACE, to=agent_room(job.printer.agent_id))
 
 
-class PrinterAgentNamespace(Namespace):
+class PrinterAgentNamespace(BlockingNamespace):
     connections = Connections()
 
-    def on_connect(self, auth=None):
+    def on_connect(self, sid, environ, auth=None) -> list[str]:
         try:
             token = auth.get("token") if isinstance(auth, dict) else None
             if not isinstance(token, str):
@@ -38,25 +37,25 @@ class PrinterAgentNamespace(Namespace):
             actor.require("printing.agent")
         except WmsError as error:
             raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
-        self.connections.add(request.sid, actor, digest(token))
+        self.connections.add(sid, actor, digest(token))
         audit.act_as(actor, "/printers connect")
         revocations.watch(current_app._get_current_object())
-        self.enter_room(request.sid, agent_room(actor.device_id))
+        return [agent_room(actor.device_id)]
 
-    def on_disconnect(self, reason=None):
-        self.connections.drop(request.sid)
+    def on_disconnect(self, sid, reason=None):
+        self.connections.drop(sid)
 
-    def on_agent_hello(self, _payload=None):
+    def on_agent_hello(self, sid, _payload=None):
         """The agent's first call after every (re)connect: its printers and every open job."""
-        agent = self.connections.get(request.sid)
+        agent = self.connections.get(sid)
         audit.act_as(agent, "/printers agent_hello")
         return {"ok": True, "agent": agent.device_code,
                 "printers": printing.printers_for_agent(agent),
                 "jobs": [printing.job_view(j, with_zpl=True) for j in
                          printing.open_jobs_for_agent(agent)]}
 
-    def on_job_state(self, payload):
-        agent = self.connections.get(request.sid)
+    def on_job_state(self, sid, payload=None):
+        agent = self.connections.get(sid)
         audit.act_as(agent, "/printers job_state")
         try:
             if not isinstance(payload, dict) or not isinstance(payload.get("job_id"), int):

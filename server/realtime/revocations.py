@@ -14,7 +14,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from server.db.models import Device
-from server.extensions import db, socketio
+from server.extensions import db
+from server.realtime.hub import hub
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 1.0
@@ -28,12 +29,12 @@ def watch(app: Flask) -> None:
         if id(app) in _watching:
             return
         _watching.add(id(app))
-    socketio.start_background_task(_watch_forever, app)
+    hub.start_background_task(_watch_forever, app)
 
 
 def _watch_forever(app: Flask) -> None:
     while True:
-        socketio.sleep(INTERVAL_SECONDS)
+        hub.sleep(INTERVAL_SECONDS)
         try:
             with app.app_context():
                 disconnect_revoked()
@@ -62,5 +63,5 @@ def disconnect_revoked() -> list[str]:
     db.session.rollback()  # end the read at once: on SQLite it holds the one pooled connection
     dropped = [(namespace, sid) for namespace, sid, device_id, digest in sockets if in_force.get(device_id) != digest]
     for namespace, sid in dropped:
-        socketio.server.disconnect(sid, namespace=namespace)
+        hub.disconnect(sid, namespace=namespace)
     return [sid for _, sid in dropped]

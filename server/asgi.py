@@ -1,0 +1,43 @@
+"""The server as one ASGI application: Socket.IO (/floor, /printers) on the event loop, every other path
+(REST, pages, static files) the Flask app in a pool of threads (a2wsgi).
+
+    gunicorn -k server.asgi.Worker 'server.asgi:create()'      # what `python -m server serve` runs
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+from a2wsgi import WSGIMiddleware
+from flask import Flask
+from uvicorn_worker import UvicornWorker
+
+from server.realtime.hub import hub
+
+
+def asgi_app(app: Flask) -> socketio.ASGIApp:
+    """`app` from create_app (which configured the hub): Socket.IO first, Flask for the rest."""
+    threads = int(app.config["WMS"]["server"].get("threads") or 32)
+    flask = WSGIMiddleware(app, workers=threads)
+    return socketio.ASGIApp(hub.server, other_asgi_app=flask, on_startup=hub.started)
+
+
+def create(settings: dict[str, Any] | None = None) -> socketio.ASGIApp:
+    from server.app import create_app
+
+    return asgi_app(create_app(settings))
+
+
+class Worker(UvicornWorker):
+    """gunicorn's worker: one event loop (uvloop) per process, httptools and websockets underneath."""
+
+    CONFIG_KWARGS = {
+        "loop": "uvloop",
+        "http": "httptools",
+        "ws": "websockets-sansio",
+        "lifespan": "on",  # the hub learns its event loop at startup
+        # Engine.IO pings each socket itself (server.ping_interval); a second, WebSocket-level ping is
+        # only more traffic.
+        "ws_ping_interval": None,
+        "ws_ping_timeout": None,
+    }

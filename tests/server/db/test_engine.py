@@ -1,0 +1,73 @@
+"""SQLite's one pooled connection goes to a waiting scan before waiting REST requests (FloorFirstPool)."""
+import threading
+import time
+
+from sqlalchemy import create_engine, text
+
+from server.db.engine import engine_options, floor_thread
+
+
+def _engine(tmp_path):
+    url = f"sqlite:///{tmp_path / 'pool.db'}"
+    options = engine_options(url) | {"pool_timeout": 5}
+    return create_engine(url, **options)
+
+
+def _wait_until(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_a_waiting_floor_thread_gets_the_connection_before_earlier_rest_requests(tmp_path):
+    engine = _engine(tmp_path)
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def use(name: str, floor: bool) -> None:
+        if floor:
+            floor_thread()
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            with lock:
+                order.append(name)
+            time.sleep(0.01)
+
+    held = engine.connect()  # a request in progress holds the only connection
+    rest = [threading.Thread(target=use, args=(f"rest-{n}", False)) for n in range(4)]
+    for thread in rest:
+        thread.start()
+    queue = engine.pool._pool
+    _wait_until(lambda: len(queue.not_empty._waiters) == 4)
+    scan = threading.Thread(target=use, args=("scan", True))
+    scan.start()
+    _wait_until(lambda: queue.floor_waiting == 1)
+    held.close()
+    for thread in [*rest, scan]:
+        thread.join(10)
+    assert order[0] == "scan", order
+    assert sorted(order[1:]) == [f"rest-{n}" for n in range(4)]  # and the REST requests all got it after
+    engine.dispose()
+
+
+def test_rest_requests_alone_share_the_connection_and_time_out_cleanly(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'pool.db'}",
+                           **engine_options(f"sqlite:///{tmp_path / 'pool.db'}") | {"pool_timeout": 0.2})
+    held = engine.connect()
+    failed: list[Exception] = []
+
+    def wait() -> None:
+        try:
+            engine.connect()
+        except Exception as error:  # noqa: BLE001 — the pool's timeout is what we look for
+            failed.append(error)
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    thread.join(5)
+    assert failed and "QueuePool limit" in str(failed[0])
+    held.close()
+    with engine.connect() as connection:  # and the connection is usable again once returned
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+    engine.dispose()
