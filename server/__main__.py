@@ -79,9 +79,12 @@ def serve() -> None:
 
             application = create(settings)
             # Long-lived objects (app, models, compiled SQL) leave the collector's view, so a
-            # full collection no longer walks them while a scan waits for its ack.
+            # full collection no longer walks them while a scan waits for its ack; and collections
+            # come rarely (`server.gc_thresholds`): with 300 sockets open a full one took 30–90 ms of
+            # the one event loop, every ~10 s (docs/reliability.md).
             gc.collect()
             gc.freeze()
+            gc.set_threshold(*(int(n) for n in server.get("gc_thresholds", (700, 10, 10))))
             return application
 
     Server().run()
