@@ -5,7 +5,6 @@ from server.api import current_actor, get_or_404, json_body, ok
 from server.db.models import PickList, Wave
 from server.domain.batching import BATCHERS, Cart
 from server.domain.errors import WmsError
-from server.realtime.hub import hub
 from server.services import waves
 
 bp = Blueprint("waves", __name__, url_prefix="/api/v1")
@@ -52,8 +51,8 @@ def list_pick_lists():
 @bp.post("/pick-lists/next/claim")
 def claim_next():
     """Take the next pick list: the picker's unfinished one, else the oldest open one."""
-    actor = current_actor()
-    return ok(pick_list=hub.on_floor(lambda: waves.pick_list_view(waves.claim_next(actor), with_stop=True)))
+    pick_list = waves.claim_next(current_actor())
+    return ok(pick_list=waves.pick_list_view(pick_list, with_stop=True))
 
 
 @bp.get("/pick-lists/<int(max=2147483647):pick_list_id>")
@@ -64,5 +63,5 @@ def get_pick_list(pick_list_id: int):
 
 @bp.post("/pick-lists/<int(max=2147483647):pick_list_id>/claim")
 def claim(pick_list_id: int):
-    actor = current_actor()
-    return ok(pick_list=hub.on_floor(lambda: waves.pick_list_view(waves.claim(pick_list_id, actor), with_stop=True)))
+    pick_list = waves.claim(pick_list_id, current_actor())
+    return ok(pick_list=waves.pick_list_view(pick_list, with_stop=True))

@@ -84,25 +84,6 @@ class Hub:
         else:
             asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    def on_floor(self, function: Callable[[], Any]) -> Any:
-        """A REST request's database work that comes in bursts beside the scans (pick-list claims): run in
-        the floor worker thread, in turn with the scans. In its own thread it held SQLite's one connection
-        for 30 ms and more under load (competing for the GIL), and scans waited behind it; in turn it takes
-        about what it takes alone. Without a running server (the CLI, in-process tests) it runs here."""
-        if self.loop is None or self.workers is None:
-            return function()
-        from server.extensions import db
-        from server.services import audit
-
-        actor, via = audit.who()
-        db.session.close()  # give the connection back: the floor thread needs it, this thread waits for it
-
-        def in_turn() -> Any:
-            audit.act_as(actor, via)
-            return function()
-
-        return self.workers.submit(self._in_app, in_turn, ()).result()
-
     @staticmethod
     def start_background_task(target: Callable, *args: Any) -> threading.Thread:
         """A plain daemon thread: the background jobs (revocation watch, telemetry) do blocking work."""

@@ -159,11 +159,6 @@ def _forget(session, transaction) -> None:
         session.info.pop(BUFFER, None)
 
 
-def who() -> tuple[Actor | None, str]:
-    """Whom this request's or event's writes are attributed to, and through what (to carry into another thread)."""
-    return _who()
-
-
 def _who() -> tuple[Actor | None, str]:
     if not has_app_context():
         return None, "system"

@@ -185,18 +185,3 @@ def test_a_pick_scans_changes_to_the_stop_and_the_list_are_in_the_trail(app, tin
     assert (entry.user_id, entry.device_id, entry.via) == (w.picker.user_id, w.picker.device_id, "/floor scan")
     entry = scan("TOTE-0001", mode="pick.put", task=stop["id"])
     assert changed(entry, "pick_tasks")[0]["changed"] == {"put_confirmed": [False, True]}
-
-
-def test_a_claim_over_rest_run_in_turn_with_the_scans_names_the_picker_and_the_route(live_server):
-    """Claims run in the floor worker thread (hub.on_floor), not the request's: the trail still says who and how."""
-    boss = live_server.session("supervisor")
-    number = new_order(live_server, boss)
-    boss.post(f"{live_server.url}/api/v1/orders/{number}/release", timeout=10).raise_for_status()
-    wave = boss.post(f"{live_server.url}/api/v1/waves", timeout=30, json={"filters": {"limit": 50}}).json()["wave"]
-    list_id = next(p["pick_list"] for p in wave["pick_lists"] if any(s["order"] == number for s in p["stops"]))
-    answer = live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{list_id}/claim", timeout=10)
-    assert answer.status_code == 200 and answer.json()["pick_list"]["status"] == "claimed", answer.text
-    entry = entries(live_server, "a.via = ?", f"POST /api/v1/pick-lists/{list_id}/claim")[0]
-    assert entry["username"] == "picker"
-    claimed = next(c for c in entry["changes"] if c["table"] == "pick_lists")
-    assert claimed["op"] == "update" and "claimed" in json.dumps(claimed), claimed
