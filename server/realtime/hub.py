@@ -9,8 +9,6 @@ inside the Flask app context, as one REST request would."""
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from collections.abc import Callable
@@ -25,7 +23,7 @@ ConnectionRefusedError = socketio.exceptions.ConnectionRefusedError
 
 
 class Hub:
-    """Emits, disconnects and background tasks, callable from the event loop or any worker thread.
+    """Emits and disconnects, callable from the event loop or any worker thread.
     Before a server runs (the CLI, in-process tests) emits go nowhere: no socket is open here."""
 
     def __init__(self) -> None:
@@ -66,15 +64,15 @@ class Hub:
     # -- from any thread ----------------------------------------------------------------------------
 
     def emit(self, event: str, data: Any, namespace: str, to: str | list[str] | None = None) -> None:
-        if self.server is None or self.loop is None:
-            return
-        self._schedule(self.server.emit(event, data, namespace=namespace, to=to))
+        self._schedule(lambda server: server.emit(event, data, namespace=namespace, to=to))
 
     def disconnect(self, sid: str, namespace: str) -> None:
-        if self.server is not None and self.loop is not None:
-            self._schedule(self.server.disconnect(sid, namespace=namespace))
+        self._schedule(lambda server: server.disconnect(sid, namespace=namespace))
 
-    def _schedule(self, coro) -> None:
+    def _schedule(self, call: Callable[[socketio.AsyncServer], Any]) -> None:
+        if self.server is None or self.loop is None:
+            return
+        coro = call(self.server)
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -83,17 +81,6 @@ class Hub:
             self.loop.create_task(coro)
         else:
             asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    @staticmethod
-    def start_background_task(target: Callable, *args: Any) -> threading.Thread:
-        """A plain daemon thread: the background jobs (revocation watch, telemetry) do blocking work."""
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        thread.start()
-        return thread
-
-    @staticmethod
-    def sleep(seconds: float) -> None:
-        time.sleep(seconds)
 
     # -- on the event loop ----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask
 from sqlalchemy import select
@@ -29,12 +30,12 @@ def watch(app: Flask) -> None:
         if id(app) in _watching:
             return
         _watching.add(id(app))
-    hub.start_background_task(_watch_forever, app)
+    threading.Thread(target=_watch_forever, args=(app,), name="revocations", daemon=True).start()
 
 
 def _watch_forever(app: Flask) -> None:
     while True:
-        hub.sleep(INTERVAL_SECONDS)
+        time.sleep(INTERVAL_SECONDS)
         try:
             with app.app_context():
                 disconnect_revoked()
