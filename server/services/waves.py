@@ -171,6 +171,9 @@ def claim(pick_list_id: int, actor: Actor) -> PickList:
     return pick_list
 
 
+CLAIM_CANDIDATES = 8
+
+
 def claim_next(actor: Actor) -> PickList:
     """The picker's own unfinished list if there is one, else the oldest open list (first come)."""
     actor.require("journey.pick")
@@ -178,14 +181,22 @@ def claim_next(actor: Actor) -> PickList:
                                                      PickList.status == "claimed").order_by(PickList.id)).scalar()
     if mine is not None:
         return mine
-    for candidate in db.session.execute(select(PickList.id).where(PickList.status == "open")
-                                        .order_by(PickList.wave_id, PickList.seq)).scalars().all():
-        try:
-            return claim(candidate, actor)
-        except WmsError as error:
-            if error.code != "already_claimed":
-                raise
-    raise WmsError("not_found", what="open pick list")
+    # A few candidates at a time, not every open list: with a backlog of thousands each claim read them
+    # all (35 ms of CPU a claim, measured under load). A candidate another picker took meanwhile is
+    # no longer open; one that still refuses is not tried again.
+    tried: list[int] = []
+    while True:
+        batch = db.session.execute(select(PickList.id).where(PickList.status == "open", PickList.id.notin_(tried))
+                                   .order_by(PickList.wave_id, PickList.seq).limit(CLAIM_CANDIDATES)).scalars().all()
+        for candidate in batch:
+            try:
+                return claim(candidate, actor)
+            except WmsError as error:
+                if error.code != "already_claimed":
+                    raise
+                tried.append(candidate)
+        if not batch:
+            raise WmsError("not_found", what="open pick list")
 
 
 def pick_lists(status: str | None, user_id: int | None) -> list[PickList]:

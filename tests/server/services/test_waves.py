@@ -3,12 +3,20 @@ from datetime import datetime
 
 import pytest
 
-from server.db.models import SalesOrder
+from server.db.models import SalesOrder, User
 from server.domain.batching import Cart
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.services import orders, waves
+from server.services.auth import Actor
 from server.services.orders import NewLine
+
+
+def picker(username):
+    user = User(username=username, name=username, role="picker", password_hash="-")
+    db.session.add(user)
+    db.session.commit()
+    return Actor(user.id, username, username, "picker")
 
 
 def released(w, number, sku, qty=1, carrier="顺丰速运"):
@@ -64,6 +72,21 @@ def test_taking_the_next_pick_list_resumes_your_own_before_a_new_one(tiny_wareho
     assert [p.id for p in waves.pick_lists("open", None)] == [second]
     assert [p.id for p in waves.pick_lists(None, w.picker.user_id)] == [first]
 
+
+
+def test_each_picker_taking_the_next_list_gets_a_different_one_until_none_is_left(tiny_warehouse, monkeypatch):
+    w = tiny_warehouse
+    monkeypatch.setattr(waves, "CLAIM_CANDIDATES", 1)  # candidates are read a few at a time
+    for number, sku in (("O-1", "TEE-BLK-M"), ("O-2", "MUG-WHT"), ("O-3", "TEE-BLK-M")):
+        released(w, number, sku)
+    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=10), w.supervisor)
+    lists = [p["pick_list"] for p in wave["pick_lists"]]
+    pickers = [picker(f"p{n}") for n in range(len(lists) + 1)]
+    taken = [waves.claim_next(picker).id for picker in pickers[:len(lists)]]
+    assert taken == lists
+    with pytest.raises(WmsError) as caught:
+        waves.claim_next(pickers[-1])
+    assert caught.value.code == "not_found"
 
 
 def test_a_proposed_wave_is_shown_and_changes_nothing(tiny_warehouse):
