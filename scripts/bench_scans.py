@@ -110,6 +110,9 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
            "scans": len(stats.latencies_ms), "scans_per_s": stats.rate(seconds),
            **sim.latency_summary(stats.latencies_ms), "errors": stats.errors(), "resends": stats.resends,
            "lists_done": stats.lists_done,
+           # Taking the next pick list (REST) is part of the journey: a slow claim holds the picker up.
+           **({"claim_p50_ms": round(sim.percentile(stats.claim_ms, 50), 1),
+               "claim_p99_ms": round(sim.percentile(stats.claim_ms, 99), 1)} if stats.claim_ms else {}),
            # The load generator's own lateness (see floor_sim.Stats.loop_lag_ms): part of every latency above.
            "client_lag_p99_ms": round(sim.percentile(stats.loop_lag_ms, 99), 1),
            "client_lag_max_ms": round(max(stats.loop_lag_ms, default=0), 1)}

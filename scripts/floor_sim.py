@@ -259,7 +259,10 @@ class Rest:
     async def __aenter__(self) -> Rest:
         # DummyCookieJar: cookies are per handheld (passed by hand), never shared through the session.
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(),
-                                          connector=aiohttp.TCPConnector(limit=64),
+                                          # Idle connections are dropped before the server's keep-alive
+                                          # (uvicorn: 5 s) ends them: reusing one it is closing at that
+                                          # moment failed a long POST with ServerDisconnectedError.
+                                          connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=2),
                                           timeout=aiohttp.ClientTimeout(total=30))
         return self
 
@@ -432,6 +435,7 @@ class Stats:
     # How late the simulation's own event loop woke for a 10 ms timer, during the journeys: a measured
     # ack latency includes this much of the load generator being busy (it shares the machine's cores).
     loop_lag_ms: list[float] = field(default_factory=list)
+    claim_ms: list[float] = field(default_factory=list)  # each "take the next pick list" over REST
 
     def rate(self, duration: float) -> float:
         """Acks per second within the phase proper (from the start to `duration` later)."""
@@ -632,8 +636,10 @@ class Handheld:
     async def pick_lists(self, until: float, work_deadline: float | None) -> None:
         end = work_deadline or until
         while time.monotonic() < until:
+            asked = time.perf_counter()
             status, answer = await self.rest.call("POST", "/api/v1/pick-lists/next/claim", self.cookie,
                                                   retry_until=end)
+            self.stats.claim_ms.append((time.perf_counter() - asked) * 1000)
             if status == 404:
                 return  # no open list left
             if status != 200:

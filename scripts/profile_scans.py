@@ -54,13 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env, _, barcodes = prepare(Path(tmp), args.lists)
         os.environ.update({k: env[k] for k in ("WMS_DATA_DIR", "WMS_SECRET_KEY")})
-        from flask import g
         from sqlalchemy import event, select
 
         from server.__main__ import _app
         from server.db.models import PickList, User
         from server.extensions import db
-        from server.services import audit, auth, scans, waves
+        from server.services import auth, scans, waves
 
         app = _app()
         counted = defaultdict(lambda: [0, 0.0, 0])  # mode -> scans, seconds, statements
@@ -84,13 +83,11 @@ def main(argv: list[str] | None = None) -> int:
                 payload = {"scan_id": uuid.uuid4().hex, "mode": mode, **fields} | ({"code": code} if code else {})
                 if shown[0]:
                     print(mode, code, file=sys.stderr)
-                with app.test_request_context():  # what a socket event runs in
-                    g.scan_replayed = False
-                    audit.act_as(actor, "/floor scan")
+                with app.app_context():  # what a socket event runs in
                     before, started = statements[0], time.perf_counter()
                     if profiler:
                         profiler.enable()
-                    ack = scans.handle(payload, actor)
+                    ack = scans.handle_all([(payload, actor)], via="/floor scan")[0].ack
                     if profiler:
                         profiler.disable()
                     cell = counted[mode if mode != "pick" else f"pick.{ack.get('kind', '?')}"]

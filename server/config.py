@@ -17,6 +17,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "WMS_HOST": ("server", "host", str),
     "WMS_PORT": ("server", "port", int),
     "WMS_THREADS": ("server", "threads", int),
+    "WMS_SCAN_BATCH": ("server", "scan_batch", int),
     "WMS_DB_POOL_SIZE": ("database", "pool_size", int),
 }
 

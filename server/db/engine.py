@@ -46,29 +46,58 @@ def floor_thread() -> None:
 class _FloorFirstQueue(queue.Queue):
     """The pool's idle connections. A floor thread waiting for one is served first: a burst of REST
     requests (eighteen pick-list claims at once at a shift change) must not hold a scan's ack for
-    their whole queue — measured, a scan waited 300 ms behind them with first-come order."""
+    their whole queue — measured, a scan waited 300 ms behind them with first-come order.
+
+    But not for ever: with scans queued back to back (saturation) the claims starved — a picker
+    waited 1–3 s for the next list (measured). A request that has waited `patience` seconds gets the
+    next connection, one at a time: at most one REST transaction between two turns of the floor."""
+
+    patience = 0.05
 
     def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
         super().__init__(maxsize, use_lifo)
         self.floor_waiting = 0
+        self.rest_since: dict[int, float] = {}  # waiting REST threads: since when
+        self.rest_had_turn = False  # an overdue request went last: the floor goes next
+
+    def _overdue(self, now: float) -> bool:
+        return not self.rest_had_turn and any(now - since >= self.patience for since in self.rest_since.values())
 
     def get(self, block: bool = True, timeout: float | None = None):
         floor = getattr(_thread, "floor", False)
+        me = threading.get_ident()
         with self.not_empty:
+            started = time.monotonic()
             if floor:
                 self.floor_waiting += 1
+            else:
+                self.rest_since[me] = started
             try:
-                deadline = None if timeout is None else time.monotonic() + timeout
-                while self._empty() or (not floor and self.floor_waiting):
+                deadline = None if timeout is None else started + timeout
+                while True:
+                    now = time.monotonic()
+                    if not self._empty():
+                        if floor and not self._overdue(now):
+                            self.rest_had_turn = False
+                            break
+                        overdue = now - started >= self.patience and not self.rest_had_turn
+                        if not floor and (not self.floor_waiting or overdue):
+                            self.rest_had_turn = bool(self.floor_waiting)
+                            break
                     if not block:
                         raise queue.Empty
-                    remaining = None if deadline is None else deadline - time.monotonic()
+                    remaining = None if deadline is None else deadline - now
                     if remaining is not None and remaining <= 0:
                         raise queue.Empty
-                    self.not_empty.wait(remaining)
+                    # A waiting request looks again when it becomes overdue (nothing else wakes it then).
+                    patience_left = None if floor else max(0.001, self.patience - (now - started))
+                    waits = [w for w in (remaining, patience_left) if w is not None]
+                    self.not_empty.wait(min(waits) if waits else None)
             finally:
                 if floor:
                     self.floor_waiting -= 1
+                else:
+                    self.rest_since.pop(me, None)
             item = self._get()
             self.not_full.notify()
             return item

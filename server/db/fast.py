@@ -34,6 +34,9 @@ class Sql:
             "postgresql": _NAMED.sub(r"%(\1)s", text.replace("%", "%%")).replace("{lock}", " FOR UPDATE"),
         }
 
+    def text(self, dialect: str) -> str:
+        return self._by_dialect[dialect]
+
     def run(self, **params: Any) -> CursorResult:
         connection = db.session.connection()
         dialect = connection.dialect.name

@@ -566,7 +566,7 @@ class PickTask(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open")
     bin_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     put_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # the tote was scanned after the pick
-    tote_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    tote_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"), index=True)  # "is this tote busy?" per bind
     __table_args__ = (
         CheckConstraint("qty > 0 AND picked_qty >= 0 AND picked_qty <= qty", name="picked_within_qty"),
         CheckConstraint("status IN ('open','picked','short')", name="status_known"),

@@ -1,7 +1,7 @@
 """/floor: handhelds and scanner bridges send scans here and get the ack back at once."""
 from __future__ import annotations
 
-from flask import current_app, g, session
+from flask import current_app, session
 
 from server.domain import roles
 from server.domain.errors import WmsError
@@ -114,15 +114,20 @@ class FloorNamespace(BlockingNamespace):
         self.connections.drop(sid)
 
     def on_scan(self, sid, payload=None):
-        actor = self.connections.get(sid)
-        if actor is None:  # the socket outlived its session (e.g. server restart mid-handshake)
-            return scans.error_ack(None, WmsError("not_authenticated"))
-        g.scan_replayed = False
-        audit.act_as(actor, "/floor scan")
-        ack = scans.handle(payload, actor)
-        if isinstance(payload, dict):
-            telemetry.recorder.scan(actor.device_code or "", actor.username or "", payload, ack["ok"],
-                                    g.scan_replayed)
+        return self.on_scan_batch([(sid, payload)])[0]
+
+    def on_scan_batch(self, calls: list[tuple]) -> list[dict]:
+        """The scans that queued up while the previous ones were worked, in arrival order: one
+        transaction for all of them (services/scans.handle_all), each ack only once it is stored."""
+        calls = [(call[0], call[1] if len(call) > 1 else None) for call in calls]
+        actors = [self.connections.get(sid) for sid, _ in calls]
+        answers = scans.handle_all([(payload, actor) for (_, payload), actor in zip(calls, actors, strict=True)],
+                                   via="/floor scan")
+        for (_, payload), actor, answer in zip(calls, actors, answers, strict=True):
+            if actor is None or not isinstance(payload, dict):
+                continue
+            telemetry.recorder.scan(actor.device_code or "", actor.username or "", payload, answer.ack["ok"],
+                                    answer.replayed)
             if payload.get("mode") in STATION_MODES:
-                _tell_station(payload, actor, ack)
-        return ack
+                _tell_station(payload, actor, answer.ack)
+        return [answer.ack for answer in answers]

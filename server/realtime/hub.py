@@ -9,7 +9,9 @@ inside the Flask app context, as one REST request would."""
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable
 
@@ -30,7 +32,7 @@ class Hub:
         self.server: socketio.AsyncServer | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.app: Flask | None = None
-        self.workers: ThreadPoolExecutor | None = None
+        self.floor: FloorLine | None = None
 
     def configure(self, app: Flask) -> socketio.AsyncServer:
         settings = app.config["WMS"]
@@ -54,7 +56,9 @@ class Hub:
         # SQLite has one writer and one pooled connection: one worker thread keeps scans in arrival
         # order without queueing on the pool. PostgreSQL overlaps round trips with a few.
         size = int(app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_size") or 1)
-        self.workers = ThreadPoolExecutor(max_workers=size, thread_name_prefix="floor", initializer=floor_thread)
+        if self.floor is not None:
+            self.floor.stop()
+        self.floor = FloorLine(app, size, int(server.get("scan_batch", 16)))
         return self.server
 
     def started(self) -> None:
@@ -85,20 +89,101 @@ class Hub:
     # -- on the event loop ----------------------------------------------------------------------------
 
     async def in_app(self, function: Callable, *args: Any) -> Any:
-        """Run blocking work (database, services) in a worker thread inside the Flask app context."""
-        return await asyncio.get_running_loop().run_in_executor(self.workers, self._in_app, function, args)
+        """Run blocking work (database, services) in a floor worker thread inside the Flask app context."""
+        return await self.floor.submit(function, args, batched=False)
 
-    def _in_app(self, function: Callable, args: tuple) -> Any:
-        with self.app.app_context():
-            return function(*args)
+    async def in_batch(self, function: Callable[[list[tuple]], list], *args: Any) -> Any:
+        """Like in_app, but `function` takes a list of argument tuples and returns one result each:
+        calls queued one after another are worked together in one call (scans: group commit)."""
+        return await self.floor.submit(function, args, batched=True)
+
+
+@dataclass
+class _Work:
+    function: Callable
+    args: tuple
+    future: asyncio.Future
+    batched: bool
+    loop: asyncio.AbstractEventLoop = field(repr=False, default=None)
+
+
+class FloorLine:
+    """The floor's worker threads and their queue, in arrival order. Work for the same batched function
+    that queued up while the thread was busy is taken together, up to `batch` items: one hand-off,
+    one app context, one transaction for all of them — and one wake-up of the event loop with the
+    results."""
+
+    def __init__(self, app: Flask, threads: int, batch: int) -> None:
+        self.app, self.batch = app, max(1, batch)
+        self.queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
+        self.threads = [threading.Thread(target=self._work, name=f"floor_{n}", daemon=True) for n in range(threads)]
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self) -> None:
+        for _ in self.threads:
+            self.queue.put(None)
+
+    def submit(self, function: Callable, args: tuple, batched: bool) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.queue.put(_Work(function, args, future, batched, loop))
+        return future
+
+    def _work(self) -> None:
+        floor_thread()
+        held: _Work | None = None
+        while True:
+            first = held or self.queue.get()
+            held = None
+            if first is None:
+                return
+            work = [first]
+            while first.batched and len(work) < self.batch:
+                try:
+                    more = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None or not more.batched or more.function != first.function:
+                    held = more  # next in line, worked right after this batch
+                    if more is None:
+                        self.queue.put(None)  # the stop is for whoever sees it next
+                        held = None
+                    break
+                work.append(more)
+            self._run(work)
+
+    def _run(self, work: list[_Work]) -> None:
+        try:
+            with self.app.app_context():
+                if work[0].batched:
+                    results = work[0].function([item.args for item in work])
+                else:
+                    results = [work[0].function(*work[0].args)]
+            outcome = [(item.future, result, None) for item, result in zip(work, results, strict=True)]
+        except BaseException as error:  # noqa: BLE001 - handed to the awaiting handler, as an executor does
+            outcome = [(item.future, None, error) for item in work]
+        work[0].loop.call_soon_threadsafe(_settle, outcome)
+
+
+def _settle(outcome: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+    for future, result, error in outcome:
+        if future.done():  # the awaiting handler went away (its socket closed)
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 hub = Hub()
 
 
 class BlockingNamespace(socketio.AsyncNamespace):
-    """A namespace whose handlers are plain blocking methods `on_<event>(sid, ...)`: each runs in a worker
-    thread inside the app context. `on_connect(sid, environ, auth)` returns the rooms to enter, entered
+    """A namespace whose handlers are plain blocking methods `on_<event>(sid, ...)`: each runs in a floor
+    worker thread inside the app context. With `on_<event>_batch(calls)` as well, events that queued up
+    together are handed over in one call (a list of argument tuples; one result each).
+    `on_connect(sid, environ, auth)` returns the rooms to enter, entered
     before the connection is accepted, so nothing sent to them right after is missed."""
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
@@ -111,4 +196,7 @@ class BlockingNamespace(socketio.AsyncNamespace):
             for room in rooms or ():
                 await self.enter_room(sid, room)
             return None
+        batched = getattr(self, f"on_{event}_batch", None)
+        if batched is not None:
+            return await hub.in_batch(batched, *args)
         return await hub.in_app(handler, *args)

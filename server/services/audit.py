@@ -154,6 +154,22 @@ def _write(session) -> None:
 _INSERT = insert(AuditEntry.__table__)
 
 
+def write() -> None:
+    """Write the trail's row for what was collected so far, now (attributed to the current actor):
+    each scan of a group-committed batch gets its own row, with its own user and device."""
+    _write(db.session)
+
+
+def mark() -> int:
+    """Where the collected changes stand, to drop what follows if a savepoint is rolled back."""
+    return len(db.session.info.get(BUFFER, ()))
+
+
+def rollback_to(position: int) -> None:
+    if BUFFER in db.session.info:
+        del db.session.info[BUFFER][position:]
+
+
 def _forget(session, transaction) -> None:
     if transaction.parent is None:  # a rollback drops what the trail had collected
         session.info.pop(BUFFER, None)

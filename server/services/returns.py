@@ -319,12 +319,12 @@ def sign(ref: object, level: object, actor: Actor, note: object = "", scan_id: s
     if isinstance(level, bool) or not isinstance(level, int):
         raise WmsError("bad_request", detail="level must be a whole number")
     _check_signer(case, level, actor)
-    db.session.add(ReturnSignoff(return_id=case.id, level=level, role=actor.role, user_id=actor.user_id,
-                                 note=str(note or "")[:200]))
     try:
-        db.session.flush()
+        # A savepoint, not a rollback: a scan's transaction may hold other scans' work (group commit).
+        with db.session.begin_nested():
+            db.session.add(ReturnSignoff(return_id=case.id, level=level, role=actor.role, user_id=actor.user_id,
+                                         note=str(note or "")[:200]))
     except IntegrityError:  # another device signed this level (or this user another) a moment ago
-        db.session.rollback()
         raise WmsError("level_already_signed", case=case.number, level=level, user="another user") from None
     case.status = "signing"
     if all(lv.level in signoffs_of(case) for lv in levels_of(case) if lv.needed):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from server.db.fast import Sql
@@ -19,7 +19,7 @@ from server.domain import roles
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import lookup, transaction
+from server.services import audit, lookup, transaction
 from server.services.auth import Actor
 
 log = logging.getLogger(__name__)
@@ -73,36 +73,81 @@ def error_ack(scan_id: str | None, error: WmsError) -> dict[str, Any]:
     return {"ok": False, "scan_id": scan_id, "error": error.as_dict(), "sound": "error"}
 
 
+@dataclass
+class Answer:
+    ack: dict[str, Any]
+    replayed: bool = False  # the device resent a scan already answered: the stored ack, nothing done
+
+
 def handle(payload: Any, actor: Actor) -> dict[str, Any]:
-    """Answer one scan. Never raises for a bad scan: the error is the ack. When the database goes away
-    (restart, failover, network) the answer is `try_again`, not stored: the device keeps the scan and
-    sends the same scan id again — if the commit did happen, the replay gets the stored ack; if not,
-    the scan is applied then. Either way it is neither lost nor applied twice."""
+    """Answer one scan (see handle_all)."""
+    return handle_all([(payload, actor)])[0].ack
+
+
+def handle_all(batch: Sequence[tuple[Any, Actor | None]], via: str | None = None) -> list[Answer]:
+    """Answer scans in arrival order, in one transaction: each scan in its own savepoint, so a refused
+    or failing scan undoes only its own writes, and one commit for all of them (group commit). The
+    floor hands over the scans that queued up while the previous ones were worked: under load the
+    per-transaction cost (connection, BEGIN, commit, app context) is paid once for many scans.
+
+    Never raises for a bad scan: the error is the ack. The acks are returned only after the commit.
+    When the database goes away (restart, failover, network) every scan of the batch is answered
+    `try_again`, not stored: the device keeps the scan and sends the same scan id again — if the
+    commit did happen, the replay gets the stored ack; if not, the scan is applied then. Either way
+    it is neither lost nor applied twice."""
     try:
-        return _handle(payload, actor)
-    except (OperationalError, InterfaceError) as error:
-        scan_id = payload.get("scan_id") if isinstance(payload, dict) else None
-        log.warning("scan %s: database unavailable (%s)", scan_id, error.__class__.__name__)
+        session = db.session()
+        if not session.in_transaction():
+            session.begin()
+        root = session.get_transaction()
+        answers = []
+        for payload, actor in batch:
+            answers.append(_answer(payload, actor, via))
+            if session.get_transaction() is not root:
+                # A mode committed or rolled back the whole transaction, other scans' work with it:
+                # a bug. What the batch stored is unknown here; the devices' resends find out.
+                raise _TransactionEnded(f"scan mode {_mode_of(payload)!r} ended the scans' transaction")
+        db.session.commit()
+    except (OperationalError, InterfaceError, _TransactionEnded) as error:
+        (log.error if isinstance(error, _TransactionEnded) else log.warning)(
+            "%d scan(s): not stored, answered try_again (%s: %s)", len(batch), error.__class__.__name__, error)
         _discard_session()
-        return error_ack(scan_id if isinstance(scan_id, str) else None, WmsError("try_again"))
+        return [Answer(error_ack(_scan_id_of(payload), WmsError("try_again"))) for payload, _ in batch]
+    transaction.committed()
+    return answers
 
 
-def _handle(payload: Any, actor: Actor) -> dict[str, Any]:
+class _TransactionEnded(RuntimeError):
+    pass
+
+
+def _scan_id_of(payload: Any) -> str | None:
+    scan_id = payload.get("scan_id") if isinstance(payload, dict) else None
+    return scan_id if isinstance(scan_id, str) else None
+
+
+def _mode_of(payload: Any) -> str:
+    return str(payload.get("mode"))[:32] if isinstance(payload, dict) else "?"
+
+
+def _answer(payload: Any, actor: Actor | None, via: str | None) -> Answer:
+    if actor is None:  # the socket outlived its session (e.g. server restart mid-handshake)
+        return Answer(error_ack(_scan_id_of(payload), WmsError("not_authenticated")))
+    audit.act_as(actor, via)  # this scan's writes are its user's and device's in the trail
     if not isinstance(payload, dict):
-        return error_ack(None, WmsError("bad_request", detail="the scan must be a JSON object"))
+        return Answer(error_ack(None, WmsError("bad_request", detail="the scan must be a JSON object")))
     scan_id = payload.get("scan_id")
     if not isinstance(scan_id, str) or not SCAN_ID.match(scan_id):
-        return error_ack(scan_id if isinstance(scan_id, str) else None, WmsError("bad_scan_id"))
+        return Answer(error_ack(scan_id if isinstance(scan_id, str) else None, WmsError("bad_scan_id")))
 
     stored = stored_ack(scan_id)
     if stored is not None:
-        g.scan_replayed = True  # for telemetry: a device resent a scan the server already answered
-        return stored
+        return Answer(stored, replayed=True)
 
     code = payload.get("code")
     mode = payload.get("mode") or "lookup"
     decoded: Decoded | None = None
-    transaction.rolled_back()
+    scan = _Savepoint()
     try:
         if not isinstance(mode, str) or mode not in MODES:  # a list or object is no mode (and unhashable)
             raise WmsError("unsupported_mode", mode=str(mode)[:32])
@@ -118,19 +163,19 @@ def _handle(payload: Any, actor: Actor) -> dict[str, Any]:
                 ack["warnings"] = list(decoded.warnings)
         ack.update(step.act(decoded, payload, actor))
     except WmsError as error:
-        db.session.rollback()  # whatever the mode half-wrote goes; only the refusal is kept
-        transaction.rolled_back()
+        scan.undo()  # whatever the mode half-wrote goes; only the refusal is kept
+        scan = _Savepoint()
         ack = error_ack(scan_id, error)
     except (OperationalError, InterfaceError):
-        raise  # the database is away: handle() answers try_again
+        raise  # the database is away: handle_all() answers try_again
     except Exception:
         # A bug must still get an answer, or the device resends this scan forever and every later
         # scan queues behind it. Not stored: once fixed, the same scan id can succeed.
         log.exception("scan %s in mode %s failed", scan_id, mode)
-        db.session.rollback()
-        transaction.rolled_back()
-        return error_ack(scan_id, WmsError("internal_error"))
+        scan.undo()
+        return Answer(error_ack(scan_id, WmsError("internal_error")))
 
+    scan.still_open()
     try:
         # Prebuilt: the hot path neither builds a statement nor needs an ORM unit of work for a row it
         # never reads back.
@@ -139,17 +184,39 @@ def _handle(payload: Any, actor: Actor) -> dict[str, Any]:
             mode=str(mode)[:32], code=code[:256] if isinstance(code, str) else "",
             kind=ack.get("kind"), ok=ack["ok"], error_code=ack["error"]["code"] if not ack["ok"] else None,
             ack_json=json.dumps(ack, ensure_ascii=False))
-        db.session.commit()
+        scan.keep()
     except IntegrityError:
         # The same scan id raced in on another connection: its stored ack is the answer.
-        db.session.rollback()
-        transaction.rolled_back()
+        scan.undo()
         stored = stored_ack(scan_id)
         if stored is None:
             raise
-        return stored
-    transaction.committed()
-    return ack
+        return Answer(stored, replayed=True)
+    return Answer(ack)
+
+
+class _Savepoint:
+    """One scan's writes within the batch's transaction: kept (with its own audit row, attributed to
+    the scan's user and device) or undone, with what waited for the commit and what the trail had
+    collected from them."""
+
+    def __init__(self) -> None:
+        self.marks = transaction.mark(), audit.mark()
+        self.savepoint = db.session.begin_nested()
+
+    def still_open(self) -> None:
+        if not self.savepoint.is_active:
+            raise _TransactionEnded("a scan mode ended the scans' transaction")
+
+    def keep(self) -> None:
+        audit.write()
+        self.savepoint.commit()
+
+    def undo(self) -> None:
+        if self.savepoint.is_active:
+            self.savepoint.rollback()
+        transaction.rollback_to(self.marks[0])
+        audit.rollback_to(self.marks[1])
 
 
 _STORED_ACK = Sql("SELECT ack_json FROM scans WHERE scan_id = :scan_id")

@@ -19,3 +19,13 @@ def committed() -> None:
 
 def rolled_back() -> None:
     g.pop("wms_after_commit", None)
+
+
+def mark() -> int:
+    """Where the waiting work stands: a savepoint rolled back drops what was added after it."""
+    return len(g.get("wms_after_commit", ()))
+
+
+def rollback_to(position: int) -> None:
+    if "wms_after_commit" in g:
+        del g.wms_after_commit[position:]

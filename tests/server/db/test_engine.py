@@ -4,7 +4,7 @@ import time
 
 from sqlalchemy import create_engine, text
 
-from server.db.engine import engine_options, floor_thread
+from server.db.engine import _FloorFirstQueue, engine_options, floor_thread
 
 
 def _engine(tmp_path):
@@ -20,7 +20,8 @@ def _wait_until(condition, seconds=5.0):
         time.sleep(0.005)
 
 
-def test_a_waiting_floor_thread_gets_the_connection_before_earlier_rest_requests(tmp_path):
+def test_a_waiting_floor_thread_gets_the_connection_before_earlier_rest_requests(tmp_path, monkeypatch):
+    monkeypatch.setattr(_FloorFirstQueue, "patience", 30.0)  # none of the requests has waited too long
     engine = _engine(tmp_path)
     order: list[str] = []
     lock = threading.Lock()
@@ -48,6 +49,35 @@ def test_a_waiting_floor_thread_gets_the_connection_before_earlier_rest_requests
         thread.join(10)
     assert order[0] == "scan", order
     assert sorted(order[1:]) == [f"rest-{n}" for n in range(4)]  # and the REST requests all got it after
+    engine.dispose()
+
+
+def test_scans_back_to_back_do_not_starve_a_rest_request(tmp_path):
+    """Two floor threads keep a scan always waiting; a pick-list claim still gets its turn soon after it
+    has waited `patience` — not when the scans stop."""
+    engine = _engine(tmp_path)
+    stop = threading.Event()
+
+    def scans() -> None:
+        floor_thread()
+        while not stop.is_set():
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+                time.sleep(0.005)
+
+    floor = [threading.Thread(target=scans) for _ in range(2)]
+    for thread in floor:
+        thread.start()
+    _wait_until(lambda: engine.pool._pool.floor_waiting >= 1)
+    started = time.monotonic()
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+        waited = time.monotonic() - started
+    stop.set()
+    for thread in floor:
+        thread.join(5)
+    assert waited < 0.5, f"the REST request waited {waited:.2f} s"
+    assert waited >= _FloorFirstQueue.patience * 0.9  # and the scans went first until then
     engine.dispose()
 
 

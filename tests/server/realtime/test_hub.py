@@ -1,0 +1,78 @@
+"""The floor's work line: events in arrival order; those of a batched handler that queued up while the
+worker was busy are handed over together (one transaction for many scans)."""
+import asyncio
+import threading
+
+import pytest
+from flask import Flask
+
+from server.realtime.hub import FloorLine
+
+
+def run(main):
+    """asyncio.run in a thread of its own: the suite's browser tests may leave a loop running in this one."""
+    result = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(main())))
+    thread.start()
+    thread.join(30)
+    return result[0]
+
+
+def test_queued_scans_are_handed_over_together_in_order_and_each_gets_its_own_result():
+    gate, calls = threading.Event(), []
+
+    def busy():
+        gate.wait(5)  # the worker is busy while the next events arrive
+        return "busy done"
+
+    def scans(batch):
+        calls.append([args for args in batch])
+        return [f"ack {args[0]}" for args in batch]
+
+    def other(x):
+        calls.append(("other", x))
+        return "other done"
+
+    async def main():
+        line = FloorLine(Flask(__name__), threads=1, batch=3)
+        try:
+            first = line.submit(busy, (), batched=False)
+            queued = [line.submit(scans, (n,), batched=True) for n in range(1, 5)]
+            between = line.submit(other, ("x",), batched=False)
+            last = line.submit(scans, (5,), batched=True)
+            gate.set()
+            return await asyncio.gather(first, *queued, between, last)
+        finally:
+            line.stop()
+
+    results = run(main)
+    assert results == ["busy done", "ack 1", "ack 2", "ack 3", "ack 4", "other done", "ack 5"]
+    # At most `batch` a call; a different handler in between ends a batch; the order is kept.
+    assert calls == [[(1,), (2,), (3,)], [(4,)], ("other", "x"), [(5,)]]
+
+
+def test_a_failing_batch_fails_each_waiting_event():
+    def scans(batch):
+        raise ValueError("bug")
+
+    async def main():
+        line = FloorLine(Flask(__name__), threads=1, batch=8)
+        try:
+            return await asyncio.gather(*(line.submit(scans, (n,), batched=True) for n in range(3)),
+                                        return_exceptions=True)
+        finally:
+            line.stop()
+
+    assert [type(r) for r in run(main)] == [ValueError] * 3
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_the_line_stops(threads):
+    async def main():
+        line = FloorLine(Flask(__name__), threads=threads, batch=4)
+        line.stop()
+        for thread in line.threads:
+            await asyncio.to_thread(thread.join, 5)
+        return [thread.is_alive() for thread in line.threads]
+
+    assert run(main) == [False] * threads
