@@ -28,9 +28,9 @@ SCAN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,63}$")
 
 def _lookup(decoded: Decoded, payload: dict, actor: Actor) -> dict[str, Any]:
     if decoded.kind == "bin":
-        return {"result": lookup.bin_contents(lookup.find_bin(decoded.key))}
+        return {"result": lookup.bin_contents_by_code(decoded.key)}
     if decoded.names_an_item:
-        return {"kind": "item", "result": lookup.item_locations(lookup.find_item(decoded), decoded)}
+        return {"kind": "item", "result": lookup.item_locations_by_key(decoded)}
     if decoded.kind == "badge":
         owner = lookup.badge_owner(decoded)
         role_en, role_zh = roles.ROLE_NAMES[owner.role]
