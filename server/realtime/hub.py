@@ -104,7 +104,7 @@ class _Work:
     args: tuple
     future: asyncio.Future
     batched: bool
-    loop: asyncio.AbstractEventLoop = field(repr=False, default=None)
+    loop: asyncio.AbstractEventLoop = field(repr=False)
 
 
 class FloorLine:
@@ -144,11 +144,11 @@ class FloorLine:
                     more = self.queue.get_nowait()
                 except queue.Empty:
                     break
-                if more is None or not more.batched or more.function != first.function:
+                if more is None:
+                    self.queue.put(None)  # the stop is for whoever sees it next
+                    break
+                if not more.batched or more.function != first.function:
                     held = more  # next in line, worked right after this batch
-                    if more is None:
-                        self.queue.put(None)  # the stop is for whoever sees it next
-                        held = None
                     break
                 work.append(more)
             self._run(work)
