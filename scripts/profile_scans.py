@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         from sqlalchemy import event, select
 
         from server.__main__ import _app
+        from server.db import fast
         from server.db.models import PickList, User
         from server.extensions import db
         from server.services import auth, scans, waves
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                     print("   ", " ".join(sql.split())[:160], str(params)[:80], file=sys.stderr)
 
             event.listen(db.engine, "before_cursor_execute", count)
+            fast.on_execute.append(lambda sql, params: count(None, None, sql, params))  # straight to the driver
             user = db.session.execute(select(User).where(User.username == sim.picker_name(1))).scalar_one()
             actor = auth.actor_for_user(user.id, "HH-001")
             db.session.commit()

@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
 from flask_sqlalchemy.session import Session
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState
 
+from server.db.fast import Sql
 from server.db.models import AuditEntry, User, utcnow
 from server.extensions import db
 from server.services.auth import Actor
@@ -143,15 +144,16 @@ def _write(session) -> None:
     if not changes:
         return
     actor, via = _who()
-    session.connection().execute(_INSERT, {
-        "at": utcnow(), "user_id": actor.user_id if actor else None,
-        "device_id": actor.device_id if actor else None,
-        "device_code": (actor.device_code or "") if actor else "", "via": via[:200],
-        "tables": _tables(changes), "changes": json.dumps(_bounded(changes), ensure_ascii=False,
-                                                          separators=(",", ":"))})
+    _INSERT.run_on(
+        session.connection(), at=utcnow(), user_id=actor.user_id if actor else None,
+        device_id=actor.device_id if actor else None, device_code=(actor.device_code or "") if actor else "", via=via[:200], tables=_tables(changes),
+        changes=json.dumps(_bounded(changes), ensure_ascii=False, separators=(",", ":")))
 
 
-_INSERT = insert(AuditEntry.__table__)
+# Prebuilt (server/db/fast.py): every scan that changes something writes one.
+_INSERT = Sql("""
+    INSERT INTO audit_entries (at, user_id, device_id, device_code, via, tables, changes)
+    VALUES (:at, :user_id, :device_id, :device_code, :via, :tables, :changes)""")
 
 
 def write() -> None:

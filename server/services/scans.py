@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from server.db.fast import Sql
+from server.db.fast import Sql, pinned
 from server.db.models import utcnow
 from server.domain import roles
 from server.domain.barcodes import Decoded, decode
@@ -101,12 +101,13 @@ def handle_all(batch: Sequence[tuple[Any, Actor | None]], via: str | None = None
             session.begin()
         root = session.get_transaction()
         answers = []
-        for payload, actor in batch:
-            answers.append(_answer(payload, actor, via))
-            if session.get_transaction() is not root:
-                # A mode committed or rolled back the whole transaction, other scans' work with it:
-                # a bug. What the batch stored is unknown here; the devices' resends find out.
-                raise _TransactionEnded(f"scan mode {_mode_of(payload)!r} ended the scans' transaction")
+        with pinned(session.connection()):
+            for payload, actor in batch:
+                answers.append(_answer(payload, actor, via))
+                if session.get_transaction() is not root:
+                    # A mode committed or rolled back the whole transaction, other scans' work with it:
+                    # a bug. What the batch stored is unknown here; the devices' resends find out.
+                    raise _TransactionEnded(f"scan mode {_mode_of(payload)!r} ended the scans' transaction")
         db.session.commit()
     except (OperationalError, InterfaceError, _TransactionEnded) as error:
         (log.error if isinstance(error, _TransactionEnded) else log.warning)(
@@ -203,6 +204,9 @@ class _Savepoint:
     def __init__(self) -> None:
         self.marks = transaction.mark(), audit.mark()
         self.savepoint = db.session.begin_nested()
+        # SQLAlchemy emits SAVEPOINT when the nested transaction first asks for the connection;
+        # statements sent straight to the driver (server/db/fast.py) do not ask: ask now.
+        db.session.connection()
 
     def still_open(self) -> None:
         if not self.savepoint.is_active:
