@@ -110,6 +110,8 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
            "scans": len(stats.latencies_ms), "scans_per_s": stats.rate(seconds),
            **sim.latency_summary(stats.latencies_ms), "errors": stats.errors(), "resends": stats.resends,
            "lists_done": stats.lists_done,
+           # The tail by time: the first window holds the shift's start (every handheld claims a list at once).
+           "p99_by_10s_ms": p99_by_window(stats, 10.0),
            # Taking the next pick list (REST) is part of the journey: a slow claim holds the picker up.
            **({"claim_p50_ms": round(sim.percentile(stats.claim_ms, 50), 1),
                "claim_p99_ms": round(sim.percentile(stats.claim_ms, 99), 1)} if stats.claim_ms else {}),
@@ -126,6 +128,13 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
     if stats.failures or stats.unexpected:
         row["error_samples"] = (stats.failures + stats.unexpected)[:3]
     return row, catalogue
+
+
+def p99_by_window(stats: sim.Stats, window: float) -> list[float]:
+    buckets: dict[int, list[float]] = {}
+    for latency, at in zip(stats.latencies_ms, stats.acked_at, strict=True):
+        buckets.setdefault(int((at - stats.started) // window), []).append(latency)
+    return [round(sim.percentile(buckets[k], 99), 1) for k in sorted(buckets)]
 
 
 def pick_users_exist(url: str, count: int) -> bool:

@@ -51,8 +51,7 @@ def list_pick_lists():
 @bp.post("/pick-lists/next/claim")
 def claim_next():
     """Take the next pick list: the picker's unfinished one, else the oldest open one."""
-    pick_list = waves.claim_next(current_actor())
-    return ok(pick_list=waves.pick_list_view(pick_list, with_stop=True))
+    return ok(pick_list=waves.take_next(current_actor()))
 
 
 @bp.get("/pick-lists/<int(max=2147483647):pick_list_id>")

@@ -146,7 +146,8 @@ def _write(session) -> None:
     actor, via = _who()
     _INSERT.run_on(
         session.connection(), at=utcnow(), user_id=actor.user_id if actor else None,
-        device_id=actor.device_id if actor else None, device_code=(actor.device_code or "") if actor else "", via=via[:200], tables=_tables(changes),
+        device_id=actor.device_id if actor else None, device_code=(actor.device_code or "") if actor else "",
+        via=via[:200], tables=_tables(changes),
         changes=json.dumps(_bounded(changes), ensure_ascii=False, separators=(",", ":")))
 
 

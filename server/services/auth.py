@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from server.db.fast import Sql
 from server.db.models import Device, User, utcnow
 from server.domain import roles
 from server.domain.errors import WmsError
@@ -91,16 +92,19 @@ def user_view(user: User) -> dict:
 
 
 def actor_for_user(user_id: int, device_code: str | None = None) -> Actor | None:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active:
+    """Every REST request and socket asks this first: prebuilt statements (server/db/fast.py)."""
+    db.session.flush()  # a user changed in this transaction is seen as changed
+    user = _ACTIVE_USER.first(id=user_id, yes=True)
+    if user is None:
         return None
-    device = None
-    if device_code:
-        device = db.session.execute(
-            select(Device).where(Device.code == device_code)).scalar_one_or_none()
+    device = _DEVICE.first(code=device_code) if device_code else None
     return Actor(user.id, user.username, user.name, user.role,
                  device.id if device else None, device.code if device else device_code,
                  device.kind if device else None)
+
+
+_ACTIVE_USER = Sql("SELECT id, username, name, role FROM users WHERE id = :id AND active = :yes")
+_DEVICE = Sql("SELECT id, code, kind FROM devices WHERE code = :code")
 
 
 def actor_for_token(token: str) -> Actor:
