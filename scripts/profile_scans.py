@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                 shown[0] = False
 
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
+            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.cprofile)
         total = sum(c[0] for c in counted.values())
         row = {"scans": total, "ms_per_scan": round(sum(c[1] for c in counted.values()) * 1000 / total, 3),
                "statements_per_scan": round(sum(c[2] for c in counted.values()) / total, 1),

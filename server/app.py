@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from server.config import ROOT, load_settings
 from server.db.engine import configure_sqlite, engine_options, is_sqlite
+from server.db.fast import driver_savepoints
 from server.domain.barcodes import DecoderRules
 from server.domain.errors import WmsError
 from server.extensions import csrf, db, migrate
@@ -38,9 +39,10 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
-    if is_sqlite(url):
-        with app.app_context():
+    with app.app_context():
+        if is_sqlite(url):
             configure_sqlite(db.engine)
+        driver_savepoints(db.engine)
 
     csrf.init_app(app)
     audit.install()

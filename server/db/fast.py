@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
 from server.extensions import db
@@ -97,17 +97,7 @@ class Sql:
         connection.exec_driver_sql(self._by_dialect[dialect], [_bound(row, dialect) for row in rows])
 
     def _direct(self, connection: Connection, params: Any, many: bool) -> _Result:
-        dialect = connection.dialect
-        text = self._by_dialect[dialect.name]
-        for callback in on_execute:
-            callback(text, params)
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            (cursor.executemany if many else cursor.execute)(text, params)
-        except dialect.loaded_dbapi.Error as error:
-            cursor.close()
-            raise DBAPIError.instance(text, params, error, dialect.loaded_dbapi.Error, dialect=dialect,
-                                      ismulti=many) from error
+        cursor = _execute(connection, self._by_dialect[connection.dialect.name], params, many)
         if cursor.description is not None and self._row is None:
             self._row = namedtuple("Row", [c[0] for c in cursor.description], rename=True)
         return _Result(cursor, self._row)
@@ -120,6 +110,53 @@ class Sql:
 
     def scalar(self, **params: Any) -> Any:
         return self.run(**params).scalar()
+
+
+def _execute(connection: Connection, text: str, params: Any, many: bool = False) -> Any:
+    """`text` on the connection's driver cursor; a driver error raised as SQLAlchemy's."""
+    dialect = connection.dialect
+    for callback in on_execute:
+        callback(text, params)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        if params is None:
+            cursor.execute(text)
+        else:
+            (cursor.executemany if many else cursor.execute)(text, params)
+    except dialect.loaded_dbapi.Error as error:
+        cursor.close()
+        raise DBAPIError.instance(text, params, error, dialect.loaded_dbapi.Error, dialect=dialect,
+                                  ismulti=many) from error
+    return cursor
+
+
+def pinned_connection(session: Any) -> Connection:
+    """The connection `session` works on: the pinned one while a batch is worked on it (no lookup
+    through the session's transaction), else the session's own."""
+    connection = _pin.connection
+    if connection is not None and session is db.session() and connection.in_transaction():
+        return connection
+    return session.connection()
+
+
+_SAVEPOINT_NAME = re.compile(r"sa_savepoint_\d+\Z")
+
+
+def driver_savepoints(engine: Engine) -> None:
+    """SAVEPOINT, RELEASE and ROLLBACK TO sent as fixed text to the driver. SQLAlchemy's own compile a
+    statement each time; every scan takes a savepoint and releases it (two statements a scan). The
+    session's savepoint bookkeeping (what a rollback expires) is untouched: only the sending changes."""
+
+    def sender(verb: str) -> Callable[[Connection, str], None]:
+        def send(connection: Connection, name: str) -> None:
+            if not _SAVEPOINT_NAME.match(name):  # SQLAlchemy names them; anything else is not ours to send
+                raise ValueError(f"unexpected savepoint name {name!r}")
+            _execute(connection, f"{verb} {name}", None).close()
+        return send
+
+    engine.dialect.do_savepoint = sender("SAVEPOINT")
+    engine.dialect.do_release_savepoint = sender("RELEASE SAVEPOINT")
+    engine.dialect.do_rollback_to_savepoint = sender("ROLLBACK TO SAVEPOINT")
 
 
 class _Result:

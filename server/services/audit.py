@@ -15,7 +15,7 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState
 
-from server.db.fast import Sql
+from server.db.fast import Sql, pinned_connection
 from server.db.models import AuditEntry, User, utcnow
 from server.extensions import db
 from server.services.auth import Actor
@@ -145,7 +145,7 @@ def _write(session) -> None:
         return
     actor, via = _who()
     _INSERT.run_on(
-        session.connection(), at=utcnow(), user_id=actor.user_id if actor else None,
+        pinned_connection(session), at=utcnow(), user_id=actor.user_id if actor else None,
         device_id=actor.device_id if actor else None, device_code=(actor.device_code or "") if actor else "",
         via=via[:200], tables=_tables(changes),
         changes=json.dumps(_bounded(changes), ensure_ascii=False, separators=(",", ":")))

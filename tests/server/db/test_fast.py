@@ -29,3 +29,32 @@ def test_no_scan_path_statement_reads_a_whole_table(app):
             if scans:
                 full_scans[name] = scans
     assert full_scans == {}
+
+
+def test_a_rolled_back_savepoint_undoes_only_its_own_driver_writes(app):
+    """Scans take their savepoints through the driver (fast.driver_savepoints): a refused scan's
+    writes go, the batch's earlier ones stay."""
+    from server.db import fast
+
+    note = Sql("INSERT INTO batch_notes (what) VALUES (:what)")
+    seen = []
+    fast.on_execute.append(lambda text, _params: seen.append(text))
+    try:
+        with app.app_context():
+            session = db.session()
+            session.connection().exec_driver_sql("CREATE TEMP TABLE batch_notes (what TEXT)")
+            with fast.pinned(session.connection()):
+                kept = session.begin_nested()
+                session.connection()
+                note.run(what="kept")
+                kept.commit()
+                refused = session.begin_nested()
+                session.connection()
+                note.run(what="undone")
+                refused.rollback()
+                rows = [row.what for row in Sql("SELECT what FROM batch_notes").all()]
+            session.rollback()
+    finally:
+        fast.on_execute.pop()
+    assert rows == ["kept"]
+    assert [text.split()[0] for text in seen if "SAVEPOINT" in text] == ["SAVEPOINT", "RELEASE", "SAVEPOINT", "ROLLBACK"]
