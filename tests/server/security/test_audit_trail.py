@@ -185,3 +185,32 @@ def test_a_pick_scans_changes_to_the_stop_and_the_list_are_in_the_trail(app, tin
     assert (entry.user_id, entry.device_id, entry.via) == (w.picker.user_id, w.picker.device_id, "/floor scan")
     entry = scan("TOTE-0001", mode="pick.put", task=stop["id"])
     assert changed(entry, "pick_tasks")[0]["changed"] == {"put_confirmed": [False, True]}
+
+
+def test_a_pick_list_claim_is_in_the_trail_under_the_picker(app, tiny_warehouse):
+    """Claims are a prebuilt conditional UPDATE (services/waves._claim): recorded by hand, in the
+    claim's transaction; a refused second claim leaves nothing."""
+    from sqlalchemy import select
+
+    from server.db.models import AuditEntry
+    from server.domain.errors import WmsError
+    from server.extensions import db
+    from server.services import audit, waves
+    from tests.server.services.test_picking import claimed_list
+
+    w = tiny_warehouse
+    audit.act_as(w.picker, "POST /api/v1/pick-lists/next/claim")
+    list_id = claimed_list(w, qty=2)
+    claim = next(e for e in db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+                 if '"table":"pick_lists"' in e.changes and '"claimed"' in e.changes)
+    [change] = [c for c in json.loads(claim.changes) if c["table"] == "pick_lists"]
+    assert change["id"] == list_id
+    assert change["changed"]["status"] == ["open", "claimed"]
+    assert change["changed"]["claimed_by"] == [None, w.picker.user_id]
+    assert claim.user_id == w.picker.user_id
+    count = db.session.query(AuditEntry).count()
+    with pytest.raises(WmsError) as refused:
+        waves.claim(list_id, w.supervisor)
+    assert refused.value.code == "already_claimed"
+    db.session.rollback()
+    assert db.session.query(AuditEntry).count() == count
