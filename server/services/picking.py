@@ -38,7 +38,6 @@ _RESERVATION_DONE = Sql("""
            qty = CASE WHEN :picked > 0 AND :picked < qty THEN :picked ELSE qty END
     WHERE id = :id""")
 _LIST_DONE = Sql("UPDATE pick_lists SET status = :status WHERE id = :id")
-_ORDER_STATUS = Sql("SELECT status FROM sales_orders WHERE id = :id")
 _ORDER_MOVED = Sql("UPDATE sales_orders SET status = :after WHERE id = :id AND status = :before")
 _BIN_BY_CODE = Sql("SELECT id, kind FROM bins WHERE code = :code")
 _TOTE_BUSY = Sql("""
@@ -228,12 +227,15 @@ def _close_if_done(state: ListState) -> None:
     changing = {s.order_id for s in state.stops if s.order_status in before}
     if not changing:
         return
+    believed = {s.order_id: s.order_status for s in state.stops if s.order_id in changing}
     for order_id in sorted(changing):
-        status = _ORDER_STATUS.scalar(id=order_id)
-        # Conditional: an order put on hold meanwhile (another process, on PostgreSQL) stays on hold.
-        if status in before and _ORDER_MOVED.run(after=after, id=order_id, before=status).rowcount == 1:
-            audit.record("sales_orders", "update", order_id, status=[status, after])
-            forget_row(SalesOrder, order_id)
+        # Conditional, the status read with the list first (one statement, as a rule): an order put on
+        # hold meanwhile (another process, on PostgreSQL) stays on hold.
+        for status in (believed[order_id], *(b for b in before if b != believed[order_id])):
+            if _ORDER_MOVED.run(after=after, id=order_id, before=status).rowcount == 1:
+                audit.record("sales_orders", "update", order_id, status=[status, after])
+                forget_row(SalesOrder, order_id)
+                break
     for stop in state.stops:
         if stop.order_id in changing:
             stop.order_status = after
