@@ -228,6 +228,7 @@ def _close_if_done(state: ListState) -> None:
     if not changing:
         return
     believed = {s.order_id: s.order_status for s in state.stops if s.order_id in changing}
+    moved = set()
     for order_id in sorted(changing):
         # Conditional, the status read with the list first (one statement, as a rule): an order put on
         # hold meanwhile (another process, on PostgreSQL) stays on hold.
@@ -235,9 +236,10 @@ def _close_if_done(state: ListState) -> None:
             if _ORDER_MOVED.run(after=after, id=order_id, before=status).rowcount == 1:
                 audit.record("sales_orders", "update", order_id, status=[status, after])
                 forget_row(SalesOrder, order_id)
+                moved.add(order_id)
                 break
     for stop in state.stops:
-        if stop.order_id in changing:
+        if stop.order_id in moved:
             stop.order_status = after
 
 

@@ -194,3 +194,22 @@ def test_a_hold_on_one_order_lets_the_rest_of_the_cart_go_on(tiny_warehouse):
     assert held_stop["order"] == first["order"] and held_stop["on_hold"]
     assert refusal(lambda: picking.scan(list_id, decode(held_stop["bin"]), 1, w.picker)).code == "order_on_hold"
     assert waves.pick_list_view(pick_list)["tote_codes"] == {"1": "TOTE-0001", "2": "TOTE-0002"}
+
+
+def test_an_order_held_after_its_list_was_read_stays_on_hold_when_the_list_moves_on(app, tiny_warehouse):
+    """Another process (PostgreSQL) may hold the order between a scan's read of the list and its
+    writes: the order's move to `picking` is conditional, so the hold wins."""
+    from sqlalchemy import update
+
+    from server.services import pick_state
+
+    w = tiny_warehouse
+    list_id = claimed_list(w, qty=2)
+    state = pick_state.load(list_id)
+    order_id = state.stops[0].order_id
+    assert state.stops[0].order_status == "allocated"
+    db.session.execute(update(SalesOrder).where(SalesOrder.id == order_id).values(status="on_hold"))
+    picking._close_if_done(state)
+    db.session.commit()
+    assert db.session.get(SalesOrder, order_id, populate_existing=True).status == "on_hold"
+    assert state.stops[0].order_status == "allocated"  # the list's view does not claim it moved
