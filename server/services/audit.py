@@ -69,6 +69,13 @@ def record(table: str, op: str, row_id: Any, **changed: list) -> None:
                                                              for k, v in changed.items()}})
 
 
+def record_insert(table: str, row_id: Any, **values: Any) -> None:
+    """A row inserted with hand-written SQL: recorded as the hooks record an ORM insert."""
+    db.session.info.setdefault(BUFFER, []).append(
+        {"table": table, "id": row_id, "op": "insert",
+         "values": {"id": row_id} | {k: _shown(k, v) for k, v in values.items() if v is not None}})
+
+
 def _row_change(obj: Any, op: str) -> dict | None:
     state = inspect(obj)
     table = state.mapper.local_table.name

@@ -40,6 +40,10 @@ _RESERVATION_DONE = Sql("""
 _LIST_DONE = Sql("UPDATE pick_lists SET status = :status WHERE id = :id")
 _ORDER_MOVED = Sql("UPDATE sales_orders SET status = :after WHERE id = :id AND status = :before")
 _BIN_BY_CODE = Sql("SELECT id, kind FROM bins WHERE code = :code")
+_INSERT_TOTE = Sql("""
+    INSERT INTO bins (code, zone, aisle, bay, level, x, y, kind, warehouse, active, blocked, capacity)
+    VALUES (:code, :zone, :aisle, :bay, :level, :x, :y, :kind, :warehouse, :active, :blocked, :capacity)""")
+_WAREHOUSE, _CAPACITY = Bin.__table__.c.warehouse.default.arg, Bin.__table__.c.capacity.default.arg
 _TOTE_BUSY = Sql("""
     SELECT pick_list_id FROM pick_tasks
     WHERE tote_bin_id = :tote AND status = :open AND pick_list_id != :list LIMIT 1""")
@@ -95,10 +99,7 @@ def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor
         raise WmsError("bad_request", detail=f"slot must be 1 … {state.totes}")
     found = _BIN_BY_CODE.first(code=decoded.key)
     if found is None:
-        tote = Bin(code=decoded.key, zone=TOTE_ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="tote")
-        db.session.add(tote)
-        db.session.flush()  # a new tote is an ORM insert: the audit trail sees it
-        found = (tote.id, tote.kind)
+        found = _new_tote(decoded.key)
     tote_id, kind = found
     if _TOTE_BUSY.first(tote=tote_id, open="open", list=state.id):
         raise WmsError("tote_in_use", tote=decoded.key)
@@ -110,6 +111,17 @@ def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor
             forget_row(PickTask, stop.id)
             stop.tote_bin_id, stop.tote, stop.tote_kind = tote_id, decoded.key, kind
     return state
+
+
+def _new_tote(code: str) -> tuple[int, str]:
+    """A tote seen for the first time becomes a bin of kind `tote` (prebuilt: the benchmark's carts, like
+    a new floor's, bring fresh totes to every list)."""
+    values = {"code": code, "zone": TOTE_ZONE, "aisle": "", "bay": "", "level": "", "x": 0.0, "y": 0.0,
+              "kind": "tote", "warehouse": _WAREHOUSE, "active": True, "blocked": False, "capacity": _CAPACITY}
+    _INSERT_TOTE.run(**values)
+    found = _BIN_BY_CODE.first(code=code)
+    audit.record_insert("bins", found.id, **values)
+    return found
 
 
 def _stopped(stop: Stop) -> None:

@@ -214,3 +214,27 @@ def test_a_pick_list_claim_is_in_the_trail_under_the_picker(app, tiny_warehouse)
     assert refused.value.code == "already_claimed"
     db.session.rollback()
     assert db.session.query(AuditEntry).count() == count
+
+
+def test_a_tote_seen_for_the_first_time_is_a_new_bin_in_the_trail(app, tiny_warehouse):
+    """Binding an unknown tote makes it a bin of kind `tote` (prebuilt SQL): the trail shows the insert
+    with its values, under the picker, as it shows the ORM's inserts."""
+    from sqlalchemy import select
+
+    from server.db.models import AuditEntry, Bin
+    from server.extensions import db
+    from server.services import audit
+    from tests.server.services.test_picking import claimed_list
+
+    w = tiny_warehouse
+    audit.act_as(w.picker, "/floor scan")
+    claimed_list(w, qty=2)  # binds TOTE-0001, unknown until now
+    tote = db.session.execute(select(Bin).where(Bin.code == "TOTE-0001")).scalar_one()
+    assert (tote.kind, tote.zone, tote.warehouse, tote.active) == ("tote", "T", "WH1", True)
+    inserted = [(entry, change) for entry in db.session.execute(select(AuditEntry)).scalars()
+                for change in json.loads(entry.changes)
+                if change["table"] == "bins" and change["op"] == "insert" and change["values"]["code"] == "TOTE-0001"]
+    [(entry, change)] = inserted
+    assert change["id"] == change["values"]["id"] == tote.id
+    assert change["values"]["kind"] == "tote"
+    assert entry.user_id == w.picker.user_id
