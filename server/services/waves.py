@@ -161,17 +161,10 @@ def claim(pick_list_id: int, actor: Actor) -> PickList:
     return db.session.get(PickList, pick_list_id)
 
 
-def claim_next(actor: Actor) -> PickList:
-    """The picker's own unfinished list if there is one, else the oldest open list (first come)."""
-    pick_list_id = _next(actor)
-    db.session.commit()
-    transaction.committed()
-    return db.session.get(PickList, pick_list_id)
-
-
 def take_next(actor: Actor) -> dict:
-    """claim_next, answered with the list's view (and its first stop) read in the same transaction:
-    what a handheld asks for at every new list, so it takes the database once, briefly."""
+    """The picker's own unfinished list if there is one, else the oldest open list (first come),
+    answered with the list's view (and its first stop) read in the same transaction: what a handheld
+    asks for at every new list, so it takes the database once, briefly."""
     view = pick_state.view(_next(actor), with_stop=True)
     db.session.commit()
     transaction.committed()

@@ -67,8 +67,8 @@ def test_taking_the_next_pick_list_resumes_your_own_before_a_new_one(tiny_wareho
     released(w, "O-2", "MUG-WHT")
     wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=10), w.supervisor)
     first, second = [p["pick_list"] for p in wave["pick_lists"]]
-    assert waves.claim_next(w.picker).id == first
-    assert waves.claim_next(w.picker).id == first  # unfinished: the same list again
+    assert waves.take_next(w.picker)["pick_list"] == first
+    assert waves.take_next(w.picker)["pick_list"] == first  # unfinished: the same list again
     assert [p.id for p in waves.pick_lists("open", None)] == [second]
     assert [p.id for p in waves.pick_lists(None, w.picker.user_id)] == [first]
 
@@ -82,10 +82,10 @@ def test_each_picker_taking_the_next_list_gets_a_different_one_until_none_is_lef
     wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=10), w.supervisor)
     lists = [p["pick_list"] for p in wave["pick_lists"]]
     pickers = [picker(f"p{n}") for n in range(len(lists) + 1)]
-    taken = [waves.claim_next(picker).id for picker in pickers[:len(lists)]]
+    taken = [waves.take_next(picker)["pick_list"] for picker in pickers[:len(lists)]]
     assert taken == lists
     with pytest.raises(WmsError) as caught:
-        waves.claim_next(pickers[-1])
+        waves.take_next(pickers[-1])
     assert caught.value.code == "not_found"
 
 
