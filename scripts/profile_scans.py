@@ -103,10 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.lists):
                 with app.test_request_context():  # what POST /api/v1/pick-lists/next/claim does
                     before, started = statements[0], time.perf_counter()
-                    pick_list = waves.claim_next(actor)
-                    list_id, totes = pick_list.id, pick_list.totes
-                    waves.pick_list_view(pick_list, with_stop=True)
-                    db.session.commit()
+                    pick_list = waves.take_next(actor)  # commits, as the route does
+                    list_id, totes = pick_list["pick_list"], pick_list["totes"]
                     claims[0] += 1
                     claims[1] += time.perf_counter() - started
                     claims[2] += statements[0] - before

@@ -19,6 +19,7 @@ import socketio
 from flask import Flask
 
 from server.db.engine import floor_thread
+from server.realtime import wire
 
 
 ConnectionRefusedError = socketio.exceptions.ConnectionRefusedError
@@ -44,6 +45,7 @@ class Hub:
         self.server = socketio.AsyncServer(
             async_mode="asgi",
             client_manager=manager,
+            serializer=wire.Packet,
             async_handlers=False,  # one device's events in order; other devices are not held up
             ping_interval=server.get("ping_interval", 10),
             ping_timeout=server.get("ping_timeout", 10),

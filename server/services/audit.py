@@ -15,6 +15,7 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState
 
+from server import fastjson
 from server.db.fast import Sql, pinned_connection
 from server.db.models import AuditEntry, User, utcnow
 from server.extensions import db
@@ -155,7 +156,7 @@ def _write(session) -> None:
         pinned_connection(session), at=utcnow(), user_id=actor.user_id if actor else None,
         device_id=actor.device_id if actor else None, device_code=(actor.device_code or "") if actor else "",
         via=via[:200], tables=_tables(changes),
-        changes=json.dumps(_bounded(changes), ensure_ascii=False, separators=(",", ":")))
+        changes=fastjson.dumps(_bounded(changes)))
 
 
 # Prebuilt (server/db/fast.py): every scan that changes something writes one.

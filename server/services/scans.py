@@ -2,7 +2,6 @@
 scan id — all in one transaction, so a replay returns the stored ack and changes nothing."""
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
+from server import fastjson
 from server.db.fast import Sql, pinned
 from server.db.models import utcnow
 from server.domain import roles
@@ -184,7 +184,7 @@ def _answer(payload: Any, actor: Actor | None, via: str | None) -> Answer:
             scan_id=scan_id, at=utcnow(), user_id=actor.user_id, device_id=actor.device_id,
             mode=str(mode)[:32], code=code[:256] if isinstance(code, str) else "",
             kind=ack.get("kind"), ok=ack["ok"], error_code=ack["error"]["code"] if not ack["ok"] else None,
-            ack_json=json.dumps(ack, ensure_ascii=False))
+            ack_json=fastjson.dumps(ack))
         scan.keep()
     except IntegrityError:
         # The same scan id raced in on another connection: its stored ack is the answer.
@@ -239,4 +239,4 @@ def _discard_session() -> None:
 
 def stored_ack(scan_id: str) -> dict[str, Any] | None:
     stored = _STORED_ACK.scalar(scan_id=scan_id)
-    return json.loads(stored) if stored is not None else None
+    return fastjson.loads(stored) if stored is not None else None

@@ -1,0 +1,36 @@
+"""scripts/bench_scans.py and scripts/profile_scans.py, small: the benchmark's figures in the closing
+notes come from these scripts, so they must keep running against the code as it is (a removed service
+function once broke the profiler without any test noticing)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def run(script: str, *args: str, timeout: float = 240) -> tuple[dict, str]:
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / script), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr[-3000:]
+
+
+def test_bench_scans_picks_with_a_few_handhelds_and_loses_nothing():
+    row, log = run("bench_scans.py", "--handhelds", "4", "--think", "0.05", "--seconds", "4", "--idle-scans", "20")
+    report = json.dumps(row, indent=1) + "\n" + log
+    for key in ("handhelds", "scans", "scans_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "lost", "doubled"):
+        assert key in row, report
+    assert row["handhelds"] == 4 and row["flow"] == "pick", report
+    assert row["scans"] > 40 and row["lists_done"] >= 1, report  # the handhelds really picked lists
+    assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"], report
+    assert (row["errors"], row["lost"], row["doubled"], row["ack_mismatch"]) == (0, 0, 0, 0), report
+    assert row["ledger_balanced"] is True, report
+
+
+def test_profile_scans_works_lists_to_the_end_and_reports_each_pick_mode():
+    row, log = run("profile_scans.py", "--lists", "2")
+    assert row["claim"]["claims"] == 2, log
+    assert set(row["modes"]) == {"pick.tote", "pick.bin", "pick.item", "pick.put"}, row
+    assert row["scans"] == sum(mode["scans"] for mode in row["modes"].values()), row
