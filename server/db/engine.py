@@ -84,6 +84,14 @@ class _FloorFirstQueue(queue.Queue):
                         if not floor and (not self.floor_waiting or overdue):
                             self.rest_had_turn = bool(self.floor_waiting)
                             break
+                        # Free, and another waiter's turn: wake the others to look again. The one whose
+                        # turn it is may have looked before its turn came (a request a moment short of
+                        # `patience` gives way to the floor; by the time the floor looks the request is
+                        # overdue, so the floor gives way too) and be asleep: without this, both slept
+                        # with the connection free until the next return — which never came (measured:
+                        # every scan and claim stalled, 1 run in ~10 at saturation). Someone waiting is
+                        # always entitled, so this ends at the first waiter whose turn it is.
+                        self.not_empty.notify_all()
                     if not block:
                         raise queue.Empty
                     remaining = None if deadline is None else deadline - now

@@ -34,3 +34,9 @@ def test_profile_scans_works_lists_to_the_end_and_reports_each_pick_mode():
     assert row["claim"]["claims"] == 2, log
     assert set(row["modes"]) == {"pick.tote", "pick.bin", "pick.item", "pick.put"}, row
     assert row["scans"] == sum(mode["scans"] for mode in row["modes"].values()), row
+
+
+def test_bench_ack_encoding_writes_the_same_ack_both_ways():
+    row, log = run("bench_ack_encoding.py", "--repeat", "20", timeout=60)  # it checks the wire copy itself
+    assert row["ack_bytes"] > 1000, row  # a pick ack carries the list's view
+    assert {"socketio_default_packet_us", "wire_packet_us", "json_dumps_us", "fastjson_dumps_us"} <= set(row), log

@@ -1,6 +1,7 @@
 """SQLite's one pooled connection goes to a waiting scan before waiting REST requests (FloorFirstPool)."""
 import threading
 import time
+from types import SimpleNamespace
 
 from sqlalchemy import create_engine, text
 
@@ -100,4 +101,43 @@ def test_rest_requests_alone_share_the_connection_and_time_out_cleanly(tmp_path)
     held.close()
     with engine.connect() as connection:  # and the connection is usable again once returned
         assert connection.execute(text("SELECT 1")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_connection_never_lies_free_while_a_scan_and_a_request_wait(tmp_path, monkeypatch):
+    """The request looks a moment before it has waited `patience` and gives way to the scan; the scan
+    looks a moment after, finds the request overdue and gives way to it. Both must not then sleep with
+    the connection free (seen at saturation: every scan and claim of the server stalled)."""
+    from server.db import engine as engine_module
+
+    engine = _engine(tmp_path)
+    queue = engine.pool._pool
+    clock = [0.0]
+
+    def monotonic() -> float:  # each look at the clock is a little later: looks are strictly ordered in time
+        clock[0] += _FloorFirstQueue.patience * 0.6
+        return clock[0]
+
+    def use(floor: bool, done: list) -> None:
+        if floor:
+            floor_thread()
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        done.append(floor)
+
+    monkeypatch.setattr(engine_module, "time", SimpleNamespace(monotonic=monotonic))  # the pool's clock only
+    for _ in range(20):
+        held = engine.connect()
+        done: list[bool] = []
+        request = threading.Thread(target=use, args=(False, done))
+        request.start()
+        _wait_until(lambda: len(queue.rest_since) == 1)
+        scan = threading.Thread(target=use, args=(True, done))
+        scan.start()
+        _wait_until(lambda: queue.floor_waiting == 1)
+        clock[0] = queue.rest_since[request.ident] + _FloorFirstQueue.patience * 0.3  # just short of overdue
+        held.close()
+        request.join(2)
+        scan.join(2)
+        assert sorted(done) == [False, True], "the connection lay free while both waited"
     engine.dispose()
