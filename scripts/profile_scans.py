@@ -5,6 +5,7 @@ and SQL statements per scan; optionally a cProfile of the whole loop.
 
     .venv/bin/python scripts/profile_scans.py --lists 40
     .venv/bin/python scripts/profile_scans.py --lists 40 --cprofile 25
+    .venv/bin/python scripts/profile_scans.py --lists 40 --batch 8   # as at saturation: 8 scans a transaction
 
 The last line is a JSON object: scans, ms_per_scan, statements_per_scan, and per mode
 {scans, ms, statements}.
@@ -29,9 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import floor_sim as sim  # noqa: E402
 
 
-def prepare(data_dir: Path, lists: int) -> tuple[dict, list[str], dict[str, str]]:
-    """A served demo warehouse with `lists` pick lists of 3 totes waiting; the server is stopped after."""
-    server = sim.start_server(data_dir, 1)
+def prepare(data_dir: Path, lists: int, pickers: int) -> tuple[dict, list[str], dict[str, str]]:
+    """A served demo warehouse with `lists` pick lists of 3 totes waiting and `pickers` picker users;
+    the server is stopped after."""
+    server = sim.start_server(data_dir, pickers)
     try:
         async def waves() -> sim.Catalogue:
             async with sim.Rest(server.url) as rest:
@@ -49,10 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lists", type=int, default=40)
     parser.add_argument("--cprofile", type=int, default=0, help="print this many functions by cumulative time")
-    parser.add_argument("--show-sql", action="store_true", help="print the statements of the first list's scans")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="pick this many lists at once and hand their scans over together, as the floor line "
+                             "does under load (a batch's time is shared out among its scans)")
+    parser.add_argument("--show-sql", action="store_true", help="print the statements of the first batch")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        env, _, barcodes = prepare(Path(tmp), args.lists)
+        env, _, barcodes = prepare(Path(tmp), args.lists, max(1, args.batch))
         os.environ.update({k: env[k] for k in ("WMS_DATA_DIR", "WMS_SECRET_KEY")})
         from sqlalchemy import event, select
 
@@ -76,51 +81,84 @@ def main(argv: list[str] | None = None) -> int:
 
             event.listen(db.engine, "before_cursor_execute", count)
             fast.on_execute.append(lambda sql, params: count(None, None, sql, params))  # straight to the driver
-            user = db.session.execute(select(User).where(User.username == sim.picker_name(1))).scalar_one()
-            actor = auth.actor_for_user(user.id, "HH-001")
+            actors = []  # one picker user and PDA each: a claim belongs to a user
+            for n in range(1, max(1, args.batch) + 1):
+                user = db.session.execute(select(User).where(User.username == sim.picker_name(n))).scalar_one()
+                actors.append(auth.actor_for_user(user.id, sim.device_code(n)))
             db.session.commit()
             profiler = cProfile.Profile() if args.cprofile else None
 
-            def send(mode: str, code: str | None = None, **fields) -> dict:
-                payload = {"scan_id": uuid.uuid4().hex, "mode": mode, **fields} | ({"code": code} if code else {})
+            def payload(mode: str, code: str | None = None, **fields) -> dict:
+                return {"scan_id": uuid.uuid4().hex, "mode": mode, **fields} | ({"code": code} if code else {})
+
+            def picker(actor):
+                """One picker's list, claim to last put: yields (scan, actor), is sent the scan's ack."""
+                with app.test_request_context():  # what POST /api/v1/pick-lists/next/claim does
+                    before, started = statements[0], time.perf_counter()
+                    pick_list = waves.take_next(actor)  # commits, as the route does
+                    claims[0] += 1
+                    claims[1] += time.perf_counter() - started
+                    claims[2] += statements[0] - before
+                list_id, totes = pick_list["pick_list"], pick_list["totes"]
+                ack = None
+                for slot in range(1, totes + 1):
+                    ack = yield payload("pick.tote", f"TOTE-{uuid.uuid4().hex[:8].upper()}", pick_list=list_id,
+                                        slot=slot), actor
+                stop = ack["result"]["stop"]
+                while stop is not None:
+                    yield payload("pick", stop["bin"], pick_list=list_id), actor
+                    ack = yield payload("pick", barcodes[stop["sku"]], pick_list=list_id,
+                                        qty=stop["qty"] - stop["picked"]), actor
+                    picked = ack["result"]["picked_task"]
+                    yield payload("pick.put", stop["tote"] or "TOTE-?", pick_list=list_id, task=picked), actor
+                    stop = None if ack["result"]["done"] else ack["result"]["stop"]
+                with app.app_context():
+                    assert db.session.get(PickList, list_id).status == "done"
+
+            def work(batch: list[tuple[dict, object]]) -> list[dict]:
+                """The scans handed over together, as the floor line hands over those that queued up."""
                 if shown[0]:
-                    print(mode, code, file=sys.stderr)
+                    for one, _ in batch:
+                        print(one["mode"], one.get("code"), file=sys.stderr)
                 with app.app_context():  # what a socket event runs in
                     before, started = statements[0], time.perf_counter()
                     if profiler:
                         profiler.enable()
-                    ack = scans.handle_all([(payload, actor)], via="/floor scan")[0].ack
+                    acks = [answer.ack for answer in scans.handle_all(batch,
+                                                                       via="/floor scan")]
                     if profiler:
                         profiler.disable()
-                    cell = counted[mode if mode != "pick" else f"pick.{ack.get('kind', '?')}"]
-                    cell[0] += 1
-                    cell[1] += time.perf_counter() - started
-                    cell[2] += statements[0] - before
-                if not ack["ok"]:
-                    raise RuntimeError(f"{mode} {code}: {ack['error']}")
-                return ack
+                    spent, said = time.perf_counter() - started, statements[0] - before
+                for (one, _), ack in zip(batch, acks, strict=True):
+                    if not ack["ok"]:
+                        raise RuntimeError(f"{one['mode']} {one.get('code')}: {ack['error']}")
+                    cell = counted[one["mode"] if one["mode"] != "pick" else f"pick.{ack.get('kind', '?')}"]
+                    cell[0] += 1  # a batch's time and statements are shared out evenly among its scans
+                    cell[1] += spent / len(batch)
+                    cell[2] += said / len(batch)
+                return acks
 
-            for _ in range(args.lists):
-                with app.test_request_context():  # what POST /api/v1/pick-lists/next/claim does
-                    before, started = statements[0], time.perf_counter()
-                    pick_list = waves.take_next(actor)  # commits, as the route does
-                    list_id, totes = pick_list["pick_list"], pick_list["totes"]
-                    claims[0] += 1
-                    claims[1] += time.perf_counter() - started
-                    claims[2] += statements[0] - before
-                ack = None
-                for slot in range(1, totes + 1):
-                    ack = send("pick.tote", f"TOTE-{uuid.uuid4().hex[:8].upper()}", pick_list=list_id, slot=slot)
-                stop = ack["result"]["stop"]
-                while stop is not None:
-                    send("pick", stop["bin"], pick_list=list_id)
-                    ack = send("pick", barcodes[stop["sku"]], pick_list=list_id, qty=stop["qty"] - stop["picked"])
-                    picked = ack["result"]["picked_task"]
-                    send("pick.put", stop["tote"] or "TOTE-?", pick_list=list_id, task=picked)
-                    stop = None if ack["result"]["done"] else ack["result"]["stop"]
-                with app.app_context():
-                    assert db.session.get(PickList, list_id).status == "done"
+            # `--batch` pickers at once, one scan each in flight; a finished picker's place goes to the next list.
+            waiting = args.lists
+            pickers: list[tuple] = []  # (picker, its actor)
+            pending: list[tuple[dict, object]] = []
+            while waiting or pickers:
+                while waiting and len(pickers) < len(actors):
+                    waiting -= 1
+                    busy = [actor for _, actor in pickers]
+                    actor = next(actor for actor in actors if actor not in busy)
+                    pickers.append((picker(actor), actor))
+                    pending.append(next(pickers[-1][0]))
+                acks = work(pending)
                 shown[0] = False
+                still, pending = [], []
+                for (one, actor), ack in zip(pickers, acks, strict=True):
+                    try:
+                        pending.append(one.send(ack))
+                        still.append((one, actor))
+                    except StopIteration:
+                        pass
+                pickers = still
 
         if profiler:
             pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.cprofile)

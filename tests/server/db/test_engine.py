@@ -1,11 +1,13 @@
-"""SQLite's one pooled connection goes to a waiting scan before waiting REST requests (FloorFirstPool)."""
+"""SQLite's one pooled connection goes to a waiting scan before waiting REST requests (FloorFirstPool);
+the connection's settings (configure_sqlite)."""
+import os
 import threading
 import time
 from types import SimpleNamespace
 
 from sqlalchemy import create_engine, text
 
-from server.db.engine import _FloorFirstQueue, engine_options, floor_thread
+from server.db.engine import _FloorFirstQueue, configure_sqlite, engine_options, floor_thread
 
 
 def _engine(tmp_path):
@@ -140,4 +142,37 @@ def test_the_connection_never_lies_free_while_a_scan_and_a_request_wait(tmp_path
         request.join(2)
         scan.join(2)
         assert sorted(done) == [False, True], "the connection lay free while both waited"
+    engine.dispose()
+
+
+def _temp_files() -> list[str]:
+    """SQLite's temporary files open in this process (created and unlinked at once, so only
+    /proc/self/fd still names them)."""
+    names = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            names.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue
+    return [name for name in names if "etilqs_" in name]
+
+
+def test_a_scans_savepoint_is_journalled_in_memory_and_still_undoes_its_writes(tmp_path):
+    # Every scan runs in a savepoint; SQLite copies each page it changes into a sub-journal, which it
+    # moved to a temporary file past 64 KiB — under load that was most of the floor's write calls.
+    engine = _engine(tmp_path)
+    configure_sqlite(engine)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE scans_like (id INTEGER PRIMARY KEY, body BLOB)"))
+        connection.execute(text("INSERT INTO scans_like (body) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+                                " SELECT i + 1 FROM n WHERE i < 200) SELECT zeroblob(3000) FROM n"))
+    with engine.connect() as connection:
+        with connection.begin():
+            savepoint = connection.begin_nested()
+            # 200 pages changed inside the savepoint: 800 KiB of journal, far past the spill threshold.
+            connection.execute(text("UPDATE scans_like SET body = zeroblob(2999)"))
+            assert _temp_files() == []
+            savepoint.rollback()
+        rows = connection.execute(text("SELECT count(*) FROM scans_like WHERE length(body) = 3000")).scalar_one()
+    assert rows == 200  # the savepoint's change undone
     engine.dispose()
