@@ -49,8 +49,20 @@ def modes(tiny_warehouse):
         db.session.rollback()
         return {}
 
+    def new_bin(payload):
+        db.session.add(Bin(code=payload["level"], zone="Z", aisle="01", bay="01", level="1", x=0, y=0))
+        db.session.flush()  # written inside the scan's savepoint, the row gets the next id
+
+    def adds(_decoded, payload, actor):
+        new_bin(payload)
+        return {}
+
+    def adds_then_refused(_decoded, payload, actor):
+        new_bin(payload)
+        raise WmsError("wrong_bin", scanned="X", expected="Y")
+
     added = {"test.ok": ok, "test.refused": refused, "test.bug": bug, "test.gone": database_gone,
-             "test.rollback": rolls_back}
+             "test.rollback": rolls_back, "test.adds": adds, "test.adds_refused": adds_then_refused}
     for name, act in added.items():
         scans.register(name, scans.Mode("scan.lookup", act, needs_code=False))
     yield w
@@ -119,3 +131,40 @@ def test_a_scan_without_a_session_in_a_batch_is_refused_without_harming_the_othe
     answers = scans.handle_all([(payload("test.ok", "L1"), None), (payload("test.ok", "L2"), w.picker)])
     assert answers[0].ack["error"]["code"] == "not_authenticated" and answers[1].ack["ok"]
     assert count(Scan) == 1 and tees_in_full_bin(w) == 2
+
+
+def _as_on_the_floor(w):
+    """A floor batch starts with an empty session (a fresh app context): its scans' savepoints are sent
+    straight to the driver, without SQLAlchemy's nested transaction. (The warehouse's ids are read
+    first: the test modes use them.)"""
+    for thing in (w.full, w.empty, w.tee, w.tee_lot):
+        assert thing.id
+    db.session.expunge_all()
+
+
+def test_a_refused_scan_that_began_with_an_empty_session_leaves_nothing_behind(modes):
+    w = modes
+    _as_on_the_floor(w)
+    answers = scans.handle_all([(payload("test.refused", "L2"), w.picker), (payload("test.ok", "L4"), w.picker)],
+                               via="/floor scan")
+    assert [a.ack["ok"] or a.ack["error"]["code"] for a in answers] == ["wrong_bin", True]
+    db.session.expunge_all()
+    # The refused scan's ledger move and its change to the bin (an ORM object) are undone; the next
+    # scan's are stored, with one trail row.
+    assert tees_in_full_bin(w) == 2 and count(LedgerEntry) == 3  # the warehouse's own two + one
+    assert db.session.get(Bin, w.empty.id).level == "L4"
+    assert count(Scan) == 2
+    trail = db.session.execute(select(AuditEntry).where(AuditEntry.via == "/floor scan")).scalars().all()
+    assert len(trail) == 1
+
+
+def test_a_row_added_by_a_refused_scan_does_not_haunt_the_next_scan_of_the_batch(modes):
+    # SQLite hands the undone row's id to the next insert: the session must not still hold the
+    # refused scan's object under that id (it would refuse the next scan's row as a duplicate).
+    w = modes
+    _as_on_the_floor(w)
+    answers = scans.handle_all([(payload("test.adds_refused", "NEW-1"), w.picker),
+                                (payload("test.adds", "NEW-2"), w.picker)])
+    assert [a.ack["ok"] or a.ack["error"]["code"] for a in answers] == ["wrong_bin", True]
+    codes = set(db.session.execute(select(Bin.code).where(Bin.code.like("NEW-%"))).scalars())
+    assert codes == {"NEW-2"}
