@@ -203,7 +203,7 @@ class _Savepoint:
 
     Most scans (every pick step) hold no ORM object at all: their statements go straight to the
     driver (server/db/fast.py). For them the savepoint is sent to the driver too, without SQLAlchemy's
-    nested-transaction bookkeeping (a tenth of a pick scan's time). That is safe only while the
+    nested-transaction bookkeeping (9 % of a pick scan's instructions). That is safe only while the
     session holds nothing a rollback would have to expire: so only when it is empty when the scan
     starts, and if the scan is undone, whatever it loaded or added meanwhile is dropped from the
     session — as SQLAlchemy's own rollback would, and all of it is this scan's."""
