@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-sql", action="store_true", help="print the statements of the first batch")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        env, _, barcodes = prepare(Path(tmp), args.lists, max(1, args.batch))
+        at_once = max(1, args.batch)
+        env, _, barcodes = prepare(Path(tmp), args.lists, at_once)
         os.environ.update({k: env[k] for k in ("WMS_DATA_DIR", "WMS_SECRET_KEY")})
         from sqlalchemy import event, select
 
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             event.listen(db.engine, "before_cursor_execute", count)
             fast.on_execute.append(lambda sql, params: count(None, None, sql, params))  # straight to the driver
             actors = []  # one picker user and PDA each: a claim belongs to a user
-            for n in range(1, max(1, args.batch) + 1):
+            for n in range(1, at_once + 1):
                 user = db.session.execute(select(User).where(User.username == sim.picker_name(n))).scalar_one()
                 actors.append(auth.actor_for_user(user.id, sim.device_code(n)))
             db.session.commit()
@@ -139,14 +140,13 @@ def main(argv: list[str] | None = None) -> int:
                 return acks
 
             # `--batch` pickers at once, one scan each in flight; a finished picker's place goes to the next list.
-            waiting = args.lists
+            waiting, free = args.lists, list(actors)
             pickers: list[tuple] = []  # (picker, its actor)
             pending: list[tuple[dict, object]] = []
             while waiting or pickers:
-                while waiting and len(pickers) < len(actors):
+                while waiting and free:
                     waiting -= 1
-                    busy = [actor for _, actor in pickers]
-                    actor = next(actor for actor in actors if actor not in busy)
+                    actor = free.pop()
                     pickers.append((picker(actor), actor))
                     pending.append(next(pickers[-1][0]))
                 acks = work(pending)
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                         pending.append(one.send(ack))
                         still.append((one, actor))
                     except StopIteration:
-                        pass
+                        free.append(actor)
                 pickers = still
 
         if profiler:

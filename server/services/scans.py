@@ -222,11 +222,13 @@ class _Savepoint:
             # statements sent straight to the driver (server/db/fast.py) do not ask: ask now.
             session.connection()
 
+    def _open(self) -> bool:
+        if self.savepoint is not None:
+            return self.savepoint.is_active
+        return db.session().get_transaction() is self.root and self.root.is_active
+
     def still_open(self) -> None:
-        if self.savepoint is None:
-            if db.session().get_transaction() is not self.root or not self.root.is_active:
-                raise _TransactionEnded("a scan mode ended the scans' transaction")
-        elif not self.savepoint.is_active:
+        if not self._open():
             raise _TransactionEnded("a scan mode ended the scans' transaction")
 
     def keep(self) -> None:
@@ -238,12 +240,11 @@ class _Savepoint:
 
     def undo(self) -> None:
         if self.savepoint is None:
-            session = db.session()
-            if session.get_transaction() is self.root and self.root.is_active:
+            if self._open():
                 _ROLLBACK_TO.run_on(self.connection)
                 _RELEASE.run_on(self.connection)
-            session.expunge_all()  # the session was empty when the scan began: all of it is the scan's
-        elif self.savepoint.is_active:
+            db.session.expunge_all()  # the session was empty when the scan began: all of it is the scan's
+        elif self._open():
             self.savepoint.rollback()
         transaction.rollback_to(self.marks[0])
         audit.rollback_to(self.marks[1])
