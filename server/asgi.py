@@ -1,5 +1,5 @@
 """The server as one ASGI application: Socket.IO (/floor, /printers) on the event loop, every other path
-(REST, pages, static files) the Flask app in a pool of threads (a2wsgi).
+(REST, pages, static files) the Flask app in a pool of threads (server/wsgi_bridge.py).
 
     gunicorn -k server.asgi.Worker 'server.asgi:create()'      # what `python -m server serve` runs
 """
@@ -8,17 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 import socketio
-from a2wsgi import WSGIMiddleware
 from flask import Flask
 from uvicorn_worker import UvicornWorker
 
 from server.realtime.hub import hub
+from server.wsgi_bridge import WsgiBridge
 
 
 def asgi_app(app: Flask) -> socketio.ASGIApp:
     """`app` from create_app (which configured the hub): Socket.IO first, Flask for the rest."""
     threads = int(app.config["WMS"]["server"].get("threads") or 32)
-    flask = WSGIMiddleware(app, workers=threads)
+    flask = WsgiBridge(app, threads, int(app.config["MAX_CONTENT_LENGTH"]))
     return socketio.ASGIApp(hub.server, other_asgi_app=flask, on_startup=hub.started)
 
 

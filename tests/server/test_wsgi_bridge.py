@@ -1,0 +1,106 @@
+"""Flask under the ASGI server (server/wsgi_bridge.py): answers whole and in order, large files streamed,
+bodies read however they arrive, several requests at once — against the live server, and on the bridge's
+own ASGI messages."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from server.wsgi_bridge import BUFFERED, WsgiBridge
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_file_larger_than_the_buffer_arrives_whole(live_server):
+    path = ROOT / "handheld_web" / "node_modules" / "zpl-renderer-js" / "dist" / "index.esm.js"
+    assert path.stat().st_size > BUFFERED  # else this test would not stream
+    answer = requests.get(f"{live_server.url}/hh/vendor/zpl-renderer-js/index.esm.js", timeout=60)
+    assert answer.status_code == 200
+    assert hashlib.sha256(answer.content).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_body_sent_in_pieces_is_read_whole(live_server):
+    def pieces():
+        yield b'{"username": "pick'
+        yield b'er", "password": '
+        yield b'"demo"}'
+
+    answer = requests.post(f"{live_server.url}/api/v1/auth/login", data=pieces(), timeout=10,
+                           headers={"Content-Type": "application/json"})  # chunked: no Content-Length
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["user"]["username"] == "picker"
+    assert "session=" in answer.headers["Set-Cookie"]
+
+
+def test_requests_at_once_each_get_their_own_answer(live_server):
+    bins = ["A-01-01-1", "A-01-01-2", "A-01-02-1", "A-01-02-2"] * 8
+    picker = live_server.session("picker")
+
+    def look(code: str) -> str:
+        return picker.get(f"{live_server.url}/api/v1/bins/{code}", timeout=10).json()["bin"]["code"]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(look, bins)) == bins
+
+
+# -- the bridge's ASGI messages ---------------------------------------------------------------------
+
+def call(app, body_parts: list[bytes], headers: list[tuple[bytes, bytes]] = ()) -> list[dict]:
+    """Run one HTTP request through a WsgiBridge; the messages it sent."""
+    scope = {"type": "http", "method": "POST", "path": "/", "root_path": "", "query_string": b"",
+             "http_version": "1.1", "headers": list(headers), "server": ("127.0.0.1", 80)}
+    incoming = [{"type": "http.request", "body": part, "more_body": n < len(body_parts) - 1}
+                for n, part in enumerate(body_parts)]
+    sent = []
+
+    async def receive():
+        return incoming.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(WsgiBridge(app, threads=2, max_body=100)(scope, receive, send))
+    return sent
+
+
+def echo(environ, start_response):
+    body = environ["wsgi.input"].read()
+    start_response("201 Created", [("Content-Type", "text/plain"), ("X-Length", str(len(body)))])
+    return [b"got ", body]
+
+
+def test_a_small_answer_goes_out_as_one_start_and_one_body():
+    sent = call(echo, [b"ab", b"cd"])
+    assert sent == [{"type": "http.response.start", "status": 201,
+                     "headers": [(b"content-type", b"text/plain"), (b"x-length", b"4")]},
+                    {"type": "http.response.body", "body": b"got abcd", "more_body": False}]
+
+
+def test_a_body_over_the_limit_is_not_read():
+    sent = call(echo, [b"x" * 10], headers=[(b"content-length", b"1000")])
+    assert sent[0]["headers"][1] == (b"x-length", b"0")  # the app sees the declared length and refuses
+
+
+def test_a_large_answer_streams_and_is_closed():
+    closed = []
+
+    class Chunks:
+        def __iter__(self):
+            return iter([b"a" * BUFFERED, b"b" * 10, b"c" * 10])
+
+        def close(self):
+            closed.append(True)
+
+    def large(environ, start_response):
+        start_response("200 OK", [])
+        return Chunks()
+
+    sent = call(large, [b""])
+    bodies = [m for m in sent if m["type"] == "http.response.body"]
+    assert b"".join(m["body"] for m in bodies) == b"a" * BUFFERED + b"b" * 10 + b"c" * 10
+    assert [m.get("more_body", False) for m in bodies][-1] is False and len(bodies) > 2
+    assert closed == [True]
