@@ -63,7 +63,9 @@ def call(app, body_parts: list[bytes], headers: list[tuple[bytes, bytes]] = ()) 
     async def send(message):
         sent.append(message)
 
-    asyncio.run(WsgiBridge(app, threads=2, max_body=100)(scope, receive, send))
+    # In a thread of its own: the browser tests leave an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, WsgiBridge(app, threads=2, max_body=100)(scope, receive, send)).result()
     return sent
 
 
