@@ -7,6 +7,7 @@ import uuid
 
 import requests
 import socketio
+from itsdangerous import TimestampSigner
 
 from server.app import create_app
 from server.config import load_settings
@@ -28,6 +29,18 @@ def test_the_session_cookie_is_http_only_same_site_and_expires(live_server):
     cookie = answer.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
     assert "Secure" not in cookie  # the demo is plain HTTP: config/production.example.toml turns it on
+
+
+def test_a_log_in_lasts_its_hours_from_the_log_in_even_when_used_all_along(app, tiny_warehouse, monkeypatch):
+    now = [1_800_000_000]
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now[0])  # the clock of the signatures
+    client = app.test_client()
+    assert client.post("/api/v1/auth/login", json={"username": "pia", "password": "pw"}).status_code == 200
+    now[0] += 11 * 3600
+    used = client.get("/api/v1/auth/me")
+    assert used.status_code == 200 and "Set-Cookie" not in used.headers  # the log-in is not extended
+    now[0] += 2 * 3600  # 13 h after the log-in, 2 h after the last request
+    assert client.get("/api/v1/auth/me").json["error"]["code"] == "not_authenticated"
 
 
 def test_secure_cookies_when_configured(tmp_path):
