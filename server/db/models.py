@@ -498,6 +498,8 @@ class SalesOrderLine(db.Model):
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("status IN ('open','cancelled')", name="status_known"),
         UniqueConstraint("order_id", "line_no", name="uq_sales_order_lines_order_line_no"),
+        # orders.free_stock: what released orders claim of an item, without walking every released order.
+        Index("ix_sales_order_lines_item_id_status", "item_id", "status"),
     )
 
 

@@ -116,7 +116,8 @@ def release(number: str, actor: Actor) -> SalesOrder:
     for line in order.lines:
         if line.status == "open":
             needed[line.item_id] += line.qty
-    short = {item_id: qty - free_stock(item_id) for item_id, qty in needed.items() if free_stock(item_id) < qty}
+    free = {item_id: free_stock(item_id) for item_id in needed}
+    short = {item_id: qty - free[item_id] for item_id, qty in needed.items() if free[item_id] < qty}
     if short:
         skus = {i.id: i.sku for i in db.session.execute(select(Item).where(Item.id.in_(short))).unique().scalars()}
         lines = ", ".join(f"{skus[i]} short {n}" for i, n in short.items())

@@ -4,7 +4,7 @@ import threading
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from server.db.models import Bin, BinStock, Lot, Reservation
 from server.domain.errors import WmsError
@@ -53,6 +53,28 @@ def test_a_released_order_is_checked_against_free_stock_first(tiny_warehouse):
     [stopped] = orders.order_view(orders.find_order("O-2"))["review"]
     assert stopped["short"] == [{"sku": "TEE-BLK-M", "missing": 1}]
     assert stopped["choices"] == ["wait", "substitute", "cancel_line"]
+
+
+def test_what_released_orders_claim_is_read_from_that_items_lines_only(tiny_warehouse):
+    """Releasing sums an item's open demand; it must not walk every released order (a peak day's
+    backlog waiting for a wave: 1.1 ms a sum at 3,900 orders and growing, 0.02 ms by the index)."""
+    w = tiny_warehouse
+    order(w, "O-1", ("TEE-BLK-M", 1))
+    orders.release("O-1", w.supervisor)
+    seen = []
+
+    def record(_connection, _cursor, statement, parameters, *_):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert orders.free_stock(w.tee.id) == 2  # 3 on the shelf, 1 claimed by O-1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    [(statement, parameters)] = [(s, p) for s, p in seen if "sales_order_lines" in s]
+    plan = [row[3] for row in db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                      parameters).all()]
+    assert plan[0].startswith("SEARCH sales_order_lines USING INDEX ix_sales_order_lines_item_id_status"), plan
 
 
 def test_a_shortage_is_resolved_by_substituting_or_cancelling_the_line(tiny_warehouse):
