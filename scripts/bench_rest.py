@@ -1,0 +1,94 @@
+"""What a REST request costs the server: a served demo warehouse, pickers logged in, then the requests a
+handheld makes around its scans (who am I, the open pick lists, take the next list) sent one after
+another — the server's CPU per request (from /proc, the whole process group) and the latency.
+
+    .venv/bin/python scripts/bench_rest.py
+    .venv/bin/python scripts/bench_rest.py --compare ../other-checkout --rounds 8
+
+With --compare, a second server runs from another checkout (e.g. a `git worktree` of an older commit)
+and the two are asked in turns, round by round, so that this machine's swings in speed fall on both.
+The last line is a JSON object: per checkout and request, the median server CPU ms a request over the
+rounds, each round's figure, and the latency p50/p99.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import floor_sim as sim  # noqa: E402
+
+READS = (("me", "GET", "/api/v1/auth/me"), ("open_lists", "GET", "/api/v1/pick-lists?status=open"))
+CLAIM = ("claim_next", "POST", "/api/v1/pick-lists/next/claim")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pickers", type=int, default=50, help="logged-in pickers, each asking in turn")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=4, help="reads per picker a round")
+    parser.add_argument("--compare", type=Path, help="another checkout to serve from as well, asked in turns")
+    args = parser.parse_args(argv)
+    if args.pickers > 500 or args.rounds * args.repeat * args.pickers > 200_000:
+        parser.error("bounded: at most 500 pickers and 200,000 requests")
+    roots = {"this": sim.ROOT} | ({"compare": args.compare.resolve()} if args.compare else {})
+    with tempfile.TemporaryDirectory() as tmp:
+        servers = {}
+        try:
+            for name, root in roots.items():
+                sim.ROOT = root  # start_server runs `python -m server` from this checkout
+                servers[name] = sim.start_server(Path(tmp) / name, args.pickers)
+            sim.ROOT = roots["this"]
+            row = asyncio.run(measure(servers, args))
+        finally:
+            for server in servers.values():
+                server.stop()
+    print(json.dumps(row))
+    return 0
+
+
+async def measure(servers: dict[str, sim.Server], args: argparse.Namespace) -> dict:
+    cpu: dict[str, dict[str, list[float]]] = {name: {} for name in servers}
+    latency: dict[str, dict[str, list[float]]] = {name: {} for name in servers}
+    cookies: dict[str, list[str]] = {}
+    for name, server in servers.items():
+        async with sim.Rest(server.url) as rest:
+            boss = await rest.login("supervisor")
+            # A list for each picker: the first round's claims take a new list each; later rounds get the
+            # picker's unfinished list back (what a handheld reopening the app does).
+            await sim.make_waves(rest, await sim.load_catalogue(rest, boss), args.pickers * 3, totes=3)
+            cookies[name] = [await rest.login(sim.picker_name(n), sim.device_code(n))
+                             for n in range(1, args.pickers + 1)]
+    for round_no in range(args.rounds):
+        order = list(servers) if round_no % 2 == 0 else list(reversed(servers))
+        for name in order:
+            server = servers[name]
+            async with sim.Rest(server.url) as rest:
+                for label, method, path in (*READS, CLAIM):
+                    times = args.repeat if (label, method, path) != CLAIM else 1
+                    started_cpu = server.cpu_seconds()
+                    for _ in range(times):
+                        for cookie in cookies[name]:
+                            asked = time.perf_counter()
+                            status, answer = await rest.call(method, path, cookie)
+                            latency[name].setdefault(label, []).append((time.perf_counter() - asked) * 1000)
+                            if status != 200:
+                                raise RuntimeError(f"{name} {method} {path}: HTTP {status} {answer}")
+                    spent = (server.cpu_seconds() - started_cpu) * 1000 / (times * len(cookies[name]))
+                    cpu[name].setdefault(label, []).append(round(spent, 3))
+    return {name: {label: {"cpu_ms_median": round(statistics.median(rounds), 3), "cpu_ms_rounds": rounds,
+                           "p50_ms": round(sim.percentile(latency[name][label], 50), 2),
+                           "p99_ms": round(sim.percentile(latency[name][label], 99), 2)}
+                   for label, rounds in cpu[name].items()}
+            for name in servers} | {"pickers": args.pickers, "rounds": args.rounds}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
