@@ -35,26 +35,28 @@ class WsgiBridge:
         if scope["type"] != "http":
             return
         body = await self._body(scope, receive)
+        if body is None:  # the client went away before its request was whole: nothing to answer
+            return
         environ = build_environ(scope, io.BytesIO(body))
         # The body is whole in memory: a chunked one (no Content-Length) may be read to its end.
         environ["wsgi.input_terminated"] = True
         loop = asyncio.get_running_loop()
         answer = _Answer()
-        await loop.run_in_executor(self.executor, contextvars.copy_context().run, answer.run, self.app, environ)
+        await loop.run_in_executor(self.executor, answer.context.run, answer.run, self.app, environ)
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         await send({"type": "http.response.body", "body": b"".join(answer.chunks), "more_body": answer.rest is not None})
         if answer.rest is not None:
             await self._stream(loop, answer, send)
 
-    async def _body(self, scope: dict, receive: Callable) -> bytes:
+    async def _body(self, scope: dict, receive: Callable) -> bytes | None:
         declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return b""
         parts, size = [], 0
         while True:
             message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return b""
+            if message["type"] != "http.request":  # http.disconnect
+                return None
             parts.append(message.get("body", b""))
             size += len(parts[-1])
             if not message.get("more_body") or size > self.max_body:
@@ -63,13 +65,14 @@ class WsgiBridge:
     async def _stream(self, loop: asyncio.AbstractEventLoop, answer: _Answer, send: Callable) -> None:
         try:
             while True:
-                chunk = await loop.run_in_executor(self.executor, next, answer.rest, None)
+                # In the request's context again (whichever thread): a generator may rely on it.
+                chunk = await loop.run_in_executor(self.executor, answer.context.run, next, answer.rest, None)
                 if chunk is None:
                     break
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await loop.run_in_executor(self.executor, answer.close)
+            await loop.run_in_executor(self.executor, answer.context.run, answer.close)
 
 
 class _Answer:
@@ -81,6 +84,7 @@ class _Answer:
         self.chunks: list[bytes] = []
         self.rest: Iterator[bytes] | None = None  # what is left of a large answer, to stream
         self.iterable: Any = None
+        self.context = contextvars.copy_context()  # the request runs in it, as in a2wsgi
 
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
         # Nothing is sent before the app returns, so a later call (an error page) simply replaces it.

@@ -4,6 +4,7 @@ own ASGI messages."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -49,12 +50,14 @@ def test_requests_at_once_each_get_their_own_answer(live_server):
 
 # -- the bridge's ASGI messages ---------------------------------------------------------------------
 
-def call(app, body_parts: list[bytes], headers: list[tuple[bytes, bytes]] = ()) -> list[dict]:
-    """Run one HTTP request through a WsgiBridge; the messages it sent."""
+def call(app, body_parts: list[bytes], headers: list[tuple[bytes, bytes]] = (), gone_after: int | None = None
+         ) -> list[dict]:
+    """Run one HTTP request through a WsgiBridge; the messages it sent. With `gone_after`, the client
+    disconnects after that many parts of its body."""
     scope = {"type": "http", "method": "POST", "path": "/", "root_path": "", "query_string": b"",
              "http_version": "1.1", "headers": list(headers), "server": ("127.0.0.1", 80)}
-    incoming = [{"type": "http.request", "body": part, "more_body": n < len(body_parts) - 1}
-                for n, part in enumerate(body_parts)]
+    incoming = [{"type": "http.request", "body": part, "more_body": n < len(body_parts) - 1 or gone_after is not None}
+                for n, part in enumerate(body_parts)][:gone_after] + [{"type": "http.disconnect"}]
     sent = []
 
     async def receive():
@@ -85,6 +88,35 @@ def test_a_small_answer_goes_out_as_one_start_and_one_body():
 def test_a_body_over_the_limit_is_not_read():
     sent = call(echo, [b"x" * 10], headers=[(b"content-length", b"1000")])
     assert sent[0]["headers"][1] == (b"x-length", b"0")  # the app sees the declared length and refuses
+
+
+def test_a_request_whose_client_left_before_its_body_was_whole_is_not_handled():
+    handled = []
+
+    def app(environ, start_response):
+        handled.append(environ["PATH_INFO"])
+        return echo(environ, start_response)
+
+    sent = call(app, [b'{"half": '], headers=[(b"content-length", b"20")], gone_after=1)
+    assert handled == [] and sent == []
+
+
+def test_a_streamed_answer_keeps_the_requests_context_to_its_last_chunk():
+    who = contextvars.ContextVar("who")
+
+    def streamed(environ, start_response):
+        who.set(b"request-1")
+        start_response("200 OK", [])
+
+        def chunks():
+            yield b"a" * BUFFERED
+            for _ in range(3):
+                yield who.get(b"lost")  # each later chunk is taken in a pool thread, maybe another
+
+        return chunks()
+
+    sent = call(streamed, [b""])
+    assert b"".join(m["body"] for m in sent[1:]) == b"a" * BUFFERED + b"request-1" * 3
 
 
 def test_a_large_answer_streams_and_is_closed():
