@@ -32,12 +32,15 @@ CLAIM = ("claim_next", "POST", "/api/v1/pick-lists/next/claim")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pickers", type=int, default=50, help="logged-in pickers, each asking in turn")
+    parser.add_argument("--lists", type=int, default=0,
+                        help="open pick lists waiting (default: one a picker); the open-lists read shows up to 200")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=4, help="reads per picker a round")
     parser.add_argument("--compare", type=Path, help="another checkout to serve from as well, asked in turns")
     args = parser.parse_args(argv)
-    if args.pickers > 500 or args.rounds * args.repeat * args.pickers > 200_000:
-        parser.error("bounded: at most 500 pickers and 200,000 requests")
+    args.lists = max(args.lists, args.pickers)
+    if args.pickers > 500 or args.lists > 2000 or args.rounds * args.repeat * args.pickers > 200_000:
+        parser.error("bounded: at most 500 pickers, 2,000 lists and 200,000 requests")
     roots = {"this": sim.ROOT} | ({"compare": args.compare.resolve()} if args.compare else {})
     with tempfile.TemporaryDirectory() as tmp:
         servers = {}
@@ -61,9 +64,9 @@ async def measure(servers: dict[str, sim.Server], args: argparse.Namespace) -> d
     for name, server in servers.items():
         async with sim.Rest(server.url) as rest:
             boss = await rest.login("supervisor")
-            # A list for each picker: the first round's claims take a new list each; later rounds get the
-            # picker's unfinished list back (what a handheld reopening the app does).
-            await sim.make_waves(rest, await sim.load_catalogue(rest, boss), args.pickers * 3, totes=3)
+            # At least a list for each picker: the first round's claims take a new list each; later rounds
+            # get the picker's unfinished list back (what a handheld reopening the app does).
+            await sim.make_waves(rest, await sim.load_catalogue(rest, boss), args.lists * 3, totes=3)
             cookies[name] = [await rest.login(sim.picker_name(n), sim.device_code(n))
                              for n in range(1, args.pickers + 1)]
     for round_no in range(args.rounds):
@@ -87,7 +90,7 @@ async def measure(servers: dict[str, sim.Server], args: argparse.Namespace) -> d
                            "p50_ms": round(sim.percentile(latency[name][label], 50), 2),
                            "p99_ms": round(sim.percentile(latency[name][label], 99), 2)}
                    for label, rounds in cpu[name].items()}
-            for name in servers} | {"pickers": args.pickers, "rounds": args.rounds}
+            for name in servers} | {"pickers": args.pickers, "lists": args.lists, "rounds": args.rounds}
 
 
 if __name__ == "__main__":

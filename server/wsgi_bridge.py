@@ -44,7 +44,8 @@ class WsgiBridge:
         answer = _Answer()
         await loop.run_in_executor(self.executor, answer.context.run, answer.run, self.app, environ)
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
-        await send({"type": "http.response.body", "body": b"".join(answer.chunks), "more_body": answer.rest is not None})
+        await send({"type": "http.response.body", "body": b"".join(answer.chunks),
+                    "more_body": answer.rest is not None})
         if answer.rest is not None:
             await self._stream(loop, answer, send)
 

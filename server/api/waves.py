@@ -44,8 +44,7 @@ def list_pick_lists():
     """?status=open|claimed|done[&mine=1]: what a picker can take, or their own lists."""
     actor = current_actor()
     mine = request.args.get("mine") in ("1", "true")
-    rows = waves.pick_lists(request.args.get("status"), actor.user_id if mine else None)
-    return jsonify([waves.pick_list_view(p, with_stop=True) for p in rows])
+    return jsonify(waves.pick_lists(request.args.get("status"), actor.user_id if mine else None, with_stop=True))
 
 
 @bp.post("/pick-lists/next/claim")

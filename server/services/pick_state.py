@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam, text
+
 from server.db.fast import Sql
 from server.extensions import db
 
@@ -16,7 +18,7 @@ _LIST_TEXT = """
 _LIST = Sql(_LIST_TEXT + " {lock}")
 _LIST_UNLOCKED = Sql(_LIST_TEXT)
 _USERNAME = Sql("SELECT username FROM users WHERE id = :id")
-_STOPS = Sql("""
+_STOPS_FROM = """
     SELECT t.id, t.seq, t.status, t.qty, t.picked_qty, t.bin_confirmed, t.put_confirmed, t.tote_slot,
            t.tote_bin_id, t.bin_id, t.item_id, t.lot_id, t.order_id, t.reservation_id,
            b.code, i.sku, p.name_en, p.name_zh, i.variant_en, i.variant_zh, l.code,
@@ -27,9 +29,16 @@ _STOPS = Sql("""
     JOIN products p ON p.id = i.product_id
     JOIN lots l ON l.id = t.lot_id
     JOIN sales_orders o ON o.id = t.order_id
-    LEFT JOIN bins tote ON tote.id = t.tote_bin_id
-    WHERE t.pick_list_id = :list
-    ORDER BY t.seq""")
+    LEFT JOIN bins tote ON tote.id = t.tote_bin_id"""
+_STOPS = Sql(_STOPS_FROM + " WHERE t.pick_list_id = :list ORDER BY t.seq")
+# Many lists at once (REST and pages: up to hundreds of lists, in three statements instead of three each).
+_LISTS_OF = text(_LIST_TEXT.replace("WHERE id = :id", "WHERE id IN :ids")).bindparams(
+    bindparam("ids", expanding=True))
+_STOPS_OF = text(_STOPS_FROM.replace("SELECT t.id,", "SELECT t.pick_list_id, t.id,", 1)
+                 + " WHERE t.pick_list_id IN :ids ORDER BY t.pick_list_id, t.seq").bindparams(
+    bindparam("ids", expanding=True))
+_USERNAMES = text("SELECT id, username FROM users WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+_AT_ONCE = 500  # ids in one IN (...): far under every database's limit on parameters
 
 
 @dataclass(slots=True)
@@ -130,7 +139,26 @@ def username(user_id: int | None) -> str | None:
 
 
 def view(pick_list_id: int, with_stop: bool = False) -> dict:
-    """The list's view for REST and pages (a few lists at a time, never on the scan path)."""
+    """The list's view for REST and pages (one list; never on the scan path)."""
     state = load(pick_list_id)
     name = username(state.claimed_by)
     return state.view_with_stop(name) if with_stop else state.view(name)
+
+
+def views(pick_list_ids: list[int], with_stop: bool = False) -> list[dict]:
+    """The views of many lists, in the order asked, read in three statements for every 500 lists: the
+    handheld's list of open lists (up to 200) cost 32 ms of server CPU a request, list by list."""
+    db.session.flush()
+    states: dict[int, ListState] = {}
+    for start in range(0, len(pick_list_ids), _AT_ONCE):
+        ids = pick_list_ids[start:start + _AT_ONCE]
+        states |= {row[0]: ListState(*row) for row in db.session.execute(_LISTS_OF, {"ids": ids})}
+        for row in db.session.execute(_STOPS_OF, {"ids": ids}):
+            states[row[0]].stops.append(Stop(*row[1:]))
+    claimers = list({state.claimed_by for state in states.values() if state.claimed_by})
+    names: dict[int, str] = {}
+    for start in range(0, len(claimers), _AT_ONCE):
+        names |= dict(db.session.execute(_USERNAMES, {"ids": claimers[start:start + _AT_ONCE]}).all())
+    found = [states[i] for i in pick_list_ids if i in states]
+    return [state.view_with_stop(names.get(state.claimed_by)) if with_stop else state.view(names.get(state.claimed_by))
+            for state in found]

@@ -216,13 +216,14 @@ def _claim(pick_list_id: int, actor: Actor) -> None:
     _tell_floor({"event": "pick_list_claimed", "pick_list": pick_list_id, "claimed_by": actor.username})
 
 
-def pick_lists(status: str | None, user_id: int | None) -> list[PickList]:
-    query = select(PickList).order_by(PickList.wave_id, PickList.seq)
+def pick_lists(status: str | None, user_id: int | None, with_stop: bool = False) -> list[dict]:
+    """The views of up to 200 lists (of a status, of a picker), in wave and walking order."""
+    query = select(PickList.id).order_by(PickList.wave_id, PickList.seq)
     if status:
         query = query.where(PickList.status == status)
     if user_id:
         query = query.where(PickList.claimed_by == user_id)
-    return list(db.session.execute(query.limit(200)).scalars())
+    return pick_state.views(list(db.session.execute(query.limit(200)).scalars()), with_stop)
 
 
 def pick_list_view(pick_list: PickList, with_stop: bool = False) -> dict:
@@ -231,8 +232,8 @@ def pick_list_view(pick_list: PickList, with_stop: bool = False) -> dict:
 
 
 def wave_view(wave: Wave) -> dict:
-    lists = db.session.execute(select(PickList).where(PickList.wave_id == wave.id).order_by(PickList.seq)).scalars()
-    views = [pick_list_view(p) for p in lists]
+    views = pick_state.views(list(db.session.execute(
+        select(PickList.id).where(PickList.wave_id == wave.id).order_by(PickList.seq)).scalars()))
     return {"wave": wave.id, "status": wave.status, "method": wave.method, "filters": json.loads(wave.filters_json),
             "pick_lists": views, "orders": len({s["order"] for v in views for s in v["stops"]}),
             "route_length_m": round(sum(v["route_length_m"] for v in views), 1)}

@@ -9,23 +9,22 @@ from sqlalchemy import select
 
 from server.db.models import Bin, Item, PickList, PickTask, SalesOrder, Wave
 from server.extensions import db
-from server.services import alerts, stock, waves
+from server.services import alerts, pick_state, stock
 from server.web import page, sup
 
 
 def dashboard_data() -> dict:
     recent = db.session.execute(select(Wave).order_by(Wave.id.desc()).limit(10)).scalars().all()
     lists = []
-    for wave in recent:
-        for pick_list in db.session.execute(select(PickList).where(PickList.wave_id == wave.id)
-                                            .order_by(PickList.seq)).scalars():
-            view = waves.pick_list_view(pick_list)
-            totes = {}
-            for stop in view["stops"]:
-                tote = totes.setdefault(stop["tote"], {"order": stop["order"], "stops": 0, "done": 0})
-                tote["stops"] += 1
-                tote["done"] += stop["status"] != "open"
-            lists.append(view | {"done": sum(s["status"] != "open" for s in view["stops"]), "totes_progress": totes})
+    ids = db.session.execute(select(PickList.id).where(PickList.wave_id.in_([w.id for w in recent]))
+                             .order_by(PickList.wave_id.desc(), PickList.seq)).scalars().all()
+    for view in pick_state.views(list(ids)):
+        totes = {}
+        for stop in view["stops"]:
+            tote = totes.setdefault(stop["tote"], {"order": stop["order"], "stops": 0, "done": 0})
+            tote["stops"] += 1
+            tote["done"] += stop["status"] != "open"
+        lists.append(view | {"done": sum(s["status"] != "open" for s in view["stops"]), "totes_progress": totes})
     shorts = db.session.execute(
         select(PickTask, Bin.code, Item.sku, SalesOrder.number).join(Bin, Bin.id == PickTask.bin_id)
         .join(Item, Item.id == PickTask.item_id).join(SalesOrder, SalesOrder.id == PickTask.order_id)

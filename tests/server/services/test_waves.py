@@ -3,7 +3,9 @@ from datetime import datetime
 
 import pytest
 
-from server.db.models import SalesOrder, User
+from sqlalchemy import event
+
+from server.db.models import PickList, SalesOrder, User
 from server.domain.batching import Cart
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -69,8 +71,32 @@ def test_taking_the_next_pick_list_resumes_your_own_before_a_new_one(tiny_wareho
     first, second = [p["pick_list"] for p in wave["pick_lists"]]
     assert waves.take_next(w.picker)["pick_list"] == first
     assert waves.take_next(w.picker)["pick_list"] == first  # unfinished: the same list again
-    assert [p.id for p in waves.pick_lists("open", None)] == [second]
-    assert [p.id for p in waves.pick_lists(None, w.picker.user_id)] == [first]
+    assert [p["pick_list"] for p in waves.pick_lists("open", None)] == [second]
+    [mine] = waves.pick_lists(None, w.picker.user_id, with_stop=True)
+    assert mine["pick_list"] == first and mine["claimed_by"] == w.picker.username
+    assert mine["stop"]["order"] == "O-1" and mine["stop"]["bin"] == "A-01-01-1"
+
+
+def test_many_lists_are_shown_as_each_is_alone_read_in_a_few_statements(tiny_warehouse):
+    w = tiny_warehouse
+    for n in range(3):  # all the tiny warehouse holds: a mug and two tees
+        released(w, f"O-{n}", "TEE-BLK-M" if n else "MUG-WHT")
+    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=10), w.supervisor)
+    ids = [p["pick_list"] for p in wave["pick_lists"]]
+    waves.take_next(w.picker)
+    alone = [waves.pick_list_view(db.session.get(PickList, i), with_stop=True) for i in ids]
+    statements = []
+
+    def record(_connection, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        together = waves.pick_lists(None, None, with_stop=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert together == alone and len(ids) == 3 and together[0]["claimed_by"] == w.picker.username
+    assert len(statements) <= 4  # ids, lists, stops, user names: not three for every list
 
 
 
