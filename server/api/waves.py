@@ -1,6 +1,7 @@
 """Pick waves: plan and release a wave from released orders; read it; claim a pick list."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
+from server import fastjson
 from server.api import current_actor, get_or_404, json_body, ok
 from server.db.models import PickList, Wave
 from server.domain.batching import BATCHERS, Cart
@@ -44,7 +45,9 @@ def list_pick_lists():
     """?status=open|claimed|done[&mine=1]: what a picker can take, or their own lists."""
     actor = current_actor()
     mine = request.args.get("mine") in ("1", "true")
-    return jsonify(waves.pick_lists(request.args.get("status"), actor.user_id if mine else None, with_stop=True))
+    views = waves.pick_lists(request.args.get("status"), actor.user_id if mine else None, with_stop=True)
+    # Up to 200 lists with their stops (≈ 230 KB): orjson writes it in a tenth of the json module's time.
+    return current_app.response_class(fastjson.dumps(views), mimetype="application/json")
 
 
 @bp.post("/pick-lists/next/claim")

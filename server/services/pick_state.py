@@ -152,8 +152,8 @@ def views(pick_list_ids: list[int], with_stop: bool = False) -> list[dict]:
     states: dict[int, ListState] = {}
     for start in range(0, len(pick_list_ids), _AT_ONCE):
         ids = pick_list_ids[start:start + _AT_ONCE]
-        states |= {row[0]: ListState(*row) for row in db.session.execute(_LISTS_OF, {"ids": ids})}
-        for row in db.session.execute(_STOPS_OF, {"ids": ids}):
+        states |= {row[0]: ListState(*row) for row in db.session.execute(_LISTS_OF, {"ids": ids}).all()}
+        for row in db.session.execute(_STOPS_OF, {"ids": ids}).all():  # all(): one fetch, not one a row
             states[row[0]].stops.append(Stop(*row[1:]))
     claimers = list({state.claimed_by for state in states.values() if state.claimed_by})
     names: dict[int, str] = {}
