@@ -32,11 +32,12 @@ _STOPS_FROM = """
     LEFT JOIN bins tote ON tote.id = t.tote_bin_id"""
 _STOPS = Sql(_STOPS_FROM + " WHERE t.pick_list_id = :list ORDER BY t.seq")
 # Many lists at once (REST and pages: up to hundreds of lists, in three statements instead of three each).
-_LISTS_OF = text(_LIST_TEXT.replace("WHERE id = :id", "WHERE id IN :ids")).bindparams(
-    bindparam("ids", expanding=True))
-_STOPS_OF = text(_STOPS_FROM.replace("SELECT t.id,", "SELECT t.pick_list_id, t.id,", 1)
-                 + " WHERE t.pick_list_id IN :ids ORDER BY t.pick_list_id, t.seq").bindparams(
-    bindparam("ids", expanding=True))
+# The texts are fixed here, when the module loads, from the constants above; the ids are bound parameters.
+_LISTS_OF_TEXT = _LIST_TEXT.replace("WHERE id = :id", "WHERE id IN :ids")
+_STOPS_OF_TEXT = (_STOPS_FROM.replace("SELECT t.id,", "SELECT t.pick_list_id, t.id,", 1)
+                  + " WHERE t.pick_list_id IN :ids ORDER BY t.pick_list_id, t.seq")
+_LISTS_OF = text(_LISTS_OF_TEXT).bindparams(bindparam("ids", expanding=True))
+_STOPS_OF = text(_STOPS_OF_TEXT).bindparams(bindparam("ids", expanding=True))
 _USERNAMES = text("SELECT id, username FROM users WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
 _AT_ONCE = 500  # ids in one IN (...): far under every database's limit on parameters
 
