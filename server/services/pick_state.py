@@ -161,5 +161,4 @@ def views(pick_list_ids: list[int], with_stop: bool = False) -> list[dict]:
     for start in range(0, len(claimers), _AT_ONCE):
         names |= dict(db.session.execute(_USERNAMES, {"ids": claimers[start:start + _AT_ONCE]}).all())
     found = [states[i] for i in pick_list_ids if i in states]
-    return [state.view_with_stop(names.get(state.claimed_by)) if with_stop else state.view(names.get(state.claimed_by))
-            for state in found]
+    return [(state.view_with_stop if with_stop else state.view)(names.get(state.claimed_by)) for state in found]
