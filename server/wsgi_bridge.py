@@ -38,8 +38,10 @@ class WsgiBridge:
         if body is None:  # the client went away before its request was whole: nothing to answer
             return
         environ = build_environ(scope, io.BytesIO(body))
-        # The body is whole in memory: a chunked one (no Content-Length) may be read to its end.
-        environ["wsgi.input_terminated"] = True
+        # The body is whole in memory, so its length is known even if it came chunked: the app reads it
+        # and judges its size (413 past a route's limit) as for any other body.
+        if environ.pop("HTTP_TRANSFER_ENCODING", None) is not None or "CONTENT_LENGTH" not in environ:
+            environ["CONTENT_LENGTH"] = str(len(body))
         loop = asyncio.get_running_loop()
         answer = _Answer()
         await loop.run_in_executor(self.executor, answer.context.run, answer.run, self.app, environ)

@@ -37,6 +37,21 @@ def test_a_body_sent_in_pieces_is_read_whole(live_server):
     assert "session=" in answer.headers["Set-Cookie"]
 
 
+def test_a_chunked_body_over_the_routes_limit_is_refused_with_413(live_server):
+    def pieces():
+        yield b'{"number": "BIG-2", "lines": [{"sku": "TB03-1", "qty": 1, "note": "'
+        for _ in range(20):
+            yield b"x" * 100_000  # 2 MB in all; JSON routes take 1 MB
+        yield b'"}]}'
+
+    boss = live_server.session("supervisor")
+    answer = boss.post(f"{live_server.url}/api/v1/orders", data=pieces(), timeout=30,
+                       headers={"Content-Type": "application/json", "X-Requested-With": "test"})
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "payload_too_large"
+    assert answer.json()["error"]["message"]["zh"]
+    assert boss.get(f"{live_server.url}/api/v1/orders/BIG-2", timeout=10).status_code == 404  # nothing stored
+
+
 def test_requests_at_once_each_get_their_own_answer(live_server):
     bins = ["A-01-01-1", "A-01-01-2", "A-01-02-1", "A-01-02-2"] * 8
     picker = live_server.session("picker")
