@@ -43,7 +43,7 @@ function forgetTotes(listId) {
 
 export function createPick(app) {
   const s = {
-    open: null, // open pick lists, GET /api/v1/pick-lists?status=open
+    open: null, // open pick lists (without their stops), GET /api/v1/pick-lists?status=open&view=summary
     openError: null,
     openLoading: false,
     mine: null, // the picker's unfinished lists, GET /api/v1/pick-lists?status=claimed&mine=1
@@ -79,7 +79,7 @@ export function createPick(app) {
 
   function loadLists() {
     app.loadList(s, "/api/v1/pick-lists?status=claimed&mine=1", { list: "mine", loading: "mineLoading", error: "mineError" });
-    return app.loadList(s, "/api/v1/pick-lists?status=open", { list: "open", loading: "openLoading", error: "openError" });
+    return app.loadList(s, "/api/v1/pick-lists?status=open&view=summary", { list: "open", loading: "openLoading", error: "openError" });
   }
 
   /** Work on a claimed list: bound totes from this device's record, the current stop if known. */
@@ -562,7 +562,7 @@ export function createPick(app) {
   // ---------- screen ----------
 
   function listFacts(entry) {
-    const stops = (entry.stops || []).length;
+    const stops = entry.stop_count ?? (entry.stops || []).length; // open lists come as summaries
     return [tn("pick_totes_n", entry.totes), tn("pick_stops_n", stops), t("pick_route_m", { m: formatMetres(entry.route_length_m) })].join(" · ");
   }
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.db.fast import Sql, forget_row
-from server.db.models import (Bin, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine, Wave,
+from server.db.models import (Bin, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine, User, Wave,
                               utcnow)
 from server.domain.allocation import allocate, uses_fefo
 from server.domain.batching import Cart, Order, plan_batches
@@ -216,14 +216,35 @@ def _claim(pick_list_id: int, actor: Actor) -> None:
     _tell_floor({"event": "pick_list_claimed", "pick_list": pick_list_id, "claimed_by": actor.username})
 
 
-def pick_lists(status: str | None, user_id: int | None, with_stop: bool = False) -> list[dict]:
-    """The views of up to 200 lists (of a status, of a picker), in wave and walking order."""
-    query = select(PickList.id).order_by(PickList.wave_id, PickList.seq)
+LISTS_SHOWN = 200  # a picker's screen (or a page) shows at most this many lists
+
+# One statement for the summaries: each list's stop count by the pick_tasks(pick_list_id) index.
+_STOP_COUNT = select(func.count()).where(PickTask.pick_list_id == PickList.id).correlate(PickList).scalar_subquery()
+_SUMMARY = (select(PickList.id, PickList.wave_id, PickList.seq, PickList.status, User.username, PickList.totes,
+                   PickList.route_method, PickList.route_length, _STOP_COUNT)
+            .outerjoin(User, User.id == PickList.claimed_by))
+_SUMMARY_KEYS = ("pick_list", "wave", "seq", "status", "claimed_by", "totes", "route_method", "route_length_m",
+                 "stop_count")
+
+
+def _of(query, status: str | None, user_id: int | None):
     if status:
         query = query.where(PickList.status == status)
     if user_id:
         query = query.where(PickList.claimed_by == user_id)
-    return pick_state.views(list(db.session.execute(query.limit(200)).scalars()), with_stop)
+    return query.order_by(PickList.wave_id, PickList.seq).limit(LISTS_SHOWN)
+
+
+def pick_lists(status: str | None, user_id: int | None, with_stop: bool = False) -> list[dict]:
+    """The views of up to 200 lists (of a status, of a picker), in wave and walking order."""
+    ids = db.session.execute(_of(select(PickList.id), status, user_id)).scalars()
+    return pick_state.views(list(ids), with_stop)
+
+
+def pick_list_summaries(status: str | None, user_id: int | None) -> list[dict]:
+    """The same lists without their stops — what a picker choosing a list sees (its totes, stop count and
+    route): a tenth of the bytes over a PDA's Wi-Fi, one statement. The claim answers with the whole list."""
+    return [dict(zip(_SUMMARY_KEYS, row, strict=True)) for row in db.session.execute(_of(_SUMMARY, status, user_id))]
 
 
 def pick_list_view(pick_list: PickList, with_stop: bool = False) -> dict:

@@ -41,3 +41,33 @@ def test_released_orders_become_pick_lists_in_walking_order_claimed_once(live_se
     again = live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{first}/claim", timeout=10)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_claimed"
     assert http.get(f"{live_server.url}/api/v1/orders/{numbers[0]}", timeout=10).json()["status"] == "allocated"
+
+
+def test_a_picker_choosing_a_list_gets_each_open_list_without_its_stops(live_server):
+    http = live_server.session("supervisor")
+    carrier = f"TEST-{uuid.uuid4().hex[:6]}"
+    for sku in stocked_skus(live_server, http, 4):
+        number = f"S-{uuid.uuid4().hex[:8]}"
+        assert http.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
+            "number": number, "customer_name": "李娜", "address": "上海市 浦东新区 世纪大道100号", "carrier": carrier,
+            "paid_at": "2026-11-23T08:00:00", "lines": [{"sku": sku, "qty": 1}]}).status_code == 201
+        assert http.post(f"{live_server.url}/api/v1/orders/{number}/release", timeout=10).status_code == 200
+    wave = http.post(f"{live_server.url}/api/v1/waves", timeout=30, json={
+        "filters": {"carrier": carrier}, "cart": {"totes": 2, "tote_capacity": 10}, "method": "savings"}).json()["wave"]
+    ours = {p["pick_list"]: p for p in wave["pick_lists"]}
+    picker = live_server.session("picker")
+    full = picker.get(f"{live_server.url}/api/v1/pick-lists?status=open", timeout=10)
+    summary = picker.get(f"{live_server.url}/api/v1/pick-lists?status=open&view=summary", timeout=10)
+    assert summary.status_code == 200
+    assert [e["pick_list"] for e in summary.json()] == [e["pick_list"] for e in full.json()]  # same lists, same order
+    shown = {e["pick_list"]: e for e in summary.json() if e["pick_list"] in ours}
+    assert set(shown) == set(ours) and len(ours) == 2
+    for number, entry in shown.items():
+        assert "stops" not in entry and entry["stop_count"] == len(ours[number]["stops"])
+        assert (entry["totes"], entry["route_length_m"], entry["wave"]) == (
+            ours[number]["totes"], ours[number]["route_length_m"], wave["wave"])
+    assert len(summary.content) * 3 < len(full.content)
+
+    bad = picker.get(f"{live_server.url}/api/v1/pick-lists?status=open&view=everything", timeout=10)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"
+    assert bad.json()["error"]["message"]["en"] and bad.json()["error"]["message"]["zh"]

@@ -99,6 +99,20 @@ def test_many_lists_are_shown_as_each_is_alone_read_in_a_few_statements(tiny_war
     assert len(statements) <= 4  # ids, lists, stops, user names: not three for every list
 
 
+def test_a_summary_is_the_list_without_its_stops_but_their_count(tiny_warehouse):
+    w = tiny_warehouse
+    for n in range(3):
+        released(w, f"O-{n}", "TEE-BLK-M" if n else "MUG-WHT")
+    waves.release_wave(waves.WaveFilters(), Cart(totes=2, tote_capacity=10), w.supervisor)
+    waves.take_next(w.picker)
+    for status, user_id in ((None, None), ("open", None), ("claimed", w.picker.user_id)):
+        full = waves.pick_lists(status, user_id)
+        summaries = waves.pick_list_summaries(status, user_id)
+        assert summaries == [{key: value for key, value in view.items() if key not in ("stops", "tote_codes")}
+                             | {"stop_count": len(view["stops"])} for view in full]
+    assert {s["stop_count"] for s in waves.pick_list_summaries(None, None)} == {1, 2}  # 3 orders, 2 totes a cart
+    assert waves.pick_list_summaries("claimed", None)[0]["claimed_by"] == w.picker.username
+
 
 def test_each_picker_taking_the_next_list_gets_a_different_one_until_none_is_left(tiny_warehouse, monkeypatch):
     w = tiny_warehouse
