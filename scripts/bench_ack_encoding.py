@@ -36,7 +36,7 @@ def pick_ack(stops: int) -> dict:
                        "stop": {"task": 1479, "seq": 5, "bin": "B-03-03-1", "sku": "GEN10-BLU",
                                 "name": {"en": "Phone case", "zh": "手机壳"}, "variant": {"en": "Blue", "zh": "蓝色"},
                                 "lot": "L260916-132", "qty": 3, "picked": 0, "tote_slot": 3,
-                                 "tote": "TOTE-HH-006-329-3",
+                                "tote": "TOTE-HH-006-329-3",
                                 "order": "SIM-1c90f1af-01051", "bin_confirmed": False, "on_hold": False},
                        "picked_task": 1478, "done": False}}
 
