@@ -60,6 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="PostgreSQL mode on a private cluster made for the run (initdb, a free port)")
     parser.add_argument("--own-redis", action="store_true", help="a private redis-server as the message queue")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-app-reads", dest="app_reads", action="store_false",
+                        help="pick flow: leave out the list reads the app makes around its scans (older figures)")
     args = parser.parse_args(argv)
     args.steps = [int(n) for n in args.ladder.split(",")] if args.ladder else [args.handhelds]
     if args.seconds > 600 or max(args.steps) > 1000 or args.idle_scans > 20000:
@@ -103,18 +105,23 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
         print(f"{name}: all connected, scanning", file=sys.stderr, flush=True)  # e.g. to attach a profiler
 
     options = sim.Options(think=think, flow=args.flow, wrong_rate=args.wrong_rate, short_rate=args.short_rate,
-                          user="picker" if args.flow == "lookup" else None)
+                          user="picker" if args.flow == "lookup" else None, app_reads=args.app_reads)
     stats = asyncio.run(sim.run_handhelds(url, catalogue, handhelds, options, seconds, seed=args.seed,
                                           on_start=read_cpu))
     row = {"phase": name, "flow": args.flow, "handhelds": handhelds, "think_s": think,
            "scans": len(stats.latencies_ms), "scans_per_s": stats.rate(seconds),
-           **sim.latency_summary(stats.latencies_ms), "errors": stats.errors(), "resends": stats.resends,
+           **sim.latency_summary(stats.latencies_ms), "resends": stats.resends,
+           "errors": stats.errors() + sum(stats.read_failures.values()),  # no fault here: a failed read is one
            "lists_done": stats.lists_done,
            # The tail by time: the first window holds the shift's start (every handheld claims a list at once).
            "p99_by_10s_ms": p99_by_window(stats, 10.0),
            # Taking the next pick list (REST) is part of the journey: a slow claim holds the picker up.
            **({"claim_p50_ms": round(sim.percentile(stats.claim_ms, 50), 1),
                "claim_p99_ms": round(sim.percentile(stats.claim_ms, 99), 1)} if stats.claim_ms else {}),
+           # The lists the app reads around its scans (REST, beside the scans; --no-app-reads leaves them out).
+           **({"reads": len(stats.read_ms), "read_p50_ms": round(sim.percentile(stats.read_ms, 50), 1),
+               "read_p99_ms": round(sim.percentile(stats.read_ms, 99), 1)} if stats.read_ms else {}),
+           **({"read_failures": dict(stats.read_failures)} if stats.read_failures else {}),
            # The load generator's own lateness (see floor_sim.Stats.loop_lag_ms): part of every latency above.
            "client_lag_p99_ms": round(sim.percentile(stats.loop_lag_ms, 99), 1),
            "client_lag_max_ms": round(max(stats.loop_lag_ms, default=0), 1)}

@@ -249,6 +249,10 @@ class Redis:
 # REST
 
 
+MY_LISTS = "/api/v1/pick-lists?status=claimed&mine=1"
+OPEN_LISTS = "/api/v1/pick-lists?status=open&view=summary"
+
+
 class Rest:
     """One aiohttp session for all handhelds; each request carries its device's cookie."""
 
@@ -398,6 +402,9 @@ class Options:
     # not_authenticated as final, so by default none (as the app).
     # try_again: the server lost its database and stored nothing; the real app resends these too.
     resend_codes: frozenset[str] = frozenset({"try_again"})
+    # The lists the app reads around its scans (pick.js): its own lists after a claim, its own and the
+    # open ones on opening and after each finished list — not awaited by the scans, as in the app.
+    app_reads: bool = True
 
 
 @dataclass
@@ -436,6 +443,8 @@ class Stats:
     # ack latency includes this much of the load generator being busy (it shares the machine's cores).
     loop_lag_ms: list[float] = field(default_factory=list)
     claim_ms: list[float] = field(default_factory=list)  # each "take the next pick list" over REST
+    read_ms: list[float] = field(default_factory=list)  # each list read the app makes (Options.app_reads)
+    read_failures: Counter = field(default_factory=Counter)  # reads answered other than 200, or not at all
 
     def rate(self, duration: float) -> float:
         """Acks per second within the phase proper (from the start to `duration` later)."""
@@ -460,6 +469,7 @@ class Handheld:
         self.link_lost = asyncio.Event()  # set on disconnect: stop waiting for an ack that cannot come
         self.flusher: asyncio.Task | None = None
         self.ever_connected = False
+        self.reads: set[asyncio.Task] = set()  # list reads under way (Options.app_reads)
 
     # -- connection ------------------------------------------------------------------------
 
@@ -635,20 +645,47 @@ class Handheld:
 
     async def pick_lists(self, until: float, work_deadline: float | None) -> None:
         end = work_deadline or until
-        while time.monotonic() < until:
-            asked = time.perf_counter()
-            status, answer = await self.rest.call("POST", "/api/v1/pick-lists/next/claim", self.cookie,
-                                                  retry_until=end)
-            self.stats.claim_ms.append((time.perf_counter() - asked) * 1000)
-            if status == 404:
-                return  # no open list left
-            if status != 200:
-                raise RuntimeError(f"claim: HTTP {status} {answer}")
-            finished = await self.pick_list(answer["pick_list"], end if work_deadline else until)
-            if finished:
-                self.stats.lists_done += 1
-            elif not work_deadline:
-                return  # time is up
+        self.read_lists(MY_LISTS, OPEN_LISTS)  # the pick screen opens
+        try:
+            while time.monotonic() < until:
+                asked = time.perf_counter()
+                status, answer = await self.rest.call("POST", "/api/v1/pick-lists/next/claim", self.cookie,
+                                                      retry_until=end)
+                self.stats.claim_ms.append((time.perf_counter() - asked) * 1000)
+                if status == 404:
+                    self.read_lists(MY_LISTS, OPEN_LISTS)  # "nothing to pick": the lists are shown again
+                    return  # no open list left
+                if status != 200:
+                    raise RuntimeError(f"claim: HTTP {status} {answer}")
+                self.read_lists(MY_LISTS)  # the claim answer has no current stop: the app fetches its lists
+                finished = await self.pick_list(answer["pick_list"], end if work_deadline else until)
+                if finished:
+                    self.stats.lists_done += 1
+                    self.read_lists(MY_LISTS, OPEN_LISTS)  # back to the choice of lists
+                elif not work_deadline:
+                    return  # time is up
+        finally:
+            await asyncio.gather(*self.reads, return_exceptions=True)
+
+    def read_lists(self, *paths: str) -> None:
+        """What the app reads beside its scans, at once and without holding the scans up (Options.app_reads)."""
+        if self.options.app_reads:
+            for path in paths:
+                task = asyncio.create_task(self._read(path))
+                self.reads.add(task)
+                task.add_done_callback(self.reads.discard)
+
+    async def _read(self, path: str) -> None:
+        asked = time.perf_counter()
+        try:
+            status, _ = await self.rest.call("GET", path, self.cookie)
+        except (TimeoutError, aiohttp.ClientError, ValueError) as error:  # the app shows it and goes on
+            self.stats.read_failures[type(error).__name__] += 1
+            return
+        if status != 200:
+            self.stats.read_failures[f"HTTP {status}"] += 1
+            return
+        self.stats.read_ms.append((time.perf_counter() - asked) * 1000)
 
     async def pick_list(self, view: dict, until: float) -> bool:
         list_id = view["pick_list"]
