@@ -5,11 +5,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from server.config import ROOT, load_settings
-from server.db.engine import configure_sqlite, engine_options, is_sqlite
+from server.db.engine import READER, configure_sqlite, configure_sqlite_reader, engine_options, is_sqlite, reader_binds
 from server.db.fast import driver_savepoints
 from server.domain.barcodes import DecoderRules
 from server.domain.errors import WmsError
@@ -30,6 +30,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings["server"]["secret_key"],
         SQLALCHEMY_DATABASE_URI=url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(url, settings),
+        SQLALCHEMY_BINDS=reader_binds(url, int(settings["server"].get("threads") or 32)),
         JSON_SORT_KEYS=False,
         **_security_config(settings["server"]),
     )
@@ -42,6 +43,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         if is_sqlite(url):
             configure_sqlite(db.engine)
+            configure_sqlite_reader(db.engines[READER])
         driver_savepoints(db.engine)
 
     csrf.init_app(app)
@@ -62,9 +64,16 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_namespaces(hub.configure(app))
     _register_error_handlers(app)
+    app.before_request(_mark_read_only)
     app.before_request(_limit_body)
     app.before_request(_protect_forms)
     return app
+
+
+def _mark_read_only() -> None:
+    """GET and HEAD change nothing: on SQLite they read on reader connections (server/db/engine.py).
+    Save a device's token (agents, scanner bridges): using it notes when the device was last seen."""
+    g.read_only = request.method in ("GET", "HEAD") and "Authorization" not in request.headers
 
 
 def _security_config(server: dict[str, Any]) -> dict[str, Any]:

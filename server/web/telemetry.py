@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from server.extensions import writes_too
 from server.services import telemetry
 from server.web import page, sup
 from server.web.charts import bar_chart
@@ -12,6 +13,7 @@ from server.web.charts import bar_chart
 @sup.get("/telemetry")
 @page("floor.supervise")
 def telemetry_page(actor):
+    writes_too()
     telemetry.flush()  # this process's latest counts first
     hours = request.args.get("hours", default=24, type=int)
     rows = telemetry.summary(hours)

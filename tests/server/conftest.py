@@ -28,7 +28,8 @@ def app(tmp_path):
         upgrade(directory=MIGRATIONS)
         yield app
         db.session.remove()
-        db.engine.dispose()
+        for engine in db.engines.values():  # the writer and (SQLite) the readers
+            engine.dispose()
 
 
 @pytest.fixture

@@ -1,13 +1,16 @@
 """SQLite's one pooled connection goes to a waiting scan before waiting REST requests (FloorFirstPool);
-the connection's settings (configure_sqlite)."""
+the connection's settings (configure_sqlite); read requests on reader connections (reader_binds)."""
 import os
 import threading
 import time
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
-from server.db.engine import _FloorFirstQueue, configure_sqlite, engine_options, floor_thread
+from server.db.engine import READER, _FloorFirstQueue, configure_sqlite, engine_options, floor_thread
+from server.extensions import db
 
 
 def _engine(tmp_path):
@@ -176,3 +179,43 @@ def test_a_scans_savepoint_is_journalled_in_memory_and_still_undoes_its_writes(t
         rows = connection.execute(text("SELECT count(*) FROM scans_like WHERE length(body) = 3000")).scalar_one()
     assert rows == 200  # the savepoint's change undone
     engine.dispose()
+
+
+def test_a_read_request_is_answered_from_the_last_commit_while_a_scan_holds_the_writer(app, tiny_warehouse):
+    """SQLite: GET requests read on connections of their own (reader_binds), so a list or a page does
+    not wait for the one writing connection — nor, holding it, make a scan or a claim wait."""
+    client = app.test_client()
+    assert client.post("/api/v1/auth/login", json={"username": "sue", "password": "pw"}).status_code == 200
+    # The test's requests share the fixture's app context, so its session: end it after each request,
+    # as the server's own app context for each request does.
+    db.session.remove()
+    writer = db.engine
+    holding, release = threading.Event(), threading.Event()
+
+    def scan_writing() -> None:  # a transaction on the writer, not yet committed: BEGIN IMMEDIATE holds the lock
+        with writer.connect() as connection:
+            connection.execute(text("UPDATE bins SET zone = 'Z' WHERE code = 'A-01-02-1'"))
+            holding.set()
+            release.wait(10)
+            connection.commit()
+
+    thread = threading.Thread(target=scan_writing)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        asked = time.monotonic()
+        during = client.get("/api/v1/bins/A-01-02-1")
+        waited = time.monotonic() - asked
+        db.session.remove()
+    finally:
+        release.set()
+        thread.join(10)
+    assert during.status_code == 200 and during.json["bin"]["zone"] == "A"  # the last commit, not the write under way
+    assert waited < 5  # the writer's pool would have made it wait its whole 30 s timeout, then fail
+    assert client.get("/api/v1/bins/A-01-02-1").json["bin"]["zone"] == "Z"  # committed: the next read sees it
+
+
+def test_a_reader_connection_cannot_write(app):
+    """A read route that tried to write would fail loudly, not write outside the writer's lock."""
+    with db.engines[READER].connect() as connection, pytest.raises(OperationalError, match="readonly"):
+        connection.execute(text("UPDATE bins SET zone = 'Z'"))

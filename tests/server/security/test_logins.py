@@ -91,7 +91,8 @@ def test_every_server_process_counts_the_same_failures(app, tiny_warehouse, tmp_
             assert log_in(other.test_client(), "pia", "pw").status_code == 429
         finally:
             db.session.remove()
-            db.engine.dispose()
+            for engine in db.engines.values():  # the writer and (SQLite) the readers
+                engine.dispose()
 
 
 def test_the_supervisor_login_page_is_throttled_as_well(app, tiny_warehouse):

@@ -52,7 +52,8 @@ def test_secure_cookies_when_configured(tmp_path):
         assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 8 * 3600
     finally:
         with app.app_context():
-            db.engine.dispose()
+            for engine in db.engines.values():  # the writer and (SQLite) the readers
+                engine.dispose()
 
 
 # -- CSRF ---------------------------------------------------------------------------------------

@@ -71,7 +71,8 @@ def day(tmp_path_factory):
         upgrade(directory=MIGRATIONS)
         _seed()
         db.session.remove()
-        db.engine.dispose()
+        for engine in db.engines.values():  # the writer and (SQLite) the readers
+            engine.dispose()
         template = folder / "template.db"
         shutil.copy(folder / "wms.db", template)
         yield SimpleNamespace(app=app, database=folder / "wms.db", template=template)
@@ -245,7 +246,8 @@ OPERATIONS = st.one_of(
 @given(st.lists(OPERATIONS, min_size=6, max_size=30))
 def test_after_a_random_day_the_books_recompute_from_the_ledger(day, operations):
     db.session.remove()
-    db.engine.dispose()
+    for engine in db.engines.values():  # the writer and (SQLite) the readers
+        engine.dispose()
     shutil.copy(day.template, day.database)
     floor = Floor()
     for name, *args in operations:
