@@ -102,7 +102,7 @@ export function createPick(app) {
     if (s.stop?.tote) s.totes[s.stop.tote_slot] = s.stop.tote;
   }
 
-  /** The claim answer carries no current stop: the picker's own lists do. */
+  /** A claim answer without the current stop (an older server): the picker's own lists carry it. */
   async function fetchStop(id) {
     const answer = await app.getJson("/api/v1/pick-lists?status=claimed&mine=1");
     if (!answer.ok || listId() !== id) return;
@@ -125,7 +125,8 @@ export function createPick(app) {
       adoptList(answer.data.pick_list);
       app.scrollTop();
       app.render();
-      fetchStop(answer.data.pick_list.pick_list);
+      // Claims answer with the current stop: no second request over the Wi-Fi for it.
+      if (!("stop" in answer.data.pick_list)) fetchStop(answer.data.pick_list.pick_list);
       return;
     }
     if (answer.status === 404 && claimingId === "next") {

@@ -25,7 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import floor_sim as sim  # noqa: E402
 
-READS = (("me", "GET", "/api/v1/auth/me"), ("open_lists", "GET", "/api/v1/pick-lists?status=open"))
+READS = (("me", "GET", "/api/v1/auth/me"), ("open_lists", "GET", "/api/v1/pick-lists?status=open"),
+         # what the app reads (floor_sim.Handheld.read_lists): the open lists as summaries, its own lists
+         ("open_summary", "GET", sim.OPEN_LISTS), ("my_lists", "GET", sim.MY_LISTS))
 CLAIM = ("claim_next", "POST", "/api/v1/pick-lists/next/claim")
 
 

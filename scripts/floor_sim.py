@@ -402,8 +402,9 @@ class Options:
     # not_authenticated as final, so by default none (as the app).
     # try_again: the server lost its database and stored nothing; the real app resends these too.
     resend_codes: frozenset[str] = frozenset({"try_again"})
-    # The lists the app reads around its scans (pick.js): its own lists after a claim, its own and the
-    # open ones on opening and after each finished list — not awaited by the scans, as in the app.
+    # The lists the app reads around its scans (pick.js): its own and the open ones on opening and after
+    # each finished list (and its own after a claim answered without the current stop) — not awaited by
+    # the scans, as in the app.
     app_reads: bool = True
 
 
@@ -657,7 +658,8 @@ class Handheld:
                     return  # no open list left
                 if status != 200:
                     raise RuntimeError(f"claim: HTTP {status} {answer}")
-                self.read_lists(MY_LISTS)  # the claim answer has no current stop: the app fetches its lists
+                if "stop" not in answer["pick_list"]:  # as the app: its own lists carry the current stop
+                    self.read_lists(MY_LISTS)
                 finished = await self.pick_list(answer["pick_list"], end if work_deadline else until)
                 if finished:
                     self.stats.lists_done += 1

@@ -238,8 +238,13 @@ def test_a_picker_takes_the_list_binds_the_totes_and_picks_every_stop_until_the_
     expect(entry).to_contain_text(f"2 totes · {len(pick_list['stops'])} stops · ")
     expect(entry).to_contain_text(" m")
     assert entry.bounding_box()["height"] >= 56
+    reads: list[str] = []
+    page.on("request", lambda request: reads.append(request.url) if "/api/v1/pick-lists?" in request.url else None)
     take_list(page, pick_list)
     expect(listed(page, pick_list)).to_have_count(0)
+    # The claim's answer carries the first stop: nothing more is fetched over the Wi-Fi to start picking.
+    expect(page.get_by_test_id("pick-tote-prompt")).to_be_visible()
+    assert reads == [], reads
 
     # Totes first: a bin is not a tote label.
     expect(page.get_by_test_id("pick-tote-prompt")).to_have_attribute("data-slot", "1")
