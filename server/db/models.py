@@ -541,13 +541,17 @@ class PickList(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
     route_method: Mapped[str] = mapped_column(String(16))
     route_length: Mapped[float] = mapped_column(Float)
     totes: Mapped[int] = mapped_column(Integer)
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    __table_args__ = (CheckConstraint("status IN ('open','claimed','done')", name="status_known"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('open','claimed','done')", name="status_known"),
+        # Open lists in the order they are taken (claims, the handheld's choice): walked, not sorted.
+        Index("ix_pick_lists_status_wave_id_seq", "status", "wave_id", "seq"),
+    )
 
 
 class PickTask(db.Model):

@@ -114,6 +114,33 @@ def test_a_summary_is_the_list_without_its_stops_but_their_count(tiny_warehouse)
     assert waves.pick_list_summaries("claimed", None)[0]["claimed_by"] == w.picker.username
 
 
+def test_open_lists_are_read_in_the_order_they_are_taken_not_all_read_and_sorted(tiny_warehouse):
+    """Taking the next list and the handheld's list of open lists stop at the first open lists by an
+    index: at 2,000 open lists they read and sorted every one (and counted every one's stops)."""
+    w = tiny_warehouse
+    for n in range(3):
+        released(w, f"O-{n}", "TEE-BLK-M" if n else "MUG-WHT")
+    waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=10), w.supervisor)
+    seen = []
+
+    def record(_connection, _cursor, statement, parameters, *_):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        waves.pick_list_summaries("open", None)
+        waves.take_next(w.picker)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    queue_reads = [(s, p) for s, p in seen if "FROM pick_lists" in s and "wave_id, " in s.partition("ORDER BY")[2]]
+    assert len(queue_reads) == 2, seen  # the summaries, the claim's candidates
+    for statement, parameters in queue_reads:
+        plan = [row[3] for row in db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                          parameters).all()]
+        assert any("INDEX ix_pick_lists_status_wave_id_seq" in step for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
 def test_each_picker_taking_the_next_list_gets_a_different_one_until_none_is_left(tiny_warehouse, monkeypatch):
     w = tiny_warehouse
     monkeypatch.setattr(waves, "CLAIM_CANDIDATES", 1)  # candidates are read a few at a time
