@@ -1,7 +1,9 @@
 """Scan latency benchmark: a live server on 127.0.0.1, simulated handhelds (scripts/floor_sim.py:
 real Socket.IO clients over WebSocket, each with its own outbox, user and device) doing realistic
 pick flows by default — claim a list, bind totes, bin → item (qty) → tote at each stop, a few wrong
-scans and shorts — or Lookup scans (`--flow lookup`: bins, items, unknown codes, 1 % replays).
+scans and shorts, and the list reads the app makes beside its scans (its own and the open lists on opening
+and after each finished list; `--no-app-reads` leaves them out, as before 2026-12-03) — or Lookup scans
+(`--flow lookup`: bins, items, unknown codes, 1 % replays).
 
 Phase 1 (idle): one handheld scanning back to back.
 Phase 2 (floor): N handhelds, each scanning every THINK seconds (jittered), for DURATION seconds;
@@ -20,7 +22,8 @@ One JSON line per phase; the last line is the last floor phase (with `--ladder`,
 step in short): handhelds, scans, scans_per_s, p50_ms, p95_ms, p99_ms, max_ms, errors, lost (scans
 sent that the server has no record of, or picks whose stock movement is missing), doubled (scan ids
 stored twice, or applied more than once in the ledger). lost/doubled need the database: our own
-server's, or `--database-url` with `--url`.
+server's, or `--database-url` with `--url`. The pick flow adds reads, read_p50_ms, read_p99_ms (the app's
+list reads) and read_failures (counted in errors).
 """
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
 def _mark_read_only() -> None:
     """GET and HEAD change nothing: on SQLite they read on reader connections (server/db/engine.py).
-    Save a device's token (agents, scanner bridges): using it notes when the device was last seen."""
+    Not with a device's token (agents, scanner bridges): using one notes when the device was last seen."""
     g.read_only = request.method in ("GET", "HEAD") and "Authorization" not in request.headers
 
 
