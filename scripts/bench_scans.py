@@ -65,6 +65,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-app-reads", dest="app_reads", action="store_false",
                         help="pick flow: leave out the list reads the app makes around its scans (older figures)")
+    parser.add_argument("--serve-from", type=Path,
+                        help="serve from another checkout (e.g. a `git worktree` of an older commit): its server "
+                             "under this load generator")
     args = parser.parse_args(argv)
     args.steps = [int(n) for n in args.ladder.split(",")] if args.ladder else [args.handhelds]
     if args.seconds > 600 or max(args.steps) > 1000 or args.idle_scans > 20000:
@@ -159,6 +162,8 @@ def pick_users_exist(url: str, count: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.serve_from:
+        sim.ROOT = args.serve_from.resolve()  # start_server runs `python -m server` from there
     # SIGTERM (e.g. `timeout`) must still stop our server: its own process group outlives us otherwise.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server, database_url = None, args.database_url
