@@ -169,40 +169,40 @@ def reader_binds(url: str, threads: int) -> dict:
 def configure_sqlite_reader(engine: Engine) -> None:
     """Reader connections cannot write (query_only: a read route that tried would fail loudly instead of
     writing outside the writer's lock), and read one snapshot a request (a deferred BEGIN)."""
+    _sqlite_connections(engine, ("PRAGMA busy_timeout=15000", "PRAGMA query_only=ON", "PRAGMA temp_store=MEMORY"),
+                        begin="BEGIN")
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.execute("PRAGMA temp_store=MEMORY")
-        cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+_WRITER_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=15000",
+    "PRAGMA foreign_keys=ON",
+    # Each scan runs in a savepoint: SQLite copies every page the scan changes into a sub-journal
+    # so that ROLLBACK TO can undo it. Kept in a file, that was half of the floor thread's system
+    # calls under load (strace: 43 → 23 a scan); in memory it is a copy.
+    "PRAGMA temp_store=MEMORY",
+)
 
 
 def configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, and write transactions that take the lock up front."""
+    # A deferred BEGIN that later writes fails with SQLITE_BUSY_SNAPSHOT under load.
+    _sqlite_connections(engine, _WRITER_PRAGMAS, begin="BEGIN IMMEDIATE")
+
+
+def _sqlite_connections(engine: Engine, pragmas: tuple[str, ...], begin: str) -> None:
+    """Each new connection gets `pragmas`; each transaction starts with `begin`."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
-        # The driver's own transaction handling is off so that `begin` below decides.
+        # The driver's own transaction handling is off so that `begin` decides.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # Each scan runs in a savepoint: SQLite copies every page the scan changes into a sub-journal
-        # so that ROLLBACK TO can undo it. Kept in a file, that was half of the floor thread's system
-        # calls under load (strace: 43 → 23 a scan); in memory it is a copy.
-        cursor.execute("PRAGMA temp_store=MEMORY")
+        for pragma in pragmas:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        # A deferred BEGIN that later writes fails with SQLITE_BUSY_SNAPSHOT under load.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
