@@ -43,12 +43,11 @@ function forgetTotes(listId) {
 
 export function createPick(app) {
   const s = {
-    open: null, // open pick lists (without their stops), GET /api/v1/pick-lists?status=open&view=summary
-    openError: null,
-    openLoading: false,
-    mine: null, // the picker's unfinished lists, GET /api/v1/pick-lists?status=claimed&mine=1
-    mineError: null,
-    mineLoading: false,
+    // The pick screen, GET /api/v1/pick-lists/choice (one request, one snapshot):
+    open: null, // open pick lists, without their stops
+    mine: null, // the picker's unfinished lists, whole
+    listsError: null,
+    listsLoading: false,
     claiming: null, // the pick list id (or "next") a claim is under way for
     nothingToPick: false, // "take next" found no open pick list
     list: null, // the claimed pick list as the server last showed it
@@ -77,9 +76,19 @@ export function createPick(app) {
 
   // ---------- lists and claims ----------
 
-  function loadLists() {
-    app.loadList(s, "/api/v1/pick-lists?status=claimed&mine=1", { list: "mine", loading: "mineLoading", error: "mineError" });
-    return app.loadList(s, "/api/v1/pick-lists?status=open&view=summary", { list: "open", loading: "openLoading", error: "openError" });
+  async function loadLists() {
+    s.listsLoading = true;
+    s.listsError = null;
+    app.render();
+    const answer = await app.getJson("/api/v1/pick-lists/choice");
+    s.listsLoading = false;
+    if (answer.ok) {
+      s.mine = Array.isArray(answer.data?.mine) ? answer.data.mine : [];
+      s.open = Array.isArray(answer.data?.open) ? answer.data.open : [];
+    } else {
+      s.listsError = answer.error;
+    }
+    app.render();
   }
 
   /** Work on a claimed list: bound totes from this device's record, the current stop if known. */
@@ -636,10 +645,8 @@ export function createPick(app) {
         button({ class: "btn btn--small", testid: "pick-refresh", onclick: loadLists }, t("refresh")),
       ),
     );
-    for (const error of [s.openError, s.mineError]) {
-      if (error) parts.push(errorPanel({ ...error, titleKey: "list_error_title" }));
-    }
-    if (s.openLoading && !s.open) parts.push(h("p", { class: "hint" }, t("loading")));
+    if (s.listsError) parts.push(errorPanel({ ...s.listsError, titleKey: "list_error_title" }));
+    if (s.listsLoading && !s.open) parts.push(h("p", { class: "hint" }, t("loading")));
     const mine = new Set((s.mine || []).map((entry) => entry.pick_list));
     const open = (s.open || []).filter((entry) => !mine.has(entry.pick_list));
     parts.push(h("ul", { class: "picklist", testid: "pick-lists" }, open.map((entry) => renderEntry(entry, "open"))));
@@ -942,8 +949,7 @@ export function createPick(app) {
     reset() {
       s.open = null;
       s.mine = null;
-      s.openError = null;
-      s.mineError = null;
+      s.listsError = null;
       s.claiming = null;
       s.nothingToPick = false;
       clearList();

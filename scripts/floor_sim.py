@@ -249,8 +249,9 @@ class Redis:
 # REST
 
 
+PICK_SCREEN = "/api/v1/pick-lists/choice"  # the app's pick screen: own lists and open ones, one request
 MY_LISTS = "/api/v1/pick-lists?status=claimed&mine=1"
-OPEN_LISTS = "/api/v1/pick-lists?status=open&view=summary"
+OPEN_LISTS = "/api/v1/pick-lists?status=open&view=summary"  # with MY_LISTS: an older server's app (no choice)
 
 
 class Rest:
@@ -646,7 +647,7 @@ class Handheld:
 
     async def pick_lists(self, until: float, work_deadline: float | None) -> None:
         end = work_deadline or until
-        self.read_lists(MY_LISTS, OPEN_LISTS)  # the pick screen opens
+        self.read_lists(PICK_SCREEN)  # the pick screen opens
         try:
             while time.monotonic() < until:
                 asked = time.perf_counter()
@@ -654,7 +655,7 @@ class Handheld:
                                                       retry_until=end)
                 self.stats.claim_ms.append((time.perf_counter() - asked) * 1000)
                 if status == 404:
-                    self.read_lists(MY_LISTS, OPEN_LISTS)  # "nothing to pick": the lists are shown again
+                    self.read_lists(PICK_SCREEN)  # "nothing to pick": the lists are shown again
                     return  # no open list left
                 if status != 200:
                     raise RuntimeError(f"claim: HTTP {status} {answer}")
@@ -663,7 +664,7 @@ class Handheld:
                 finished = await self.pick_list(answer["pick_list"], end if work_deadline else until)
                 if finished:
                     self.stats.lists_done += 1
-                    self.read_lists(MY_LISTS, OPEN_LISTS)  # back to the choice of lists
+                    self.read_lists(PICK_SCREEN)  # back to the choice of lists
                 elif not work_deadline:
                     return  # time is up
         finally:
@@ -683,6 +684,9 @@ class Handheld:
             status, _ = await self.rest.call("GET", path, self.cookie)
         except (TimeoutError, aiohttp.ClientError, ValueError) as error:  # the app shows it and goes on
             self.stats.read_failures[type(error).__name__] += 1
+            return
+        if status == 404 and path == PICK_SCREEN:  # an older server (--serve-from): its app read two lists
+            self.read_lists(MY_LISTS, OPEN_LISTS)
             return
         if status != 200:
             self.stats.read_failures[f"HTTP {status}"] += 1

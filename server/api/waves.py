@@ -58,6 +58,13 @@ def list_pick_lists():
     return current_app.response_class(fastjson.dumps(views), mimetype="application/json")
 
 
+@bp.get("/pick-lists/choice")
+def pick_list_choice():
+    """The pick screen in one request: {"mine": the picker's unfinished lists, "open": open lists as summaries}."""
+    views = waves.choice(current_actor().user_id)
+    return current_app.response_class(fastjson.dumps(views), mimetype="application/json")
+
+
 @bp.post("/pick-lists/next/claim")
 def claim_next():
     """Take the next pick list: the picker's unfinished one, else the oldest open one."""

@@ -247,6 +247,15 @@ def pick_list_summaries(status: str | None, user_id: int | None) -> list[dict]:
     return [dict(zip(_SUMMARY_KEYS, row, strict=True)) for row in db.session.execute(_of(_SUMMARY, status, user_id))]
 
 
+def choice(user_id: int | None) -> dict:
+    """What the handheld's pick screen shows, read in one request and one snapshot: the picker's unfinished
+    lists (whole, with the current stop: a tap resumes one) and the open lists as summaries. Two requests
+    before — each a round trip over the Wi-Fi and a turn of the server's log-in check — and, between them,
+    a list could be claimed and show in neither."""
+    mine = pick_lists("claimed", user_id, with_stop=True) if user_id is not None else []  # a device has none
+    return {"mine": mine, "open": pick_list_summaries("open", None)}
+
+
 def pick_list_view(pick_list: PickList, with_stop: bool = False) -> dict:
     """The list with its stops (and, `with_stop`, the current one) — the same view the pick acks carry."""
     return pick_state.view(pick_list.id, with_stop)

@@ -28,7 +28,7 @@ def sign_in(page: Page, username: str = "picker") -> None:
 
 def lists_loaded(page: Page) -> None:
     page.wait_for_function("(() => { const s = window.hh.journeys().pick;"
-                           " return s.open !== null && s.mine !== null && !s.openLoading && !s.mineLoading; })()")
+                           " return s.open !== null && s.mine !== null && !s.listsLoading; })()")
 
 
 def scan(page: Page, code: str) -> None:

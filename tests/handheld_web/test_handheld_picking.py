@@ -37,9 +37,9 @@ def open_pick(page: Page) -> None:
 
 
 def lists_loaded(page: Page) -> None:
-    """The open lists and the picker's own have arrived (the screen is drawn anew as each comes)."""
+    """The open lists and the picker's own have arrived."""
     page.wait_for_function("(() => { const s = window.hh.journeys().pick;"
-                           " return s.open !== null && s.mine !== null && !s.openLoading && !s.mineLoading; })()")
+                           " return s.open !== null && s.mine !== null && !s.listsLoading; })()")
 
 
 def scan(page: Page, code: str) -> None:
@@ -230,16 +230,20 @@ def test_a_picker_takes_the_list_binds_the_totes_and_picks_every_stop_until_the_
     pick_list, numbers = released_wave(live_server, [[(first["sku"], 3)], [(second["sku"], 1)]])
     barcodes = {first["sku"]: first["barcodes"][0], second["sku"]: second["barcodes"][0]}
     sign_in(page, "picker")
+    reads: list[str] = []
+    page.on("request", lambda request: reads.append(request.url.split("/api/v1/")[1])
+            if request.method == "GET" and "/api/v1/pick-lists" in request.url else None)
     open_pick(page)
 
     entry = listed(page, pick_list)
+    # The pick screen (the picker's own lists and the open ones) comes in one request.
+    assert reads == ["pick-lists/choice"], reads
     expect(entry).to_contain_text(f"Pick list {pick_list['pick_list']}")
     expect(entry).to_contain_text(f"Wave {pick_list['wave']}")
     expect(entry).to_contain_text(f"2 totes · {len(pick_list['stops'])} stops · ")
     expect(entry).to_contain_text(" m")
     assert entry.bounding_box()["height"] >= 56
-    reads: list[str] = []
-    page.on("request", lambda request: reads.append(request.url) if "/api/v1/pick-lists?" in request.url else None)
+    reads.clear()
     take_list(page, pick_list)
     expect(listed(page, pick_list)).to_have_count(0)
     # The claim's answer carries the first stop: nothing more is fetched over the Wi-Fi to start picking.

@@ -24,8 +24,8 @@ def test_bench_scans_picks_with_a_few_handhelds_and_loses_nothing():
         assert key in row, report
     assert row["handhelds"] == 4 and row["flow"] == "pick", report
     assert row["scans"] > 40 and row["lists_done"] >= 1, report  # the handhelds really picked lists
-    # and read their lists as the app does: on opening (2 each) and after each finished list (2)
-    assert row["reads"] >= 4 * 2 + row["lists_done"] * 2 and "read_failures" not in row, report
+    # and read their pick screen as the app does: on opening and after each finished list, one request each
+    assert row["reads"] >= 4 + row["lists_done"] and "read_failures" not in row, report
     assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"], report
     assert (row["errors"], row["lost"], row["doubled"], row["ack_mismatch"]) == (0, 0, 0, 0), report
     assert row["ledger_balanced"] is True, report

@@ -1,6 +1,8 @@
 """A wave over REST on the live demo warehouse: released orders go out as routed, batched pick lists."""
 import uuid
 
+import requests
+
 
 def stocked_skus(live_server, http, count):
     items = http.get(f"{live_server.url}/api/v1/items?q=GEN&limit=200", timeout=10).json()
@@ -67,6 +69,21 @@ def test_a_picker_choosing_a_list_gets_each_open_list_without_its_stops(live_ser
         assert (entry["totes"], entry["route_length_m"], entry["wave"]) == (
             ours[number]["totes"], ours[number]["route_length_m"], wave["wave"])
     assert len(summary.content) * 3 < len(full.content)
+
+    # The pick screen in one request: after a claim, the list is the picker's own (whole, with the stop
+    # to walk to) and no longer open; another user's screen does not count it as theirs.
+    taken, other = list(ours)
+    assert picker.post(f"{live_server.url}/api/v1/pick-lists/{taken}/claim", timeout=10).status_code == 200
+    screen = picker.get(f"{live_server.url}/api/v1/pick-lists/choice", timeout=10)
+    assert screen.status_code == 200
+    mine = {e["pick_list"]: e for e in screen.json()["mine"]}
+    open_now = {e["pick_list"]: e for e in screen.json()["open"]}
+    assert mine[taken]["stops"] == ours[taken]["stops"] and mine[taken]["stop"]["bin"] == ours[taken]["stops"][0]["bin"]
+    assert taken not in open_now and open_now[other]["stop_count"] == len(ours[other]["stops"])
+    assert "stops" not in open_now[other]
+    assert taken not in {e["pick_list"] for e in http.get(f"{live_server.url}/api/v1/pick-lists/choice",
+                                                          timeout=10).json()["mine"]}
+    assert requests.get(f"{live_server.url}/api/v1/pick-lists/choice", timeout=10).status_code == 401
 
     bad = picker.get(f"{live_server.url}/api/v1/pick-lists?status=open&view=everything", timeout=10)
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"

@@ -74,6 +74,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/v1/waves", "orders.manage"),
     ("GET", f"/api/v1/waves/{X}", "authenticated"),
     ("GET", "/api/v1/pick-lists", "authenticated"),
+    ("GET", "/api/v1/pick-lists/choice", "authenticated"),
     ("POST", "/api/v1/pick-lists/next/claim", "journey.pick"),
     ("GET", f"/api/v1/pick-lists/{X}", "authenticated"),
     ("POST", f"/api/v1/pick-lists/{X}/claim", "journey.pick"),
