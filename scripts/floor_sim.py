@@ -403,10 +403,13 @@ class Options:
     # not_authenticated as final, so by default none (as the app).
     # try_again: the server lost its database and stored nothing; the real app resends these too.
     resend_codes: frozenset[str] = frozenset({"try_again"})
-    # The lists the app reads around its scans (pick.js): its own and the open ones on opening and after
-    # each finished list (and its own after a claim answered without the current stop) — not awaited by
-    # the scans, as in the app.
+    # The lists the app reads around its scans (pick.js): its pick screen (its own lists and the open ones)
+    # on opening and after each finished list (and its own after a claim answered without the current
+    # stop) — not awaited by the scans, as in the app.
     app_reads: bool = True
+    # What the pick screen reads: one request; an older server (bench_scans --serve-from) answers it 404,
+    # and from then on its own app's two reads are made instead.
+    pick_screen: tuple[str, ...] = (PICK_SCREEN,)
 
 
 @dataclass
@@ -647,7 +650,7 @@ class Handheld:
 
     async def pick_lists(self, until: float, work_deadline: float | None) -> None:
         end = work_deadline or until
-        self.read_lists(PICK_SCREEN)  # the pick screen opens
+        self.read_lists(*self.options.pick_screen)  # the pick screen opens
         try:
             while time.monotonic() < until:
                 asked = time.perf_counter()
@@ -655,7 +658,7 @@ class Handheld:
                                                       retry_until=end)
                 self.stats.claim_ms.append((time.perf_counter() - asked) * 1000)
                 if status == 404:
-                    self.read_lists(PICK_SCREEN)  # "nothing to pick": the lists are shown again
+                    self.read_lists(*self.options.pick_screen)  # "nothing to pick": the lists are shown again
                     return  # no open list left
                 if status != 200:
                     raise RuntimeError(f"claim: HTTP {status} {answer}")
@@ -664,7 +667,7 @@ class Handheld:
                 finished = await self.pick_list(answer["pick_list"], end if work_deadline else until)
                 if finished:
                     self.stats.lists_done += 1
-                    self.read_lists(PICK_SCREEN)  # back to the choice of lists
+                    self.read_lists(*self.options.pick_screen)  # back to the choice of lists
                 elif not work_deadline:
                     return  # time is up
         finally:
@@ -686,7 +689,8 @@ class Handheld:
             self.stats.read_failures[type(error).__name__] += 1
             return
         if status == 404 and path == PICK_SCREEN:  # an older server (--serve-from): its app read two lists
-            self.read_lists(MY_LISTS, OPEN_LISTS)
+            self.options.pick_screen = (MY_LISTS, OPEN_LISTS)
+            self.read_lists(*self.options.pick_screen)
             return
         if status != 200:
             self.stats.read_failures[f"HTTP {status}"] += 1
