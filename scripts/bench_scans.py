@@ -1,8 +1,9 @@
 """Scan latency benchmark: a live server on 127.0.0.1, simulated handhelds (scripts/floor_sim.py:
 real Socket.IO clients over WebSocket, each with its own outbox, user and device) doing realistic
 pick flows by default — claim a list, bind totes, bin → item (qty) → tote at each stop, a few wrong
-scans and shorts, and the list reads the app makes beside its scans (its own and the open lists on opening
-and after each finished list; `--no-app-reads` leaves them out, as before 2026-12-03) — or Lookup scans
+scans and shorts, and the list reads the app makes beside its scans (its pick screen — its own and the open
+lists, one request — on opening and after each finished list; `--no-app-reads` leaves them out, as before
+2026-12-03) — or Lookup scans
 (`--flow lookup`: bins, items, unknown codes, 1 % replays).
 
 Phase 1 (idle): one handheld scanning back to back.
