@@ -48,6 +48,8 @@ class _FloorFirstQueue(queue.Queue):
     requests (eighteen pick-list claims at once at a shift change) must not hold a scan's ack for
     their whole queue — measured, a scan waited 300 ms behind them with first-come order.
 
+    REST requests among themselves are served first come, first served.
+
     But not for ever: with scans queued back to back (saturation) the claims starved — a picker
     waited 1–3 s for the next list (measured). A request that has waited `patience` seconds gets the
     next connection, one at a time: at most one REST transaction between two turns of the floor."""
@@ -81,7 +83,11 @@ class _FloorFirstQueue(queue.Queue):
                             self.rest_had_turn = False
                             break
                         overdue = now - started >= self.patience and not self.rest_had_turn
-                        if not floor and (not self.floor_waiting or overdue):
+                        # REST requests in the order they asked: one that returns the connection and asks
+                        # again at once must not take it from one already waiting (measured: with three
+                        # REST threads an order creation waited the pool's whole 30 s and failed).
+                        first = next(iter(self.rest_since)) == me  # dicts keep insertion order
+                        if not floor and first and (not self.floor_waiting or overdue):
                             self.rest_had_turn = bool(self.floor_waiting)
                             break
                         # Free, and another waiter's turn: wake the others to look again. The one whose
