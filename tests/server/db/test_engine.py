@@ -3,6 +3,7 @@ the connection's settings (configure_sqlite); read requests on reader connection
 import os
 import threading
 import time
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -58,30 +59,40 @@ def test_a_waiting_floor_thread_gets_the_connection_before_earlier_rest_requests
     engine.dispose()
 
 
+@contextmanager
+def _back_to_back(engine, floor: bool, hold: float):
+    """Two threads (floor threads, or REST requests) that take the connection again the moment they return it."""
+    stop = threading.Event()
+
+    def use_in_a_row() -> None:
+        if floor:
+            floor_thread()
+        while not stop.is_set():
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+                time.sleep(hold)
+
+    threads = [threading.Thread(target=use_in_a_row) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(5)
+
+
 def test_scans_back_to_back_do_not_starve_a_rest_request(tmp_path):
     """Two floor threads keep a scan always waiting; a pick-list claim still gets its turn soon after it
     has waited `patience` — not when the scans stop."""
     engine = _engine(tmp_path)
-    stop = threading.Event()
-
-    def scans() -> None:
-        floor_thread()
-        while not stop.is_set():
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-                time.sleep(0.005)
-
-    floor = [threading.Thread(target=scans) for _ in range(2)]
-    for thread in floor:
-        thread.start()
-    _wait_until(lambda: engine.pool._pool.floor_waiting >= 1)
-    started = time.monotonic()
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-        waited = time.monotonic() - started
-    stop.set()
-    for thread in floor:
-        thread.join(5)
+    with _back_to_back(engine, floor=True, hold=0.005):
+        _wait_until(lambda: engine.pool._pool.floor_waiting >= 1)
+        started = time.monotonic()
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            waited = time.monotonic() - started
     assert waited < 0.5, f"the REST request waited {waited:.2f} s"
     assert waited >= _FloorFirstQueue.patience * 0.9  # and the scans went first until then
     engine.dispose()
@@ -92,27 +103,14 @@ def test_requests_back_to_back_do_not_starve_a_request_that_waits(tmp_path):
     must not keep a third waiting: REST requests take it in the order they asked. Measured before: with
     three REST threads an order creation waited the pool's whole 30 s and failed (internal_error)."""
     engine = _engine(tmp_path)
-    stop = threading.Event()
-
-    def requests_in_a_row() -> None:
-        while not stop.is_set():
+    waits = []
+    with _back_to_back(engine, floor=False, hold=0.002):
+        _wait_until(lambda: len(engine.pool._pool.rest_since) >= 1)
+        for _ in range(20):
+            started = time.monotonic()
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-                time.sleep(0.002)
-
-    busy = [threading.Thread(target=requests_in_a_row) for _ in range(2)]
-    for thread in busy:
-        thread.start()
-    _wait_until(lambda: len(engine.pool._pool.rest_since) >= 1)
-    waits = []
-    for _ in range(20):
-        started = time.monotonic()
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        waits.append(time.monotonic() - started)
-    stop.set()
-    for thread in busy:
-        thread.join(5)
+            waits.append(time.monotonic() - started)
     engine.dispose()
     assert max(waits) < 0.5, f"a request waited {max(waits):.2f} s behind two others"
 
