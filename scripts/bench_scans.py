@@ -36,6 +36,7 @@ import signal
 import math
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -99,10 +100,12 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
           catalogue: sim.Catalogue | None, server: sim.Server | None,
           database_url: str | None) -> tuple[dict, sim.Catalogue]:
     catalogue, waves = asyncio.run(prepare(url, args, handhelds, think, seconds, catalogue))
-    cpu = [0.0]
+    cpu = [0.0, 0.0, machine_ticks()]
 
     def read_cpu() -> None:
         cpu[0] = server.cpu_seconds() if server else 0.0
+        cpu[1] = time.process_time()
+        cpu[2] = machine_ticks()
         # The simulated handhelds share one process and one garbage collector, real ones do not: its full
         # collections (110 ms with 300 clients) were counted in the acks' latency. The clients' long-lived
         # objects leave its view, and young collections stay rare.
@@ -136,12 +139,29 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
         # The server's CPU per answered scan (from the start of the journeys; pings included):
         # shows when the one worker is saturated.
         row["server_cpu_ms_per_scan"] = round((server.cpu_seconds() - cpu[0]) * 1000 / len(stats.latencies_ms), 2)
+    if stats.latencies_ms:
+        # The load generator shares the machine: its CPU a scan, and how busy the whole machine was (both
+        # cores; 100 % = no CPU left for anyone), show when the figure is the machine's limit, not the server's.
+        row["client_cpu_ms_per_scan"] = round((time.process_time() - cpu[1]) * 1000 / len(stats.latencies_ms), 2)
+        busy, total = (now - then for now, then in zip(machine_ticks(), cpu[2], strict=True))
+        if total:
+            row["machine_busy_pct"] = round(100 * busy / total, 1)
     if database_url:
         checked = sim.verify(database_url, stats.records)
         row |= {"lost": checked["lost"], "doubled": checked["doubled"], "ack_mismatch": checked["ack_mismatch"]}
     if stats.failures or stats.unexpected:
         row["error_samples"] = (stats.failures + stats.unexpected)[:3]
     return row, catalogue
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot (Linux /proc/stat); (0, 0) elsewhere."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def p99_by_window(stats: sim.Stats, window: float) -> list[float]:

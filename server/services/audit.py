@@ -147,16 +147,23 @@ def _shown(column: str, value: Any) -> Any:
 
 def _write(session) -> None:
     """One audit row for the transaction, inserted in it: it commits (or rolls back) with the writes."""
+    row = _entry(session)
+    if row is not None:
+        _INSERT.run_on(pinned_connection(session), **row)
+
+
+def _entry(session) -> dict[str, Any] | None:
+    """The audit row for what was collected so far (attributed to the current actor), taken out of the
+    buffer; None when nothing was changed."""
     session.flush()  # what commit would flush next: the last changes join the buffer first
     changes = session.info.pop(BUFFER, None)
     if not changes:
-        return
+        return None
     actor, via = _who()
-    _INSERT.run_on(
-        pinned_connection(session), at=utcnow(), user_id=actor.user_id if actor else None,
-        device_id=actor.device_id if actor else None, device_code=(actor.device_code or "") if actor else "",
-        via=via[:200], tables=_tables(changes),
-        changes=fastjson.dumps(_bounded(changes)))
+    return {"at": utcnow(), "user_id": actor.user_id if actor else None,
+            "device_id": actor.device_id if actor else None,
+            "device_code": (actor.device_code or "") if actor else "",
+            "via": via[:200], "tables": _tables(changes), "changes": fastjson.dumps(_bounded(changes))}
 
 
 # Prebuilt (server/db/fast.py): every scan that changes something writes one.
@@ -165,10 +172,16 @@ _INSERT = Sql("""
     VALUES (:at, :user_id, :device_id, :device_code, :via, :tables, :changes)""")
 
 
-def write() -> None:
-    """Write the trail's row for what was collected so far, now (attributed to the current actor):
-    each scan of a group-committed batch gets its own row, with its own user and device."""
-    _write(db.session)
+def entry() -> dict[str, Any] | None:
+    """The trail's row for what was collected so far (attributed to the current actor), to insert with
+    `insert`: each scan of a group-committed batch gets its own row, with its own user and device.
+    What the ORM holds is flushed now, so its writes happen where the caller is (e.g. in a savepoint)."""
+    return _entry(db.session)
+
+
+def insert(rows: list[dict[str, Any]]) -> None:
+    """Rows made by `entry`, in one statement (a batch of scans: one insert, not one a scan)."""
+    _INSERT.run_many(rows)
 
 
 def mark() -> int:

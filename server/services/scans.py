@@ -88,7 +88,8 @@ def handle_all(batch: Sequence[tuple[Any, Actor | None]], via: str | None = None
     """Answer scans in arrival order, in one transaction: each scan in its own savepoint, so a refused
     or failing scan undoes only its own writes, and one commit for all of them (group commit). The
     floor hands over the scans that queued up while the previous ones were worked: under load the
-    per-transaction cost (connection, BEGIN, commit, app context) is paid once for many scans.
+    per-transaction cost (connection, BEGIN, commit, app context) is paid once for many scans — and so
+    are the statements every scan needs (is it a resend, store its ack, its audit row: _Batch).
 
     Never raises for a bad scan: the error is the ack. The acks are returned only after the commit.
     When the database goes away (restart, failover, network) every scan of the batch is answered
@@ -102,20 +103,60 @@ def handle_all(batch: Sequence[tuple[Any, Actor | None]], via: str | None = None
         root = session.get_transaction()
         answers = []
         with pinned(session.connection()):
+            stored = _Batch(batch)
             for payload, actor in batch:
-                answers.append(_answer(payload, actor, via))
+                answers.append(_answer(payload, actor, via, stored))
                 if session.get_transaction() is not root:
                     # A mode committed or rolled back the whole transaction, other scans' work with it:
                     # a bug. What the batch stored is unknown here; the devices' resends find out.
                     raise _TransactionEnded(f"scan mode {_mode_of(payload)!r} ended the scans' transaction")
+            stored.write()
         db.session.commit()
-    except (OperationalError, InterfaceError, _TransactionEnded) as error:
+    except (OperationalError, InterfaceError, _TransactionEnded, _Raced) as error:
         (log.error if isinstance(error, _TransactionEnded) else log.warning)(
             "%d scan(s): not stored, answered try_again (%s: %s)", len(batch), error.__class__.__name__, error)
         _discard_session()
         return [Answer(error_ack(_scan_id_of(payload), WmsError("try_again"))) for payload, _ in batch]
     transaction.committed()
     return answers
+
+
+class _Batch:
+    """What every scan of a batch needs from the scans table and the trail, done once for the batch:
+    which scan ids are already answered (one read for all of them, before the first scan), and the
+    scans' rows and audit rows (one insert each, after the last). Two statements a scan fewer
+    than reading and writing scan by scan; a scan id sent twice within the batch gets the answer its
+    first sending got, as it would from the table."""
+
+    def __init__(self, batch: Sequence[tuple[Any, Actor | None]]) -> None:
+        ids = list(dict.fromkeys(scan_id for payload, _ in batch
+                                 if (scan_id := _scan_id_of(payload)) is not None and SCAN_ID.match(scan_id)))
+        self.acks: dict[str, dict[str, Any]] = stored_acks(ids)
+        self.scans: list[dict[str, Any]] = []
+        self.audit: list[dict[str, Any]] = []
+
+    def answered(self, scan_id: str) -> dict[str, Any] | None:
+        return self.acks.get(scan_id)
+
+    def keep(self, scan_id: str, row: dict[str, Any], ack: dict[str, Any], audit_row: dict[str, Any] | None) -> None:
+        self.scans.append(row)
+        self.acks[scan_id] = ack
+        if audit_row is not None:
+            self.audit.append(audit_row)
+
+    def write(self) -> None:
+        try:
+            _INSERT_SCAN.run_many(self.scans)
+        except IntegrityError as error:
+            # The same scan id raced in on another connection (another server process, PostgreSQL) since
+            # the batch read the table: nothing of the batch is kept, the devices resend, and the
+            # resend of that scan finds the stored ack.
+            raise _Raced(str(error)) from error
+        audit.insert(self.audit)
+
+
+class _Raced(RuntimeError):
+    pass
 
 
 class _TransactionEnded(RuntimeError):
@@ -131,7 +172,7 @@ def _mode_of(payload: Any) -> str:
     return str(payload.get("mode"))[:32] if isinstance(payload, dict) else "?"
 
 
-def _answer(payload: Any, actor: Actor | None, via: str | None) -> Answer:
+def _answer(payload: Any, actor: Actor | None, via: str | None, batch: _Batch) -> Answer:
     if actor is None:  # the socket outlived its session (e.g. server restart mid-handshake)
         return Answer(error_ack(_scan_id_of(payload), WmsError("not_authenticated")))
     audit.act_as(actor, via)  # this scan's writes are its user's and device's in the trail
@@ -141,7 +182,7 @@ def _answer(payload: Any, actor: Actor | None, via: str | None) -> Answer:
     if not isinstance(scan_id, str) or not SCAN_ID.match(scan_id):
         return Answer(error_ack(scan_id if isinstance(scan_id, str) else None, WmsError("bad_scan_id")))
 
-    stored = stored_ack(scan_id)
+    stored = batch.answered(scan_id)
     if stored is not None:
         return Answer(stored, replayed=True)
 
@@ -163,12 +204,13 @@ def _answer(payload: Any, actor: Actor | None, via: str | None) -> Answer:
             if decoded.warnings:
                 ack["warnings"] = list(decoded.warnings)
         ack.update(step.act(decoded, payload, actor))
+        scan.still_open()
+        audit_row = scan.keep()
     except WmsError as error:
         scan.undo()  # whatever the mode half-wrote goes; only the refusal is kept
-        scan = _Savepoint()
-        ack = error_ack(scan_id, error)
-    except (OperationalError, InterfaceError):
-        raise  # the database is away: handle_all() answers try_again
+        ack, audit_row = error_ack(scan_id, error), None
+    except (OperationalError, InterfaceError, _TransactionEnded):
+        raise  # the database is away (handle_all() answers try_again), or a mode ended the transaction
     except Exception:
         # A bug must still get an answer, or the device resends this scan forever and every later
         # scan queues behind it. Not stored: once fixed, the same scan id can succeed.
@@ -176,23 +218,12 @@ def _answer(payload: Any, actor: Actor | None, via: str | None) -> Answer:
         scan.undo()
         return Answer(error_ack(scan_id, WmsError("internal_error")))
 
-    scan.still_open()
-    try:
-        # Prebuilt: the hot path neither builds a statement nor needs an ORM unit of work for a row it
-        # never reads back.
-        _INSERT_SCAN.run(
-            scan_id=scan_id, at=utcnow(), user_id=actor.user_id, device_id=actor.device_id,
-            mode=str(mode)[:32], code=code[:256] if isinstance(code, str) else "",
-            kind=ack.get("kind"), ok=ack["ok"], error_code=ack["error"]["code"] if not ack["ok"] else None,
-            ack_json=fastjson.dumps(ack))
-        scan.keep()
-    except IntegrityError:
-        # The same scan id raced in on another connection: its stored ack is the answer.
-        scan.undo()
-        stored = stored_ack(scan_id)
-        if stored is None:
-            raise
-        return Answer(stored, replayed=True)
+    # Stored with the batch (_Batch.write), in the same transaction: the ack is sent only after the commit.
+    batch.keep(scan_id, {
+        "scan_id": scan_id, "at": utcnow(), "user_id": actor.user_id, "device_id": actor.device_id,
+        "mode": str(mode)[:32], "code": code[:256] if isinstance(code, str) else "",
+        "kind": ack.get("kind"), "ok": ack["ok"], "error_code": ack["error"]["code"] if not ack["ok"] else None,
+        "ack_json": fastjson.dumps(ack)}, ack, audit_row)
     return Answer(ack)
 
 
@@ -231,12 +262,14 @@ class _Savepoint:
         if not self._open():
             raise _TransactionEnded("a scan mode ended the scans' transaction")
 
-    def keep(self) -> None:
-        audit.write()  # flushes what the scan changed through the ORM first, inside the savepoint
+    def keep(self) -> dict[str, Any] | None:
+        """Keep the scan's writes; its audit row, to insert with the batch."""
+        row = audit.entry()  # flushes what the scan changed through the ORM first, inside the savepoint
         if self.savepoint is None:
             _RELEASE.run_on(self.connection)
         else:
             self.savepoint.commit()
+        return row
 
     def undo(self) -> None:
         if self.savepoint is None:
@@ -253,7 +286,21 @@ class _Savepoint:
 _SAVEPOINT = Sql("SAVEPOINT wms_scan")
 _RELEASE = Sql("RELEASE SAVEPOINT wms_scan")
 _ROLLBACK_TO = Sql("ROLLBACK TO SAVEPOINT wms_scan")
-_STORED_ACK = Sql("SELECT ack_json FROM scans WHERE scan_id = :scan_id")
+_STORED_ACKS_AT_ONCE = 32  # scan ids a read: statements for 1…32 of them, built once each
+
+
+_STORED_ACKS: dict[int, Sql] = {}
+
+
+def _stored_acks_sql(count: int) -> Sql:
+    """`SELECT … WHERE scan_id IN (:id0, :id1, …)` for `count` ids: constant text, the ids bound."""
+    sql = _STORED_ACKS.get(count)
+    if sql is None:
+        places = ", ".join(f":id{n}" for n in range(count))
+        sql = _STORED_ACKS[count] = Sql(f"SELECT scan_id, ack_json FROM scans WHERE scan_id IN ({places})")
+    return sql
+
+
 _INSERT_SCAN = Sql("""
     INSERT INTO scans (scan_id, at, user_id, device_id, mode, code, kind, ok, error_code, ack_json)
     VALUES (:scan_id, :at, :user_id, :device_id, :mode, :code, :kind, :ok, :error_code, :ack_json)""")
@@ -267,6 +314,11 @@ def _discard_session() -> None:
     transaction.rolled_back()
 
 
-def stored_ack(scan_id: str) -> dict[str, Any] | None:
-    stored = _STORED_ACK.scalar(scan_id=scan_id)
-    return fastjson.loads(stored) if stored is not None else None
+def stored_acks(scan_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored acks of those of `scan_ids` already answered (scan id -> ack)."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(scan_ids), _STORED_ACKS_AT_ONCE):
+        ids = scan_ids[start:start + _STORED_ACKS_AT_ONCE]
+        for scan_id, ack_json in _stored_acks_sql(len(ids)).all(**{f"id{n}": v for n, v in enumerate(ids)}):
+            found[scan_id] = fastjson.loads(ack_json)
+    return found

@@ -168,3 +168,22 @@ def test_a_row_added_by_a_refused_scan_does_not_haunt_the_next_scan_of_the_batch
     assert [a.ack["ok"] or a.ack["error"]["code"] for a in answers] == ["wrong_bin", True]
     codes = set(db.session.execute(select(Bin.code).where(Bin.code.like("NEW-%"))).scalars())
     assert codes == {"NEW-2"}
+
+
+def test_a_scan_id_stored_meanwhile_by_another_process_gets_the_batch_resent_not_applied_twice(modes, monkeypatch):
+    # Another server process (PostgreSQL) stores scan X after this batch looked for it: X is acted on
+    # again here, and only the batch's insert of the scans' rows finds out. Nothing of the batch is
+    # kept; resent, X gets its stored ack and the other scan is applied once.
+    w = modes
+    x = payload("test.ok", "L1")
+    assert scans.handle_all([(x, w.picker)])[0].ack["ok"] and tees_in_full_bin(w) == 2
+    y = payload("test.ok", "L2")
+    with monkeypatch.context() as patch:
+        patch.setattr(scans, "stored_acks", lambda ids: {})  # the batch's read came before X was stored
+        answers = scans.handle_all([(y, w.picker), (dict(x), w.picker)])
+    assert [a.ack["error"]["code"] for a in answers] == ["try_again", "try_again"]
+    assert tees_in_full_bin(w) == 2 and count(Scan) == 1  # neither Y nor X's second take kept
+    again = scans.handle_all([(y, w.picker), (dict(x), w.picker)])
+    assert [a.ack["ok"] for a in again] == [True, True] and [a.replayed for a in again] == [False, True]
+    assert again[1].ack["level"] == "L1"
+    assert tees_in_full_bin(w) == 1 and count(Scan) == 2
