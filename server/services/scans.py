@@ -265,10 +265,11 @@ class _Savepoint:
     def keep(self) -> dict[str, Any] | None:
         """Keep the scan's writes; its audit row, to insert with the batch."""
         row = audit.entry()  # flushes what the scan changed through the ORM first, inside the savepoint
-        if self.savepoint is None:
-            _RELEASE.run_on(self.connection)
-        else:
+        if self.savepoint is not None:
             self.savepoint.commit()
+        # A driver savepoint is not released: the commit keeps what every open savepoint holds, and
+        # the next scan's `SAVEPOINT wms_scan` (same name) is the one a ROLLBACK TO finds — the most
+        # recent. One statement a scan fewer; a batch opens at most `scan_batch` of them.
         return row
 
     def undo(self) -> None:

@@ -57,17 +57,23 @@ def take_reserved(movement: Movement, into: int, actor: Actor | None = None, ref
     place = {"bin": movement.bin, "item": movement.item, "lot": movement.lot}
     if _TAKE_RESERVED.run(**place, units=units).rowcount != 1:
         raise WmsError("negative_stock", available=0, qty=units, bin=_BIN_CODE.scalar(bin=movement.bin))
-    _record(movement, actor, ref, scan_id)
-    alerts.after_move(movement)
     _ADD.run(bin=into, item=movement.item, lot=movement.lot, units=units)
     forget(BinStock, item_id=movement.item, lot_id=movement.lot)  # both places
-    _record(Movement(into, movement.item, movement.lot, units, movement.reason), actor, ref, scan_id)
+    # Both ledger rows (out of the bin, into the tote) in one statement: every pick scan writes them.
+    _LEDGER.run_many([_ledger_row(movement, actor, ref, scan_id),
+                      _ledger_row(Movement(into, movement.item, movement.lot, units, movement.reason), actor, ref,
+                                  scan_id)])
+    alerts.after_move(movement)
 
 
 def _record(movement: Movement, actor: Actor | None, ref: str, scan_id: str | None) -> None:
-    _LEDGER.run(at=utcnow(), bin=movement.bin, item=movement.item, lot=movement.lot, qty=movement.qty,
-                reason=movement.reason, ref=ref, user=actor.user_id if actor else None,
-                device=actor.device_id if actor else None, scan_id=scan_id)
+    _LEDGER.run(**_ledger_row(movement, actor, ref, scan_id))
+
+
+def _ledger_row(movement: Movement, actor: Actor | None, ref: str, scan_id: str | None) -> dict:
+    return {"at": utcnow(), "bin": movement.bin, "item": movement.item, "lot": movement.lot, "qty": movement.qty,
+            "reason": movement.reason, "ref": ref, "user": actor.user_id if actor else None,
+            "device": actor.device_id if actor else None, "scan_id": scan_id}
 
 
 def bin_qty(bin_id: int, item_id: int) -> int:
