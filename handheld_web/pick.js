@@ -44,7 +44,8 @@ function forgetTotes(listId) {
 export function createPick(app) {
   const s = {
     // The pick screen, GET /api/v1/pick-lists/choice (one request, one snapshot):
-    open: null, // open pick lists, without their stops
+    open: null, // open pick lists, without their stops: the first in line (all of them after "more")
+    openMore: false, // more lists are open than the screen shows: a tap lists them
     mine: null, // the picker's unfinished lists, whole
     listsError: null,
     listsLoading: false,
@@ -85,6 +86,24 @@ export function createPick(app) {
     if (answer.ok) {
       s.mine = Array.isArray(answer.data?.mine) ? answer.data.mine : [];
       s.open = Array.isArray(answer.data?.open) ? answer.data.open : [];
+      s.openMore = answer.data?.open_more === true;
+    } else {
+      s.listsError = answer.error;
+    }
+    app.render();
+  }
+
+  /** Every open list (as many as a page shows), on the picker's asking: the screen opens with the first. */
+  async function loadMoreOpen() {
+    if (s.listsLoading) return;
+    s.listsLoading = true;
+    s.listsError = null;
+    app.render();
+    const answer = await app.getJson("/api/v1/pick-lists?status=open&view=summary");
+    s.listsLoading = false;
+    if (answer.ok && Array.isArray(answer.data)) {
+      s.open = answer.data;
+      s.openMore = false;
     } else {
       s.listsError = answer.error;
     }
@@ -651,6 +670,14 @@ export function createPick(app) {
     const open = (s.open || []).filter((entry) => !mine.has(entry.pick_list));
     parts.push(h("ul", { class: "picklist", testid: "pick-lists" }, open.map((entry) => renderEntry(entry, "open"))));
     if (s.open && !open.length) parts.push(h("p", { class: "hint", testid: "pick-none-open" }, t("pick_none_open")));
+    if (s.openMore) {
+      parts.push(
+        button(
+          { class: "btn btn--small", testid: "pick-more-open", disabled: s.listsLoading, onclick: loadMoreOpen },
+          s.listsLoading ? t("loading") : t("pick_more_open"),
+        ),
+      );
+    }
     return parts;
   }
 
@@ -948,6 +975,7 @@ export function createPick(app) {
     },
     reset() {
       s.open = null;
+      s.openMore = false;
       s.mine = null;
       s.listsError = null;
       s.claiming = null;

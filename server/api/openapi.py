@@ -195,9 +195,10 @@ def _paths() -> dict[str, dict[str, Any]]:
         "GET /pick-lists": op("Pick lists (?status=, ?mine=1, ?view=summary: without their stops)", ANY, answer=LIST,
                               query={"status": STR, "mine": STR, "view": {"enum": ["full", "summary"]}},
                               tag="picking"),
-        "GET /pick-lists/choice": op("The pick screen: the caller's unfinished lists (whole) and the open ones "
-                                     "(summaries), one snapshot", ANY, tag="picking",
-                                     answer=obj({"mine": LIST, "open": LIST}, ("mine", "open"))),
+        "GET /pick-lists/choice": op("The pick screen: the caller's unfinished lists (whole) and the first 25 open "
+                                     "ones (summaries; open_more: there are more), one snapshot", ANY, tag="picking",
+                                     answer=obj({"mine": LIST, "open": LIST, "open_more": BOOL},
+                                                ("mine", "open", "open_more"))),
         "POST /pick-lists/next/claim": op("Claim the next pick list", "journey.pick", tag="picking"),
         "GET /pick-lists/{pick_list_id}": op("A pick list", ANY, tag="picking"),
         "POST /pick-lists/{pick_list_id}/claim": op("Claim a pick list", "journey.pick", tag="picking"),

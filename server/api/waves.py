@@ -60,7 +60,8 @@ def list_pick_lists():
 
 @bp.get("/pick-lists/choice")
 def pick_list_choice():
-    """The pick screen in one request: {"mine": the picker's unfinished lists, "open": open lists as summaries}."""
+    """The pick screen in one request: {"mine": the picker's unfinished lists, "open": the first open lists as
+    summaries, "open_more": whether more are open (GET /pick-lists?status=open&view=summary lists them)}."""
     views = waves.choice(current_actor().user_id)
     return current_app.response_class(fastjson.dumps(views), mimetype="application/json")
 

@@ -112,8 +112,18 @@ def listed(page: Page, pick_list: dict):
     return page.locator(f'[data-testid="pick-list"][data-pick-list="{pick_list["pick_list"]}"]')
 
 
+def show_every_open_list(page: Page) -> None:
+    """The screen opens with the first open lists in line; on the shared server ours may come later."""
+    more = page.get_by_test_id("pick-more-open")
+    if more.count():
+        more.tap()
+        expect(more).to_have_count(0)
+        lists_loaded(page)
+
+
 def take_list(page: Page, pick_list: dict) -> None:
     """Tap our own pick list in the open list: the server gives it to this picker."""
+    show_every_open_list(page)
     entry = listed(page, pick_list)
     expect(entry).to_have_attribute("data-status", "open")
     entry.tap()
@@ -204,6 +214,43 @@ def test_the_menu_offers_pick_and_take_next_says_when_there_is_nothing_to_pick(p
     expect(page.get_by_test_id("error-panel")).to_have_attribute("data-code", "local:pick_take_list_first")
 
 
+def test_the_screen_opens_with_the_first_open_lists_and_lists_the_rest_on_a_tap(page, live_server):
+    item = stocked_item(live_server, 2)
+    first, _ = released_wave(live_server, [[(item["sku"], 1)]])
+    last, _ = released_wave(live_server, [[(item["sku"], 1)]])
+
+    def first_in_line_only(route):
+        # The server shows 25 lists before "more" (tests/server/services/test_waves.py); the shared
+        # server may hold fewer: here its answer is cut to the first list in line.
+        answer = route.fetch().json()
+        answer["open_more"] = len(answer["open"]) > 1
+        answer["open"] = answer["open"][:1]
+        route.fulfill(json=answer)
+
+    page.route("**/api/v1/pick-lists/choice", first_in_line_only)
+    sign_in(page)
+    open_pick(page)
+    expect(page.get_by_test_id("pick-lists").get_by_test_id("pick-list")).to_have_count(1)
+    expect(listed(page, last)).to_have_count(0)
+    more = page.get_by_test_id("pick-more-open")
+    expect(more).to_have_text("Show more open lists")
+    page.get_by_test_id("lang-toggle").tap()
+    expect(more).to_have_text("显示更多待领取的拣货单")
+    page.get_by_test_id("lang-toggle").tap()
+
+    more.tap()
+    # Every open list now, in line: ours (released one after the other) among them, the older first.
+    expect(listed(page, last)).to_have_attribute("data-status", "open")
+    shown = [int(n) for n in page.get_by_test_id("pick-lists").get_by_test_id("pick-list").evaluate_all(
+        "(entries) => entries.map((e) => e.dataset.pickList)")]
+    assert shown.index(first["pick_list"]) < shown.index(last["pick_list"])
+    expect(more).to_have_count(0)
+    # Refresh: the screen again, from its first lists.
+    page.get_by_test_id("pick-refresh").tap()
+    expect(page.get_by_test_id("pick-lists").get_by_test_id("pick-list")).to_have_count(1)
+    expect(page.get_by_test_id("pick-more-open")).to_be_visible()
+
+
 def test_take_next_gives_the_pickers_own_unfinished_list_first(page, live_server):
     # The supervisor picks too; no other test claims lists as the supervisor, so "next" is ours.
     item = stocked_item(live_server, 1)
@@ -235,9 +282,10 @@ def test_a_picker_takes_the_list_binds_the_totes_and_picks_every_stop_until_the_
             if request.method == "GET" and "/api/v1/pick-lists" in request.url else None)
     open_pick(page)
 
-    entry = listed(page, pick_list)
     # The pick screen (the picker's own lists and the open ones) comes in one request.
     assert reads == ["pick-lists/choice"], reads
+    show_every_open_list(page)
+    entry = listed(page, pick_list)
     expect(entry).to_contain_text(f"Pick list {pick_list['pick_list']}")
     expect(entry).to_contain_text(f"Wave {pick_list['wave']}")
     expect(entry).to_contain_text(f"2 totes · {len(pick_list['stops'])} stops · ")

@@ -114,6 +114,22 @@ def test_a_summary_is_the_list_without_its_stops_but_their_count(tiny_warehouse)
     assert waves.pick_list_summaries("claimed", None)[0]["claimed_by"] == w.picker.username
 
 
+def test_the_pick_screen_opens_with_the_first_open_lists_in_line_and_says_when_more_wait(tiny_warehouse, monkeypatch):
+    w = tiny_warehouse
+    monkeypatch.setattr(waves, "CHOICE_OPEN_SHOWN", 2)  # 25 on a real screen
+    for n in range(3):
+        released(w, f"O-{n}", "TEE-BLK-M" if n else "MUG-WHT")
+    waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=10), w.supervisor)
+    in_line = waves.pick_list_summaries("open", None)
+    assert len(in_line) == 3
+    screen = waves.choice(w.picker.user_id)
+    assert screen["open"] == in_line[:2] and screen["open_more"] is True and screen["mine"] == []
+    taken = waves.take_next(w.picker)["pick_list"]  # the first in line
+    screen = waves.choice(w.picker.user_id)
+    assert screen["open"] == in_line[1:] and screen["open_more"] is False
+    assert [entry["pick_list"] for entry in screen["mine"]] == [taken]
+
+
 def test_open_lists_are_read_in_the_order_they_are_taken_not_all_read_and_sorted(tiny_warehouse):
     """Taking the next list and the handheld's list of open lists stop at the first open lists by an
     index: at 2,000 open lists they read and sorted every one (and counted every one's stops)."""
