@@ -250,6 +250,15 @@ def test_the_screen_opens_with_the_first_open_lists_and_lists_the_rest_on_a_tap(
     expect(page.get_by_test_id("pick-lists").get_by_test_id("pick-list")).to_have_count(1)
     expect(page.get_by_test_id("pick-more-open")).to_be_visible()
 
+    # The shared server as found: both lists picked, their units promised to no order any more.
+    page.unroute("**/api/v1/pick-lists/choice")
+    for pick_list in (first, last):
+        take_list(page, pick_list)
+        bind_totes(page, 1)
+        pick_stop(page, {item["sku"]: item["barcodes"][0]})
+        expect(page.get_by_test_id("pick-done")).to_have_attribute("data-pick-list", str(pick_list["pick_list"]))
+        all_sent(page)
+
 
 def test_take_next_gives_the_pickers_own_unfinished_list_first(page, live_server):
     # The supervisor picks too; no other test claims lists as the supervisor, so "next" is ours.

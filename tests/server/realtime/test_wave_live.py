@@ -83,7 +83,7 @@ def test_a_wave_is_picked_by_two_pickers_through_errors_a_short_and_a_hold(live_
         # Picker B reaches the same bin: its last unit is physically gone (the books said otherwise).
         assert send(picker_b, "pick", stop["bin"], pick_list=second["pick_list"])["ok"]
         shorted = send(picker_b, "pick.short", pick_list=second["pick_list"], found=0)
-        assert shorted["ok"] and shorted["result"]["re_allocated"] == 1
+        assert shorted["ok"] and shorted["result"]["re_allocated"] == 1, shorted
         new_stop = shorted["result"]["stop"]
         assert new_stop["bin"] != stop["bin"]
         assert pick_stop(picker_b, second["pick_list"], new_stop, busy["barcodes"][0])["result"]["done"]
