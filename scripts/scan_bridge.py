@@ -382,8 +382,10 @@ class Bridge:
             backoff = self.config.poll_seconds
             ack = self.uplink.send(scan)
             if self._is_answer(scan, ack):
-                self._log_ack(scan, ack)
+                # Off the queue first: a logged ack means the scan is done with (a test, or a person
+                # reading the log, may look at the queue right after; it was once seen still there).
                 self.queue.remove(scan["scan_id"])
+                self._log_ack(scan, ack)
 
     def _is_answer(self, scan: dict[str, Any], ack: Any) -> bool:
         if ack is None:
