@@ -77,37 +77,35 @@ export function createPick(app) {
 
   // ---------- lists and claims ----------
 
-  async function loadLists() {
+  /** A read for the pick screen's lists: `take(data)` keeps what came (false: not what was expected). */
+  async function readLists(path, take) {
     s.listsLoading = true;
     s.listsError = null;
     app.render();
-    const answer = await app.getJson("/api/v1/pick-lists/choice");
+    const answer = await app.getJson(path);
     s.listsLoading = false;
-    if (answer.ok) {
-      s.mine = Array.isArray(answer.data?.mine) ? answer.data.mine : [];
-      s.open = Array.isArray(answer.data?.open) ? answer.data.open : [];
-      s.openMore = answer.data?.open_more === true;
-    } else {
-      s.listsError = answer.error;
-    }
+    if (!answer.ok || !take(answer.data)) s.listsError = answer.error;
     app.render();
   }
 
+  function loadLists() {
+    return readLists("/api/v1/pick-lists/choice", (data) => {
+      s.mine = Array.isArray(data?.mine) ? data.mine : [];
+      s.open = Array.isArray(data?.open) ? data.open : [];
+      s.openMore = data?.open_more === true;
+      return true;
+    });
+  }
+
   /** Every open list (as many as a page shows), on the picker's asking: the screen opens with the first. */
-  async function loadMoreOpen() {
-    if (s.listsLoading) return;
-    s.listsLoading = true;
-    s.listsError = null;
-    app.render();
-    const answer = await app.getJson("/api/v1/pick-lists?status=open&view=summary");
-    s.listsLoading = false;
-    if (answer.ok && Array.isArray(answer.data)) {
-      s.open = answer.data;
+  function loadMoreOpen() {
+    if (s.listsLoading) return undefined;
+    return readLists("/api/v1/pick-lists?status=open&view=summary", (data) => {
+      if (!Array.isArray(data)) return false;
+      s.open = data;
       s.openMore = false;
-    } else {
-      s.listsError = answer.error;
-    }
-    app.render();
+      return true;
+    });
   }
 
   /** Work on a claimed list: bound totes from this device's record, the current stop if known. */

@@ -103,14 +103,14 @@ def handle_all(batch: Sequence[tuple[Any, Actor | None]], via: str | None = None
         root = session.get_transaction()
         answers = []
         with pinned(session.connection()):
-            stored = _Batch(batch)
+            per_batch = _Batch(batch)
             for payload, actor in batch:
-                answers.append(_answer(payload, actor, via, stored))
+                answers.append(_answer(payload, actor, via, per_batch))
                 if session.get_transaction() is not root:
                     # A mode committed or rolled back the whole transaction, other scans' work with it:
                     # a bug. What the batch stored is unknown here; the devices' resends find out.
                     raise _TransactionEnded(f"scan mode {_mode_of(payload)!r} ended the scans' transaction")
-            stored.write()
+            per_batch.write()
         db.session.commit()
     except (OperationalError, InterfaceError, _TransactionEnded, _Raced) as error:
         (log.error if isinstance(error, _TransactionEnded) else log.warning)(
