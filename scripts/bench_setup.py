@@ -36,7 +36,7 @@ def add_pickers(count: int) -> int:
     """Users picker001..count and devices HH-001..count; returns how many users were new."""
     from server.db.models import Device, User
     from server.extensions import db
-    from server.services.auth import hash_password
+    from server.services.people.auth import hash_password
 
     existing = set(db.session.execute(select(User.username)).scalars())
     devices = set(db.session.execute(select(Device.code)).scalars())
@@ -57,7 +57,7 @@ def top_up(units: int) -> int:
     from server.db.models import Bin, BinStock
     from server.domain.stock import Movement
     from server.extensions import db
-    from server.services import stock
+    from server.services.inventory import stock
 
     places = [(s.bin_id, s.item_id, s.lot_id) for s in db.session.execute(
         select(BinStock).join(Bin, Bin.id == BinStock.bin_id)

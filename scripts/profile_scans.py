@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         from server.db import fast
         from server.db.models import PickList, User
         from server.extensions import db
-        from server.services import auth, scans, waves
+        from server.services.people import auth
+        from server.services.floor import scans
+        from server.services.picking import waves
 
         app = _app()
         counted = defaultdict(lambda: [0, 0.0, 0])  # mode -> scans, seconds, statements

@@ -27,18 +27,19 @@ def setup(demo: bool, printer_port: int | None) -> None:
     from flask_migrate import upgrade
 
     from server.app import MIGRATIONS
-    from server.services import auth, demo_warehouse
+    from server.services.people import auth
+    from server.services.demo import warehouse
 
     app = _app()
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         if not demo:
             return
-        if not demo_warehouse.is_seeded():
-            demo_warehouse.seed(printer_port)
+        if not warehouse.is_seeded():
+            warehouse.seed(printer_port)
             print("demo warehouse loaded", flush=True)
         elif printer_port:
-            demo_warehouse.set_printer_port(printer_port)
+            warehouse.set_printer_port(printer_port)
         # The printer agent and the packing station's scanner bridge read their tokens from here.
         for device in ("AGENT-01", "BRIDGE-01"):
             path = agent_token_path(app.config["WMS"]["data_dir"], device)
@@ -91,7 +92,7 @@ def serve() -> None:
 
 
 def check_ledger() -> int:
-    from server.services import ledger
+    from server.services.inventory import ledger
 
     with _app().app_context():
         report = ledger.check()
@@ -132,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "check-ledger":
         return check_ledger()
     else:
-        from server.services import audit, auth, demo_warehouse
+        from server.services.people import audit
+        from server.services.people import auth
+        from server.services.demo import warehouse
 
         with _app().app_context():
             audit.act_as(None, f"cli {args.command} {getattr(args, 'device', '')}".strip())
@@ -141,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "revoke-token":
                 auth.revoke_device_token(args.device)
             else:
-                print(json.dumps(demo_warehouse.facts(), ensure_ascii=False))
+                print(json.dumps(warehouse.facts(), ensure_ascii=False))
     return 0
 
 

@@ -14,7 +14,7 @@ from server.db.fast import driver_savepoints
 from server.domain.barcodes import DecoderRules
 from server.domain.errors import WmsError
 from server.extensions import csrf, db, migrate
-from server.services import audit
+from server.services.people import audit
 
 MIGRATIONS = str(Path(__file__).parent / "db" / "migrations")
 
@@ -49,12 +49,12 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     audit.install()
 
-    import server.services.inventory_modes  # noqa: F401  (registers the transfer and count scan modes)
-    import server.services.picking_modes  # noqa: F401  (registers the picking scan modes)
-    import server.services.packing_modes  # noqa: F401  (registers the packing and handover scan modes)
-    import server.services.receiving_modes  # noqa: F401  (registers the receiving scan modes)
-    import server.services.returns_modes  # noqa: F401  (registers the returns scan modes)
-    import server.services.stock_modes  # noqa: F401  (registers the replenishment scan mode)
+    import server.services.inventory.modes  # noqa: F401  (registers the transfer and count scan modes)
+    import server.services.picking.modes  # noqa: F401  (registers the picking scan modes)
+    import server.services.packing.modes  # noqa: F401  (registers the packing and handover scan modes)
+    import server.services.receiving.modes  # noqa: F401  (registers the receiving scan modes)
+    import server.services.returns.modes  # noqa: F401  (registers the returns scan modes)
+    import server.services.inventory.replenishment_modes  # noqa: F401  (registers the replenishment scan mode)
     from server.api import register_api
     from server.realtime import register_namespaces
     from server.realtime.hub import hub

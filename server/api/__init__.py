@@ -7,8 +7,8 @@ from flask import Flask, current_app, jsonify, request, session
 
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import audit
-from server.services.auth import Actor, actor_for_token, actor_for_user
+from server.services.people import audit
+from server.services.people.auth import Actor, actor_for_token, actor_for_user
 
 
 def current_actor() -> Actor:

@@ -6,7 +6,8 @@ from server.api import current_actor
 from server.db.models import Bin, Item, ItemBarcode
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import lookup, stock
+from server.services.floor import lookup
+from server.services.inventory import stock
 
 bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
 

@@ -6,7 +6,7 @@ from server.api import current_actor, json_body, ok
 from server.db.models import Device
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import auth
+from server.services.people import auth
 
 bp = Blueprint("devices", __name__, url_prefix="/api/v1/devices")
 

@@ -2,7 +2,9 @@
 from flask import Blueprint, jsonify, request
 
 from server.api import current_actor, json_body, ok
-from server.services import counts, inventory, receiving
+from server.services.inventory import counts
+from server.services.inventory import control
+from server.services.receiving import inbound
 
 bp = Blueprint("inventory", __name__, url_prefix="/api/v1")
 
@@ -16,25 +18,25 @@ def create_transfer():
     actor = current_actor()
     actor.require("stock.transfer")  # before the body is read: a refused role gets 403, not 400/404
     body = json_body()
-    made = inventory.transfer(body.get("from_bin"), inventory.find_sku(body.get("sku")),
-                              receiving.quantity(body.get("qty")), actor, to_code=body.get("to_bin"),
+    made = control.transfer(body.get("from_bin"), control.find_sku(body.get("sku")),
+                              inbound.quantity(body.get("qty")), actor, to_code=body.get("to_bin"),
                               to_warehouse=body.get("to_warehouse"), lot_code=body.get("lot"))
-    inventory.commit()
-    return ok(transfers=[inventory.transfer_view(row) for row in made]), 201
+    control.commit()
+    return ok(transfers=[control.transfer_view(row) for row in made]), 201
 
 
 @bp.get("/transfers")
 def list_transfers():
     """?status=in_transit&warehouse=WH2: what is on its way to a warehouse."""
     current_actor().require("stock.transfer")
-    rows = inventory.transfers(request.args.get("status"), request.args.get("warehouse"))
-    return jsonify([inventory.transfer_view(row) for row in rows])
+    rows = control.transfers(request.args.get("status"), request.args.get("warehouse"))
+    return jsonify([control.transfer_view(row) for row in rows])
 
 
 @bp.get("/transfers/<int(max=2147483647):transfer_id>")
 def get_transfer(transfer_id: int):
     current_actor().require("stock.transfer")
-    return jsonify(inventory.transfer_view(inventory.find_transfer(transfer_id)))
+    return jsonify(control.transfer_view(control.find_transfer(transfer_id)))
 
 
 @bp.post("/transfers/<int(max=2147483647):transfer_id>/receive")
@@ -42,9 +44,9 @@ def receive_transfer(transfer_id: int):
     """{"to_bin"}: the travelling units arrive in a bin of the destination warehouse."""
     actor = current_actor()
     actor.require("stock.transfer")
-    row = inventory.receive(transfer_id, json_body().get("to_bin"), actor)
-    inventory.commit()
-    return ok(transfer=inventory.transfer_view(row))
+    row = control.receive(transfer_id, json_body().get("to_bin"), actor)
+    control.commit()
+    return ok(transfer=control.transfer_view(row))
 
 
 # --- adjustments --------------------------------------------------------------------------------
@@ -55,16 +57,16 @@ def create_adjustment():
     actor = current_actor()
     actor.require("stock.adjust")
     body = json_body()
-    rows = inventory.adjust(body.get("bin"), body.get("sku"), body.get("qty"), body.get("reason"), actor,
+    rows = control.adjust(body.get("bin"), body.get("sku"), body.get("qty"), body.get("reason"), actor,
                             note=str(body.get("note") or ""), lot_code=body.get("lot"))
-    inventory.commit()
-    return ok(adjustments=[inventory.adjustment_view(row) for row in rows]), 201
+    control.commit()
+    return ok(adjustments=[control.adjustment_view(row) for row in rows]), 201
 
 
 @bp.get("/adjustments")
 def list_adjustments():
     current_actor().require("stock.adjust")
-    return jsonify([inventory.adjustment_view(row) for row in inventory.adjustments()])
+    return jsonify([control.adjustment_view(row) for row in control.adjustments()])
 
 
 # --- cycle counts: the supervisor's side ------------------------------------------------------------
@@ -75,7 +77,7 @@ def schedule_count():
     actor = current_actor()
     actor.require("counts.manage")
     count = counts.schedule(json_body(), actor)
-    inventory.commit()
+    control.commit()
     return ok(count=counts.count_view(count)), 201
 
 
@@ -94,7 +96,7 @@ def get_count(count_id: int):
 @bp.post("/counts/<int(max=2147483647):count_id>/cancel")
 def cancel_count(count_id: int):
     count = counts.cancel(count_id, current_actor())
-    inventory.commit()
+    control.commit()
     return ok(count=counts.count_view(count, with_lines=False))
 
 
@@ -102,7 +104,7 @@ def cancel_count(count_id: int):
 def decide(line_id: int, decision: str):
     """A recounted line: approve books the recount's variance, reject leaves the books as they are."""
     line = (counts.approve if decision == "approve" else counts.reject)(line_id, current_actor())
-    inventory.commit()
+    control.commit()
     return ok(line=counts.line_view(line))
 
 

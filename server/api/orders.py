@@ -8,8 +8,10 @@ from server.api import current_actor, json_body, ok
 from server.db.models import SalesOrder
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import order_import, orders, picking
-from server.services.receiving import ImportRejected
+from server.services.orders import order_import
+from server.services.orders import sales_orders
+from server.services.picking import pick_lists
+from server.services.receiving.inbound import ImportRejected
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1/orders")
 
@@ -41,13 +43,13 @@ def list_orders():
     query = select(SalesOrder).order_by(SalesOrder.id.desc()).limit(500)
     if request.args.get("status"):
         query = query.where(SalesOrder.status == request.args["status"])
-    return jsonify([orders.order_view(o) for o in db.session.execute(query).scalars()])
+    return jsonify([sales_orders.order_view(o) for o in db.session.execute(query).scalars()])
 
 
 @bp.get("/<number>")
 def get_order(number: str):
     current_actor()
-    return jsonify(orders.order_view(orders.find_order(number, request.args.get("channel"))))
+    return jsonify(sales_orders.order_view(sales_orders.find_order(number, request.args.get("channel"))))
 
 
 @bp.post("")
@@ -58,9 +60,9 @@ def create():
     lines = body.get("lines")
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
         raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")
-    order = orders.create_order(
+    order = sales_orders.create_order(
         str(body.get("channel") or "api"), str(body.get("number") or ""),
-        [orders.NewLine(str(line.get("sku") or line.get("barcode") or ""), line.get("qty")) for line in lines],
+        [sales_orders.NewLine(str(line.get("sku") or line.get("barcode") or ""), line.get("qty")) for line in lines],
         actor, customer_name=str(body.get("customer_name", "")), phone=str(body.get("phone", "")),
         address=str(body.get("address", "")), carrier=str(body.get("carrier", "")),
         paid_at=_time(body.get("paid_at")), priority=_priority(body.get("priority")),
@@ -69,7 +71,7 @@ def create():
     if not order.number:
         raise WmsError("bad_request", detail="number is required")
     db.session.commit()
-    return ok(order=orders.order_view(order)), 201
+    return ok(order=sales_orders.order_view(order)), 201
 
 
 @bp.post("/import/taobao")
@@ -99,10 +101,10 @@ def import_generic():
 @bp.post("/<number>/release")
 def release(number: str):
     try:
-        return ok(order=orders.order_view(orders.release(number, current_actor())))
+        return ok(order=sales_orders.order_view(sales_orders.release(number, current_actor())))
     except WmsError as error:
         if error.code in ("shortage", "order_stopped"):
-            view = orders.order_view(orders.find_order(number))
+            view = sales_orders.order_view(sales_orders.find_order(number))
             return jsonify({"ok": False, "error": error.as_dict(), "order": view}), error.http_status
         raise
 
@@ -112,7 +114,7 @@ def correct(number: str):
     """{"address"?, "phone"?, "customer_name"?, "carrier"?, "paid_at"?}: fix a stopped order, review again."""
     actor = current_actor()
     actor.require("orders.manage")
-    return ok(order=orders.order_view(orders.correct_order(number, json_body(), actor)))
+    return ok(order=sales_orders.order_view(sales_orders.correct_order(number, json_body(), actor)))
 
 
 @bp.post("/<number>/lines/<int(max=2147483647):line_no>/resolve")
@@ -120,18 +122,18 @@ def resolve(number: str, line_no: int):
     actor = current_actor()
     actor.require("orders.manage")
     body = json_body()
-    order = orders.resolve_line(number, line_no, str(body.get("choice", "")), actor,
+    order = sales_orders.resolve_line(number, line_no, str(body.get("choice", "")), actor,
                                 substitute=body.get("substitute"))
-    return ok(order=orders.order_view(order))
+    return ok(order=sales_orders.order_view(order))
 
 
 @bp.post("/<number>/allocate")
 def allocate(number: str):
     actor = current_actor()
     actor.require("orders.manage")
-    result = orders.allocate_order(orders.find_order(number))
+    result = sales_orders.allocate_order(sales_orders.find_order(number))
     db.session.commit()
-    return ok(order=orders.order_view(orders.find_order(number)), short=result["short"])
+    return ok(order=sales_orders.order_view(sales_orders.find_order(number)), short=result["short"])
 
 
 @bp.post("/<number>/hold")
@@ -139,13 +141,13 @@ def hold(number: str):
     """A written hold notice (暂缓出货): {"reason": "..."}."""
     actor = current_actor()
     actor.require("orders.manage")
-    order = picking.place_hold(number, str(json_body().get("reason") or ""), actor)
-    return ok(order=orders.order_view(order))
+    order = pick_lists.place_hold(number, str(json_body().get("reason") or ""), actor)
+    return ok(order=sales_orders.order_view(order))
 
 
 @bp.post("/<number>/release-hold")
 def release_hold(number: str):
-    return ok(order=orders.order_view(picking.release_hold(number, current_actor())))
+    return ok(order=sales_orders.order_view(pick_lists.release_hold(number, current_actor())))
 
 
 @bp.post("/<number>/move-to-hold")
@@ -153,5 +155,5 @@ def move_to_hold(number: str):
     """{"bin": "H-01-01-1"}: the held order's picked units leave their totes for the hold area."""
     actor = current_actor()
     actor.require("journey.pick")
-    moved = picking.move_to_hold(number, str(json_body().get("bin") or ""), actor)
-    return ok(moved=moved, order=orders.order_view(orders.find_order(number)))
+    moved = pick_lists.move_to_hold(number, str(json_body().get("bin") or ""), actor)
+    return ok(moved=moved, order=sales_orders.order_view(sales_orders.find_order(number)))

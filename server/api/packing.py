@@ -6,7 +6,8 @@ from sqlalchemy import select
 from server.api import current_actor, get_or_404, ok
 from server.db.models import Manifest, Station
 from server.extensions import db
-from server.services import handover, packing
+from server.services.packing import handover
+from server.services.packing import packing_station
 
 bp = Blueprint("packing", __name__, url_prefix="/api/v1")
 
@@ -15,30 +16,30 @@ bp = Blueprint("packing", __name__, url_prefix="/api/v1")
 def stations():
     current_actor()
     rows = db.session.execute(select(Station).order_by(Station.code)).scalars()
-    return jsonify([packing.station_view(s)["station"] for s in rows])
+    return jsonify([packing_station.station_view(s)["station"] for s in rows])
 
 
 @bp.get("/stations/<code>")
 def station(code: str):
     current_actor()
-    return jsonify(packing.station_view(packing.find_station(code)))
+    return jsonify(packing_station.station_view(packing_station.find_station(code)))
 
 
 @bp.post("/stations/<code>/sign-in")
 def sign_in(code: str):
     """The logged-in packer takes the station; its fixed scanner now scans as them."""
-    return ok(station=packing.station_view(packing.sign_in(code, current_actor())))
+    return ok(station=packing_station.station_view(packing_station.sign_in(code, current_actor())))
 
 
 @bp.post("/stations/<code>/sign-out")
 def sign_out(code: str):
-    return ok(station=packing.station_view(packing.sign_out(code, current_actor())))
+    return ok(station=packing_station.station_view(packing_station.sign_out(code, current_actor())))
 
 
 @bp.get("/parcels/<tracking>")
 def parcel(tracking: str):
     current_actor()
-    return jsonify(packing.parcel_view(handover.find_parcel(tracking)))
+    return jsonify(packing_station.parcel_view(handover.find_parcel(tracking)))
 
 
 @bp.get("/manifests")

@@ -6,7 +6,7 @@ from server.api import current_actor, json_body, ok
 from server.db.models import Printer
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import printing
+from server.services.printing import print_jobs
 
 bp = Blueprint("printing", __name__, url_prefix="/api/v1")
 
@@ -15,20 +15,20 @@ bp = Blueprint("printing", __name__, url_prefix="/api/v1")
 def printers():
     current_actor()
     rows = db.session.execute(select(Printer).order_by(Printer.code)).scalars()
-    return jsonify([printing.printer_view(p) for p in rows])
+    return jsonify([print_jobs.printer_view(p) for p in rows])
 
 
 @bp.get("/print-jobs")
 def jobs():
     current_actor()
-    return jsonify([printing.job_view(j) for j in printing.recent_jobs(printer_code=request.args.get("printer"))])
+    return jsonify([print_jobs.job_view(j) for j in print_jobs.recent_jobs(printer_code=request.args.get("printer"))])
 
 
 @bp.get("/print-jobs/<int(max=2147483647):job_id>")
 def job(job_id: int):
     current_actor()
-    view = printing.job_view(printing.get_job(job_id), with_zpl=request.args.get("zpl") == "1")
-    return jsonify(view | {"history": printing.job_history(job_id)})
+    view = print_jobs.job_view(print_jobs.get_job(job_id), with_zpl=request.args.get("zpl") == "1")
+    return jsonify(view | {"history": print_jobs.job_history(job_id)})
 
 
 @bp.post("/print-jobs/bin-labels")
@@ -42,14 +42,14 @@ def bin_labels():
     dpi = body.get("dpi")
     if dpi is not None and not isinstance(dpi, int):
         raise WmsError("bad_dpi", dpi=dpi)
-    job = printing.print_bin_labels(zone.upper(), printer, actor, dpi=dpi,
+    job = print_jobs.print_bin_labels(zone.upper(), printer, actor, dpi=dpi,
                                     bin_codes=body.get("bins"))
-    return ok(job=printing.job_view(job)), 201
+    return ok(job=print_jobs.job_view(job)), 201
 
 
 @bp.post("/print-jobs/<int(max=2147483647):job_id>/reprint")
 def reprint(job_id: int):
     actor = current_actor()
     actor.require("labels.print")
-    job = printing.reprint(job_id, actor, json_body().get("reason"))
-    return ok(job=printing.job_view(job)), 201
+    job = print_jobs.reprint(job_id, actor, json_body().get("reason"))
+    return ok(job=print_jobs.job_view(job)), 201

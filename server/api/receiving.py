@@ -8,7 +8,10 @@ from server.api import current_actor, get_or_404, json_body, ok
 from server.db.models import Inspection, PurchaseOrder, Receipt
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import inspection, putaway, receiving, reports
+from server.services.receiving import inspection
+from server.services.receiving import putaway
+from server.services.receiving import inbound
+from server.services.reports import report_queries
 
 bp = Blueprint("receiving", __name__, url_prefix="/api/v1")
 
@@ -27,7 +30,7 @@ def purchase_orders():
     if request.args.get("status"):
         query = query.where(PurchaseOrder.status == request.args["status"])
     rows = db.session.execute(query).unique().scalars()
-    return jsonify([receiving.po_view(po) for po in rows
+    return jsonify([inbound.po_view(po) for po in rows
                     if not request.args.get("supplier") or po.supplier.code == request.args["supplier"]])
 
 
@@ -38,7 +41,7 @@ def purchase_order(number: str):
                             ).unique().scalar_one_or_none()
     if po is None:
         raise WmsError("no_po", po=number)
-    return jsonify(receiving.po_view(po))
+    return jsonify(inbound.po_view(po))
 
 
 @bp.post("/purchase-orders")
@@ -50,9 +53,9 @@ def create_purchase_order():
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
         raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")
     lines = [line | {"expected_on": _date(line.get("expected_on"))} for line in lines]
-    po = receiving.create_po(str(body.get("supplier", "")), lines, actor,
+    po = inbound.create_po(str(body.get("supplier", "")), lines, actor,
                              number=body.get("number"), expected_on=_date(body.get("expected_on")))
-    return ok(purchase_order=receiving.po_view(po)), 201
+    return ok(purchase_order=inbound.po_view(po)), 201
 
 
 @bp.post("/purchase-orders/import")
@@ -70,22 +73,22 @@ def import_purchase_orders():
     else:
         raise WmsError("bad_request", detail="the file is neither UTF-8 nor GBK text")
     try:
-        created = receiving.import_pos_csv(text, actor)
-    except receiving.ImportRejected as rejected:
+        created = inbound.import_pos_csv(text, actor)
+    except inbound.ImportRejected as rejected:
         return jsonify({"ok": False, "error": rejected.as_dict()}), rejected.http_status
-    return ok(purchase_orders=[receiving.po_view(po) for po in created]), 201
+    return ok(purchase_orders=[inbound.po_view(po) for po in created]), 201
 
 
 @bp.post("/purchase-orders/<number>/close")
 def close_purchase_order(number: str):
-    return ok(purchase_order=receiving.po_view(receiving.close_po(number, current_actor())))
+    return ok(purchase_order=inbound.po_view(inbound.close_po(number, current_actor())))
 
 
 @bp.get("/receipts")
 def receipts():
     current_actor()
     day = _date(request.args.get("date")) or date.today()
-    return jsonify(reports.receipts_of(day))
+    return jsonify(report_queries.receipts_of(day))
 
 
 @bp.get("/inspections")
@@ -109,19 +112,19 @@ def putaway_tasks():
 @bp.get("/receipts/<int(max=2147483647):receipt_id>")
 def receipt(receipt_id: int):
     current_actor()
-    return jsonify(receiving.receipt_view(get_or_404(Receipt, receipt_id, "receipt")))
+    return jsonify(inbound.receipt_view(get_or_404(Receipt, receipt_id, "receipt")))
 
 
 @bp.get("/reports/same-day-clearing")
 def same_day_clearing():
     current_actor()
-    return jsonify(reports.same_day_clearing(_date(request.args.get("date")) or date.today()))
+    return jsonify(report_queries.same_day_clearing(_date(request.args.get("date")) or date.today()))
 
 
 @bp.get("/reports/suppliers")
 def supplier_quality():
     current_actor()
-    return jsonify(reports.supplier_quality())
+    return jsonify(report_queries.supplier_quality())
 
 
 @bp.post("/suppliers/<supplier>/quality/<product>/approve-reduced")

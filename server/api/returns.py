@@ -8,7 +8,8 @@ from server.api import current_actor, json_body, ok
 from server.db.models import SalesOrder
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import orders, returns
+from server.services.orders import sales_orders
+from server.services.returns import return_cases
 
 bp = Blueprint("returns", __name__, url_prefix="/api/v1/returns")
 
@@ -26,27 +27,27 @@ def list_cases():
     """?status=open|inspected|signing|done|cancelled, ?escalated=1|0."""
     current_actor()
     flag = request.args.get("escalated")
-    cases = returns.list_cases(request.args.get("status") or None, None if flag is None else flag == "1")
-    return jsonify([returns.summary(c) for c in cases])
+    cases = return_cases.list_cases(request.args.get("status") or None, None if flag is None else flag == "1")
+    return jsonify([return_cases.summary(c) for c in cases])
 
 
 @bp.get("/settings")
 def settings():
     current_actor()
-    return jsonify(returns.settings_view())
+    return jsonify(return_cases.settings_view())
 
 
 @bp.get("/costs")
 def costs():
     """?from=YYYY-MM-DD&to=YYYY-MM-DD (received dates, inclusive)."""
     current_actor().require("reports.view")
-    return jsonify(returns.return_costs(_date("from"), _date("to")))
+    return jsonify(return_cases.return_costs(_date("from"), _date("to")))
 
 
 @bp.get("/<number>")
 def get_case(number: str):
     current_actor()
-    return jsonify(returns.case_view(returns.find_case(number)))
+    return jsonify(return_cases.case_view(return_cases.find_case(number)))
 
 
 @bp.post("/<number>/exchange")
@@ -57,7 +58,7 @@ def exchange(number: str):
     body = request.get_json(silent=True) or {}
     if not isinstance(body, dict):
         body = json_body()
-    order = returns.request_exchange(number, actor, body.get("lines"))
+    order = return_cases.request_exchange(number, actor, body.get("lines"))
     db.session.commit()
-    return ok(order=orders.order_view(db.session.get(SalesOrder, order.id)),
-              case=returns.case_view(returns.find_case(number))), 201
+    return ok(order=sales_orders.order_view(db.session.get(SalesOrder, order.id)),
+              case=return_cases.case_view(return_cases.find_case(number))), 201

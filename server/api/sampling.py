@@ -7,7 +7,7 @@ from server.db.models import Supplier
 from server.domain import sampling
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import inspection
+from server.services.receiving import inspection
 
 bp = Blueprint("sampling", __name__, url_prefix="/api/v1/sampling")
 MAX_LOT = 10_000_000

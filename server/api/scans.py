@@ -3,7 +3,7 @@ from flask import Blueprint, jsonify
 
 from server.api import current_actor, json_body
 from server.domain.errors import CATALOG
-from server.services import scans
+from server.services.floor import scans
 
 bp = Blueprint("scans", __name__, url_prefix="/api/v1")
 

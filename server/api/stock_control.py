@@ -9,7 +9,9 @@ from server.api import current_actor, json_body, ok
 from server.db.models import ReplenishmentTask
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import alerts, ledger, transaction
+from server.services.inventory import alerts
+from server.services.inventory import ledger
+from server.services import transaction
 
 bp = Blueprint("stock_control", __name__, url_prefix="/api/v1")
 

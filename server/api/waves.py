@@ -6,7 +6,7 @@ from server.api import current_actor, get_or_404, json_body, ok
 from server.db.models import PickList, Wave
 from server.domain.batching import BATCHERS, Cart
 from server.domain.errors import WmsError
-from server.services import waves
+from server.services.picking import waves
 
 bp = Blueprint("waves", __name__, url_prefix="/api/v1")
 

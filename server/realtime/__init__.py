@@ -5,7 +5,7 @@ import threading
 
 import socketio
 
-from server.services.auth import Actor
+from server.services.people.auth import Actor
 
 
 class Connections:
@@ -43,19 +43,22 @@ def register_namespaces(server: socketio.AsyncServer) -> None:
     from server.realtime.printers import PrinterAgentNamespace, announce_job
     from server.realtime.floor import (announce_alert, announce_floor, announce_hold, announce_job_state,
                                        announce_progress)
-    from server.services import alerts, picking, printing, waves
+    from server.services.inventory import alerts
+    from server.services.picking import pick_lists
+    from server.services.printing import print_jobs
+    from server.services.picking import waves
 
     server.register_namespace(FloorNamespace("/floor"))
     server.register_namespace(PrinterAgentNamespace("/printers"))
-    if announce_job not in printing.job_listeners:
-        printing.job_listeners.append(announce_job)
+    if announce_job not in print_jobs.job_listeners:
+        print_jobs.job_listeners.append(announce_job)
     if announce_alert not in alerts.alert_listeners:
         alerts.alert_listeners.append(announce_alert)
-    if announce_job_state not in printing.state_listeners:
-        printing.state_listeners.append(announce_job_state)
-    if announce_hold not in picking.hold_listeners:
-        picking.hold_listeners.append(announce_hold)
-    if announce_progress not in picking.progress_listeners:
-        picking.progress_listeners.append(announce_progress)
+    if announce_job_state not in print_jobs.state_listeners:
+        print_jobs.state_listeners.append(announce_job_state)
+    if announce_hold not in pick_lists.hold_listeners:
+        pick_lists.hold_listeners.append(announce_hold)
+    if announce_progress not in pick_lists.progress_listeners:
+        pick_lists.progress_listeners.append(announce_progress)
     if announce_floor not in waves.floor_listeners:
         waves.floor_listeners.append(announce_floor)

@@ -7,9 +7,13 @@ from server.domain import roles
 from server.domain.errors import WmsError
 from server.realtime import Connections, revocations
 from server.realtime.hub import BlockingNamespace, ConnectionRefusedError, hub
-from server.services import audit, packing, printing, scans, telemetry
-from server.services.packing_modes import STATION_MODES
-from server.services.auth import Actor, actor_for_token, actor_for_user, digest
+from server.services.people import audit
+from server.services.packing import packing_station
+from server.services.printing import print_jobs
+from server.services.floor import scans
+from server.services.floor import telemetry
+from server.services.packing.modes import STATION_MODES
+from server.services.people.auth import Actor, actor_for_token, actor_for_user, digest
 
 
 def authenticate(auth: object) -> Actor:
@@ -33,7 +37,7 @@ def _tell_station(payload: dict, actor: Actor, ack: dict) -> None:
     """Echo a station's scan to its page, so scans of the fixed scanner show as if typed there."""
     code = payload.get("station")
     if not isinstance(code, str) and actor.device_kind == "scanner_bridge":
-        station = packing.station_of_device(actor.device_id)
+        station = packing_station.station_of_device(actor.device_id)
         code = station.code if station else None
     if isinstance(code, str):
         hub.emit("station_scan", {"ack": ack, "mode": payload.get("mode"), "code": payload.get("code"),
@@ -43,8 +47,8 @@ def _tell_station(payload: dict, actor: Actor, ack: dict) -> None:
 
 def announce_job_state(job) -> None:
     """A print job's state to the stations printing on its printer: the packer sees why a label waits."""
-    for station in packing.stations_printing_on(job.printer_id):
-        hub.emit("print_job", printing.job_view(job), namespace="/floor", to=station_room(station))
+    for station in packing_station.stations_printing_on(job.printer_id):
+        hub.emit("print_job", print_jobs.job_view(job), namespace="/floor", to=station_room(station))
 
 
 def announce_alert(event: dict) -> None:

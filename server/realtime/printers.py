@@ -7,8 +7,9 @@ from server.db.models import PrintJob
 from server.domain.errors import WmsError
 from server.realtime import Connections, revocations
 from server.realtime.hub import BlockingNamespace, ConnectionRefusedError, hub
-from server.services import audit, printing
-from server.services.auth import actor_for_token, digest
+from server.services.people import audit
+from server.services.printing import print_jobs
+from server.services.people.auth import actor_for_token, digest
 
 NAMESPACE = "/printers"
 
@@ -20,8 +21,8 @@ def agent_room(agent_id: int) -> str:
 def announce_job(job: PrintJob) -> None:
     """Push a committed job to its printer's agent. If the agent is away it fetches it on connect."""
     if job.printer.agent_id:
-        hub.emit("print_job", printing.job_view(job, with_zpl=True) |
-                      {"printer_config": printing.printer_view(job.printer)},
+        hub.emit("print_job", print_jobs.job_view(job, with_zpl=True) |
+                      {"printer_config": print_jobs.printer_view(job.printer)},
                       namespace=NAMESPACE, to=agent_room(job.printer.agent_id))
 
 
@@ -50,9 +51,9 @@ class PrinterAgentNamespace(BlockingNamespace):
         agent = self.connections.get(sid)
         audit.act_as(agent, "/printers agent_hello")
         return {"ok": True, "agent": agent.device_code,
-                "printers": printing.printers_for_agent(agent),
-                "jobs": [printing.job_view(j, with_zpl=True) for j in
-                         printing.open_jobs_for_agent(agent)]}
+                "printers": print_jobs.printers_for_agent(agent),
+                "jobs": [print_jobs.job_view(j, with_zpl=True) for j in
+                         print_jobs.open_jobs_for_agent(agent)]}
 
     def on_job_state(self, sid, payload=None):
         agent = self.connections.get(sid)
@@ -60,8 +61,8 @@ class PrinterAgentNamespace(BlockingNamespace):
         try:
             if not isinstance(payload, dict) or not isinstance(payload.get("job_id"), int):
                 raise WmsError("bad_request", detail="job_id and status are required")
-            job = printing.record_state(payload["job_id"], str(payload.get("status")),
+            job = print_jobs.record_state(payload["job_id"], str(payload.get("status")),
                                         payload.get("reason"), agent)
         except WmsError as error:
             return {"ok": False, "error": error.as_dict()}
-        return {"ok": True, "job": printing.job_view(job)}
+        return {"ok": True, "job": print_jobs.job_view(job)}

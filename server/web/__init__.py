@@ -25,7 +25,9 @@ from server.config import ROOT
 from server.db.models import Bin, BinStock, Item, Printer, Scan, User
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import audit, auth, printing
+from server.services.people import audit
+from server.services.people import auth
+from server.services.printing import print_jobs
 
 HANDHELD = ROOT / "handheld_web"
 SOCKET_IO_CLIENT = HANDHELD / "node_modules" / "socket.io-client" / "dist"
@@ -146,7 +148,7 @@ def home(actor):
         "scans": db.session.execute(select(func.count(Scan.id))).scalar(),
     }
     return render_template("home.html", actor=actor, zones=zones, counts=counts,
-                           jobs=printing.recent_jobs(5))
+                           jobs=print_jobs.recent_jobs(5))
 
 
 @sup.get("/bins")
@@ -170,7 +172,7 @@ def print_bins(actor):
     zone = request.form.get("zone", "").upper()
     dpi = request.form.get("dpi")
     try:
-        job = printing.print_bin_labels(zone, request.form.get("printer", ""), actor,
+        job = print_jobs.print_bin_labels(zone, request.form.get("printer", ""), actor,
                                         dpi=int(dpi) if dpi else None)
     except (WmsError, ValueError) as error:
         error = error if isinstance(error, WmsError) else WmsError("bad_dpi", dpi=dpi)
@@ -184,7 +186,7 @@ def print_bins(actor):
 def jobs(actor):
     printer = request.args.get("printer") or None
     printers = db.session.execute(select(Printer.code).order_by(Printer.code)).scalars().all()
-    return render_template("jobs.html", actor=actor, jobs=printing.recent_jobs(100, printer), printers=printers,
+    return render_template("jobs.html", actor=actor, jobs=print_jobs.recent_jobs(100, printer), printers=printers,
                            printer=printer, highlight=request.args.get("highlight", type=int))
 
 
@@ -192,7 +194,7 @@ def jobs(actor):
 @page("labels.print")
 def reprint(actor, job_id: int):
     try:
-        job = printing.reprint(job_id, actor, request.form.get("reason"))
+        job = print_jobs.reprint(job_id, actor, request.form.get("reason"))
     except WmsError as error:
         flash(error.message())
         return redirect(url_for("supervisor.jobs"))
@@ -202,9 +204,9 @@ def reprint(actor, job_id: int):
 @sup.get("/print-jobs/<int:job_id>")
 @page("labels.print")
 def job_detail(actor, job_id: int):
-    job = printing.get_job(job_id)
+    job = print_jobs.get_job(job_id)
     return render_template("job.html", actor=actor, job=job,
-                           history=printing.job_history(job_id))
+                           history=print_jobs.job_history(job_id))
 
 
 @sup.get("/scans")

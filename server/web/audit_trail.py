@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from flask import render_template, request
 
-from server.services import audit
+from server.services.people import audit
 from server.web import page, sup
 
 

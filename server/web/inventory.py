@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from server.domain.errors import WmsError
-from server.services import counts, inventory
+from server.services.inventory import counts
+from server.services.inventory import control
 from server.web import page, sup
 
 
@@ -26,7 +27,7 @@ def _scope(form) -> dict:
 def counts_page(actor):
     return render_template("counts.html", actor=actor, counts=[counts.count_view(c, with_lines=False)
                                                                for c in counts.counts()],
-                           warehouses=inventory.settings().get("warehouses", []))
+                           warehouses=control.settings().get("warehouses", []))
 
 
 @sup.post("/counts")
@@ -40,7 +41,7 @@ def schedule_count(actor):
     except WmsError as error:
         flash(error.message())
         return redirect(url_for("supervisor.counts_page"))
-    inventory.commit()
+    control.commit()
     return redirect(url_for("supervisor.count_page", count_id=count.id))
 
 
@@ -58,5 +59,5 @@ def decide_line(actor, line_id: int, decision: str):
     except WmsError as error:
         flash(error.message())
         return redirect(request.referrer or url_for("supervisor.counts_page"))
-    inventory.commit()
+    control.commit()
     return redirect(url_for("supervisor.count_page", count_id=line.count_id))

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from server.db.models import Bin, Item, PickList, PickTask, SalesOrder, Wave
 from server.extensions import db
-from server.services import alerts, pick_state, stock
+from server.services.inventory import alerts
+from server.services.picking import pick_state
+from server.services.inventory import stock
 from server.web import page, sup
 
 

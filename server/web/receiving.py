@@ -11,7 +11,9 @@ from server.db.models import Inspection, PurchaseOrder
 from server.domain import sampling
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import inspection, receiving, reports
+from server.services.receiving import inspection
+from server.services.receiving import inbound
+from server.services.reports import report_queries
 from server.web import page, sup
 from server.web.charts import oc_chart
 
@@ -21,10 +23,10 @@ from server.web.charts import oc_chart
 def receiving_overview(actor):
     pos = db.session.execute(select(PurchaseOrder).where(PurchaseOrder.status == "open")
                              .order_by(PurchaseOrder.number)).unique().scalars()
-    return render_template("receiving.html", actor=actor, pos=[receiving.po_view(po) for po in pos],
-                           receipts=reports.receipts_of(date.today()),
+    return render_template("receiving.html", actor=actor, pos=[inbound.po_view(po) for po in pos],
+                           receipts=report_queries.receipts_of(date.today()),
                            waiting=[inspection.inspection_view(i) for i in inspection.open_inspections()],
-                           clearing=reports.same_day_clearing(date.today()))
+                           clearing=report_queries.same_day_clearing(date.today()))
 
 
 def comparison(lot_size: int, applied: dict | None, aql: float, level: str) -> dict:
@@ -56,7 +58,7 @@ def inspection_page(actor, inspection_id: int):
     if record is None:
         raise WmsError("not_found", what=f"inspection {inspection_id}")
     view = inspection.inspection_view(record)
-    config = receiving.settings()["sampling"]
+    config = inbound.settings()["sampling"]
     plan = view["plan"] if view["plan"]["policy"] != "none" else None
     lot_size = plan["lot_size"] if plan else max(view["lot_qty"], 1)
     return render_template("inspection.html", actor=actor, view=view,
@@ -82,7 +84,7 @@ def sampling_page(actor):
 @sup.get("/suppliers")
 @page("floor.supervise")
 def suppliers_page(actor):
-    report = reports.supplier_quality()
+    report = report_queries.supplier_quality()
     for row in report:
         row["switching_text"] = ", ".join(f"{s['state']}" for s in row["switching"]) or "—"
     return render_template("suppliers.html", actor=actor, report=report)
@@ -92,4 +94,4 @@ def suppliers_page(actor):
 @page("floor.supervise")
 def clearing_page(actor):
     day = date.fromisoformat(request.args["date"]) if request.args.get("date") else date.today()
-    return render_template("clearing.html", actor=actor, clearing=reports.same_day_clearing(day))
+    return render_template("clearing.html", actor=actor, clearing=report_queries.same_day_clearing(day))

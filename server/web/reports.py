@@ -12,8 +12,8 @@ from sqlalchemy import select
 from server.db.models import Bin, Supplier
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import reports
-from server.services.reports import Column, Period
+from server.services.reports import report_queries
+from server.services.reports.report_queries import Column, Period
 from server.web import page, sup
 from server.web.charts import bar_chart, line_chart
 
@@ -66,7 +66,7 @@ def _date_arg(name: str) -> date | None:
 def _period(default_days: int) -> Period:
     """`from`/`to` (dates) win over `days` (7, 30, 90 or 365)."""
     days = request.args.get("days", type=int) or default_days
-    return reports.period(days if days in PERIOD_DAYS else default_days, _date_arg("from"), _date_arg("to"))
+    return report_queries.period(days if days in PERIOD_DAYS else default_days, _date_arg("from"), _date_arg("to"))
 
 
 def _period_filters(span: Period, default_days: int) -> list[dict]:
@@ -85,7 +85,7 @@ def _select(name: str, label: str, options: list[tuple[str, str]], everything: s
 
 def _csv(table: Table) -> Response:
     filename = f"{request.endpoint.rsplit('.', 1)[-1]}-{table.name}-{date.today().isoformat()}.csv"
-    return Response(reports.to_csv(table.columns, table.rows).encode("utf-8"),
+    return Response(report_queries.to_csv(table.columns, table.rows).encode("utf-8"),
                     mimetype="text/csv", content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -128,15 +128,15 @@ def reports_index(actor):
 def reports_stock(actor):
     by = request.args.get("by", "item")
     zone, warehouse = request.args.get("zone") or None, request.args.get("warehouse") or None
-    rows = reports.stock_on_hand(by, zone=zone, warehouse=warehouse)
-    in_process = reports.in_process_stock(warehouse)
+    rows = report_queries.stock_on_hand(by, zone=zone, warehouse=warehouse)
+    in_process = report_queries.in_process_stock(warehouse)
     key = {"item": "sku", "bin": "bin", "zone": "zone", "age": "age"}.get(by, "sku")
     if by == "age":
         on_hand = bar_chart(("Stock on hand by lot age", "按库龄的在库件数"), _labels(rows, "age"),
                             [("Units · 件数", [r["units"] for r in rows])],
                             x_label="Lot age, days · 库龄（天）", y_label="Units · 件")
     else:
-        ages = [(f"{label} d · 天", [r[f"age {label}"] for r in rows]) for label, *_ in reports.AGE_BUCKETS]
+        ages = [(f"{label} d · 天", [r[f"age {label}"] for r in rows]) for label, *_ in report_queries.AGE_BUCKETS]
         on_hand = bar_chart((f"Stock on hand by {by}, split by lot age", "在库件数（按库龄分段）"), _labels(rows, key),
                             ages, stacked=True, x_label=STOCK_AXIS[by], y_label="Units · 件")
     process = bar_chart(("Stock in process (not on the shelf)", "在途及待处理库存"),
@@ -153,8 +153,9 @@ def reports_stock(actor):
                ("Value · 金额", yuan(sum(r["value_cents"] for r in rows))),
                ("Units in process · 在途/待处理", f"{sum(r['units'] for r in in_process):,}")]
     return respond(actor, ("Stock on hand", "在库库存"),
-                   [Table("on_hand", "On hand (storage bins)", "在库（存储货位）", reports.stock_columns(by), rows),
-                    Table("in_process", "In process", "在途及待处理", reports.IN_PROCESS_COLUMNS, in_process)],
+                   [Table("on_hand", "On hand (storage bins)", "在库（存储货位）", report_queries.stock_columns(by),
+                          rows),
+                    Table("in_process", "In process", "在途及待处理", report_queries.IN_PROCESS_COLUMNS, in_process)],
                    [on_hand, process], filters, summary,
                    ["Value = units × the item's unit cost. Lot age = days since the lot was received. Only storage "
                     "bins count as on hand; totes, parcels, transit, quarantine and hold are listed apart. · "
@@ -165,7 +166,7 @@ def reports_stock(actor):
 @page("reports.view")
 def reports_turnover(actor):
     span = _period(30)
-    data = reports.stock_turnover(span)
+    data = report_queries.stock_turnover(span)
     rows, totals = data["rows"], data["totals"]
     ranked = [r for r in rows if r["turnover"]]  # items that did not move have no bar to draw
     by_item = bar_chart(("Turnover by item", "按货品的库存周转率"), _labels(ranked, "sku"),
@@ -183,7 +184,7 @@ def reports_turnover(actor):
                ("Turnover · 周转率", f"{totals['turnover']:.2f}" if totals["turnover"] is not None else "—"),
                ("Days of supply · 可供天数", f"{totals['days_of_supply']:.1f}" if totals["days_of_supply"] else "—")]
     return respond(actor, ("Stock turnover", "库存周转率"),
-                   [Table("turnover", "By item", "按货品", reports.TURNOVER_COLUMNS, rows)],
+                   [Table("turnover", "By item", "按货品", report_queries.TURNOVER_COLUMNS, rows)],
                    [by_item, daily], _period_filters(span, 30), summary,
                    ["Turnover = units issued in the period ÷ average stock on hand, where the average is the mean of "
                     "each day's closing stock in storage bins, recomputed from the ledger. Days of supply = average "
@@ -198,8 +199,8 @@ def reports_turnover(actor):
 def reports_suppliers(actor):
     span = _period(365)
     supplier = request.args.get("supplier") or None
-    rows = reports.supplier_quality_by_month(span, supplier)
-    months = reports.quality_by_month_totals(rows)
+    rows = report_queries.supplier_quality_by_month(span, supplier)
+    months = report_queries.quality_by_month_totals(rows)
     rates = line_chart(("Defect rate and sampling rate by month", "按月不合格率与抽检比例"), _labels(months, "month"),
                        [("Defect rate · 不合格率", [m["defect_rate"] for m in months]),
                         ("Sampling rate · 抽检比例", [m["sampling_rate"] for m in months])],
@@ -210,7 +211,7 @@ def reports_suppliers(actor):
                      stacked=True, x_label="Month decided · 判定月份", y_label="Lots · 批")
     codes = db.session.execute(select(Supplier.code, Supplier.name).order_by(Supplier.code)).all()
     return respond(actor, ("Supplier quality by month", "供应商质量（按月）"),
-                   [Table("by_month", "By month and supplier", "按月、按供应商", reports.QUALITY_COLUMNS, rows)],
+                   [Table("by_month", "By month and supplier", "按月、按供应商", report_queries.QUALITY_COLUMNS, rows)],
                    [rates, lots], _period_filters(span, 365) + [
                        _select("supplier", "Supplier · 供应商", [(c, f"{c} {n}") for c, n in codes])],
                    [("Period · 期间", span.label)],
@@ -224,7 +225,7 @@ def reports_suppliers(actor):
 def reports_picking(actor):
     span = _period(7)
     wave = request.args.get("wave", type=int)
-    data = reports.picking_productivity(span, wave)
+    data = report_queries.picking_productivity(span, wave)
     pickers = data["pickers"]
     rates = bar_chart(("Lines and units per hour by picker", "每人每小时拣货行数与件数"), _labels(pickers, "picker"),
                       [("Lines / hour · 行/小时", [p["lines_per_hour"] for p in pickers]),
@@ -233,9 +234,9 @@ def reports_picking(actor):
     filters = _period_filters(span, 7) + [{"name": "wave", "label": "Wave · 波次", "kind": "number",
                                            "value": request.args.get("wave", "")}]
     return respond(actor, ("Picking productivity", "拣货效率"),
-                   [Table("by_wave", "By wave and picker", "按波次、按拣货员", reports.PRODUCTIVITY_COLUMNS,
+                   [Table("by_wave", "By wave and picker", "按波次、按拣货员", report_queries.PRODUCTIVITY_COLUMNS,
                           data["rows"]),
-                    Table("by_picker", "By picker", "按拣货员", reports.PICKER_COLUMNS, pickers)],
+                    Table("by_picker", "By picker", "按拣货员", report_queries.PICKER_COLUMNS, pickers)],
                    [rates], filters, [("Period · 期间", span.label)],
                    ["Pick lists claimed in the period. Hours = from the claim to the list's last stock movement "
                     "(pick, or the count of a short stop). Lines = stops finished; short-pick rate = short stops ÷ "
@@ -246,7 +247,7 @@ def reports_picking(actor):
 @page("reports.view")
 def reports_returns(actor):
     span = _period(30)
-    data = reports.returns_report(span)
+    data = report_queries.returns_report(span)
     reasons, totals = data["by_reason"], data["totals"]
     units = bar_chart(("Units returned by reason", "按原因的退货件数"), _labels(reasons, "reason"),
                       [("Units · 件数", [r["units"] for r in reasons])], x_label="Reason · 原因", y_label="Units · 件")
@@ -261,8 +262,8 @@ def reports_returns(actor):
                ("Return rate · 退货率", percent(totals["return_rate"]) if totals["return_rate"] is not None else "—"),
                ("Cost · 成本", yuan(totals["total_cents"]))]
     return respond(actor, ("Returns", "退货"),
-                   [Table("by_reason", "By reason", "按原因", reports.RETURN_REASON_COLUMNS, reasons),
-                    Table("by_item", "By item", "按货品", reports.RETURN_ITEM_COLUMNS, data["by_item"])],
+                   [Table("by_reason", "By reason", "按原因", report_queries.RETURN_REASON_COLUMNS, reasons),
+                    Table("by_item", "By item", "按货品", report_queries.RETURN_ITEM_COLUMNS, data["by_item"])],
                    [units, cost], _period_filters(span, 30), summary,
                    ["Return rate = units returned (cases received in the period, not cancelled) ÷ units shipped at "
                     "handover in the same period. Cost = shipping + handling (first to last inspection scan at the "
@@ -274,13 +275,14 @@ def reports_returns(actor):
 @page("reports.view")
 def reports_exceptions(actor):
     kind = request.args.get("kind") or None
-    rows = reports.open_exceptions(kind=kind)
-    counts = [c for c in reports.exception_counts(rows) if kind in (None, c["kind"])]
+    rows = report_queries.open_exceptions(kind=kind)
+    counts = [c for c in report_queries.exception_counts(rows) if kind in (None, c["kind"])]
     chart = bar_chart(("Open exceptions by kind", "按类别的待处理异常"), [c["kind"] for c in counts],
                       [("Open · 待处理", [c["count"] for c in counts])], x_label="Kind · 类别", y_label="Open · 件")
-    options = [(k, f"{en} · {zh}") for k, (en, zh) in reports.EXCEPTION_KINDS.items()]
+    options = [(k, f"{en} · {zh}") for k, (en, zh) in report_queries.EXCEPTION_KINDS.items()]
     return respond(actor, ("Open exceptions", "待处理异常"),
-                   [Table("exceptions", "Waiting for a supervisor", "待主管处理", reports.EXCEPTION_COLUMNS, rows)],
+                   [Table("exceptions", "Waiting for a supervisor", "待主管处理", report_queries.EXCEPTION_COLUMNS,
+                          rows)],
                    [chart], [_select("kind", "Kind · 类别", options)],
                    [(c["what"], str(c["count"])) for c in counts],
                    ["Short picks of orders not yet shipped; orders on hold; rejected lots (going back to the "

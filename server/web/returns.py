@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services import returns
+from server.services.returns import return_cases
 from server.web import page, sup
 
 
@@ -15,7 +15,7 @@ from server.web import page, sup
 def returns_page(actor):
     status = request.args.get("status") or None
     escalated = True if request.args.get("escalated") == "1" else None
-    cases = [returns.summary(c) for c in returns.list_cases(status, escalated)]
+    cases = [return_cases.summary(c) for c in return_cases.list_cases(status, escalated)]
     return render_template("returns.html", actor=actor, cases=cases, status=status, escalated=escalated,
                            statuses=("open", "inspected", "signing", "done", "cancelled"))
 
@@ -23,7 +23,8 @@ def returns_page(actor):
 @sup.get("/returns/<number>")
 @page("floor.supervise")
 def return_case_page(actor, number: str):
-    return render_template("returns_case.html", actor=actor, case=returns.case_view(returns.find_case(number)))
+    case = return_cases.case_view(return_cases.find_case(number))
+    return render_template("returns_case.html", actor=actor, case=case)
 
 
 @sup.post("/returns/<number>/exchange")
@@ -31,7 +32,7 @@ def return_case_page(actor, number: str):
 def return_exchange(actor, number: str):
     """The replacement for what comes back (the expected items) as an exchange order."""
     try:
-        returns.request_exchange(number, actor)
+        return_cases.request_exchange(number, actor)
         db.session.commit()
     except WmsError as error:
         db.session.rollback()

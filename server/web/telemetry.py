@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from server.extensions import writes_too
-from server.services import telemetry
+from server.services.floor import telemetry
 from server.web import page, sup
 from server.web.charts import bar_chart
 

@@ -15,8 +15,8 @@ from server.db.models import Bin, Device, Item, ItemBarcode, Lot, Printer, Produ
 from server.domain.barcodes import item_code_key
 from server.domain.stock import Movement
 from server.extensions import db
-from server.services import stock
-from server.services.auth import Actor, digest, hash_password
+from server.services.inventory import stock
+from server.services.people.auth import Actor, digest, hash_password
 
 
 @pytest.fixture
@@ -103,17 +103,19 @@ def pick_released(w, number: str, tote: str = "TOTE-0001") -> None:
     """Pick a released order of the tiny warehouse into one tote: wave, claim, bin and item at every stop."""
     from server.domain.barcodes import decode
     from server.domain.batching import Cart
-    from server.services import orders, picking, waves
+    from server.services.orders import sales_orders
+    from server.services.picking import pick_lists
+    from server.services.picking import waves
 
-    orders.release(number, w.supervisor)
+    sales_orders.release(number, w.supervisor)
     wave = waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=20), w.supervisor)
     list_id = wave["pick_lists"][0]["pick_list"]
     waves.claim(list_id, w.picker)
-    picking.bind_tote(list_id, 1, decode(tote), w.picker)
+    pick_lists.bind_tote(list_id, 1, decode(tote), w.picker)
     db.session.commit()
     barcodes = {w.tee.id: "5901234123457", w.mug.id: "036000291452"}
-    while (task := picking.current_task(db.session.get(picking.PickList, list_id))) is not None:
-        picking.scan(list_id, decode(db.session.get(Bin, task.bin_id).code), 1, w.picker)
-        picking.scan(list_id, decode(barcodes[task.item_id]), task.qty, w.picker)
+    while (task := pick_lists.current_task(db.session.get(pick_lists.PickList, list_id))) is not None:
+        pick_lists.scan(list_id, decode(db.session.get(Bin, task.bin_id).code), 1, w.picker)
+        pick_lists.scan(list_id, decode(barcodes[task.item_id]), task.qty, w.picker)
         db.session.commit()
-    assert orders.find_order(number).status == "picked"
+    assert sales_orders.find_order(number).status == "picked"

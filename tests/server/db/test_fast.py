@@ -10,9 +10,10 @@ from server.extensions import db
 
 def scan_path_statements() -> dict[str, Sql]:
     found = {}
-    for module in pkgutil.iter_modules(server.services.__path__):
-        loaded = importlib.import_module(f"server.services.{module.name}")
-        found |= {f"{module.name}.{name}": value for name, value in vars(loaded).items() if isinstance(value, Sql)}
+    for module in pkgutil.walk_packages(server.services.__path__, "server.services."):
+        loaded = importlib.import_module(module.name)
+        short = module.name.removeprefix("server.services.")
+        found |= {f"{short}.{name}": value for name, value in vars(loaded).items() if isinstance(value, Sql)}
     return found
 
 

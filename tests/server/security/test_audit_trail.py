@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from server.services import auth
+from server.services.people import auth
 
 
 def entries(live_server, where: str, *params) -> list[dict]:
@@ -124,7 +124,7 @@ def test_a_conditional_update_is_recorded_and_a_rolled_back_change_is_not(app, t
 
     from server.db.models import AuditEntry, Supplier
     from server.extensions import db
-    from server.services import audit
+    from server.services.people import audit
 
     audit.act_as(tiny_warehouse.supervisor, "test")
     db.session.execute(update(Supplier).where(Supplier.code == "SUP-T").values(name="Renamed"))
@@ -144,7 +144,7 @@ def test_a_scan_that_changes_nothing_but_stock_writes_no_audit_row(app, tiny_war
 
     from server.db.models import AuditEntry
     from server.extensions import db
-    from server.services import scans
+    from server.services.floor import scans
 
     before = db.session.execute(select(func.count(AuditEntry.id))).scalar()
     ack = scans.handle({"scan_id": str(uuid.uuid4()), "mode": "lookup", "code": "A-01-01-1"}, tiny_warehouse.picker)
@@ -159,8 +159,9 @@ def test_a_pick_scans_changes_to_the_stop_and_the_list_are_in_the_trail(app, tin
 
     from server.db.models import AuditEntry
     from server.extensions import db
-    from server.services import audit, scans
-    from tests.server.services.test_picking import claimed_list
+    from server.services.people import audit
+    from server.services.floor import scans
+    from tests.server.services.picking.test_pick_lists import claimed_list
 
     w = tiny_warehouse
     list_id = claimed_list(w, qty=2)
@@ -195,8 +196,9 @@ def test_a_pick_list_claim_is_in_the_trail_under_the_picker(app, tiny_warehouse)
     from server.db.models import AuditEntry
     from server.domain.errors import WmsError
     from server.extensions import db
-    from server.services import audit, waves
-    from tests.server.services.test_picking import claimed_list
+    from server.services.people import audit
+    from server.services.picking import waves
+    from tests.server.services.picking.test_pick_lists import claimed_list
 
     w = tiny_warehouse
     audit.act_as(w.picker, "POST /api/v1/pick-lists/next/claim")
@@ -223,8 +225,8 @@ def test_a_tote_seen_for_the_first_time_is_a_new_bin_in_the_trail(app, tiny_ware
 
     from server.db.models import AuditEntry, Bin
     from server.extensions import db
-    from server.services import audit
-    from tests.server.services.test_picking import claimed_list
+    from server.services.people import audit
+    from tests.server.services.picking.test_pick_lists import claimed_list
 
     w = tiny_warehouse
     audit.act_as(w.picker, "/floor scan")

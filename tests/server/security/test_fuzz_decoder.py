@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from server.domain.barcodes import GS, DecoderRules, decode
 from server.domain.errors import CATALOG, WmsError
 from server.extensions import db
-from server.services import scans, stock
+from server.services.floor import scans
+from server.services.inventory import stock
 
 FUZZ = settings(max_examples=400, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))

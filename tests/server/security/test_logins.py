@@ -9,7 +9,7 @@ import time
 from server.app import create_app
 from server.config import load_settings
 from server.extensions import db
-from server.services.auth import hash_password
+from server.services.people.auth import hash_password
 
 
 def log_in(client, username: str, password: str, ip: str = "10.1.0.1"):

@@ -13,8 +13,8 @@ import socketio
 
 from server.api.openapi import spec
 from server.domain.roles import PERMISSIONS, ROLES
-from server.services import scans
-from server.services.auth import DEVICE_PERMISSIONS
+from server.services.floor import scans
+from server.services.people.auth import DEVICE_PERMISSIONS
 from tests.server.security.conftest import DEVICES, PRINCIPALS, changed_tables, client, fingerprint
 
 # --- the policy ---------------------------------------------------------------------------------------
@@ -244,8 +244,9 @@ def test_the_table_names_every_route_and_agrees_with_the_openapi_description():
 
 
 def test_the_scan_mode_table_is_the_registry():
-    for module in sorted(Path(scans.__file__).parent.glob("*_modes.py")):  # importing one registers its modes
-        importlib.import_module(f"server.services.{module.stem}")
+    services = Path(scans.__file__).parent.parent
+    for module in sorted(services.glob("*/*modes.py")):  # importing one registers its modes
+        importlib.import_module(f"server.services.{module.parent.name}.{module.stem}")
     assert {name: mode.permission for name, mode in scans.MODES.items()} == {
         name: policy.split("+")[0] for name, policy in SCAN_MODES.items()}
 

@@ -1,0 +1,327 @@
+"""The scan pipeline: validate, decode, act in the scan's mode, store the ack under the device's
+scan id — all in one transaction, so a replay returns the stored ack and changes nothing."""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from server import fastjson
+from server.db.fast import Sql, pinned, pinned_connection
+from server.db.models import utcnow
+from server.domain import roles
+from server.domain.barcodes import Decoded, decode
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services.people import audit
+from server.services.floor import lookup
+from server.services import transaction
+from server.services.people.auth import Actor
+
+log = logging.getLogger(__name__)
+SCAN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,63}$")
+
+
+def _lookup(decoded: Decoded, payload: dict, actor: Actor) -> dict[str, Any]:
+    if decoded.kind == "bin":
+        return {"result": lookup.bin_contents_by_code(decoded.key)}
+    if decoded.names_an_item:
+        return {"kind": "item", "result": lookup.item_locations_by_key(decoded)}
+    if decoded.kind == "badge":
+        owner = lookup.badge_owner(decoded)
+        role_en, role_zh = roles.ROLE_NAMES[owner.role]
+        return {"result": {"summary": {"en": f"Badge of {owner.name} ({role_en})",
+                                       "zh": f"{owner.name} 的工牌（{role_zh}）"}}}
+    if decoded.kind == "sscc":
+        return {"kind": "lpn", "result": {
+            "summary": {"en": f"Pallet/carton SSCC {decoded.sscc}: no receipt expects it yet",
+                        "zh": f"托盘/箱 SSCC {decoded.sscc}：暂无收货单关联"},
+            "gs1": decoded.gs1_fields()}}
+    if decoded.kind == "po":
+        return {"result": lookup.po_summary(decoded.key)}
+    if decoded.kind == "lpn" and (task := lookup.putaway_task_for(decoded.key)) is not None:
+        return {"result": task}
+    label = {"tote": ("Tote", "周转箱"), "lpn": ("Licence plate", "箱号")}[decoded.kind]
+    return {"result": {"summary": {"en": f"{label[0]} {decoded.key}: not in use by any task",
+                                   "zh": f"{label[1]} {decoded.key}：当前没有任务使用"}}}
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One step of a journey that a device can send: a scan (with a code) or an action (without).
+    Both are stored under the device's scan id, so a repeated confirm is answered, not applied."""
+
+    permission: str
+    act: Callable[[Decoded | None, dict, Actor], dict[str, Any]]
+    needs_code: bool = True
+
+
+MODES: dict[str, Mode] = {"lookup": Mode("scan.lookup", _lookup)}
+
+
+def register(name: str, mode: Mode) -> None:
+    MODES[name] = mode
+
+
+
+
+def error_ack(scan_id: str | None, error: WmsError) -> dict[str, Any]:
+    return {"ok": False, "scan_id": scan_id, "error": error.as_dict(), "sound": "error"}
+
+
+@dataclass
+class Answer:
+    ack: dict[str, Any]
+    replayed: bool = False  # the device resent a scan already answered: the stored ack, nothing done
+
+
+def handle(payload: Any, actor: Actor) -> dict[str, Any]:
+    """Answer one scan (see handle_all)."""
+    return handle_all([(payload, actor)])[0].ack
+
+
+def handle_all(batch: Sequence[tuple[Any, Actor | None]], via: str | None = None) -> list[Answer]:
+    """Answer scans in arrival order, in one transaction: each scan in its own savepoint, so a refused
+    or failing scan undoes only its own writes, and one commit for all of them (group commit). The
+    floor hands over the scans that queued up while the previous ones were worked: under load the
+    per-transaction cost (connection, BEGIN, commit, app context) is paid once for many scans — and so
+    are the statements every scan needs (is it a resend, store its ack, its audit row: _Batch).
+
+    Never raises for a bad scan: the error is the ack. The acks are returned only after the commit.
+    When the database goes away (restart, failover, network) every scan of the batch is answered
+    `try_again`, not stored: the device keeps the scan and sends the same scan id again — if the
+    commit did happen, the replay gets the stored ack; if not, the scan is applied then. Either way
+    it is neither lost nor applied twice."""
+    try:
+        session = db.session()
+        if not session.in_transaction():
+            session.begin()
+        root = session.get_transaction()
+        answers = []
+        with pinned(session.connection()):
+            per_batch = _Batch(batch)
+            for payload, actor in batch:
+                answers.append(_answer(payload, actor, via, per_batch))
+                if session.get_transaction() is not root:
+                    # A mode committed or rolled back the whole transaction, other scans' work with it:
+                    # a bug. What the batch stored is unknown here; the devices' resends find out.
+                    raise _TransactionEnded(f"scan mode {_mode_of(payload)!r} ended the scans' transaction")
+            per_batch.write()
+        db.session.commit()
+    except (OperationalError, InterfaceError, _TransactionEnded, _Raced) as error:
+        (log.error if isinstance(error, _TransactionEnded) else log.warning)(
+            "%d scan(s): not stored, answered try_again (%s: %s)", len(batch), error.__class__.__name__, error)
+        _discard_session()
+        return [Answer(error_ack(_scan_id_of(payload), WmsError("try_again"))) for payload, _ in batch]
+    transaction.committed()
+    return answers
+
+
+class _Batch:
+    """What every scan of a batch needs from the scans table and the trail, done once for the batch:
+    which scan ids are already answered (one read for all of them, before the first scan), and the
+    scans' rows and audit rows (one insert each, after the last). Two statements a scan fewer
+    than reading and writing scan by scan; a scan id sent twice within the batch gets the answer its
+    first sending got, as it would from the table."""
+
+    def __init__(self, batch: Sequence[tuple[Any, Actor | None]]) -> None:
+        ids = list(dict.fromkeys(scan_id for payload, _ in batch
+                                 if (scan_id := _scan_id_of(payload)) is not None and SCAN_ID.match(scan_id)))
+        self.acks: dict[str, dict[str, Any]] = stored_acks(ids)
+        self.scans: list[dict[str, Any]] = []
+        self.audit: list[dict[str, Any]] = []
+
+    def answered(self, scan_id: str) -> dict[str, Any] | None:
+        return self.acks.get(scan_id)
+
+    def keep(self, scan_id: str, row: dict[str, Any], ack: dict[str, Any], audit_row: dict[str, Any] | None) -> None:
+        self.scans.append(row)
+        self.acks[scan_id] = ack
+        if audit_row is not None:
+            self.audit.append(audit_row)
+
+    def write(self) -> None:
+        try:
+            _INSERT_SCAN.run_many(self.scans)
+        except IntegrityError as error:
+            # The same scan id raced in on another connection (another server process, PostgreSQL) since
+            # the batch read the table: nothing of the batch is kept, the devices resend, and the
+            # resend of that scan finds the stored ack.
+            raise _Raced(str(error)) from error
+        audit.insert(self.audit)
+
+
+class _Raced(RuntimeError):
+    pass
+
+
+class _TransactionEnded(RuntimeError):
+    pass
+
+
+def _scan_id_of(payload: Any) -> str | None:
+    scan_id = payload.get("scan_id") if isinstance(payload, dict) else None
+    return scan_id if isinstance(scan_id, str) else None
+
+
+def _mode_of(payload: Any) -> str:
+    return str(payload.get("mode"))[:32] if isinstance(payload, dict) else "?"
+
+
+def _answer(payload: Any, actor: Actor | None, via: str | None, batch: _Batch) -> Answer:
+    if actor is None:  # the socket outlived its session (e.g. server restart mid-handshake)
+        return Answer(error_ack(_scan_id_of(payload), WmsError("not_authenticated")))
+    audit.act_as(actor, via)  # this scan's writes are its user's and device's in the trail
+    if not isinstance(payload, dict):
+        return Answer(error_ack(None, WmsError("bad_request", detail="the scan must be a JSON object")))
+    scan_id = payload.get("scan_id")
+    if not isinstance(scan_id, str) or not SCAN_ID.match(scan_id):
+        return Answer(error_ack(scan_id if isinstance(scan_id, str) else None, WmsError("bad_scan_id")))
+
+    stored = batch.answered(scan_id)
+    if stored is not None:
+        return Answer(stored, replayed=True)
+
+    code = payload.get("code")
+    mode = payload.get("mode") or "lookup"
+    decoded: Decoded | None = None
+    scan = _Savepoint()
+    try:
+        if not isinstance(mode, str) or mode not in MODES:  # a list or object is no mode (and unhashable)
+            raise WmsError("unsupported_mode", mode=str(mode)[:32])
+        step = MODES[mode]
+        actor.require(step.permission)
+        ack = {"ok": True, "scan_id": scan_id, "sound": "ok", "next": "scan_any"}
+        if step.needs_code:
+            if not isinstance(code, str):
+                raise WmsError("bad_request", detail="the scan has no code text")
+            decoded = decode(code, current_app.extensions["wms_decoder_rules"])
+            ack |= {"kind": decoded.kind, "code": decoded.gtin or decoded.sscc or decoded.key}
+            if decoded.warnings:
+                ack["warnings"] = list(decoded.warnings)
+        ack.update(step.act(decoded, payload, actor))
+        scan.still_open()
+        audit_row = scan.keep()
+    except WmsError as error:
+        scan.undo()  # whatever the mode half-wrote goes; only the refusal is kept
+        ack, audit_row = error_ack(scan_id, error), None
+    except (OperationalError, InterfaceError, _TransactionEnded):
+        raise  # the database is away (handle_all() answers try_again), or a mode ended the transaction
+    except Exception:
+        # A bug must still get an answer, or the device resends this scan forever and every later
+        # scan queues behind it. Not stored: once fixed, the same scan id can succeed.
+        log.exception("scan %s in mode %s failed", scan_id, mode)
+        scan.undo()
+        return Answer(error_ack(scan_id, WmsError("internal_error")))
+
+    # Stored with the batch (_Batch.write), in the same transaction: the ack is sent only after the commit.
+    batch.keep(scan_id, {
+        "scan_id": scan_id, "at": utcnow(), "user_id": actor.user_id, "device_id": actor.device_id,
+        "mode": str(mode)[:32], "code": code[:256] if isinstance(code, str) else "",
+        "kind": ack.get("kind"), "ok": ack["ok"], "error_code": ack["error"]["code"] if not ack["ok"] else None,
+        "ack_json": fastjson.dumps(ack)}, ack, audit_row)
+    return Answer(ack)
+
+
+class _Savepoint:
+    """One scan's writes within the batch's transaction: kept (with its own audit row, attributed to
+    the scan's user and device) or undone, with what waited for the commit and what the trail had
+    collected from them.
+
+    Most scans (every pick step) hold no ORM object at all: their statements go straight to the
+    driver (server/db/fast.py). For them the savepoint is sent to the driver too, without SQLAlchemy's
+    nested-transaction bookkeeping (9 % of a pick scan's instructions). That is safe only while the
+    session holds nothing a rollback would have to expire: so only when it is empty when the scan
+    starts, and if the scan is undone, whatever it loaded or added meanwhile is dropped from the
+    session — as SQLAlchemy's own rollback would, and all of it is this scan's."""
+
+    def __init__(self) -> None:
+        self.marks = transaction.mark(), audit.mark()
+        session = db.session()
+        self.root = session.get_transaction()
+        if not session.identity_map and not session.new and not session.deleted:
+            self.savepoint = None
+            self.connection = pinned_connection(session)
+            _SAVEPOINT.run_on(self.connection)
+        else:
+            self.savepoint = session.begin_nested()
+            # SQLAlchemy emits SAVEPOINT when the nested transaction first asks for the connection;
+            # statements sent straight to the driver (server/db/fast.py) do not ask: ask now.
+            session.connection()
+
+    def _open(self) -> bool:
+        if self.savepoint is not None:
+            return self.savepoint.is_active
+        return db.session().get_transaction() is self.root and self.root.is_active
+
+    def still_open(self) -> None:
+        if not self._open():
+            raise _TransactionEnded("a scan mode ended the scans' transaction")
+
+    def keep(self) -> dict[str, Any] | None:
+        """Keep the scan's writes; its audit row, to insert with the batch."""
+        row = audit.entry()  # flushes what the scan changed through the ORM first, inside the savepoint
+        if self.savepoint is not None:
+            self.savepoint.commit()
+        # A driver savepoint is not released: the commit keeps what every open savepoint holds, and
+        # the next scan's `SAVEPOINT wms_scan` (same name) is the one a ROLLBACK TO finds — the most
+        # recent. One statement a scan fewer; a batch opens at most `scan_batch` of them.
+        return row
+
+    def undo(self) -> None:
+        if self.savepoint is None:
+            if self._open():
+                _ROLLBACK_TO.run_on(self.connection)
+                _RELEASE.run_on(self.connection)
+            db.session.expunge_all()  # the session was empty when the scan began: all of it is the scan's
+        elif self._open():
+            self.savepoint.rollback()
+        transaction.rollback_to(self.marks[0])
+        audit.rollback_to(self.marks[1])
+
+
+_SAVEPOINT = Sql("SAVEPOINT wms_scan")
+_RELEASE = Sql("RELEASE SAVEPOINT wms_scan")
+_ROLLBACK_TO = Sql("ROLLBACK TO SAVEPOINT wms_scan")
+_STORED_ACKS_AT_ONCE = 32  # scan ids a read: statements for 1…32 of them, built once each
+
+
+_STORED_ACKS: dict[int, Sql] = {}
+
+
+def _stored_acks_sql(count: int) -> Sql:
+    """`SELECT … WHERE scan_id IN (:id0, :id1, …)` for `count` ids: constant text, the ids bound."""
+    sql = _STORED_ACKS.get(count)
+    if sql is None:
+        places = ", ".join(f":id{n}" for n in range(count))
+        sql = _STORED_ACKS[count] = Sql(f"SELECT scan_id, ack_json FROM scans WHERE scan_id IN ({places})")
+    return sql
+
+
+_INSERT_SCAN = Sql("""
+    INSERT INTO scans (scan_id, at, user_id, device_id, mode, code, kind, ok, error_code, ack_json)
+    VALUES (:scan_id, :at, :user_id, :device_id, :mode, :code, :kind, :ok, :error_code, :ack_json)""")
+
+
+def _discard_session() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it (pre-ping on PostgreSQL)
+        db.session.invalidate()
+    transaction.rolled_back()
+
+
+def stored_acks(scan_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored acks of those of `scan_ids` already answered (scan id -> ack)."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(scan_ids), _STORED_ACKS_AT_ONCE):
+        ids = scan_ids[start:start + _STORED_ACKS_AT_ONCE]
+        for scan_id, ack_json in _stored_acks_sql(len(ids)).all(**{f"id{n}": v for n, v in enumerate(ids)}):
+            found[scan_id] = fastjson.loads(ack_json)
+    return found

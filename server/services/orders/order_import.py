@@ -1,0 +1,151 @@
+"""Orders from marketplace exports: the Taobao/Tmall seller export pair (GBK) and a generic CSV.
+A file that cannot be read as a whole imports nothing, every bad row named; orders the business
+must stop (unpaid, closed, unknown SKU, no address) are imported *stopped*, with their reason."""
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import datetime
+
+from server.services.orders import sales_orders
+from server.services.people.auth import Actor
+from server.services.orders.sales_orders import NewLine
+from server.domain.errors import WmsError
+from server.extensions import db
+
+TAOBAO_PAID = "买家已付款，等待卖家发货"
+TAOBAO_UNPAID = "等待买家付款"
+TAOBAO_CLOSED = "交易关闭"
+TAOBAO_ORDER_COLUMNS = ("订单编号", "订单状态", "收货人姓名", "收货地址", "联系手机", "订单付款时间", "物流公司")
+TAOBAO_ITEM_COLUMNS = ("订单编号", "购买数量", "商家编码")
+GENERIC_COLUMNS = ("order_no", "channel", "customer_name", "phone", "address", "carrier", "sku", "qty",
+                   "paid_at", "priority", "cut_off")
+
+
+def decode_text(raw: bytes) -> str:
+    """Marketplace exports come as GBK (Taobao) or UTF-8 (with or without BOM)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise WmsError("bad_request", detail="the file is neither UTF-8 nor GBK text")
+
+
+def _rows(text: str, required: tuple[str, ...], name: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise WmsError("bad_request", detail=f"{name}: columns missing: {', '.join(missing)}")
+    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+
+
+def _phone(text: str) -> str:
+    return text.lstrip("'")  # a spreadsheet text guard, not part of the number
+
+
+def _time(text: str, row: int, problems: list[dict], order: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        problems.append({"row": row, "order": order} |
+                        WmsError("bad_request", detail=f"bad time {text}").as_dict())
+        return None
+
+
+def _report(created: list, skipped: list[dict]) -> dict:
+    return {"imported": [sales_orders.order_view(o) for o in created], "skipped": skipped,
+            "released_ready": [o.number for o in created if o.status == "pending_review" and o.review_json == "[]"],
+            "stopped": [{"order": o.number, "reasons": sales_orders.order_view(o)["review"]}
+                        for o in created if o.review_json != "[]"]}
+
+
+def import_taobao(orders_raw: bytes, items_raw: bytes, actor: Actor) -> dict:
+    """The seller back office's order report (one row per order) and item report (one row per
+    line; 商家编码 = our SKU). Orders already imported are skipped, so a re-import is harmless."""
+    actor.require("orders.manage")
+    order_rows = _rows(decode_text(orders_raw), TAOBAO_ORDER_COLUMNS, "order report")
+    item_rows = _rows(decode_text(items_raw), TAOBAO_ITEM_COLUMNS, "item report")
+    problems: list[dict] = []
+    lines: dict[str, list[NewLine]] = defaultdict(list)
+    known = {row["订单编号"] for row in order_rows}
+    for n, row in enumerate(item_rows, start=2):
+        number = row["订单编号"]
+        if number not in known:
+            problems.append({"row": n, "order": number, "file": "items"} |
+                            WmsError("not_found", what=f"order {number} in the order report").as_dict())
+            continue
+        try:
+            lines[number].append(NewLine(row["商家编码"], int(row["购买数量"])))
+        except ValueError:
+            problems.append({"row": n, "order": number, "file": "items"} |
+                            WmsError("bad_quantity", qty=row["购买数量"]).as_dict())
+    created, skipped = [], []
+    for n, row in enumerate(order_rows, start=2):
+        number, status = row["订单编号"], row["订单状态"]
+        if status not in (TAOBAO_PAID, TAOBAO_UNPAID, TAOBAO_CLOSED):
+            problems.append({"row": n, "order": number, "file": "orders"} |
+                            WmsError("bad_request", detail=f"unknown order status {status}").as_dict())
+            continue
+        if not lines.get(number):
+            problems.append({"row": n, "order": number, "file": "orders"} |
+                            WmsError("bad_request", detail="no lines in the item report").as_dict())
+            continue
+        paid_at = _time(row["订单付款时间"], n, problems, number) if status == TAOBAO_PAID else None
+        try:
+            created.append(sales_orders.create_order(
+                "taobao", number, lines[number], actor, customer_name=row["收货人姓名"],
+                phone=_phone(row.get("联系手机") or row.get("联系电话", "")), address=row["收货地址"],
+                carrier=row["物流公司"], paid_at=paid_at, buyer_note=row.get("买家留言", ""),
+                marketplace_status="closed" if status == TAOBAO_CLOSED else None))
+        except WmsError as error:
+            if error.code == "duplicate_order":
+                skipped.append({"order": number} | error.as_dict())
+            else:
+                problems.append({"row": n, "order": number, "file": "orders"} | error.as_dict())
+    sales_orders.import_rejected_if(problems)
+    db.session.commit()
+    return _report(created, skipped)
+
+
+def import_generic(raw: bytes, actor: Actor) -> dict:
+    """One row per order line: order_no, channel, customer_name, phone, address, carrier, sku (or a
+    barcode), qty, paid_at, priority, cut_off (ISO times)."""
+    actor.require("orders.manage")
+    rows = _rows(decode_text(raw), GENERIC_COLUMNS, "orders")
+    problems: list[dict] = []
+    grouped: dict[tuple[str, str], dict] = {}
+    for n, row in enumerate(rows, start=2):
+        key = (row["channel"] or "csv", row["order_no"])
+        if not row["order_no"]:
+            problems.append({"row": n} | WmsError("bad_request", detail="order_no is empty").as_dict())
+            continue
+        order = grouped.setdefault(key, {"row": n, "head": row, "lines": []})
+        try:
+            order["lines"].append(NewLine(row["sku"], int(row["qty"])))
+            int(row["priority"] or 0)
+        except ValueError:
+            problems.append({"row": n, "order": row["order_no"]} |
+                            WmsError("bad_request", detail="qty and priority must be whole numbers").as_dict())
+    created, skipped = [], []
+    for (channel, number), order in grouped.items():
+        head, row = order["head"], order["row"]
+        paid_at = _time(head["paid_at"], row, problems, number)
+        cut_off = _time(head["cut_off"], row, problems, number)
+        try:
+            created.append(sales_orders.create_order(
+                channel, number, order["lines"], actor, customer_name=head["customer_name"],
+                phone=_phone(head["phone"]), address=head["address"], carrier=head["carrier"], paid_at=paid_at,
+                priority=int(head["priority"] or 0) if head["priority"].lstrip("-").isdigit() else 0,
+                cut_off=cut_off))
+        except WmsError as error:
+            if error.code == "duplicate_order":
+                skipped.append({"order": number} | error.as_dict())
+            else:
+                problems.append({"row": row, "order": number} | error.as_dict())
+    sales_orders.import_rejected_if(problems)
+    db.session.commit()
+    return _report(created, skipped)

@@ -1,0 +1,260 @@
+"""Sales orders: arrive from channels, are reviewed (wrong orders stop here with a reason), released
+once stock is there (shortages reported with the choices wait / substitute / cancel line), and
+allocated FIFO/FEFO with reservations so no two orders are promised the same units."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from server.db.models import Bin, BinStock, Item, Lot, Reservation, SalesOrder, SalesOrderLine, utcnow
+from server.domain.allocation import StockPlace, allocate, uses_fefo
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services.people.auth import Actor
+from server.services.receiving.inbound import ImportRejected, item_by_code, quantity
+
+OPEN_DEMAND = ("released",)  # released but not yet allocated: their units are spoken for
+
+
+@dataclass(frozen=True)
+class NewLine:
+    sku: str
+    qty: int
+
+
+def create_order(channel: str, number: str, lines: list[NewLine], actor: Actor, *, customer_name: str = "",
+                 phone: str = "", address: str = "", carrier: str = "", paid_at: datetime | None = None,
+                 priority: int = 0, cut_off: datetime | None = None, buyer_note: str = "",
+                 marketplace_status: str | None = None, exchange_of: object = None,
+                 exchange_reason: object = None) -> SalesOrder:
+    """Store an order as the channel sent it and review it at once. An order naming `exchange_of` is an
+    exchange (换货): its replacement ships with the exchange notice. Does not commit."""
+    actor.require("orders.manage")
+    if not lines:
+        raise WmsError("bad_request", detail=f"order {number} has no lines")
+    if db.session.execute(select(SalesOrder.id).where(SalesOrder.channel == channel,
+                                                      SalesOrder.number == number)).scalar():
+        raise WmsError("duplicate_order", order=number, channel=channel)
+    order = SalesOrder(channel=channel, number=number, customer_name=customer_name, phone=phone,
+                       address=address.strip(), carrier=carrier, paid_at=paid_at, priority=priority,
+                       cut_off=cut_off, buyer_note=buyer_note[:500])
+    if exchange_of:
+        order.kind, order.exchange_of = "exchange", str(exchange_of)[:64]
+        order.exchange_reason = str(exchange_reason or "")[:200] or None
+    for n, line in enumerate(lines, start=1):
+        item = item_by_code(line.sku)
+        order.lines.append(SalesOrderLine(line_no=n, sku_text=line.sku, item_id=item.id if item else None,
+                                          item=item, qty=quantity(line.qty), status="open"))
+    db.session.add(order)
+    if marketplace_status == "closed":
+        order.status = "cancelled"
+        order.review_json = json.dumps([WmsError("order_closed", order=number).as_dict()], ensure_ascii=False)
+    else:
+        review(order)
+    db.session.flush()
+    return order
+
+
+def review(order: SalesOrder) -> list[dict]:
+    """What stops an order before it may ship: unpaid, no address, unknown SKUs (wrong orders are
+    corrected before they ship)."""
+    problems = []
+    if order.paid_at is None:
+        problems.append(WmsError("unpaid", order=order.number))
+    if not order.address:
+        problems.append(WmsError("missing_address", order=order.number))
+    for line in order.lines:
+        if line.status == "open" and line.item_id is None:
+            problems.append(WmsError("unknown_sku", order=order.number, line=line.line_no, sku=line.sku_text))
+    reasons = [p.as_dict() for p in problems]
+    order.review_json = json.dumps(reasons, ensure_ascii=False)
+    return reasons
+
+
+def find_order(number: str, channel: str | None = None) -> SalesOrder:
+    query = select(SalesOrder).where(SalesOrder.number == number)
+    if channel:
+        query = query.where(SalesOrder.channel == channel)
+    order = db.session.execute(query).scalars().first()
+    if order is None:
+        raise WmsError("not_found", what=f"order {number}")
+    return order
+
+
+def free_stock(item_id: int) -> int:
+    """Units of an item in storage bins, available lots, not reserved, less what released orders
+    (not yet allocated) already claim."""
+    on_shelves = db.session.execute(
+        select(func.coalesce(func.sum(BinStock.qty - BinStock.reserved_qty), 0))
+        .join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id)
+        .where(BinStock.item_id == item_id, Bin.kind == "storage", Bin.blocked.is_(False),
+               Lot.status == "available")).scalar()
+    claimed = db.session.execute(
+        select(func.coalesce(func.sum(SalesOrderLine.qty), 0)).join(SalesOrder)
+        .where(SalesOrderLine.item_id == item_id, SalesOrderLine.status == "open",
+               SalesOrder.status.in_(OPEN_DEMAND))).scalar()
+    return int(on_shelves) - int(claimed)
+
+
+def release(number: str, actor: Actor) -> SalesOrder:
+    """Check stock, then release: the order may now be picked. A shortage stops it, with the lines
+    short and how many are missing, until someone waits, substitutes or cancels the line."""
+    actor.require("orders.manage")
+    order = find_order(number)
+    if order.status != "pending_review":
+        raise WmsError("bad_order_state", order=number, status=order.status, expected="pending_review")
+    reasons = review(order)
+    if reasons:
+        db.session.commit()
+        codes = ", ".join(r["code"] for r in reasons)
+        raise WmsError("order_stopped", order=number, reasons=codes, reasons_zh=codes)
+    needed: dict[int, int] = defaultdict(int)
+    for line in order.lines:
+        if line.status == "open":
+            needed[line.item_id] += line.qty
+    free = {item_id: free_stock(item_id) for item_id in needed}
+    short = {item_id: qty - free[item_id] for item_id, qty in needed.items() if free[item_id] < qty}
+    if short:
+        skus = {i.id: i.sku for i in db.session.execute(select(Item).where(Item.id.in_(short))).unique().scalars()}
+        lines = ", ".join(f"{skus[i]} short {n}" for i, n in short.items())
+        lines_zh = "，".join(f"{skus[i]} 缺 {n} 件" for i, n in short.items())
+        error = WmsError("shortage", order=number, lines=lines, lines_zh=lines_zh)
+        order.review_json = json.dumps([error.as_dict() | {
+            "short": [{"sku": skus[i], "missing": n} for i, n in short.items()],
+            "choices": ["wait", "substitute", "cancel_line"]}], ensure_ascii=False)
+        db.session.commit()
+        raise error
+    order.status, order.released_by, order.released_at = "released", actor.user_id, utcnow()
+    db.session.commit()
+    return order
+
+
+def resolve_line(number: str, line_no: int, choice: str, actor: Actor, substitute: str | None = None) -> SalesOrder:
+    """A supervisor's answer to a stopped line: substitute another SKU, or cancel the line
+    (waiting needs nothing: release again once stock has arrived)."""
+    actor.require("orders.manage")
+    order = find_order(number)
+    if order.status != "pending_review":
+        raise WmsError("bad_order_state", order=number, status=order.status, expected="pending_review")
+    line = next((ln for ln in order.lines if ln.line_no == line_no), None)
+    if line is None:
+        raise WmsError("not_found", what=f"order line {number}/{line_no}")
+    if choice == "cancel_line":
+        line.status = "cancelled"
+    elif choice == "substitute":
+        item = item_by_code(substitute or "")
+        if item is None:
+            raise WmsError("not_found", what=f"item {substitute}")
+        line.item_id, line.item = item.id, item
+    elif choice != "wait":
+        raise WmsError("bad_request", detail="choice must be wait, substitute or cancel_line")
+    if all(ln.status == "cancelled" for ln in order.lines):
+        order.status = "cancelled"
+    review(order)
+    db.session.commit()
+    return order
+
+
+def correct_order(number: str, changes: dict, actor: Actor) -> SalesOrder:
+    """Correct a wrong order before it ships (address, phone, recipient, carrier, paid time), then
+    review it again. Lines are corrected with resolve_line (substitute / cancel)."""
+    actor.require("orders.manage")
+    order = find_order(number)
+    if order.status != "pending_review":
+        raise WmsError("bad_order_state", order=number, status=order.status, expected="pending_review")
+    for field in ("address", "phone", "customer_name", "carrier"):
+        if field in changes:
+            setattr(order, field, str(changes[field] or "").strip()[:500])
+    if "paid_at" in changes:
+        try:
+            order.paid_at = datetime.fromisoformat(changes["paid_at"]) if changes["paid_at"] else None
+        except (TypeError, ValueError):
+            raise WmsError("bad_request", detail=f"bad time {changes['paid_at']}") from None
+    review(order)
+    db.session.commit()
+    return order
+
+
+def stock_places(item_id: int) -> list[StockPlace]:
+    rows = db.session.execute(
+        select(BinStock.bin_id, Bin.code, BinStock.lot_id, BinStock.qty - BinStock.reserved_qty, Lot.received_on,
+               Lot.expiry)
+        .join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id)
+        .where(BinStock.item_id == item_id, BinStock.qty > BinStock.reserved_qty, Bin.kind == "storage",
+               Bin.blocked.is_(False), Lot.status == "available")).all()
+    return [StockPlace(bin=b, lot=lot, available=int(free), received_on=received, expiry=expiry, bin_code=code)
+            for b, code, lot, free, received, expiry in rows]
+
+
+def reserve(line: SalesOrderLine, qty: int) -> tuple[list[Reservation], int]:
+    """Promise `qty` units of the line's item, FIFO/FEFO. Each promise is a conditional UPDATE on
+    the bin, so a concurrent allocation that took the units first makes us look again, never
+    promise them twice. Returns the reservations and the units that could not be covered."""
+    reservations: list[Reservation] = []
+    remaining = qty
+    for _ in range(10):  # a lost race re-reads the stock; ten rounds is far more than contention needs
+        if remaining == 0:
+            break
+        places = stock_places(line.item_id)
+        plan = allocate(remaining, places, fefo=uses_fefo(places))
+        if not plan.picks:
+            break
+        for place, take in plan.picks:
+            promised = db.session.execute(
+                update(BinStock).where(BinStock.bin_id == place.bin, BinStock.item_id == line.item_id,
+                                       BinStock.lot_id == place.lot, BinStock.qty - BinStock.reserved_qty >= take)
+                .values(reserved_qty=BinStock.reserved_qty + take).execution_options(synchronize_session=False))
+            if promised.rowcount == 1:
+                reservations.append(Reservation(order_line_id=line.id, bin_id=place.bin, item_id=line.item_id,
+                                                lot_id=place.lot, qty=take))
+                remaining -= take
+    db.session.add_all(reservations)
+    return reservations, remaining
+
+
+def allocate_order(order: SalesOrder) -> dict:
+    """Reserve stock for every open line of a released order (FIFO/FEFO). Does not commit."""
+    if order.status != "released":
+        raise WmsError("bad_order_state", order=order.number, status=order.status, expected="released")
+    short = []
+    for line in order.lines:
+        if line.status != "open":
+            continue
+        _, missing = reserve(line, line.qty)
+        if missing:
+            short.append({"line_no": line.line_no, "sku": line.sku_text, "missing": missing})
+    order.status = "allocated"
+    db.session.flush()
+    return {"order": order.number, "short": short}
+
+
+def order_view(order: SalesOrder) -> dict:
+    reserved = defaultdict(list)
+    line_ids = [ln.id for ln in order.lines]
+    if line_ids:
+        for r, bin_code, lot_code in db.session.execute(
+                select(Reservation, Bin.code, Lot.code).join(Bin, Bin.id == Reservation.bin_id)
+                .join(Lot, Lot.id == Reservation.lot_id)
+                .where(Reservation.order_line_id.in_(line_ids)).order_by(Reservation.id)):
+            reserved[r.order_line_id].append({"bin": bin_code, "lot": lot_code, "qty": r.qty, "status": r.status})
+    return {"number": order.number, "channel": order.channel, "status": order.status, "kind": order.kind,
+            "exchange_of": order.exchange_of,
+            "customer_name": order.customer_name, "phone": order.phone, "address": order.address,
+            "carrier": order.carrier, "priority": order.priority,
+            "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+            "cut_off": order.cut_off.isoformat() if order.cut_off else None,
+            "review": json.loads(order.review_json),
+            "hold_reason": order.hold_reason if order.status == "on_hold" else None,
+            "lines": [{"line_no": ln.line_no, "sku": ln.item.sku if ln.item else ln.sku_text,
+                       "sku_text": ln.sku_text, "known": ln.item_id is not None, "qty": ln.qty,
+                       "status": ln.status, "reserved": reserved[ln.id]} for ln in order.lines]}
+
+
+def import_rejected_if(problems: list[dict]) -> None:
+    if problems:
+        db.session.rollback()
+        raise ImportRejected(problems)

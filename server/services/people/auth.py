@@ -1,0 +1,166 @@
+"""Who is acting: users by password or badge, devices by a revocable token (stored hashed)."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from server.db.fast import Sql
+from server.db.models import Device, User, utcnow
+from server.domain import roles
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services.people import throttle
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user and/or device a request or scan is attributed to (the audit trail's subject)."""
+
+    user_id: int | None = None
+    username: str | None = None
+    name: str | None = None
+    role: str | None = None
+    device_id: int | None = None
+    device_code: str | None = None
+    device_kind: str | None = None
+
+    def require(self, permission: str) -> None:
+        if self.role is None and self.device_kind is None:
+            raise WmsError("not_authenticated")
+        if self.role is not None and not roles.can(self.role, permission):
+            raise WmsError("forbidden", role=self.role)
+        if self.role is None and permission not in DEVICE_PERMISSIONS.get(self.device_kind, ()):
+            raise WmsError("forbidden", role=self.device_kind)
+
+
+# What a device may do on its own, without a user logged in on it.
+DEVICE_PERMISSIONS: dict[str, frozenset[str]] = {
+    # A station's fixed scanner packs as the packer signed in at its station (see services/packing.py).
+    "scanner_bridge": frozenset({"scan.lookup", "journey.pack"}),
+    "printer_agent": frozenset({"printing.agent"}),
+    "pda": frozenset(),
+}
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def login(username: str, password: str, ip: str = "") -> User:
+    """The user, if the password is right and neither the name nor the address is throttled."""
+    subject = f"user:{username.strip().lower()[:100]}"
+    throttle.check(subject, ip)
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    # An unknown name costs one hash check too, so the answer's timing does not tell which names exist.
+    matches = check_password_hash(user.password_hash if user else _decoy_hash(), password)
+    if user is None or not user.active or not matches:
+        throttle.failed("password", subject, ip)
+        raise WmsError("bad_credentials")
+    throttle.succeeded("password", subject, ip, user.id)
+    return user
+
+
+def login_by_badge(badge: str, ip: str = "") -> User:
+    key = digest(badge.strip().upper())
+    subject = f"badge:{key[:16]}"
+    throttle.check(subject, ip)
+    user = db.session.execute(select(User).where(User.badge_digest == key)).scalar_one_or_none()
+    if user is None or not user.active:
+        throttle.failed("badge", subject, ip)
+        raise WmsError("unknown_badge")
+    throttle.succeeded("badge", subject, ip, user.id)
+    return user
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def user_view(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "name": user.name, "role": user.role,
+            "journeys": roles.journeys_for(user.role), "locale": user.locale}
+
+
+def actor_for_user(user_id: int, device_code: str | None = None) -> Actor | None:
+    """Every REST request and socket asks this first: prebuilt statements (server/db/fast.py)."""
+    db.session.flush()  # a user changed in this transaction is seen as changed
+    user = _ACTIVE_USER.first(id=user_id, yes=True)
+    if user is None:
+        return None
+    device = _DEVICE.first(code=device_code) if device_code else None
+    return Actor(user.id, user.username, user.name, user.role,
+                 device.id if device else None, device.code if device else device_code,
+                 device.kind if device else None)
+
+
+_ACTIVE_USER = Sql("SELECT id, username, name, role FROM users WHERE id = :id AND active = :yes")
+_DEVICE = Sql("SELECT id, code, kind FROM devices WHERE code = :code")
+
+
+def actor_for_token(token: str) -> Actor:
+    device = db.session.execute(
+        select(Device).where(Device.token_digest == digest(token))).scalar_one_or_none()
+    if device is None or device.token_revoked_at is not None:
+        raise WmsError("device_token_invalid")
+    device.last_seen_at = utcnow()
+    db.session.commit()
+    return Actor(device_id=device.id, device_code=device.code, device_kind=device.kind)
+
+
+def issue_device_token(device_code: str) -> str:
+    """A new token for a device; the previous one stops working. Only the digest is kept."""
+    device = db.session.execute(
+        select(Device).where(Device.code == device_code)).scalar_one_or_none()
+    if device is None:
+        raise WmsError("not_found", what=f"device {device_code}")
+    token = secrets.token_urlsafe(32)
+    device.token_digest = digest(token)
+    device.token_issued_at = utcnow()
+    device.token_revoked_at = None
+    db.session.commit()
+    return token
+
+
+def revoke_device_token(device_code: str) -> Device:
+    """The token stops working now; every server process drops the device's open sockets within
+    a second or two (realtime/revocations.py)."""
+    device = db.session.execute(
+        select(Device).where(Device.code == device_code)).scalar_one_or_none()
+    if device is None:
+        raise WmsError("not_found", what=f"device {device_code}")
+    device.token_revoked_at = utcnow()
+    db.session.commit()
+    return device
+
+
+DEVICE_KINDS = ("pda", "scanner_bridge", "printer_agent")
+
+
+def register_device(code: str, kind: str, name: str = "") -> Device:
+    if kind not in DEVICE_KINDS:
+        raise WmsError("bad_request", detail=f"kind must be one of {', '.join(DEVICE_KINDS)}")
+    if db.session.execute(select(Device.id).where(Device.code == code)).first() is not None:
+        raise WmsError("bad_request", detail=f"device {code} already exists")
+    device = Device(code=code, kind=kind, name=name)
+    db.session.add(device)
+    db.session.commit()
+    return device
+
+
+def device_view(device: Device) -> dict:
+    """A device as an administrator sees it: never its token, only whether one is in force."""
+    return {"code": device.code, "kind": device.kind, "name": device.name,
+            "token": "revoked" if device.token_revoked_at else "active" if device.token_digest else "none",
+            "token_issued_at": device.token_issued_at.isoformat() if device.token_issued_at else None,
+            "token_revoked_at": device.token_revoked_at.isoformat() if device.token_revoked_at else None,
+            "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None}

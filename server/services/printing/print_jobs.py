@@ -1,0 +1,178 @@
+"""Print jobs: stored before they are sent, handed to the printer's agent, moved by its reports."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from printers.labels import bin_label_zpl, code_label_zpl
+from server.db.models import Bin, Printer, PrintJob, PrintJobEvent, utcnow
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services import transaction
+from server.services.people.auth import Actor
+
+# Which state may follow which. "waiting" repeats while a printer stays in fault.
+NEXT_STATES: dict[str, frozenset[str]] = {
+    "queued": frozenset({"waiting", "sent", "failed"}),
+    "waiting": frozenset({"waiting", "sent", "failed"}),
+    "sent": frozenset({"printed", "failed"}),
+    "printed": frozenset(),
+    "failed": frozenset(),
+}
+OPEN_STATES = ("queued", "waiting")
+# Told about every job once it is committed (the realtime layer pushes it to the printer's agent).
+job_listeners: list[Callable[[PrintJob], None]] = []
+# Told of every state an agent reports (stations show why their labels wait: paper out, head open …).
+state_listeners: list[Callable[[PrintJob], None]] = []
+
+
+def find_printer(code: str) -> Printer:
+    printer = db.session.execute(select(Printer).where(Printer.code == code)).scalar_one_or_none()
+    if printer is None:
+        raise WmsError("printer_not_found", printer=code)
+    return printer
+
+
+def print_bin_labels(zone: str, printer_code: str, actor: Actor, dpi: int | None = None,
+                     bin_codes: list[str] | None = None) -> PrintJob:
+    """One job carrying a label for every bin of a zone (or the bins named), in bin order."""
+    actor.require("labels.print")
+    printer = find_printer(printer_code)
+    dpi = dpi or printer.dpi
+    if dpi not in (203, 300):
+        raise WmsError("bad_dpi", dpi=dpi)
+    query = select(Bin).where(Bin.zone == zone, Bin.active.is_(True)).order_by(Bin.code)
+    if bin_codes:
+        query = query.where(Bin.code.in_(bin_codes))
+    bins = db.session.execute(query).scalars().all()
+    if not bins:
+        raise WmsError("no_bins", zone=zone)
+    zpl = "\n".join(bin_label_zpl(b.code, b.zone, b.aisle, b.bay, b.level, dpi=dpi) for b in bins)
+    title = f"Bin labels zone {zone} ({len(bins)}) / 库区 {zone} 货位标签（{len(bins)}）"
+    return _new_job(printer, "bin_labels", title, zpl, actor)
+
+
+def print_code_label(printer_code: str, kind: str, code: str, english: str, chinese: str,
+                     actor: Actor) -> PrintJob:
+    """A single label naming one thing (a lot's licence plate, a return to vendor), printed as part
+    of the caller's transaction: the job is stored with the caller's commit, never without it."""
+    printer = find_printer(printer_code)
+    zpl = code_label_zpl(code, english, chinese, dpi=printer.dpi)
+    return _new_job(printer, kind, f"{code} {english}", zpl, actor, commit=False)
+
+
+def print_document(printer: Printer, kind: str, title: str, zpl: str, actor: Actor) -> PrintJob:
+    """A document (shipping label, packing list …) made by the caller, stored with the caller's commit."""
+    return _new_job(printer, kind, title, zpl, actor, commit=False)
+
+
+def reprint(job_id: int, actor: Actor, reason: object = None) -> PrintJob:
+    """A reprint is a new job with the same ZPL, naming the original and why (a second shipping label
+    can become a second parcel, so every reprint is audited); the first job's history stays as it was."""
+    actor.require("labels.print")
+    if not isinstance(reason, str) or not reason.strip():
+        raise WmsError("reprint_reason_required")
+    original = get_job(job_id)
+    return _new_job(original.printer, original.kind, "Reprint: " + original.title, original.zpl,
+                    actor, reprint_of=original.id, reprint_reason=reason.strip()[:200])
+
+
+def _new_job(printer: Printer, kind: str, title: str, zpl: str, actor: Actor,
+             commit: bool = True, reprint_of: int | None = None, reprint_reason: str | None = None) -> PrintJob:
+    job = PrintJob(printer_id=printer.id, printer=printer, kind=kind, title=title[:200], zpl=zpl,
+                   status="queued", created_by=actor.user_id, reprint_of=reprint_of,
+                   reprint_reason=reprint_reason)
+    db.session.add(job)
+    db.session.flush()
+    db.session.add(PrintJobEvent(job_id=job.id, status="queued", device_id=actor.device_id))
+    transaction.after_commit(lambda: _tell_listeners(job.id))
+    if commit:
+        db.session.commit()
+        transaction.committed()
+    return job
+
+
+def _tell_listeners(job_id: int) -> None:
+    job = db.session.get(PrintJob, job_id)
+    for listener in job_listeners:
+        listener(job)
+
+
+def get_job(job_id: int) -> PrintJob:
+    job = db.session.get(PrintJob, job_id)
+    if job is None:
+        raise WmsError("job_not_found", job=job_id)
+    return job
+
+
+def record_state(job_id: int, status: str, reason: str | None, agent: Actor) -> PrintJob:
+    """The agent says where a job is. Saying the current final state again changes nothing."""
+    agent.require("printing.agent")
+    job = get_job(job_id)
+    if job.printer.agent_id != agent.device_id:
+        raise WmsError("forbidden", role=agent.device_kind)
+    if status == job.status and (status != "waiting" or reason == job.reason):
+        return job  # a report repeated after a reconnect
+    if status not in NEXT_STATES.get(job.status, ()):
+        raise WmsError("bad_job_state", job=job_id, current=job.status, new=status)
+    job.status, job.reason, job.updated_at = status, reason, utcnow()
+    db.session.add(PrintJobEvent(job_id=job.id, status=status, reason=reason,
+                                 device_id=agent.device_id))
+    db.session.commit()
+    for listener in state_listeners:
+        listener(job)
+    return job
+
+
+def open_jobs_for_agent(agent: Actor) -> list[PrintJob]:
+    agent.require("printing.agent")
+    return list(db.session.execute(
+        select(PrintJob).join(Printer).where(Printer.agent_id == agent.device_id,
+                                             PrintJob.status.in_(OPEN_STATES))
+        .order_by(PrintJob.id)).scalars())
+
+
+def printers_for_agent(agent: Actor) -> list[dict]:
+    agent.require("printing.agent")
+    printers = db.session.execute(
+        select(Printer).where(Printer.agent_id == agent.device_id).order_by(Printer.code)).scalars()
+    return [printer_view(p) for p in printers]
+
+
+def printer_view(printer: Printer) -> dict:
+    return {"code": printer.code, "name": printer.name, "transport": printer.transport,
+            "host": printer.host, "port": printer.port, "queue": printer.queue, "dpi": printer.dpi,
+            "label_width_mm": printer.label_width_mm, "label_height_mm": printer.label_height_mm}
+
+
+def profile(printer: Printer) -> dict:
+    """The stock and resolution documents for this printer are laid out for."""
+    return {"dpi": printer.dpi, "width_mm": printer.label_width_mm, "height_mm": printer.label_height_mm}
+
+
+def job_view(job: PrintJob, with_zpl: bool = False) -> dict:
+    view = {"id": job.id, "printer": job.printer.code, "kind": job.kind, "title": job.title,
+            "status": job.status, "reason": job.reason,
+            "labels": job.zpl.count("^XA"), "reprint_of": job.reprint_of,
+            "reprint_reason": job.reprint_reason,
+            "created_at": job.created_at.isoformat() + "Z",
+            "updated_at": job.updated_at.isoformat() + "Z"}
+    if with_zpl:
+        view["zpl"] = job.zpl
+    return view
+
+
+def recent_jobs(limit: int = 50, printer_code: str | None = None) -> list[PrintJob]:
+    """The latest jobs, of every printer or of one (a printer's job history)."""
+    query = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)
+    if printer_code:
+        query = query.where(PrintJob.printer_id == find_printer(printer_code).id)
+    return list(db.session.execute(query).scalars())
+
+
+def job_history(job_id: int) -> list[dict]:
+    events = db.session.execute(select(PrintJobEvent).where(PrintJobEvent.job_id == job_id)
+                                .order_by(PrintJobEvent.id)).scalars()
+    return [{"status": e.status, "reason": e.reason, "at": e.at.isoformat() + "Z"}
+            for e in events]

@@ -1,0 +1,313 @@
+"""Receiving: purchase orders, counting a delivery against its PO (never above what was ordered),
+the packaging check per carton, and confirming the count (the receiver's signature)."""
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from server.db.models import (Carton, Item, ItemBarcode, PurchaseOrder, PurchaseOrderLine, Receipt,
+                              ReceiptCount, Supplier, utcnow)
+from server.domain.barcodes import Decoded, item_code_key
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services.people.auth import Actor
+
+CONDITIONS = ("intact", "deformed", "damaged", "wet", "mouldy")
+
+
+class ImportRejected(WmsError):
+    """A file with errors imports nothing; every bad row is named with its reason."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        super().__init__("import_rejected", count=len(rows))
+        self.rows = rows
+
+    def as_dict(self) -> dict:
+        return super().as_dict() | {"rows": self.rows}
+
+
+def settings() -> dict:
+    return current_app.config["WMS"]["receiving"]
+
+
+def quantity(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise WmsError("bad_quantity", qty=value)
+    try:
+        qty = int(value)
+    except ValueError:
+        raise WmsError("bad_quantity", qty=value) from None
+    if qty <= 0 or qty > 2_147_483_647:  # the database's integer: more is a typo, never a delivery
+        raise WmsError("bad_quantity", qty=qty)
+    return qty
+
+
+# --- purchase orders -------------------------------------------------------------------------
+
+def item_by_code(code: str) -> Item | None:
+    item = db.session.execute(select(Item).where(Item.sku == code)).unique().scalar_one_or_none()
+    if item is None:
+        item = db.session.execute(
+            select(Item).join(ItemBarcode).where(ItemBarcode.lookup_key == item_code_key(code))
+        ).unique().scalar_one_or_none()
+    return item
+
+
+def _next_po_number() -> str:
+    count = db.session.execute(select(func.count(PurchaseOrder.id))).scalar() or 0
+    return f"PO-{date.today():%Y}-{count + 1:05d}"
+
+
+def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str | None = None,
+              expected_on: date | None = None, commit: bool = True) -> PurchaseOrder:
+    """A PO with its lines; each line names an item by SKU or barcode and an ordered quantity."""
+    actor.require("journey.receive")
+    supplier = db.session.execute(select(Supplier).where(Supplier.code == supplier_code)).scalar()
+    if supplier is None:
+        raise WmsError("not_found", what=f"supplier {supplier_code}")
+    if not lines:
+        raise WmsError("bad_request", detail="a purchase order needs at least one line")
+    number = (number or _next_po_number()).strip().upper()
+    prefix = current_app.extensions["wms_decoder_rules"].po_prefix
+    if not number.startswith(prefix):
+        # A PO number that does not read as one when scanned would be counted as an item.
+        raise WmsError("bad_request", detail=f"PO numbers start with {prefix}: {number}")
+    if db.session.execute(select(PurchaseOrder.id).where(PurchaseOrder.number == number)).scalar():
+        raise WmsError("duplicate_po", po=number)
+    po = PurchaseOrder(number=number, supplier_id=supplier.id, supplier=supplier,
+                       expected_on=expected_on, created_by=actor.user_id)
+    for n, line in enumerate(lines, start=1):
+        code = str(line.get("sku") or line.get("barcode") or "")
+        item = item_by_code(code)
+        if item is None:
+            raise WmsError("not_found", what=f"item {code}")
+        po.lines.append(PurchaseOrderLine(line_no=n, item_id=item.id, item=item,
+                                          ordered_qty=quantity(line.get("qty")),
+                                          expected_on=line.get("expected_on") or expected_on))
+    db.session.add(po)
+    if commit:
+        db.session.commit()
+    return po
+
+
+PO_CSV_COLUMNS = ("po_number", "supplier", "sku", "qty", "expected_on")
+
+
+def import_pos_csv(text: str, actor: Actor) -> list[PurchaseOrder]:
+    """CSV with columns po_number, supplier, sku (or a barcode), qty, expected_on (YYYY-MM-DD).
+    All or nothing: one bad row and no PO of the file is created."""
+    actor.require("journey.receive")
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in PO_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise WmsError("bad_request", detail="CSV columns missing: " + ", ".join(missing))
+    orders: dict[str, dict] = defaultdict(lambda: {"lines": []})
+    problems: list[dict] = []
+    for row_no, row in enumerate(reader, start=2):
+        number = (row["po_number"] or "").strip().upper()
+        try:
+            if not number:
+                raise WmsError("bad_request", detail="po_number is empty")
+            expected = date.fromisoformat(row["expected_on"]) if row["expected_on"] else None
+            order = orders[number]
+            supplier = (row["supplier"] or "").strip()
+            if order.setdefault("supplier", supplier) != supplier:
+                raise WmsError("bad_request", detail=f"{number} names two suppliers")
+            if item_by_code((row["sku"] or "").strip()) is None:
+                raise WmsError("not_found", what=f"item {row['sku']}")
+            order["lines"].append({"sku": row["sku"].strip(), "qty": quantity(row["qty"]),
+                                   "expected_on": expected})
+            order["expected_on"] = min(filter(None, [order.get("expected_on"), expected]), default=None)
+        except WmsError as error:
+            problems.append({"row": row_no, "po": number} | error.as_dict())
+        except ValueError:
+            problems.append({"row": row_no, "po": number} |
+                            WmsError("bad_request", detail=f"bad date {row['expected_on']}").as_dict())
+    created = []
+    broken = {problem["po"] for problem in problems}
+    try:
+        for number, order in orders.items():
+            if number in broken:
+                continue
+            try:
+                created.append(create_po(order["supplier"], order["lines"], actor, number=number,
+                                         expected_on=order.get("expected_on"), commit=False))
+                db.session.flush()
+            except WmsError as error:
+                problems.append({"row": None, "po": number} | error.as_dict())
+        if problems:
+            raise ImportRejected(problems)
+        db.session.commit()
+    except WmsError:
+        db.session.rollback()
+        raise
+    return created
+
+
+def open_po(number: str) -> PurchaseOrder:
+    po = db.session.execute(select(PurchaseOrder).where(PurchaseOrder.number == number.upper())
+                            ).unique().scalar_one_or_none()
+    if po is None:
+        raise WmsError("no_po", po=number)
+    if po.status != "open":
+        raise WmsError("po_closed", po=po.number, status=po.status)
+    return po
+
+
+def close_po(number: str, actor: Actor) -> PurchaseOrder:
+    actor.require("floor.supervise")
+    po = open_po(number)
+    po.status = "closed"
+    db.session.commit()
+    return po
+
+
+def po_view(po: PurchaseOrder) -> dict:
+    return {"number": po.number, "supplier": po.supplier.code, "supplier_name": po.supplier.name,
+            "status": po.status, "expected_on": po.expected_on.isoformat() if po.expected_on else None,
+            "lines": [{"line_no": ln.line_no, "sku": ln.item.sku,
+                       "name": {"en": ln.item.product.name_en, "zh": ln.item.product.name_zh},
+                       "variant": {"en": ln.item.variant_en, "zh": ln.item.variant_zh},
+                       "ordered": ln.ordered_qty, "received": ln.received_qty,
+                       "open": ln.ordered_qty - ln.received_qty} for ln in po.lines]}
+
+
+# --- a delivery: receipt, cartons, counts ----------------------------------------------------
+
+def start_receipt(po_number: str, actor: Actor, returned_goods: bool = False) -> Receipt:
+    """The receiver's receipt for this PO: resumed if they left one open, else a new one."""
+    actor.require("journey.receive")
+    po = open_po(po_number)
+    receipt = db.session.execute(
+        select(Receipt).where(Receipt.po_id == po.id, Receipt.status == "counting",
+                              Receipt.created_by == actor.user_id)).unique().scalar_one_or_none()
+    if receipt is None:
+        receipt = Receipt(po_id=po.id, po=po, created_by=actor.user_id,
+                          returned_goods=bool(returned_goods))
+        db.session.add(receipt)
+        db.session.flush()
+    return receipt
+
+
+def counting_receipt(receipt_id: object, actor: Actor) -> Receipt:
+    """An open receipt. Any receiver may count into it: a delivery is often unloaded by a team."""
+    actor.require("journey.receive")
+    if receipt_id is None:
+        raise WmsError("scan_po_first")
+    receipt = db.session.get(Receipt, receipt_id) if isinstance(receipt_id, int) else None
+    if receipt is None:
+        raise WmsError("not_found", what=f"receipt {receipt_id}")
+    if receipt.status != "counting":
+        raise WmsError("receipt_not_counting", receipt=receipt.id, status=receipt.status)
+    if receipt.po.status != "open":
+        raise WmsError("po_closed", po=receipt.po.number, status=receipt.po.status)
+    return receipt
+
+
+def check_carton(receipt_id: object, condition: object, actor: Actor) -> Carton:
+    """The packaging check of the next carton. Anything but intact flags it: the supplier is asked
+    to replace the packaging and every unit counted into it is inspected."""
+    receipt = counting_receipt(receipt_id, actor)
+    if condition not in CONDITIONS:
+        raise WmsError("bad_request", detail=f"condition must be one of {', '.join(CONDITIONS)}")
+    seq = (db.session.execute(select(func.max(Carton.seq)).where(Carton.receipt_id == receipt.id))
+           .scalar() or 0) + 1
+    carton = Carton(receipt_id=receipt.id, seq=seq, condition=condition, checked_by=actor.user_id,
+                    replacement_requested=condition != "intact")
+    db.session.add(carton)
+    db.session.flush()
+    return carton
+
+
+def is_flagged(carton: Carton) -> bool:
+    return carton.condition in settings()["full_inspection_conditions"]
+
+
+def count(receipt_id: object, carton_seq: object, decoded: Decoded, qty: int, actor: Actor,
+          scan_id: str | None = None) -> tuple[PurchaseOrderLine, ReceiptCount]:
+    """Count units of a scanned item into a carton. Refused, with nothing recorded, when the item
+    is not on the PO or the units would take the line above its ordered quantity — counting every
+    receipt of the PO on every device (one conditional UPDATE, so two devices cannot overshoot)."""
+    receipt = counting_receipt(receipt_id, actor)
+    carton = db.session.execute(select(Carton).where(
+        Carton.receipt_id == receipt.id, Carton.seq == carton_seq)).scalar_one_or_none() \
+        if carton_seq is not None else db.session.execute(
+            select(Carton).where(Carton.receipt_id == receipt.id).order_by(Carton.seq.desc())
+            .limit(1)).scalar_one_or_none()
+    if carton is None:
+        raise WmsError("packaging_check_first")
+    if not decoded.names_an_item:
+        raise WmsError("item_not_on_po", sku=decoded.key, po=receipt.po.number)
+    item = item_by_code(decoded.gtin or decoded.key)
+    lines = [ln for ln in receipt.po.lines if item is not None and ln.item_id == item.id]
+    if not lines:
+        raise WmsError("item_not_on_po", sku=item.sku if item else decoded.key, po=receipt.po.number)
+    for line in lines:
+        raised = db.session.execute(
+            update(PurchaseOrderLine)
+            .where(PurchaseOrderLine.id == line.id,
+                   PurchaseOrderLine.received_qty + qty <= PurchaseOrderLine.ordered_qty)
+            .values(received_qty=PurchaseOrderLine.received_qty + qty)
+            .execution_options(synchronize_session=False))
+        if raised.rowcount == 1:
+            db.session.refresh(line)
+            counted = ReceiptCount(receipt_id=receipt.id, carton_id=carton.id, po_line_id=line.id,
+                                   qty=qty, expiry=decoded.expiry, supplier_lot=decoded.lot,
+                                   user_id=actor.user_id, scan_id=scan_id)
+            db.session.add(counted)
+            db.session.flush()
+            return line, counted
+    still_open = 0
+    for line in lines:
+        db.session.refresh(line)
+        still_open += line.ordered_qty - line.received_qty
+    raise WmsError("over_receipt", open=still_open, sku=item.sku, po=receipt.po.number,
+                   ordered=sum(ln.ordered_qty for ln in lines), qty=qty)
+
+
+def receipt_view(receipt: Receipt) -> dict:
+    counts = db.session.execute(
+        select(ReceiptCount.po_line_id, Carton.seq, Carton.condition, func.sum(ReceiptCount.qty))
+        .join(Carton, Carton.id == ReceiptCount.carton_id)
+        .where(ReceiptCount.receipt_id == receipt.id)
+        .group_by(ReceiptCount.po_line_id, Carton.seq, Carton.condition)).all()
+    counted: dict[int, int] = defaultdict(int)
+    for line_id, _, _, qty in counts:
+        counted[line_id] += int(qty)
+    cartons = db.session.execute(select(Carton).where(Carton.receipt_id == receipt.id)
+                                 .order_by(Carton.seq)).scalars().all()
+    view = po_view(receipt.po)
+    for line in view["lines"]:
+        po_line = next(ln for ln in receipt.po.lines if ln.line_no == line["line_no"])
+        line["counted_here"] = counted.get(po_line.id, 0)
+    return {"receipt": receipt.id, "status": receipt.status, "po": view,
+            "returned_goods": receipt.returned_goods,
+            "cartons": [{"seq": c.seq, "condition": c.condition, "flagged": is_flagged(c)}
+                        for c in cartons]}
+
+
+def counts_by_line(receipt: Receipt) -> dict[int, dict]:
+    """Per PO line of a receipt: units counted, units in flagged cartons, expiry and supplier lot."""
+    rows = db.session.execute(
+        select(ReceiptCount, Carton).join(Carton, Carton.id == ReceiptCount.carton_id)
+        .where(ReceiptCount.receipt_id == receipt.id).order_by(ReceiptCount.id)).all()
+    lines: dict[int, dict] = {}
+    for counted, carton in rows:
+        line = lines.setdefault(counted.po_line_id, {"qty": 0, "flagged": 0, "expiry": None,
+                                                     "supplier_lot": None})
+        line["qty"] += counted.qty
+        line["flagged"] += counted.qty if is_flagged(carton) else 0
+        line["expiry"] = line["expiry"] or counted.expiry
+        line["supplier_lot"] = line["supplier_lot"] or counted.supplier_lot
+    return lines
+
+
+def sign(receipt: Receipt, actor: Actor) -> None:
+    receipt.status = "confirmed"
+    receipt.confirmed_by = actor.user_id
+    receipt.confirmed_at = utcnow()
