@@ -49,6 +49,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     audit.install()
 
+    import server.services.lookup.modes  # noqa: F401  (registers the lookup scan mode)
     import server.services.inventory.modes  # noqa: F401  (registers the transfer and count scan modes)
     import server.services.picking.modes  # noqa: F401  (registers the picking scan modes)
     import server.services.packing.modes  # noqa: F401  (registers the packing and handover scan modes)

@@ -6,7 +6,8 @@ from server.api import current_actor
 from server.db.models import Bin, Item, ItemBarcode
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services.floor import lookup
+from server.services.catalogue.items import bin_view, find_bin, item_view
+from server.services.lookup import answers as lookup
 from server.services.inventory import stock
 
 bp = Blueprint("catalog", __name__, url_prefix="/api/v1")
@@ -30,14 +31,14 @@ def bins():
         query = query.where(Bin.kind.not_in(("tote", "parcel", "transit")))
     if request.args.get("zone"):
         query = query.where(Bin.zone == request.args["zone"].upper())
-    return jsonify([lookup.bin_view(b) | {"x": b.x, "y": b.y, "kind": b.kind}
+    return jsonify([bin_view(b) | {"x": b.x, "y": b.y, "kind": b.kind}
                     for b in db.session.execute(query).scalars()])
 
 
 @bp.get("/bins/<code>")
 def bin_detail(code: str):
     current_actor()
-    return jsonify(lookup.bin_contents(lookup.find_bin(code.upper())))
+    return jsonify(lookup.bin_contents(find_bin(code.upper())))
 
 
 @bp.get("/items")
@@ -49,7 +50,7 @@ def items():
         query = query.where(or_(Item.sku.ilike(pattern),
                                 Item.id.in_(select(ItemBarcode.item_id)
                                             .where(ItemBarcode.code.like(pattern)))))
-    return jsonify([lookup.item_view(i) for i in db.session.execute(query).unique().scalars()])
+    return jsonify([item_view(i) for i in db.session.execute(query).unique().scalars()])
 
 
 @bp.get("/items/<sku>")

@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify, request
 from server.api import current_actor, json_body, ok
 from server.services.inventory import counts
 from server.services.inventory import control
-from server.services.receiving import inbound
+from server.domain.stock import quantity
 
 bp = Blueprint("inventory", __name__, url_prefix="/api/v1")
 
@@ -19,7 +19,7 @@ def create_transfer():
     actor.require("stock.transfer")  # before the body is read: a refused role gets 403, not 400/404
     body = json_body()
     made = control.transfer(body.get("from_bin"), control.find_sku(body.get("sku")),
-                              inbound.quantity(body.get("qty")), actor, to_code=body.get("to_bin"),
+                              quantity(body.get("qty")), actor, to_code=body.get("to_bin"),
                               to_warehouse=body.get("to_warehouse"), lot_code=body.get("lot"))
     control.commit()
     return ok(transfers=[control.transfer_view(row) for row in made]), 201

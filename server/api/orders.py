@@ -11,7 +11,7 @@ from server.extensions import db
 from server.services.orders import order_import
 from server.services.orders import sales_orders
 from server.services.picking import pick_lists
-from server.services.receiving.inbound import ImportRejected
+from server.domain.errors import ImportRejected
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1/orders")
 

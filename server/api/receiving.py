@@ -12,6 +12,7 @@ from server.services.receiving import inspection
 from server.services.receiving import putaway
 from server.services.receiving import inbound
 from server.services.reports import report_queries
+from server.domain.errors import ImportRejected
 
 bp = Blueprint("receiving", __name__, url_prefix="/api/v1")
 
@@ -74,7 +75,7 @@ def import_purchase_orders():
         raise WmsError("bad_request", detail="the file is neither UTF-8 nor GBK text")
     try:
         created = inbound.import_pos_csv(text, actor)
-    except inbound.ImportRejected as rejected:
+    except ImportRejected as rejected:
         return jsonify({"ok": False, "error": rejected.as_dict()}), rejected.http_status
     return ok(purchase_orders=[inbound.po_view(po) for po in created]), 201
 

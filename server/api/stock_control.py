@@ -12,6 +12,7 @@ from server.extensions import db
 from server.services.inventory import alerts
 from server.services.inventory import ledger
 from server.services import transaction
+from server.services.inventory import replenishment
 
 bp = Blueprint("stock_control", __name__, url_prefix="/api/v1")
 
@@ -65,9 +66,9 @@ def create_replenishment():
     actor = current_actor()
     actor.require("stock.transfer")
     body = json_body()
-    task = alerts.create_replenishment(str(body.get("bin", "")), str(body.get("sku", "")), actor)
+    task = replenishment.create_replenishment(str(body.get("bin", "")), str(body.get("sku", "")), actor)
     _committed()
-    return ok(task=alerts.replenishment_view(task)), 201
+    return ok(task=replenishment.replenishment_view(task)), 201
 
 
 @bp.get("/replenishments")
@@ -75,7 +76,7 @@ def replenishments():
     current_actor()
     rows = db.session.execute(select(ReplenishmentTask).where(
         ReplenishmentTask.status == request.args.get("status", "open")).order_by(ReplenishmentTask.id)).scalars()
-    return jsonify([alerts.replenishment_view(t) for t in rows])
+    return jsonify([replenishment.replenishment_view(t) for t in rows])
 
 
 @bp.get("/ledger/bins/<code>")

@@ -266,3 +266,14 @@ def _what_zh(what: str) -> str:
         if what.startswith(english):
             return WHAT_ZH[english] + what[len(english):]
     return what
+
+
+class ImportRejected(WmsError):
+    """A file with errors imports nothing; every bad row is named with its reason."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        super().__init__("import_rejected", count=len(rows))
+        self.rows = rows
+
+    def as_dict(self) -> dict:
+        return super().as_dict() | {"rows": self.rows}

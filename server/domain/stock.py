@@ -46,3 +46,15 @@ def balances(movements: Iterable[Movement]) -> dict[tuple[Hashable, Hashable, Ha
     for movement in movements:
         on_hand[movement.place] = apply(on_hand.get(movement.place, 0), movement)
     return {place: qty for place, qty in on_hand.items() if qty}
+
+
+def quantity(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise WmsError("bad_quantity", qty=value)
+    try:
+        qty = int(value)
+    except ValueError:
+        raise WmsError("bad_quantity", qty=value) from None
+    if qty <= 0 or qty > 2_147_483_647:  # the database's integer: more is a typo, never a delivery
+        raise WmsError("bad_quantity", qty=qty)
+    return qty

@@ -15,41 +15,15 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from server import fastjson
 from server.db.fast import Sql, pinned, pinned_connection
 from server.db.models import utcnow
-from server.domain import roles
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.people import audit
-from server.services.floor import lookup
 from server.services import transaction
 from server.services.people.auth import Actor
 
 log = logging.getLogger(__name__)
 SCAN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,63}$")
-
-
-def _lookup(decoded: Decoded, payload: dict, actor: Actor) -> dict[str, Any]:
-    if decoded.kind == "bin":
-        return {"result": lookup.bin_contents_by_code(decoded.key)}
-    if decoded.names_an_item:
-        return {"kind": "item", "result": lookup.item_locations_by_key(decoded)}
-    if decoded.kind == "badge":
-        owner = lookup.badge_owner(decoded)
-        role_en, role_zh = roles.ROLE_NAMES[owner.role]
-        return {"result": {"summary": {"en": f"Badge of {owner.name} ({role_en})",
-                                       "zh": f"{owner.name} 的工牌（{role_zh}）"}}}
-    if decoded.kind == "sscc":
-        return {"kind": "lpn", "result": {
-            "summary": {"en": f"Pallet/carton SSCC {decoded.sscc}: no receipt expects it yet",
-                        "zh": f"托盘/箱 SSCC {decoded.sscc}：暂无收货单关联"},
-            "gs1": decoded.gs1_fields()}}
-    if decoded.kind == "po":
-        return {"result": lookup.po_summary(decoded.key)}
-    if decoded.kind == "lpn" and (task := lookup.putaway_task_for(decoded.key)) is not None:
-        return {"result": task}
-    label = {"tote": ("Tote", "周转箱"), "lpn": ("Licence plate", "箱号")}[decoded.kind]
-    return {"result": {"summary": {"en": f"{label[0]} {decoded.key}: not in use by any task",
-                                   "zh": f"{label[1]} {decoded.key}：当前没有任务使用"}}}
 
 
 @dataclass(frozen=True)
@@ -62,7 +36,7 @@ class Mode:
     needs_code: bool = True
 
 
-MODES: dict[str, Mode] = {"lookup": Mode("scan.lookup", _lookup)}
+MODES: dict[str, Mode] = {}  # each journey registers its modes (server/services/*/modes.py)
 
 
 def register(name: str, mode: Mode) -> None:

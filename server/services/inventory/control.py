@@ -12,10 +12,11 @@ from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
-from server.services.floor import lookup
 from server.services.inventory import stock
 from server.services import transaction
 from server.services.people.auth import Actor
+from server.services.inventory import levels
+from server.services.catalogue.items import find_bin, find_item
 
 # Stock is moved by hand only between these; totes, parcels, hold and transit bins have their own journeys.
 STOCK_KINDS = ("storage", "quarantine")
@@ -40,7 +41,7 @@ def stock_bin(code: object, allow_blocked: bool = False) -> Bin:
     """A bin stock may be moved into or out of by hand: known, a storage (or quarantine) place, not blocked."""
     if not isinstance(code, str) or not code.strip():
         raise WmsError("bad_request", detail="a bin code is needed")
-    found = lookup.find_bin(code.strip().upper())
+    found = find_bin(code.strip().upper())
     if found.kind not in STOCK_KINDS:
         raise WmsError("bin_not_for_stock", bin=found.code, kind=found.kind,
                        kind_zh=KIND_ZH.get(found.kind, found.kind))
@@ -71,7 +72,7 @@ def places(bin_id: int, item_id: int) -> list[tuple[BinStock, Lot]]:
 
 def book_qty(bin_id: int, item_id: int) -> int:
     """What the books say the bin holds of the item, reserved units included (they are still there)."""
-    return stock.bin_qty(bin_id, item_id)
+    return levels.bin_qty(bin_id, item_id)
 
 
 def free_qty(bin_id: int, item_id: int) -> int:
@@ -213,7 +214,7 @@ def receive(transfer_id: object, to_code: object, actor: Actor, scan_id: str | N
 def item_for_scan(decoded: Decoded) -> Item:
     if not decoded.names_an_item:
         raise WmsError("unknown_barcode", code=decoded.key)
-    return lookup.find_item(decoded)
+    return find_item(decoded)
 
 
 def _username(user_id: int | None) -> str | None:

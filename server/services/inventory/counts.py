@@ -18,8 +18,8 @@ from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.inventory import control
-from server.services.floor import lookup
 from server.services.people.auth import Actor
+from server.services.catalogue.items import find_bin
 
 UNFINISHED = ("open", "recount", "recounted")
 COUNTING = ("open", "recount")  # a counter's work: a first count or a recount
@@ -78,7 +78,7 @@ def _scope_bins(scope: dict) -> tuple[str, list[Bin], Item | None]:
         bins = db.session.execute(_storage_bins(warehouse).where(Bin.id.in_(holding))).scalars()
         return item.sku, list(bins), item
     if scope.get("bins"):
-        return "these bins", [lookup.find_bin(str(code).upper()) for code in scope["bins"]], None
+        return "these bins", [find_bin(str(code).upper()) for code in scope["bins"]], None
     if "not_counted_days" in scope:
         days = _days(scope["not_counted_days"])
         cutoff, seen = utcnow() - timedelta(days=days), last_counted()
@@ -194,7 +194,7 @@ def counter_view(bin_: Bin, lines: list[CountLine]) -> dict:
 
 def open_bin(bin_code: str, actor: Actor) -> dict:
     actor.require("stock.count")
-    bin_ = lookup.find_bin(bin_code)
+    bin_ = find_bin(bin_code)
     return counter_view(bin_, _bin_lines(bin_, actor))
 
 
@@ -220,7 +220,7 @@ def count_item(bin_code: object, decoded: Decoded, qty: int, actor: Actor) -> di
     actor.require("stock.count")
     if not isinstance(bin_code, str) or not bin_code:
         raise WmsError("bad_request", detail="scan the bin first")
-    bin_ = lookup.find_bin(bin_code.upper())
+    bin_ = find_bin(bin_code.upper())
     lines = _bin_lines(bin_, actor)
     item = control.item_for_scan(decoded)
     line = _line_for(bin_, lines, item)
@@ -234,7 +234,7 @@ def count_item(bin_code: object, decoded: Decoded, qty: int, actor: Actor) -> di
 def restart_bin(bin_code: object, actor: Actor) -> dict:
     """Forget what was counted in the bin and not yet recorded (a mistyped quantity): count it again."""
     actor.require("stock.count")
-    bin_ = lookup.find_bin(str(bin_code or "").upper())
+    bin_ = find_bin(str(bin_code or "").upper())
     lines = _bin_lines(bin_, actor)
     for line in lines:
         if line.status == "recount":
@@ -249,7 +249,7 @@ def close_bin(bin_code: object, actor: Actor, empty: bool = False, scan_id: str 
     tolerance is booked at once; beyond it the line waits for a recount. A recount waits for approval.
     Nothing counted at all must be confirmed as an empty bin."""
     actor.require("stock.count")
-    bin_ = lookup.find_bin(str(bin_code or "").upper())
+    bin_ = find_bin(str(bin_code or "").upper())
     lines = _bin_lines(bin_, actor)
     anything = any(_in_progress(line) for line in lines)
     if not anything and not empty:

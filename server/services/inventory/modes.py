@@ -9,9 +9,9 @@ from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
 from server.services.inventory import counts
 from server.services.inventory import control
-from server.services.receiving import inbound
 from server.services.people.auth import Actor
 from server.services.floor.scans import Mode, register
+from server.domain.stock import quantity
 
 
 def transfer(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def transfer(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, 
         raise WmsError("bad_request", detail="the transfer needs the item scanned")
     item_code = decode(raw_item, current_app.extensions["wms_decoder_rules"])
     made = control.transfer(payload.get("from_bin"), control.item_for_scan(item_code),
-                              inbound.quantity(payload.get("qty", 1)), actor, to_code=decoded.key,
+                              quantity(payload.get("qty", 1)), actor, to_code=decoded.key,
                               lot_code=item_code.lot, scan_id=payload.get("scan_id"))
     return {"kind": "transfer", "next": "scan_bin",
             "result": {"transfers": [control.transfer_view(row) for row in made],
@@ -43,7 +43,7 @@ def count(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any
     """A bin opens it for counting; an item adds `qty` counted units in the bin named by `bin`."""
     if decoded.kind == "bin":
         return {"next": "scan_item", "result": counts.open_bin(decoded.key, actor)}
-    view = counts.count_item(payload.get("bin"), decoded, inbound.quantity(payload.get("qty", 1)), actor)
+    view = counts.count_item(payload.get("bin"), decoded, quantity(payload.get("qty", 1)), actor)
     return {"kind": "item", "next": "scan_item", "result": view}
 
 

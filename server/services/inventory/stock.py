@@ -76,12 +76,6 @@ def _ledger_row(movement: Movement, actor: Actor | None, ref: str, scan_id: str 
             "device": actor.device_id if actor else None, "scan_id": scan_id}
 
 
-def bin_qty(bin_id: int, item_id: int) -> int:
-    """Units of an item in a bin, every lot, reserved units included (they are still on the shelf)."""
-    return int(db.session.execute(select(func.coalesce(func.sum(BinStock.qty), 0)).where(
-        BinStock.bin_id == bin_id, BinStock.item_id == item_id)).scalar())
-
-
 def ledger_totals() -> dict[tuple[int, int, int], int]:
     """What every place holds according to the ledger alone."""
     rows = db.session.execute(

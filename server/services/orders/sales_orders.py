@@ -15,7 +15,9 @@ from server.domain.allocation import StockPlace, allocate, uses_fefo
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.people.auth import Actor
-from server.services.receiving.inbound import ImportRejected, item_by_code, quantity
+from server.domain.errors import ImportRejected
+from server.domain.stock import quantity
+from server.services.catalogue.items import item_by_code
 
 OPEN_DEMAND = ("released",)  # released but not yet allocated: their units are spoken for
 

@@ -12,6 +12,7 @@ from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
 from server.services.inventory import stock
+from server.services.packing.parcels import carrier_for, exchange_notice_number, parcel_units
 from server.services.people.auth import Actor
 
 
@@ -131,7 +132,6 @@ def _exchange_notice_printed(order: SalesOrder) -> None:
     a notice job still queued, waiting for paper or failed is no notice in the parcel."""
     if order.kind != "exchange":
         return
-    from server.services.packing.packing_station import exchange_notice_number  # packing builds on handover
 
     notice = exchange_notice_number(order)
     printed = db.session.execute(select(PrintJob.id).where(
@@ -159,7 +159,6 @@ def parcels_on(manifest: Manifest) -> list[Parcel]:
 
 
 def manifest_view(manifest: Manifest) -> dict:
-    from server.services.packing.packing_station import carrier_for, parcel_units
 
     rows = []
     carrier = None

@@ -18,14 +18,12 @@ from server.domain.stock import Movement
 from server.extensions import db
 from server.services.printing import print_jobs
 from server.services.inventory import stock
+from server.services.packing import handover
+from server.services.packing.parcels import carrier_for, exchange_notice_number, parcel_units, settings, tracking_number
 from server.services.people.auth import Actor, actor_for_user
-from server.services.floor.lookup import find_item
+from server.services.catalogue.items import find_item
 
 PARCEL_ZONE = "P"
-
-
-def settings() -> dict:
-    return current_app.config["WMS"]["packing"]
 
 
 # --- stations ---------------------------------------------------------------------------------
@@ -205,7 +203,6 @@ def current_order(station: Station) -> SalesOrder:
 def scan(station: Station, raw: str, actor: Actor, scan_id: str | None = None) -> dict:
     """One scan at the station: a tote or order number opens an order, a unit goes into the parcel,
     a finished parcel's label (with no order open) goes onto its carrier's handover manifest."""
-    from server.services.packing import handover  # handover builds on packing
 
     decoded = _decode(raw)
     if station.order_id is None:
@@ -262,12 +259,6 @@ def pack_unit(station: Station, order: SalesOrder, decoded: Decoded, actor: Acto
     stock.move(Movement(parcel.bin_id, item.id, source.lot_id, 1, "pack"), actor, ref, scan_id)
 
 
-def parcel_units(parcel: Parcel) -> Counter:
-    rows = db.session.execute(select(LedgerEntry.item_id, func.sum(LedgerEntry.qty)).where(
-        LedgerEntry.bin_id == parcel.bin_id, LedgerEntry.reason == "pack").group_by(LedgerEntry.item_id))
-    return Counter({item: int(qty) for item, qty in rows if qty})
-
-
 def close_parcel(station: Station, actor: Actor, of_parcels: object = None, weight_g: object = None) -> Parcel:
     """Seal the open parcel: a tracking number, the shipping label and packing list print. With
     `of_parcels` above this parcel's number the order goes on in a new parcel; the last parcel closes
@@ -318,22 +309,6 @@ def _whole(value: object, name: str) -> int:
 
 # --- carriers and documents -------------------------------------------------------------------
 
-def carrier_for(order: SalesOrder) -> dict:
-    carriers = settings()["carriers"]
-    named = order.carrier.strip().upper()
-    for carrier in carriers:
-        if named and named in {a.upper() for a in carrier.get("aliases", [])} | {carrier["code"].upper()}:
-            return carrier
-    return next(c for c in carriers if c["code"] == settings()["default_carrier"])
-
-
-def tracking_number(carrier: dict, parcel_id: int) -> str:
-    """Prefix + 10-digit parcel number + a mod-10 check digit (a misread number fails the check)."""
-    digits = f"{parcel_id:010d}"
-    weighted = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return f"{carrier['tracking_prefix']}{digits}{(10 - weighted % 10) % 10}"
-
-
 def _lines_of(units: Counter) -> list[dict]:
     lines = []
     for item_id, qty in sorted(units.items(), key=lambda kv: db.session.get(Item, kv[0]).sku):
@@ -367,10 +342,6 @@ def exchange_document(order: SalesOrder) -> dict:
     return {"notice": exchange_notice_number(order), "order": order.number, "original_order": order.exchange_of or "",
             "customer": order.customer_name, "reason": order.exchange_reason or "换货 Exchange",
             "lines": _lines_of(packed_units(order))}
-
-
-def exchange_notice_number(order: SalesOrder) -> str:
-    return f"EXN-{order.id:06d}"
 
 
 def _print_parcel(station: Station, order: SalesOrder, parcel: Parcel, actor: Actor) -> None:

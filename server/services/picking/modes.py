@@ -6,10 +6,10 @@ from typing import Any
 from server.domain.barcodes import Decoded
 from server.services.picking import pick_state
 from server.services.picking import pick_lists
-from server.services.receiving import inbound
 from server.services.people.auth import Actor
 from server.services.picking.pick_state import ListState
 from server.services.floor.scans import Mode, register
+from server.domain.stock import quantity
 
 
 def _state(state: ListState, actor: Actor) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def bind_tote(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str,
 
 
 def pick(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
-    state, stop = pick_lists.scan(payload.get("pick_list"), decoded, inbound.quantity(payload.get("qty", 1)), actor,
+    state, stop = pick_lists.scan(payload.get("pick_list"), decoded, quantity(payload.get("qty", 1)), actor,
                                payload.get("scan_id"))
     result = _state(state, actor)
     if decoded.kind == "bin":

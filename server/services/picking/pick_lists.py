@@ -16,7 +16,6 @@ from server.domain.stock import Movement
 from server.extensions import db
 from server.db.fast import Sql, forget_row
 from server.services.people import audit
-from server.services.floor import lookup
 from server.services.picking import pick_state
 from server.services.inventory import stock
 from server.services import transaction
@@ -24,6 +23,7 @@ from server.services.orders import sales_orders as order_service
 from server.services.picking.pick_state import ListState, Stop
 from server.services.people.auth import Actor
 from server.services.picking.waves import FloorMap
+from server.services.catalogue.items import find_item_key
 
 TOTE_ZONE = "T"
 # Told (after commit) when a hold is placed or released: the realtime layer pushes it to devices.
@@ -151,7 +151,7 @@ def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor,
         raise WmsError("scan_bin_first", expected=stop.bin)
     if not decoded.names_an_item:
         raise WmsError("unknown_barcode", code=decoded.key)
-    item_id, sku = lookup.find_item_key(decoded)
+    item_id, sku = find_item_key(decoded)
     if item_id != stop.item_id:
         raise WmsError("wrong_item", scanned=sku, expected=stop.sku)
     if decoded.lot and decoded.lot != stop.lot:

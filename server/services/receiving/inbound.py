@@ -10,53 +10,24 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from server.db.models import (Carton, Item, ItemBarcode, PurchaseOrder, PurchaseOrderLine, Receipt,
+from server.db.models import (Carton, PurchaseOrder, PurchaseOrderLine, Receipt,
                               ReceiptCount, Supplier, utcnow)
-from server.domain.barcodes import Decoded, item_code_key
+from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.people.auth import Actor
+from server.domain.errors import ImportRejected
+from server.domain.stock import quantity
+from server.services.catalogue.items import item_by_code
 
 CONDITIONS = ("intact", "deformed", "damaged", "wet", "mouldy")
-
-
-class ImportRejected(WmsError):
-    """A file with errors imports nothing; every bad row is named with its reason."""
-
-    def __init__(self, rows: list[dict]) -> None:
-        super().__init__("import_rejected", count=len(rows))
-        self.rows = rows
-
-    def as_dict(self) -> dict:
-        return super().as_dict() | {"rows": self.rows}
 
 
 def settings() -> dict:
     return current_app.config["WMS"]["receiving"]
 
 
-def quantity(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise WmsError("bad_quantity", qty=value)
-    try:
-        qty = int(value)
-    except ValueError:
-        raise WmsError("bad_quantity", qty=value) from None
-    if qty <= 0 or qty > 2_147_483_647:  # the database's integer: more is a typo, never a delivery
-        raise WmsError("bad_quantity", qty=qty)
-    return qty
-
-
 # --- purchase orders -------------------------------------------------------------------------
-
-def item_by_code(code: str) -> Item | None:
-    item = db.session.execute(select(Item).where(Item.sku == code)).unique().scalar_one_or_none()
-    if item is None:
-        item = db.session.execute(
-            select(Item).join(ItemBarcode).where(ItemBarcode.lookup_key == item_code_key(code))
-        ).unique().scalar_one_or_none()
-    return item
-
 
 def _next_po_number() -> str:
     count = db.session.execute(select(func.count(PurchaseOrder.id))).scalar() or 0

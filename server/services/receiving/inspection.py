@@ -18,7 +18,7 @@ from server.services.printing import print_jobs
 from server.services.receiving import putaway
 from server.services.receiving import inbound
 from server.services.people.auth import Actor
-from server.services.floor.lookup import find_item
+from server.services.catalogue.items import find_item
 
 
 # --- which policy, which plan ----------------------------------------------------------------

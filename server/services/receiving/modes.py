@@ -13,6 +13,7 @@ from server.services.people.auth import Actor
 from server.services.floor.scans import Mode, register
 from server.db.models import Receipt
 from server.extensions import db
+from server.domain.stock import quantity
 
 
 def receive(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def receive(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, A
     if decoded.kind == "po":
         receipt = inbound.start_receipt(decoded.key, actor, bool(payload.get("returned_goods")))
         return {"result": inbound.receipt_view(receipt), "next": "check_carton"}
-    qty = inbound.quantity(payload.get("qty", 1))
+    qty = quantity(payload.get("qty", 1))
     line, _ = inbound.count(payload.get("receipt"), payload.get("carton"), decoded, qty, actor,
                               payload.get("scan_id"))
     receipt = inbound.counting_receipt(payload.get("receipt"), actor)

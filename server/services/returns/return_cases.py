@@ -29,7 +29,8 @@ from server.services.receiving import inbound
 from server.services.inventory import stock
 from server.services.people.auth import Actor
 from server.services.packing.handover import closed_parcel
-from server.services.floor.lookup import find_item
+from server.domain.stock import quantity
+from server.services.catalogue.items import find_item, item_by_code
 
 # Returned units waiting for repair or the vendor sit in a staging bin of this zone, one bin per
 # disposition; scrapped units pass through theirs on the way out of the books.
@@ -91,11 +92,11 @@ def _expected_lines(order: SalesOrder, lines: object) -> list[tuple[Item, int]]:
     wanted: Counter = Counter()
     items = {}
     for line in lines:
-        item = inbound.item_by_code(str(line.get("sku") or line.get("barcode") or ""))
+        item = item_by_code(str(line.get("sku") or line.get("barcode") or ""))
         if item is None:
             raise WmsError("not_found", what=f"item {line.get('sku')}")
         items[item.id] = item
-        wanted[item.id] += inbound.quantity(line.get("qty", 1))
+        wanted[item.id] += quantity(line.get("qty", 1))
     for item_id, qty in wanted.items():
         if item_id not in shipped:
             raise WmsError("not_shipped_in_order", sku=items[item_id].sku, order=order.number)
@@ -454,7 +455,7 @@ def _replacement_lines(case: ReturnCase, lines: object) -> list[sales_orders.New
         wanted = [sales_orders.NewLine(db.session.get(Item, item_id).sku, qty)
                   for item_id, qty in sorted(expected_by_item(case).items())]
     elif isinstance(lines, list) and all(isinstance(line, dict) for line in lines):
-        wanted = [sales_orders.NewLine(str(line.get("sku") or ""), inbound.quantity(line.get("qty", 1)))
+        wanted = [sales_orders.NewLine(str(line.get("sku") or ""), quantity(line.get("qty", 1)))
                   for line in lines]
     else:
         raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")

@@ -13,6 +13,7 @@ from server.domain.stock import Movement
 from server.extensions import db
 from server.services.floor import scans
 from server.services.inventory import stock
+from server.services.inventory import levels
 
 
 def count(model):
@@ -76,7 +77,7 @@ def payload(mode, level, scan_id=None):
 
 
 def tees_in_full_bin(w):
-    return stock.bin_qty(w.full.id, w.tee.id)
+    return levels.bin_qty(w.full.id, w.tee.id)
 
 
 def test_each_scan_of_a_batch_keeps_its_own_outcome(modes):

@@ -13,6 +13,7 @@ from server.services.inventory import alerts
 from server.services.inventory import ledger
 from server.services.inventory import stock
 from server.services import transaction
+from server.services.inventory import levels, replenishment
 
 
 @pytest.fixture
@@ -76,16 +77,16 @@ def test_a_pick_face_below_its_minimum_is_refilled_from_the_oldest_reserve(tiny_
     assert [(a["kind"], a["bin"]) for a in told] == [("replenish", "A-01-01-1")]
     assert refusal(lambda: alerts.set_pick_face("A-01-01-1", "TEE-BLK-M", 5, 5, w.supervisor)).code == "bad_request"
     assert refusal(lambda: alerts.set_pick_face("A-01-01-1", "TEE-BLK-M", 1, 5, w.picker)).code == "forbidden"
-    task = alerts.create_replenishment("A-01-01-1", "TEE-BLK-M", w.picker)
+    task = replenishment.create_replenishment("A-01-01-1", "TEE-BLK-M", w.picker)
     commit()
-    view = alerts.replenishment_view(task)
+    view = replenishment.replenishment_view(task)
     assert (view["from_bin"], view["lot"], view["qty"]) == ("B-01-01-1", "L0", 5)
-    assert refusal(lambda: alerts.complete_replenishment(task.id, "A-01-02-1", "A-01-01-1", w.picker)).code == \
+    assert refusal(lambda: replenishment.complete_replenishment(task.id, "A-01-02-1", "A-01-01-1", w.picker)).code == \
         "wrong_bin"
-    alerts.complete_replenishment(task.id, "B-01-01-1", "A-01-01-1", w.picker)
+    replenishment.complete_replenishment(task.id, "B-01-01-1", "A-01-01-1", w.picker)
     commit()
-    assert alerts.in_bin(w.full.id, w.tee.id) == 8 and told[-1]["status"] == "cleared"
-    assert refusal(lambda: alerts.complete_replenishment(task.id, "B-01-01-1", "A-01-01-1", w.picker)).code == \
+    assert levels.bin_qty(w.full.id, w.tee.id) == 8 and told[-1]["status"] == "cleared"
+    assert refusal(lambda: replenishment.complete_replenishment(task.id, "B-01-01-1", "A-01-01-1", w.picker)).code == \
         "not_found"
     assert stock.books_disagreements() == []
 

@@ -14,6 +14,7 @@ from server.services.packing import packing_station
 from server.services.picking import pick_lists
 from server.services.inventory import stock
 from server.services.orders.sales_orders import NewLine
+from server.services.packing import parcels
 from tests.server.conftest import pick_released
 
 TEE = "5901234123457"
@@ -184,7 +185,7 @@ def test_an_exchange_prints_its_exchange_notice_with_the_last_parcel(tiny_wareho
     close(station, w.packer)
     db.session.commit()
     notice, = jobs("exchange_notice")
-    assert packing_station.exchange_notice_number(order) in label_barcodes(notice.zpl)[0] and "O-0" in notice.zpl
+    assert parcels.exchange_notice_number(order) in label_barcodes(notice.zpl)[0] and "O-0" in notice.zpl
 
 
 def test_a_fixed_scanner_packs_as_the_packer_signed_in_at_its_station(tiny_warehouse, station):

@@ -16,6 +16,8 @@ from server.services.receiving import inspection
 from server.services.receiving import inbound
 from server.services.floor import scans
 from server.services.people.auth import Actor
+from server.domain.errors import ImportRejected
+from server.domain.stock import quantity
 
 TEE = "5901234123457"
 MUG = "036000291452"
@@ -81,7 +83,7 @@ def test_counting_waits_for_the_packaging_check(tiny_warehouse):
 @pytest.mark.parametrize("qty", [0, -3, "two", 1.5, True])
 def test_a_quantity_must_be_a_whole_number_above_zero(qty):
     with pytest.raises(WmsError) as caught:
-        inbound.quantity(qty)
+        quantity(qty)
     assert caught.value.code == "bad_quantity"
 
 
@@ -205,7 +207,7 @@ def test_a_csv_with_one_bad_row_imports_nothing_and_names_the_row(tiny_warehouse
     w = tiny_warehouse
     good = "po_number,supplier,sku,qty,expected_on\nPO-CSV-1,SUP-T,TEE-BLK-M,10,2026-12-01\n"
     bad = good + "PO-CSV-2,SUP-T,NOPE-SKU,5,2026-12-01\nPO-CSV-2,SUP-T,MUG-WHT,0,\n"
-    with pytest.raises(inbound.ImportRejected) as caught:
+    with pytest.raises(ImportRejected) as caught:
         inbound.import_pos_csv(bad, w.receiver)
     assert [(r["row"], r["code"]) for r in caught.value.rows] == [(3, "not_found"), (4, "bad_quantity")]
     assert db.session.execute(select(func.count(PurchaseOrder.id))).scalar() == 0

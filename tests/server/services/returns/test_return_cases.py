@@ -22,6 +22,7 @@ from server.services.floor import scans
 from server.services.inventory import stock
 from server.services.people.auth import Actor, hash_password
 from server.services.orders.sales_orders import NewLine
+from server.services.packing import parcels
 from tests.server.conftest import log_in_on_the_pages, pick_released
 
 TEE = "5901234123457"
@@ -436,7 +437,7 @@ def test_an_exchange_order_ships_only_against_its_printed_exchange_notice(w):
     notice = db.session.execute(select(PrintJob).where(PrintJob.kind == "exchange_notice")).scalar_one()
     error = refusal(lambda: handover.packer_confirms(manifest, w.packer))
     assert error.code == "exchange_notice_not_printed"
-    assert packing_station.exchange_notice_number(exchange) in error.message()["en"]
+    assert parcels.exchange_notice_number(exchange) in error.message()["en"]
     assert db.session.get(SalesOrder, exchange.id).status == "packed"
 
     print_jobs.record_state(notice.id, "sent", None, w.agent)

@@ -11,43 +11,7 @@ from server.extensions import db
 from server.services.receiving import putaway
 from server.services.receiving import inbound
 from server.services.people.auth import digest
-
-
-def find_bin(code: str) -> Bin:
-    found = db.session.execute(select(Bin).where(Bin.code == code)).scalar_one_or_none()
-    if found is None:
-        raise WmsError("unknown_barcode", code=code)
-    return found
-
-
-_ITEM_BY_BARCODE = Sql("""
-    SELECT i.id, i.sku FROM item_barcodes b JOIN items i ON i.id = b.item_id WHERE b.lookup_key = :key""")
-_ITEM_BY_SKU = Sql("SELECT id, sku FROM items WHERE sku = :sku")
-
-
-def find_item_key(decoded: Decoded) -> tuple[int, str]:
-    """(id, sku) of the item a barcode names — or an internal code, its SKU. Prebuilt: every item scan asks."""
-    row = _ITEM_BY_BARCODE.first(key=decoded.key)
-    if row is None and decoded.kind == "internal":
-        row = _ITEM_BY_SKU.first(sku=decoded.key)
-    if row is None:
-        raise WmsError("unknown_barcode", code=decoded.gtin or decoded.text)
-    return row
-
-
-def find_item(decoded: Decoded) -> Item:
-    return db.session.get(Item, find_item_key(decoded)[0])
-
-
-def bin_view(bin_: Bin) -> dict:
-    return {"code": bin_.code, "zone": bin_.zone, "aisle": bin_.aisle, "bay": bin_.bay,
-            "level": bin_.level}
-
-
-def item_view(item: Item) -> dict:
-    return {"sku": item.sku, "name": {"en": item.product.name_en, "zh": item.product.name_zh},
-            "variant": {"en": item.variant_en, "zh": item.variant_zh},
-            "barcodes": [b.code for b in item.barcodes]}
+from server.services.catalogue.items import bin_view, find_item_key, item_view
 
 
 # The Lookup journey's answers, prebuilt (server/db/fast.py): with ORM queries a lookup scan cost twice

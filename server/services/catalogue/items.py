@@ -1,0 +1,58 @@
+"""Items and bins by what names them: a bin code, a barcode (any packaging), an internal code or SKU —
+the one way every journey finds them — and how they are shown."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server.db.fast import Sql
+from server.db.models import Bin, Item, ItemBarcode
+from server.domain.barcodes import Decoded, item_code_key
+from server.domain.errors import WmsError
+from server.extensions import db
+
+
+def find_bin(code: str) -> Bin:
+    found = db.session.execute(select(Bin).where(Bin.code == code)).scalar_one_or_none()
+    if found is None:
+        raise WmsError("unknown_barcode", code=code)
+    return found
+
+
+_ITEM_BY_BARCODE = Sql("""
+    SELECT i.id, i.sku FROM item_barcodes b JOIN items i ON i.id = b.item_id WHERE b.lookup_key = :key""")
+
+_ITEM_BY_SKU = Sql("SELECT id, sku FROM items WHERE sku = :sku")
+
+
+def find_item_key(decoded: Decoded) -> tuple[int, str]:
+    """(id, sku) of the item a barcode names — or an internal code, its SKU. Prebuilt: every item scan asks."""
+    row = _ITEM_BY_BARCODE.first(key=decoded.key)
+    if row is None and decoded.kind == "internal":
+        row = _ITEM_BY_SKU.first(sku=decoded.key)
+    if row is None:
+        raise WmsError("unknown_barcode", code=decoded.gtin or decoded.text)
+    return row
+
+
+def find_item(decoded: Decoded) -> Item:
+    return db.session.get(Item, find_item_key(decoded)[0])
+
+
+def bin_view(bin_: Bin) -> dict:
+    return {"code": bin_.code, "zone": bin_.zone, "aisle": bin_.aisle, "bay": bin_.bay,
+            "level": bin_.level}
+
+
+def item_view(item: Item) -> dict:
+    return {"sku": item.sku, "name": {"en": item.product.name_en, "zh": item.product.name_zh},
+            "variant": {"en": item.variant_en, "zh": item.variant_zh},
+            "barcodes": [b.code for b in item.barcodes]}
+
+
+def item_by_code(code: str) -> Item | None:
+    item = db.session.execute(select(Item).where(Item.sku == code)).unique().scalar_one_or_none()
+    if item is None:
+        item = db.session.execute(
+            select(Item).join(ItemBarcode).where(ItemBarcode.lookup_key == item_code_key(code))
+        ).unique().scalar_one_or_none()
+    return item
