@@ -10,8 +10,11 @@ execution path (finding the session's connection, events, result metadata) cost 
 spends on such a statement. Driver errors are raised as SQLAlchemy's (IntegrityError, OperationalError…),
 as the rest of the code expects; `on_execute` callbacks see each statement (profiling, tests).
 
-Writes made this way bypass the ORM's unit of work, so the audit trail does not see them by itself:
-callers that change audited tables record the change with `audit.record`.
+Writes made this way bypass the ORM's unit of work, so the audit trail's session hooks do not see them.
+Hence one rule, kept here: a prebuilt INSERT, UPDATE or DELETE on an audited table cannot be built as a
+plain `Sql` (it raises at import). It must be an `audit.Write` (server/services/people/audit.py), whose
+`run` takes the change to record with the statement's parameters and records it when a row changed.
+Only the tables in UNAUDITED_TABLES, each its own record, are written with plain `Sql`.
 """
 from __future__ import annotations
 
@@ -29,6 +32,12 @@ from sqlalchemy.exc import DBAPIError
 from server.extensions import db
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
+_WRITE = re.compile(r"^(INSERT INTO|UPDATE|DELETE FROM) (\w+)", re.IGNORECASE)
+# Tables whose writes are their own record or need none: the ledger and the scans carry their user and
+# device (bin_stock is the ledger's sum), floor_telemetry and login_attempts are measurements, and
+# audit_entries is the trail itself. Every other table's writes are in the audit trail.
+UNAUDITED_TABLES = frozenset({"audit_entries", "login_attempts", "scans", "stock_ledger", "bin_stock",
+                              "floor_telemetry"})
 # SQLAlchemy's SQLite DateTime format: what every other row of the same column holds.
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -59,8 +68,16 @@ class Sql:
     """One statement. `{lock}` marks where PostgreSQL takes a row lock (`FOR UPDATE`); SQLite needs
     none (BEGIN IMMEDIATE already serialises writers)."""
 
+    audited = False  # True for audit.Write: its run() records what it changes in the audit trail
+
     def __init__(self, text: str) -> None:
         text = " ".join(text.split())
+        write = _WRITE.match(text)
+        self.table = write.group(2).lower() if write else None
+        self.op = write.group(1).split()[0].lower() if write else None
+        if self.table is not None and self.table not in UNAUDITED_TABLES and not self.audited:
+            raise TypeError(f"a prebuilt {self.op} on {self.table} must be an audit.Write, which records "
+                            "it in the audit trail (server/db/fast.py)")
         self._by_dialect = {
             "sqlite": text.replace("{lock}", ""),
             "postgresql": _NAMED.sub(r"%(\1)s", text.replace("%", "%%")).replace("{lock}", " FOR UPDATE"),
@@ -74,10 +91,13 @@ class Sql:
         connection = _pin.connection
         if connection is not None and connection.in_transaction():
             return self._direct(connection, _bound(params, connection.dialect.name), many=False)
-        return self.run_on(db.session.connection(), **params)
+        return self._run_on(db.session.connection(), params)
 
     def run_on(self, connection: Connection, **params: Any) -> CursorResult | _Result:
         """On a given session's connection (e.g. in a session hook, whose session may not be db.session)."""
+        return self._run_on(connection, params)
+
+    def _run_on(self, connection: Connection, params: dict[str, Any]) -> CursorResult | _Result:
         dialect = connection.dialect.name
         if connection is _pin.connection and connection.in_transaction():
             return self._direct(connection, _bound(params, dialect), many=False)

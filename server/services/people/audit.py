@@ -6,6 +6,8 @@ Stock and scans are written with Core statements into tables that are their own 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,14 +18,13 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState
 
 from server import fastjson
-from server.db.fast import Sql, pinned_connection
+from server.db.fast import UNAUDITED_TABLES, Sql, pinned_connection
 from server.db.models import AuditEntry, User, utcnow
 from server.extensions import db
 from server.services.people.auth import Actor
 
-# Tables whose writes are audited elsewhere (stock_ledger, scans; bin_stock is the ledger's sum), are
-# measurements rather than decisions (floor_telemetry), or are the audit's own.
-UNAUDITED = frozenset({"audit_entries", "login_attempts", "scans", "stock_ledger", "bin_stock", "floor_telemetry"})
+# Tables whose writes are their own record (server/db/fast.py says which and why).
+UNAUDITED = UNAUDITED_TABLES
 # Columns that change on every device request by design: recording them would drown the trail.
 IGNORED = frozenset({("devices", "last_seen_at")})
 # Only the fact that a secret changed is recorded, never its value (not even its digest).
@@ -62,19 +63,59 @@ def _collect_flush(session, _flush_context) -> None:
         session.info.setdefault(BUFFER, []).extend(changes)
 
 
-def record(table: str, op: str, row_id: Any, **changed: list) -> None:
-    """A write made with hand-written SQL on the scan path (server/db/fast.py), which the session hooks
-    do not see: `changed` is column -> [old, new], as the hooks record an update."""
-    db.session.info.setdefault(BUFFER, []).append(
-        {"table": table, "id": row_id, "op": op, "changed": {k: [_shown(k, v[0]), _shown(k, v[1])]
-                                                             for k, v in changed.items()}})
+@dataclass(frozen=True)
+class Updated:
+    """One row a prebuilt UPDATE changed: column -> [old, new], as the session hooks record an update."""
+
+    row_id: Any
+    changed: dict[str, list]
+
+    def entry(self, table: str) -> dict:
+        return {"table": table, "id": self.row_id, "op": "update",
+                "changed": {k: [_shown(k, v[0]), _shown(k, v[1])] for k, v in self.changed.items()}}
 
 
-def record_insert(table: str, row_id: Any, **values: Any) -> None:
-    """A row inserted with hand-written SQL: recorded as the hooks record an ORM insert."""
-    db.session.info.setdefault(BUFFER, []).append(
-        {"table": table, "id": row_id, "op": "insert",
-         "values": {"id": row_id} | {k: _shown(k, v) for k, v in values.items() if v is not None}})
+@dataclass(frozen=True)
+class Inserted:
+    """One row a prebuilt INSERT added, recorded as the hooks record an ORM insert."""
+
+    row_id: Any
+    values: dict[str, Any]
+
+    def entry(self, table: str) -> dict:
+        return {"table": table, "id": self.row_id, "op": "insert",
+                "values": {"id": self.row_id} | {k: _shown(k, v) for k, v in self.values.items() if v is not None}}
+
+
+Change = Updated | Inserted
+
+
+class Write(Sql):
+    """A prebuilt write on an audited table (server/db/fast.py): `run` takes the change to record beside the
+    statement's parameters, and records it when the statement changed a row — the one way to run it, so a
+    hand-written write cannot skip the trail. `changes`: a Change, a list of them, or a function giving
+    them once the write is done (an inserted row's id)."""
+
+    audited = True
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        if self.table is None:
+            raise TypeError("audit.Write is for INSERT, UPDATE and DELETE statements")
+
+    def run(self, changes: Change | list[Change] | Callable[[], Change | list[Change]], **params: Any) -> Any:
+        result = super().run(**params)
+        if result.rowcount:
+            made = changes() if callable(changes) else changes
+            buffer = db.session.info.setdefault(BUFFER, [])
+            buffer.extend(change.entry(self.table) for change in (made if isinstance(made, list) else [made]))
+        return result
+
+    def run_on(self, connection, **params: Any) -> Any:
+        raise TypeError("audit.Write runs on the session's connection, where its change is recorded")
+
+    def run_many(self, rows: list[dict[str, Any]]) -> None:
+        raise TypeError("audit.Write runs one statement with its change at a time")
 
 
 def _row_change(obj: Any, op: str) -> dict | None:

@@ -32,34 +32,33 @@ hold_listeners: list[Callable[[dict], None]] = []
 progress_listeners: list[Callable[[dict], None]] = []
 
 
-# The scan path's writes (server/db/fast.py): prebuilt, and recorded in the audit trail by hand.
-_BIN_CONFIRMED = Sql("UPDATE pick_tasks SET bin_confirmed = :yes WHERE id = :id")
-_PICKED = Sql("UPDATE pick_tasks SET picked_qty = :picked, status = :status WHERE id = :id")
-_PUT_CONFIRMED = Sql("UPDATE pick_tasks SET put_confirmed = :yes WHERE id = :id")
+# The scan path's writes (server/db/fast.py): prebuilt, each run with the change the audit trail records.
+_BIN_CONFIRMED = audit.Write("UPDATE pick_tasks SET bin_confirmed = :yes WHERE id = :id")
+_PICKED = audit.Write("UPDATE pick_tasks SET picked_qty = :picked, status = :status WHERE id = :id")
+_PUT_CONFIRMED = audit.Write("UPDATE pick_tasks SET put_confirmed = :yes WHERE id = :id")
 _CONFIRMS = {"bin_confirmed": _BIN_CONFIRMED, "put_confirmed": _PUT_CONFIRMED}
-_RESERVATION_DONE = Sql("""
+_RESERVATION_DONE = audit.Write("""
     UPDATE reservations SET status = :status,
            qty = CASE WHEN :picked > 0 AND :picked < qty THEN :picked ELSE qty END
     WHERE id = :id""")
-_LIST_DONE = Sql("UPDATE pick_lists SET status = :status WHERE id = :id")
-_ORDER_MOVED = Sql("UPDATE sales_orders SET status = :after WHERE id = :id AND status = :before")
+_LIST_DONE = audit.Write("UPDATE pick_lists SET status = :status WHERE id = :id")
+_ORDER_MOVED = audit.Write("UPDATE sales_orders SET status = :after WHERE id = :id AND status = :before")
 _BIN_BY_CODE = Sql("SELECT id, kind FROM bins WHERE code = :code")
-_INSERT_TOTE = Sql("""
+_INSERT_TOTE = audit.Write("""
     INSERT INTO bins (code, zone, aisle, bay, level, x, y, kind, warehouse, active, blocked, capacity)
     VALUES (:code, :zone, :aisle, :bay, :level, :x, :y, :kind, :warehouse, :active, :blocked, :capacity)""")
 _WAREHOUSE, _CAPACITY = Bin.__table__.c.warehouse.default.arg, Bin.__table__.c.capacity.default.arg
 _TOTE_BUSY = Sql("""
     SELECT pick_list_id FROM pick_tasks
     WHERE tote_bin_id = :tote AND status = :open AND pick_list_id != :list LIMIT 1""")
-_BIND_TOTE = Sql("UPDATE pick_tasks SET tote_bin_id = :tote WHERE pick_list_id = :list AND tote_slot = :slot")
+_BIND_TOTE = audit.Write("UPDATE pick_tasks SET tote_bin_id = :tote WHERE pick_list_id = :list AND tote_slot = :slot")
 
 
 def _confirm(stop: Stop, flag: str) -> None:
     """Set a stop's `bin_confirmed` or `put_confirmed` (once: a repeated scan changes nothing)."""
     if getattr(stop, flag):
         return
-    _CONFIRMS[flag].run(yes=True, id=stop.id)
-    audit.record("pick_tasks", "update", stop.id, **{flag: [False, True]})
+    _CONFIRMS[flag].run(audit.Updated(stop.id, {flag: [False, True]}), yes=True, id=stop.id)
     forget_row(PickTask, stop.id)
     setattr(stop, flag, True)
 
@@ -107,13 +106,12 @@ def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor
     tote_id, kind = found
     if _TOTE_BUSY.first(tote=tote_id, open="open", list=state.id):
         raise WmsError("tote_in_use", tote=decoded.key)
-    _BIND_TOTE.run(tote=tote_id, list=state.id, slot=slot)
-    for stop in state.stops:
-        if stop.tote_slot == slot:
-            if stop.tote_bin_id != tote_id:
-                audit.record("pick_tasks", "update", stop.id, tote_bin_id=[stop.tote_bin_id, tote_id])
-            forget_row(PickTask, stop.id)
-            stop.tote_bin_id, stop.tote, stop.tote_kind = tote_id, decoded.key, kind
+    rebound = [stop for stop in state.stops if stop.tote_slot == slot]
+    _BIND_TOTE.run([audit.Updated(stop.id, {"tote_bin_id": [stop.tote_bin_id, tote_id]})
+                    for stop in rebound if stop.tote_bin_id != tote_id], tote=tote_id, list=state.id, slot=slot)
+    for stop in rebound:
+        forget_row(PickTask, stop.id)
+        stop.tote_bin_id, stop.tote, stop.tote_kind = tote_id, decoded.key, kind
     return state
 
 
@@ -122,10 +120,14 @@ def _new_tote(code: str) -> tuple[int, str]:
     a new floor's, bring fresh totes to every list)."""
     values = {"code": code, "zone": TOTE_ZONE, "aisle": "", "bay": "", "level": "", "x": 0.0, "y": 0.0,
               "kind": "tote", "warehouse": _WAREHOUSE, "active": True, "blocked": False, "capacity": _CAPACITY}
-    _INSERT_TOTE.run(**values)
-    found = _BIN_BY_CODE.first(code=code)
-    audit.record_insert("bins", found.id, **values)
-    return found
+    found = []
+
+    def inserted() -> audit.Inserted:  # the new row, read once the insert is done: its id goes into the trail
+        found.append(_BIN_BY_CODE.first(code=code))
+        return audit.Inserted(found[0].id, values)
+
+    _INSERT_TOTE.run(inserted, **values)
+    return found[0]
 
 
 def _stopped(stop: Stop) -> None:
@@ -170,11 +172,11 @@ def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor,
     stop.picked += qty
     if stop.picked == stop.qty:
         stop.status = "picked"
-        _RESERVATION_DONE.run(status="picked", picked=stop.picked, id=stop.reservation_id)
-        audit.record("reservations", "update", stop.reservation_id, status=["reserved", "picked"])
+        _RESERVATION_DONE.run(audit.Updated(stop.reservation_id, {"status": ["reserved", "picked"]}),
+                              status="picked", picked=stop.picked, id=stop.reservation_id)
         forget_row(Reservation, stop.reservation_id)
-    _PICKED.run(picked=stop.picked, status=stop.status, id=stop.id)
-    audit.record("pick_tasks", "update", stop.id, picked_qty=[before[0], stop.picked], status=[before[1], stop.status])
+    _PICKED.run(audit.Updated(stop.id, {"picked_qty": [before[0], stop.picked], "status": [before[1], stop.status]}),
+                picked=stop.picked, status=stop.status, id=stop.id)
     forget_row(PickTask, stop.id)
     _close_if_done(state)
     _progress(state, "pick")
@@ -233,8 +235,7 @@ def _close_if_done(state: ListState) -> None:
     """A list with no open stop is done and its orders picked; otherwise its orders are being picked.
     Orders are loaded only when their status changes (an ORM change, so the audit trail sees it)."""
     if all(s.status != "open" for s in state.stops):
-        _LIST_DONE.run(status="done", id=state.id)
-        audit.record("pick_lists", "update", state.id, status=[state.status, "done"])
+        _LIST_DONE.run(audit.Updated(state.id, {"status": [state.status, "done"]}), status="done", id=state.id)
         forget_row(PickList, state.id)
         state.status = "done"
         before, after = ("allocated", "picking"), "picked"
@@ -249,8 +250,8 @@ def _close_if_done(state: ListState) -> None:
         # Conditional, the status read with the list first (one statement, as a rule): an order put on
         # hold meanwhile (another process, on PostgreSQL) stays on hold.
         for status in (believed[order_id], *(b for b in before if b != believed[order_id])):
-            if _ORDER_MOVED.run(after=after, id=order_id, before=status).rowcount == 1:
-                audit.record("sales_orders", "update", order_id, status=[status, after])
+            if _ORDER_MOVED.run(audit.Updated(order_id, {"status": [status, after]}),
+                                after=after, id=order_id, before=status).rowcount == 1:
                 forget_row(SalesOrder, order_id)
                 moved.add(order_id)
                 break

@@ -176,7 +176,7 @@ def take_next(actor: Actor) -> dict:
 # Prebuilt (server/db/fast.py): 300 handhelds starting a shift claim 300 lists within two seconds.
 _MINE = Sql("SELECT id FROM pick_lists WHERE claimed_by = :user AND status = 'claimed' ORDER BY id LIMIT 1")
 _OPEN = Sql("SELECT id FROM pick_lists WHERE status = 'open' ORDER BY wave_id, seq LIMIT :limit")
-_CLAIM = Sql("""
+_CLAIM = audit.Write("""
     UPDATE pick_lists SET status = 'claimed', claimed_by = :user, claimed_at = :at
     WHERE id = :id AND status = 'open'""")
 _EXISTS = Sql("SELECT 1 FROM pick_lists WHERE id = :id")
@@ -208,13 +208,13 @@ def _next(actor: Actor) -> int:
 
 def _claim(pick_list_id: int, actor: Actor) -> None:
     at = utcnow()
-    if _CLAIM.run(user=actor.user_id, at=at, id=pick_list_id).rowcount != 1:
+    claimed = audit.Updated(pick_list_id, {"status": ["open", "claimed"], "claimed_by": [None, actor.user_id],
+                                            "claimed_at": [None, at]})
+    if _CLAIM.run(claimed, user=actor.user_id, at=at, id=pick_list_id).rowcount != 1:
         if _EXISTS.scalar(id=pick_list_id) is None:
             raise WmsError("not_found", what=f"pick list {pick_list_id}")
         raise WmsError("already_claimed", pick_list=pick_list_id)
     forget_row(PickList, pick_list_id)
-    audit.record("pick_lists", "update", pick_list_id, status=["open", "claimed"],
-                 claimed_by=[None, actor.user_id], claimed_at=[None, at])
     _tell_floor({"event": "pick_list_claimed", "pick_list": pick_list_id, "claimed_by": actor.username})
 
 

@@ -36,8 +36,9 @@ def test_a_rolled_back_savepoint_undoes_only_its_own_driver_writes(app):
     """Scans take their savepoints through the driver (fast.driver_savepoints): a refused scan's
     writes go, the batch's earlier ones stay."""
     from server.db import fast
+    from server.services.people import audit
 
-    note = Sql("INSERT INTO batch_notes (what) VALUES (:what)")
+    note = audit.Write("INSERT INTO batch_notes (what) VALUES (:what)")
     seen = []
     fast.on_execute.append(lambda text, _params: seen.append(text))
     try:
@@ -47,11 +48,11 @@ def test_a_rolled_back_savepoint_undoes_only_its_own_driver_writes(app):
             with fast.pinned(session.connection()):
                 kept = session.begin_nested()
                 session.connection()
-                note.run(what="kept")
+                note.run(audit.Inserted(1, {"what": "kept"}), what="kept")
                 kept.commit()
                 refused = session.begin_nested()
                 session.connection()
-                note.run(what="undone")
+                note.run(audit.Inserted(2, {"what": "undone"}), what="undone")
                 refused.rollback()
                 rows = [row.what for row in Sql("SELECT what FROM batch_notes").all()]
             session.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 import sqlite3
 import uuid
 
@@ -240,3 +241,89 @@ def test_a_tote_seen_for_the_first_time_is_a_new_bin_in_the_trail(app, tiny_ware
     assert change["id"] == change["values"]["id"] == tote.id
     assert change["values"]["kind"] == "tote"
     assert entry.user_id == w.picker.user_id
+
+
+# Written out here, not imported from the code under test: the tables whose writes are their own record.
+SELF_RECORDED = {"audit_entries", "login_attempts", "scans", "stock_ledger", "bin_stock", "floor_telemetry"}
+WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+
+
+def test_every_table_a_scan_writes_is_in_that_scans_audit_row(app, tiny_warehouse):
+    """Whatever a scan writes — through the ORM or a prebuilt statement straight to the driver — is in
+    the audit row of that scan, but for the tables that are their own record. Every statement is
+    watched where it leaves for SQLite (SQLAlchemy's cursor and the driver path of server/db/fast.py)."""
+    from sqlalchemy import event, select
+
+    from server.db import fast
+    from server.db.models import AuditEntry, PickTask
+    from server.extensions import db
+    from server.services.floor import scans
+    from server.services.people import audit
+    from server.services.picking import waves
+    from server.services.orders import sales_orders
+    from server.services.orders.sales_orders import NewLine
+    from server.domain.batching import Cart
+
+    w = tiny_warehouse
+    sales_orders.create_order("api", "O-1", [NewLine("TEE-BLK-M", 2)], w.supervisor, address="上海市",
+                              paid_at=datetime(2026, 11, 22, 9, 0))
+    db.session.commit()
+    sales_orders.release("O-1", w.supervisor)
+    wave = waves.release_wave(waves.WaveFilters(), Cart(totes=2, tote_capacity=20), w.supervisor)
+    list_id = wave["pick_lists"][0]["pick_list"]
+    waves.claim(list_id, w.picker)
+    db.session.commit()
+
+    statements: list[str] = []
+    engine = db.engine
+
+    def orm_statement(_conn, _cursor, text, *_rest):
+        statements.append(text)
+
+    event.listen(engine, "before_cursor_execute", orm_statement)
+    fast.on_execute.append(lambda text, _params: statements.append(text))
+    seen: dict[str, set[str]] = {}
+    try:
+        def scan(code, **payload):
+            statements.clear()
+            last = db.session.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc())).scalar() or 0
+            audit.act_as(w.picker, "/floor scan")
+            ack = scans.handle({"scan_id": str(uuid.uuid4()), "code": code, "pick_list": list_id, **payload},
+                               w.picker)
+            assert ack["ok"], ack
+            written = {m.group(1).lower() for text in statements if (m := WRITE.match(text))}
+            in_trail = {table for entry in db.session.execute(select(AuditEntry).where(AuditEntry.id > last))
+                        .scalars() for table in entry.tables.strip(",").split(",") if table}
+            assert written - SELF_RECORDED <= in_trail, (payload.get("mode"), code, written, in_trail)
+            seen[payload["mode"] + " " + code] = written
+            return ack
+
+        scan("TOTE-0042", mode="pick.tote", slot=1)  # a tote never seen: a new bin
+        scan("A-01-01-1", mode="pick")
+        scan("5901234123457", mode="pick", qty=2)
+        task = db.session.execute(select(PickTask.id).where(PickTask.pick_list_id == list_id)).scalar_one()
+        scan("TOTE-0042", mode="pick.put", task=task)
+        scan("A-01-01-1", mode="lookup")
+    finally:
+        fast.on_execute.pop()
+        event.remove(engine, "before_cursor_execute", orm_statement)
+    every = set().union(*seen.values())
+    # The flow reached the scan path's prebuilt writes, not only its reads.
+    assert {"bins", "pick_tasks", "reservations", "pick_lists", "sales_orders", "bin_stock", "stock_ledger",
+            "scans"} <= every, every
+
+
+def test_a_prebuilt_write_on_an_audited_table_cannot_be_built_without_its_audit_record():
+    from server.db.fast import Sql
+    from server.services.people import audit
+
+    with pytest.raises(TypeError):
+        Sql("UPDATE pick_tasks SET picked_qty = :n WHERE id = :id")
+    with pytest.raises(TypeError):
+        Sql("insert into sales_orders (number) values (:n)")
+    with pytest.raises(TypeError):
+        audit.Write("SELECT 1 FROM pick_tasks")
+    Sql("UPDATE bin_stock SET qty = qty + :n WHERE id = :id")  # its own record: the ledger row beside it
+    write = audit.Write("UPDATE pick_tasks SET picked_qty = :n WHERE id = :id")
+    with pytest.raises(TypeError):
+        write.run(n=1, id=1)  # no change to record: refused before anything runs
