@@ -95,6 +95,11 @@ def check_ledger() -> int:
     from server.services.inventory import ledger
 
     with _app().app_context():
+        missing = ledger.not_set_up()
+        if missing:
+            print(f"check-ledger: {missing}; set it up first: python -m server setup (scripts/run does)",
+                  file=sys.stderr)
+            return 2
         report = ledger.check()
     for d in report["disagreements"]:
         bin_id, item_id, lot_id = d["place"]

@@ -47,3 +47,14 @@ def test_a_consistent_warehouse_passes_and_a_tampered_one_is_named(warehouse):
     code, findings, summary = check(env)
     assert code == 1 and (summary["disagreements"], summary["reservation_mismatches"]) == (0, 1)
     assert "open reservations 0, reserved 1" in findings[0]
+
+
+def test_a_warehouse_never_set_up_is_named_in_one_line(tmp_path):
+    env = os.environ | {"WMS_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([str(ROOT / "scripts" / "check_ledger")], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = [text for text in done.stderr.splitlines() if text.startswith("check-ledger:")]
+    assert f"no database at {tmp_path}/wms.db" in line and "python -m server setup" in line
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "wms.db").exists()  # looking made no empty database

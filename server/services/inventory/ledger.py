@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from server.db.models import Bin, BinStock, Device, Item, LedgerEntry, Lot, Reservation, User
 from server.domain.errors import WmsError
@@ -75,3 +76,14 @@ def _bin(code: str) -> Bin:
     if bin_ is None:
         raise WmsError("not_found", what=f"bin {code}")
     return bin_
+
+
+def not_set_up() -> str | None:
+    """Why there is no ledger to check (no database file, or one never migrated), or None. Checked before
+    connecting: SQLite would otherwise make an empty file where the database was expected."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        return f"no database at {url.database}"
+    if not inspect(db.engine).has_table("stock_ledger"):
+        return f"the database at {url.render_as_string(hide_password=True)} has no stock ledger"
+    return None

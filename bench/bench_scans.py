@@ -1,4 +1,4 @@
-"""Scan latency benchmark: a live server on 127.0.0.1, simulated handhelds (scripts/floor_sim.py:
+"""Scan latency benchmark: a live server on 127.0.0.1, simulated handhelds (bench/floor_sim.py:
 real Socket.IO clients over WebSocket, each with its own outbox, user and device) doing realistic
 pick flows by default — claim a list, bind totes, bin → item (qty) → tote at each stop, a few wrong
 scans and shorts, and the list reads the app makes beside its scans (its pick screen — its own and the open
@@ -13,11 +13,11 @@ Before each phase the work it needs is made over REST (orders, release, waves). 
 to 127.0.0.1; phases are bounded in count and time.
 
     .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python scripts/bench_scans.py --handhelds 300 --think 2 --seconds 30
-    .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 --think 2 --seconds 30
-    .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 \\
+    .venv/bin/python bench/bench_scans.py --handhelds 300 --think 2 --seconds 30
+    .venv/bin/python bench/bench_scans.py --ladder 50,150,300 --think 2 --seconds 30
+    .venv/bin/python bench/bench_scans.py --ladder 50,150,300 \\
         --database-url postgresql+psycopg://wms@127.0.0.1/wms --redis-url redis://127.0.0.1:6379/0
-    .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 --own-postgres --own-redis
+    .venv/bin/python bench/bench_scans.py --ladder 50,150,300 --own-postgres --own-redis
 
 One JSON line per phase; the last line is the last floor phase (with `--ladder`, plus `ladder`: every
 step in short): handhelds, scans, scans_per_s, p50_ms, p95_ms, p99_ms, max_ms, errors, lost (scans
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             server = sim.start_server(Path(tmp.name), max(args.steps), extra_env=extra)
             url, database_url = server.url, server.database_url
         elif args.flow == "pick" and not pick_users_exist(url, max(args.steps)):
-            print(f"warning: {url} has no user {sim.picker_name(max(args.steps))} (scripts/bench_setup.py makes "
+            print(f"warning: {url} has no user {sim.picker_name(max(args.steps))} (bench/bench_setup.py makes "
                   "them); measuring the lookup flow instead", file=sys.stderr)
             args.flow = "lookup"
         rows = []

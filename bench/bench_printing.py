@@ -2,7 +2,7 @@
 instantly), so any limit measured here is ours, not the printer's. A real ZD421 prints about
 6 in/s, i.e. roughly three 2-inch labels a second; our path must be far above that.
 
-    .venv/bin/python scripts/bench_printing.py --jobs 50
+    .venv/bin/python bench/bench_printing.py --jobs 50
 Last line: JSON with single_label_jobs, job_to_printed_p50_ms, job_to_printed_max_ms,
 zone_labels, zone_labels_per_s.
 """
@@ -20,7 +20,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scans import start_server  # noqa: E402
+import floor_sim as sim  # noqa: E402
 
 from printers.agent import PrinterAgent  # noqa: E402
 from printers.emulator import ZebraEmulator  # noqa: E402
@@ -39,7 +39,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=50)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, ZebraEmulator() as emulator:
-        server, url, _ = start_server(tmp, printer_port=emulator.port)
+        server = sim.start_server(Path(tmp), pickers=0, printer_port=emulator.port)
+        url = server.url
         agent = None
         try:
             token = (Path(tmp) / "token-AGENT-01.txt").read_text().strip()
@@ -71,8 +72,7 @@ def main() -> int:
         finally:
             if agent is not None:
                 agent.stop()
-            server.terminate()
-            server.wait(10)
+            server.stop()
     return 0
 
 

@@ -4,7 +4,7 @@ with a handler that answers a scan-shaped payload at once — inline on the even
 worker thread as the floor does — and N python-socketio clients back to back. Shows how much of a
 scan's server time the transport is (docs/reliability.md). Traffic only to 127.0.0.1, bounded in time.
 
-    .venv/bin/python scripts/bench_transport.py --clients 20 --seconds 8
+    .venv/bin/python bench/bench_transport.py --clients 20 --seconds 8
 
 The last line is a JSON object: per handler style, messages/s and server CPU ms a message.
 """
@@ -45,7 +45,11 @@ def serve(port: int, style: str) -> None:
 
 
 async def clients(url: str, count: int, seconds: float) -> int:
-    import socketio
+    try:
+        import aiohttp  # noqa: F401  (socketio's asyncio client needs it)
+        import socketio
+    except ModuleNotFoundError as missing:
+        raise SystemExit(f"{missing.name} is missing: .venv/bin/pip install -e '.[bench]'") from None
 
     sent = [0]
 
