@@ -58,7 +58,7 @@ def item_by_code(code: str) -> Item | None:
     return item
 
 
-SHELF_KINDS_EXCLUDED = ("tote", "parcel", "transit")
+NOT_ON_SHELVES = ("tote", "parcel", "transit")
 
 
 def list_bins(kind: str | None, zone: str | None, limit: int) -> list[Bin]:
@@ -68,7 +68,7 @@ def list_bins(kind: str | None, zone: str | None, limit: int) -> list[Bin]:
     if kind:
         query = query.where(Bin.kind == kind)
     else:
-        query = query.where(Bin.kind.not_in(SHELF_KINDS_EXCLUDED))
+        query = query.where(Bin.kind.not_in(NOT_ON_SHELVES))
     if zone:
         query = query.where(Bin.zone == zone)
     return list(db.session.execute(query).scalars())
