@@ -1,16 +1,14 @@
 """Log in by password or badge; the session cookie then authenticates REST and Socket.IO."""
 from flask import Blueprint, jsonify, request, session
 
-from server.api import current_actor, json_body, ok
-from server.db.models import User
+from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
-from server.extensions import db
 from server.services.people import auth
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 
 
-def _start_session(user: User, device: str | None):
+def _start_session(user, device: str | None):
     session.clear()
     session["user_id"] = user.id
     if device:
@@ -47,7 +45,7 @@ def me():
     actor = current_actor()
     if actor.user_id is None:
         raise WmsError("not_authenticated")
-    return ok(user=auth.user_view(db.session.get(User, actor.user_id)))
+    return ok(user=auth.user_view(auth.get_user(actor.user_id)))
 
 
 @bp.get("/whoami")

@@ -1,11 +1,9 @@
 """Read the warehouse: bins (with what they hold) and items (with where they are)."""
 from flask import Blueprint, jsonify, request
-from sqlalchemy import or_, select
 
-from server.api import current_actor
-from server.db.models import Bin, Item, ItemBarcode
+from server.api.common import current_actor
 from server.domain.errors import WmsError
-from server.extensions import db
+from server.services.catalogue import items as catalogue
 from server.services.catalogue.items import bin_view, find_bin, item_view
 from server.services.lookup import answers as lookup
 from server.services.inventory import stock
@@ -24,15 +22,9 @@ def _limit(default: int = 500) -> int:
 def bins():
     current_actor()
     # Totes, parcels and transit are bins in the ledger (units travel in them), not places on the shelves.
-    query = select(Bin).order_by(Bin.code).limit(_limit(5000))
-    if request.args.get("kind"):
-        query = query.where(Bin.kind == request.args["kind"])
-    else:
-        query = query.where(Bin.kind.not_in(("tote", "parcel", "transit")))
-    if request.args.get("zone"):
-        query = query.where(Bin.zone == request.args["zone"].upper())
-    return jsonify([bin_view(b) | {"x": b.x, "y": b.y, "kind": b.kind}
-                    for b in db.session.execute(query).scalars()])
+    zone = request.args.get("zone")
+    rows = catalogue.list_bins(request.args.get("kind"), zone.upper() if zone else None, _limit(5000))
+    return jsonify([bin_view(b) | {"x": b.x, "y": b.y, "kind": b.kind} for b in rows])
 
 
 @bp.get("/bins/<code>")
@@ -44,19 +36,13 @@ def bin_detail(code: str):
 @bp.get("/items")
 def items():
     current_actor()
-    query = select(Item).order_by(Item.sku).limit(_limit())
-    if request.args.get("q"):
-        pattern = f"%{request.args['q']}%"
-        query = query.where(or_(Item.sku.ilike(pattern),
-                                Item.id.in_(select(ItemBarcode.item_id)
-                                            .where(ItemBarcode.code.like(pattern)))))
-    return jsonify([item_view(i) for i in db.session.execute(query).unique().scalars()])
+    return jsonify([item_view(i) for i in catalogue.search_items(request.args.get("q"), _limit())])
 
 
 @bp.get("/items/<sku>")
 def item_detail(sku: str):
     current_actor()
-    item = db.session.execute(select(Item).where(Item.sku == sku)).unique().scalar_one_or_none()
+    item = catalogue.item_by_sku(sku)
     if item is None:
         raise WmsError("not_found", what=f"item {sku}")
     return jsonify(lookup.item_locations(item))

@@ -1,11 +1,8 @@
 """Devices for administrators: register one, issue its token (shown once), revoke it."""
 from flask import Blueprint, jsonify
-from sqlalchemy import select
 
-from server.api import current_actor, json_body, ok
-from server.db.models import Device
+from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
-from server.extensions import db
 from server.services.people import auth
 
 bp = Blueprint("devices", __name__, url_prefix="/api/v1/devices")
@@ -18,8 +15,7 @@ def _admin() -> None:
 @bp.get("")
 def devices():
     _admin()
-    rows = db.session.execute(select(Device).order_by(Device.code)).scalars()
-    return jsonify([auth.device_view(device) for device in rows])
+    return jsonify([auth.device_view(device) for device in auth.list_devices()])
 
 
 @bp.post("")
@@ -38,14 +34,10 @@ def issue_token(code: str):
     """A new token replaces the old one at once; only now is it ever shown."""
     _admin()
     token = auth.issue_device_token(code)
-    return ok(token=token, device=auth.device_view(_device(code)))
+    return ok(token=token, device=auth.device_view(auth.device_by_code(code)))
 
 
 @bp.post("/<code>/revoke")
 def revoke(code: str):
     _admin()
     return ok(device=auth.device_view(auth.revoke_device_token(code)))
-
-
-def _device(code: str) -> Device:
-    return db.session.execute(select(Device).where(Device.code == code)).scalar_one()

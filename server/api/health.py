@@ -1,8 +1,7 @@
 """Liveness for load balancers and the run script: ok once the database answers."""
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 
-from server.extensions import db
+from server.services import health, transaction
 
 bp = Blueprint("health", __name__)
 
@@ -10,11 +9,11 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     try:
-        db.session.execute(text("SELECT 1 FROM scans LIMIT 1"))
-        db.session.rollback()
+        health.ping_database()
+        transaction.rollback()
         database = "ok"
     except Exception as exc:  # any failure here means "cannot serve scans", with the reason shown
-        db.session.rollback()
+        transaction.rollback()
         return jsonify({"status": "error", "database": str(exc).splitlines()[0]}), 503
-    dialect = db.engine.dialect.name
+    dialect = health.dialect()
     return jsonify({"status": "ok", "database": database, "dialect": dialect})

@@ -1,7 +1,7 @@
 """Transfers, cycle counts and adjustments over REST. A counter's routes never carry book quantities."""
 from flask import Blueprint, jsonify, request
 
-from server.api import current_actor, json_body, ok
+from server.api.common import current_actor, json_body, ok
 from server.services.inventory import counts
 from server.services.inventory import control
 from server.domain.stock import quantity

@@ -2,12 +2,10 @@
 from datetime import datetime
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
-from server.api import current_actor, json_body, ok
-from server.db.models import SalesOrder
+from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
-from server.extensions import db
+from server.services import transaction
 from server.services.orders import order_import
 from server.services.orders import sales_orders
 from server.services.picking import pick_lists
@@ -40,10 +38,8 @@ def _rejected(error: ImportRejected):
 @bp.get("")
 def list_orders():
     current_actor()
-    query = select(SalesOrder).order_by(SalesOrder.id.desc()).limit(500)
-    if request.args.get("status"):
-        query = query.where(SalesOrder.status == request.args["status"])
-    return jsonify([sales_orders.order_view(o) for o in db.session.execute(query).scalars()])
+    orders = sales_orders.recent_orders(request.args.get("status"), limit=500)
+    return jsonify([sales_orders.order_view(o) for o in orders])
 
 
 @bp.get("/<number>")
@@ -70,7 +66,7 @@ def create():
         exchange_of=body.get("exchange_of"), exchange_reason=body.get("exchange_reason"))
     if not order.number:
         raise WmsError("bad_request", detail="number is required")
-    db.session.commit()
+    transaction.commit()
     return ok(order=sales_orders.order_view(order)), 201
 
 
@@ -132,7 +128,7 @@ def allocate(number: str):
     actor = current_actor()
     actor.require("orders.manage")
     result = sales_orders.allocate_order(sales_orders.find_order(number))
-    db.session.commit()
+    transaction.commit()
     return ok(order=sales_orders.order_view(sales_orders.find_order(number)), short=result["short"])
 
 

@@ -1,11 +1,8 @@
 """Packing stations, parcels and carrier manifests. Packing and handover steps themselves are scans
 (`/floor` modes `pack`, `pack.close`, `handover` …); these routes read state and sign packers in."""
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
-from server.api import current_actor, get_or_404, ok
-from server.db.models import Manifest, Station
-from server.extensions import db
+from server.api.common import current_actor, ok
 from server.services.packing import handover
 from server.services.packing import packing_station
 
@@ -15,8 +12,7 @@ bp = Blueprint("packing", __name__, url_prefix="/api/v1")
 @bp.get("/stations")
 def stations():
     current_actor()
-    rows = db.session.execute(select(Station).order_by(Station.code)).scalars()
-    return jsonify([packing_station.station_view(s)["station"] for s in rows])
+    return jsonify([packing_station.station_view(s)["station"] for s in packing_station.list_stations()])
 
 
 @bp.get("/stations/<code>")
@@ -47,12 +43,10 @@ def manifests():
     """?status=open|shipped (default open)."""
     current_actor()
     status = request.args.get("status", "open")
-    rows = db.session.execute(select(Manifest).where(Manifest.status == status)
-                              .order_by(Manifest.id.desc()).limit(100)).scalars()
-    return jsonify([handover.manifest_view(m) for m in rows])
+    return jsonify([handover.manifest_view(m) for m in handover.list_manifests(status, limit=100)])
 
 
 @bp.get("/manifests/<int(max=2147483647):manifest_id>")
 def manifest(manifest_id: int):
     current_actor()
-    return jsonify(handover.manifest_view(get_or_404(Manifest, manifest_id, "manifest")))
+    return jsonify(handover.manifest_view(handover.get_manifest(manifest_id)))

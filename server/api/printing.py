@@ -1,11 +1,8 @@
 """Printers and print jobs: create label jobs, follow their state, reprint."""
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
-from server.api import current_actor, json_body, ok
-from server.db.models import Printer
+from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
-from server.extensions import db
 from server.services.printing import print_jobs
 
 bp = Blueprint("printing", __name__, url_prefix="/api/v1")
@@ -14,8 +11,7 @@ bp = Blueprint("printing", __name__, url_prefix="/api/v1")
 @bp.get("/printers")
 def printers():
     current_actor()
-    rows = db.session.execute(select(Printer).order_by(Printer.code)).scalars()
-    return jsonify([print_jobs.printer_view(p) for p in rows])
+    return jsonify([print_jobs.printer_view(p) for p in print_jobs.list_printers()])
 
 
 @bp.get("/print-jobs")

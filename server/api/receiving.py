@@ -2,12 +2,9 @@
 from datetime import date
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
-from server.api import current_actor, get_or_404, json_body, ok
-from server.db.models import Inspection, PurchaseOrder, Receipt
+from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
-from server.extensions import db
 from server.services.receiving import inspection
 from server.services.receiving import putaway
 from server.services.receiving import inbound
@@ -27,19 +24,14 @@ def _date(value):
 @bp.get("/purchase-orders")
 def purchase_orders():
     current_actor()
-    query = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
-    if request.args.get("status"):
-        query = query.where(PurchaseOrder.status == request.args["status"])
-    rows = db.session.execute(query).unique().scalars()
-    return jsonify([inbound.po_view(po) for po in rows
-                    if not request.args.get("supplier") or po.supplier.code == request.args["supplier"]])
+    rows = inbound.list_pos(request.args.get("status"), request.args.get("supplier"))
+    return jsonify([inbound.po_view(po) for po in rows])
 
 
 @bp.get("/purchase-orders/<number>")
 def purchase_order(number: str):
     current_actor()
-    po = db.session.execute(select(PurchaseOrder).where(PurchaseOrder.number == number.upper())
-                            ).unique().scalar_one_or_none()
+    po = inbound.po_by_number(number.upper())
     if po is None:
         raise WmsError("no_po", po=number)
     return jsonify(inbound.po_view(po))
@@ -101,7 +93,7 @@ def inspections():
 @bp.get("/inspections/<int(max=2147483647):inspection_id>")
 def inspection_detail(inspection_id: int):
     current_actor()
-    return jsonify(inspection.inspection_view(get_or_404(Inspection, inspection_id, "inspection")))
+    return jsonify(inspection.inspection_view(inspection.get_inspection(inspection_id)))
 
 
 @bp.get("/putaway-tasks")
@@ -113,7 +105,7 @@ def putaway_tasks():
 @bp.get("/receipts/<int(max=2147483647):receipt_id>")
 def receipt(receipt_id: int):
     current_actor()
-    return jsonify(inbound.receipt_view(get_or_404(Receipt, receipt_id, "receipt")))
+    return jsonify(inbound.receipt_view(inbound.get_receipt(receipt_id)))
 
 
 @bp.get("/reports/same-day-clearing")

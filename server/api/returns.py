@@ -4,10 +4,9 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
-from server.api import current_actor, json_body, ok
-from server.db.models import SalesOrder
+from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
-from server.extensions import db
+from server.services import transaction
 from server.services.orders import sales_orders
 from server.services.returns import return_cases
 
@@ -59,6 +58,6 @@ def exchange(number: str):
     if not isinstance(body, dict):
         body = json_body()
     order = return_cases.request_exchange(number, actor, body.get("lines"))
-    db.session.commit()
-    return ok(order=sales_orders.order_view(db.session.get(SalesOrder, order.id)),
+    transaction.commit()
+    return ok(order=sales_orders.order_view(sales_orders.get_order(order.id)),
               case=return_cases.case_view(return_cases.find_case(number))), 201

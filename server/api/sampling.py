@@ -1,12 +1,9 @@
 """Sampling plans and their operating characteristic, for supervisors and acceptance checks."""
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
-from server.api import current_actor
-from server.db.models import Supplier
+from server.api.common import current_actor
 from server.domain import sampling
 from server.domain.errors import WmsError
-from server.extensions import db
 from server.services.receiving import inspection
 
 bp = Blueprint("sampling", __name__, url_prefix="/api/v1/sampling")
@@ -30,9 +27,7 @@ def plan_from_args():
             if args.get("returned") in ("1", "true"):
                 rate = rules.returned_rate
             elif args.get("supplier"):
-                supplier = db.session.execute(select(Supplier).where(Supplier.code == args["supplier"])).scalar()
-                if supplier is None:
-                    raise WmsError("not_found", what=f"supplier {args['supplier']}")
+                supplier = inspection.find_supplier(args["supplier"])
                 rate = sampling.supplier_rate(inspection.supplier_history(supplier.id), rules)
             else:
                 rate = float(args.get("rate", rules.base_rate))

@@ -1,7 +1,7 @@
 """The same scan command over HTTP, for replays from a service worker or simple integrations."""
 from flask import Blueprint, jsonify
 
-from server.api import current_actor, json_body
+from server.api.common import current_actor, json_body
 from server.domain.errors import CATALOG
 from server.services.floor import scans
 

@@ -3,12 +3,9 @@ at a time or an item's movements, and the full books check."""
 from datetime import datetime
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
-from server.api import current_actor, json_body, ok
-from server.db.models import ReplenishmentTask
+from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
-from server.extensions import db
 from server.services.inventory import alerts
 from server.services.inventory import ledger
 from server.services import transaction
@@ -28,8 +25,7 @@ def _when(name: str) -> datetime | None:
 
 
 def _committed():
-    db.session.commit()
-    transaction.committed()  # alerts raised or cleared reach the dashboards now
+    transaction.commit_and_notify()  # alerts raised or cleared reach the dashboards now
 
 
 @bp.get("/alerts")
@@ -74,9 +70,8 @@ def create_replenishment():
 @bp.get("/replenishments")
 def replenishments():
     current_actor()
-    rows = db.session.execute(select(ReplenishmentTask).where(
-        ReplenishmentTask.status == request.args.get("status", "open")).order_by(ReplenishmentTask.id)).scalars()
-    return jsonify([replenishment.replenishment_view(t) for t in rows])
+    tasks = replenishment.list_tasks(request.args.get("status", "open"))
+    return jsonify([replenishment.replenishment_view(t) for t in tasks])
 
 
 @bp.get("/ledger/bins/<code>")

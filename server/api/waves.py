@@ -2,8 +2,7 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from server import fastjson
-from server.api import current_actor, get_or_404, json_body, ok
-from server.db.models import PickList, Wave
+from server.api.common import current_actor, json_body, ok
 from server.domain.batching import BATCHERS, Cart
 from server.domain.errors import WmsError
 from server.services.picking import waves
@@ -37,7 +36,7 @@ def release_wave():
 @bp.get("/waves/<int(max=2147483647):wave_id>")
 def get_wave(wave_id: int):
     current_actor()
-    return jsonify(waves.wave_view(get_or_404(Wave, wave_id, "wave")))
+    return jsonify(waves.wave_view(waves.get_wave(wave_id)))
 
 
 @bp.get("/pick-lists")
@@ -75,7 +74,7 @@ def claim_next():
 @bp.get("/pick-lists/<int(max=2147483647):pick_list_id>")
 def get_pick_list(pick_list_id: int):
     current_actor()
-    return jsonify(waves.pick_list_view(get_or_404(PickList, pick_list_id, "pick list")))
+    return jsonify(waves.pick_list_view(waves.get_pick_list(pick_list_id)))
 
 
 @bp.post("/pick-lists/<int(max=2147483647):pick_list_id>/claim")

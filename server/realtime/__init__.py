@@ -1,41 +1,8 @@
-"""Socket.IO entrypoints: floor devices (/floor) and printer agents (/printers)."""
+"""Socket.IO entrypoints: floor devices (/floor) and printer agents (/printers). This package only
+assembles them: who is behind each socket is in server/realtime/connections.py."""
 from __future__ import annotations
 
-import threading
-
 import socketio
-
-from server.services.people.auth import Actor
-
-
-class Connections:
-    """Who is behind each open socket: resolved once at connect, used by every event after."""
-
-    def __init__(self) -> None:
-        self._actors: dict[str, Actor] = {}
-        # sid -> digest of the device token it connected with: a revoked or replaced token ends it.
-        self._tokens: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def add(self, sid: str, actor: Actor, token_digest: str | None = None) -> None:
-        with self._lock:
-            self._actors[sid] = actor
-            if token_digest:
-                self._tokens[sid] = token_digest
-
-    def get(self, sid: str) -> Actor | None:
-        return self._actors.get(sid)
-
-    def drop(self, sid: str) -> None:
-        with self._lock:
-            self._actors.pop(sid, None)
-            self._tokens.pop(sid, None)
-
-    def by_token(self) -> list[tuple[str, int, str]]:
-        """(sid, device id, token digest) of every socket that connected with a device token."""
-        with self._lock:
-            return [(sid, self._actors[sid].device_id, digest) for sid, digest in self._tokens.items()
-                    if sid in self._actors]
 
 
 def register_namespaces(server: socketio.AsyncServer) -> None:

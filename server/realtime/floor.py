@@ -5,7 +5,8 @@ from flask import current_app, session
 
 from server.domain import roles
 from server.domain.errors import WmsError
-from server.realtime import Connections, revocations
+from server.realtime import revocations
+from server.realtime.connections import of_namespace
 from server.realtime.hub import BlockingNamespace, ConnectionRefusedError, hub
 from server.services.people import audit
 from server.services.packing import packing_station
@@ -79,7 +80,7 @@ def announce_progress(event: dict) -> None:
 
 
 class FloorNamespace(BlockingNamespace):
-    connections = Connections()
+    connections = of_namespace("/floor")
 
     def on_connect(self, sid, environ, auth=None) -> list[str]:
         # The session cookie of a logged-in user, read as Flask reads it for a page.

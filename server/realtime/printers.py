@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from server.db.models import PrintJob
 from server.domain.errors import WmsError
-from server.realtime import Connections, revocations
+from server.realtime import revocations
+from server.realtime.connections import of_namespace
 from server.realtime.hub import BlockingNamespace, ConnectionRefusedError, hub
 from server.services.people import audit
 from server.services.printing import print_jobs
@@ -18,7 +18,7 @@ def agent_room(agent_id: int) -> str:
     return f"agent:{agent_id}"
 
 
-def announce_job(job: PrintJob) -> None:
+def announce_job(job) -> None:
     """Push a committed job to its printer's agent. If the agent is away it fetches it on connect."""
     if job.printer.agent_id:
         hub.emit("print_job", print_jobs.job_view(job, with_zpl=True) |
@@ -27,7 +27,7 @@ def announce_job(job: PrintJob) -> None:
 
 
 class PrinterAgentNamespace(BlockingNamespace):
-    connections = Connections()
+    connections = of_namespace(NAMESPACE)
 
     def on_connect(self, sid, environ, auth=None) -> list[str]:
         try:

@@ -12,11 +12,10 @@ import threading
 import time
 
 from flask import Flask
-from sqlalchemy import select
 
-from server.db.models import Device
-from server.extensions import db
+from server.realtime.connections import token_sockets
 from server.realtime.hub import hub
+from server.services.people import auth
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 1.0
@@ -43,25 +42,12 @@ def _watch_forever(app: Flask) -> None:
             log.exception("checking device tokens failed")
 
 
-def _token_sockets() -> list[tuple[str, str, int, str]]:
-    from server.realtime.floor import FloorNamespace
-    from server.realtime.printers import NAMESPACE, PrinterAgentNamespace
-
-    return [(namespace, sid, device_id, digest)
-            for namespace, connections in (("/floor", FloorNamespace.connections),
-                                           (NAMESPACE, PrinterAgentNamespace.connections))
-            for sid, device_id, digest in connections.by_token()]
-
-
 def disconnect_revoked() -> list[str]:
     """Disconnect this process's sockets whose token is no longer the device's token in force."""
-    sockets = _token_sockets()
+    sockets = token_sockets()
     if not sockets:
         return []
-    in_force = dict(db.session.execute(
-        select(Device.id, Device.token_digest)
-        .where(Device.id.in_({device_id for _, _, device_id, _ in sockets}), Device.token_revoked_at.is_(None))).all())
-    db.session.rollback()  # end the read at once: on SQLite it holds the one pooled connection
+    in_force = auth.tokens_in_force({device_id for _, _, device_id, _ in sockets})
     dropped = [(namespace, sid) for namespace, sid, device_id, digest in sockets if in_force.get(device_id) != digest]
     for namespace, sid in dropped:
         hub.disconnect(sid, namespace=namespace)

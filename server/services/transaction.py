@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from flask import g
 
+from server.extensions import db
+
 
 def after_commit(callback: Callable[[], None]) -> None:
     g.setdefault("wms_after_commit", []).append(callback)
@@ -29,3 +31,20 @@ def mark() -> int:
 def rollback_to(position: int) -> None:
     if "wms_after_commit" in g:
         del g.wms_after_commit[position:]
+
+
+def commit() -> None:
+    """Commit the request's transaction, for an entrypoint that ends a use case which leaves the commit to
+    its caller. Only the commit: work waiting for it runs with `commit_and_notify`."""
+    db.session.commit()
+
+
+def commit_and_notify() -> None:
+    """Commit, then run what was waiting for the commit (alerts, pushes to devices and printer agents)."""
+    db.session.commit()
+    committed()
+
+
+def rollback() -> None:
+    """Roll the request's transaction back (only the database's: see rolled_back for the waiting work)."""
+    db.session.rollback()

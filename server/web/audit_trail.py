@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from flask import render_template, request
 
 from server.services.people import audit
-from server.web import page, sup
+from server.web.common import page, sup
 
 
 @sup.get("/audit")

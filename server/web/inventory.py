@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from server.domain.errors import WmsError
 from server.services.inventory import counts
 from server.services.inventory import control
-from server.web import page, sup
+from server.web.common import page, sup
 
 
 def _scope(form) -> dict:

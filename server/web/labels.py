@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 
 from printers import documents
-from server.api import current_actor
+from server.api.common import current_actor
 from server.domain.errors import WmsError
-from server.web import page
+from server.web.common import page
 
 bp = Blueprint("labels", __name__, url_prefix="/sup/labels")
 

@@ -5,24 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 from flask import render_template, request
-from sqlalchemy import select
 
-from server.db.models import Inspection, PurchaseOrder
 from server.domain import sampling
 from server.domain.errors import WmsError
-from server.extensions import db
 from server.services.receiving import inspection
 from server.services.receiving import inbound
 from server.services.reports import report_queries
-from server.web import page, sup
+from server.web.common import page, sup
 from server.web.charts import oc_chart
 
 
 @sup.get("/receiving")
 @page("floor.supervise")
 def receiving_overview(actor):
-    pos = db.session.execute(select(PurchaseOrder).where(PurchaseOrder.status == "open")
-                             .order_by(PurchaseOrder.number)).unique().scalars()
+    pos = inbound.open_pos()
     return render_template("receiving.html", actor=actor, pos=[inbound.po_view(po) for po in pos],
                            receipts=report_queries.receipts_of(date.today()),
                            waiting=[inspection.inspection_view(i) for i in inspection.open_inspections()],
@@ -54,10 +50,7 @@ def comparison(lot_size: int, applied: dict | None, aql: float, level: str) -> d
 @sup.get("/inspections/<int:inspection_id>")
 @page("floor.supervise")
 def inspection_page(actor, inspection_id: int):
-    record = db.session.get(Inspection, inspection_id)
-    if record is None:
-        raise WmsError("not_found", what=f"inspection {inspection_id}")
-    view = inspection.inspection_view(record)
+    view = inspection.inspection_view(inspection.get_inspection(inspection_id))
     config = inbound.settings()["sampling"]
     plan = view["plan"] if view["plan"]["policy"] != "none" else None
     lot_size = plan["lot_size"] if plan else max(view["lot_qty"], 1)

@@ -7,14 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Response, render_template, request, url_for
-from sqlalchemy import select
 
-from server.db.models import Bin, Supplier
 from server.domain.errors import WmsError
-from server.extensions import db
 from server.services.reports import report_queries
 from server.services.reports.report_queries import Column, Period
-from server.web import page, sup
+from server.web.common import page, sup
 from server.web.charts import bar_chart, line_chart
 
 PERIOD_DAYS = (7, 30, 90, 365)
@@ -142,8 +139,8 @@ def reports_stock(actor):
     process = bar_chart(("Stock in process (not on the shelf)", "在途及待处理库存"),
                         [r["kind"] for r in in_process], [("Units · 件数", [r["units"] for r in in_process])],
                         x_label="Where · 位置", y_label="Units · 件")
-    zones = db.session.execute(select(Bin.zone).where(Bin.kind == "storage").distinct().order_by(Bin.zone)).scalars()
-    houses = db.session.execute(select(Bin.warehouse).distinct().order_by(Bin.warehouse)).scalars()
+    zones = report_queries.storage_zones()
+    houses = report_queries.warehouses()
     filters = [{"name": "by", "label": "Group by · 分组", "kind": "select", "value": by,
                 "options": [("item", "Item · 货品"), ("bin", "Bin · 货位"), ("zone", "Zone · 库区"),
                             ("age", "Lot age · 库龄")]},
@@ -209,7 +206,7 @@ def reports_suppliers(actor):
                      [("Accepted · 接收", [m["lots"] - m["rejected"] for m in months]),
                       ("Rejected · 拒收", [m["rejected"] for m in months])],
                      stacked=True, x_label="Month decided · 判定月份", y_label="Lots · 批")
-    codes = db.session.execute(select(Supplier.code, Supplier.name).order_by(Supplier.code)).all()
+    codes = report_queries.supplier_choices()
     return respond(actor, ("Supplier quality by month", "供应商质量（按月）"),
                    [Table("by_month", "By month and supplier", "按月、按供应商", report_queries.QUALITY_COLUMNS, rows)],
                    [rates, lots], _period_filters(span, 365) + [

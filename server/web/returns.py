@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from server.domain.errors import WmsError
-from server.extensions import db
+from server.services import transaction
 from server.services.returns import return_cases
-from server.web import page, sup
+from server.web.common import page, sup
 
 
 @sup.get("/returns")
@@ -33,8 +33,8 @@ def return_exchange(actor, number: str):
     """The replacement for what comes back (the expected items) as an exchange order."""
     try:
         return_cases.request_exchange(number, actor)
-        db.session.commit()
+        transaction.commit()
     except WmsError as error:
-        db.session.rollback()
+        transaction.rollback()
         flash(error.message())
     return redirect(url_for("supervisor.return_case_page", number=number))

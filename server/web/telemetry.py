@@ -6,7 +6,7 @@ from flask import render_template, request
 
 from server.extensions import writes_too
 from server.services.floor import telemetry
-from server.web import page, sup
+from server.web.common import page, sup
 from server.web.charts import bar_chart
 
 

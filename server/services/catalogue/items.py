@@ -2,10 +2,10 @@
 the one way every journey finds them — and how they are shown."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from server.db.fast import Sql
-from server.db.models import Bin, Item, ItemBarcode
+from server.db.models import Bin, BinStock, Item, ItemBarcode
 from server.domain.barcodes import Decoded, item_code_key
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -56,3 +56,48 @@ def item_by_code(code: str) -> Item | None:
             select(Item).join(ItemBarcode).where(ItemBarcode.lookup_key == item_code_key(code))
         ).unique().scalar_one_or_none()
     return item
+
+
+NOT_ON_SHELVES = ("tote", "parcel", "transit")
+
+
+def list_bins(kind: str | None, zone: str | None, limit: int) -> list[Bin]:
+    """Bins by code, of a kind or (no kind) the places on the shelves: totes, parcels and transit are bins
+    in the ledger (units travel in them), not places on the shelves."""
+    query = select(Bin).order_by(Bin.code).limit(limit)
+    if kind:
+        query = query.where(Bin.kind == kind)
+    else:
+        query = query.where(Bin.kind.not_in(NOT_ON_SHELVES))
+    if zone:
+        query = query.where(Bin.zone == zone)
+    return list(db.session.execute(query).scalars())
+
+
+def search_items(text: str | None, limit: int) -> list[Item]:
+    """Items by SKU; with a text, those whose SKU (any case) or one of whose barcodes contains it."""
+    query = select(Item).order_by(Item.sku).limit(limit)
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(or_(Item.sku.ilike(pattern),
+                                Item.id.in_(select(ItemBarcode.item_id)
+                                            .where(ItemBarcode.code.like(pattern)))))
+    return list(db.session.execute(query).unique().scalars())
+
+
+def item_by_sku(sku: str) -> Item | None:
+    return db.session.execute(select(Item).where(Item.sku == sku)).unique().scalar_one_or_none()
+
+
+def bins_with_units(zone: str) -> list:
+    """(bin, units it holds) of every bin of a zone, by code."""
+    return db.session.execute(
+        select(Bin, func.coalesce(func.sum(BinStock.qty), 0))
+        .outerjoin(BinStock, BinStock.bin_id == Bin.id).where(Bin.zone == zone)
+        .group_by(Bin.id).order_by(Bin.code)).all()
+
+
+def bin_zones() -> list[str]:
+    """The zones that have bins other than totes."""
+    return db.session.execute(select(Bin.zone).where(Bin.kind != "tote").distinct()
+                              .order_by(Bin.zone)).scalars().all()

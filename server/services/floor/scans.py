@@ -10,11 +10,12 @@ from typing import Any
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from server import fastjson
 from server.db.fast import Sql, pinned, pinned_connection
-from server.db.models import utcnow
+from server.db.models import Scan, User, utcnow
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -299,3 +300,10 @@ def stored_acks(scan_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         for scan_id, ack_json in _stored_acks_sql(len(ids)).all(**{f"id{n}": v for n, v in enumerate(ids)}):
             found[scan_id] = fastjson.loads(ack_json)
     return found
+
+
+def recent_scans(limit: int = 200) -> list:
+    """(scan, username or None) of the latest scans, newest first."""
+    return db.session.execute(
+        select(Scan, User.username).outerjoin(User, User.id == Scan.user_id)
+        .order_by(Scan.id.desc()).limit(limit)).all()

@@ -65,3 +65,9 @@ def replenishment_view(task: ReplenishmentTask) -> dict:
     return {"task": task.id, "status": task.status, "sku": item.sku, "qty": task.qty,
             "from_bin": db.session.get(Bin, task.from_bin_id).code, "to_bin": db.session.get(Bin, task.to_bin_id).code,
             "lot": db.session.get(Lot, task.lot_id).code}
+
+
+def list_tasks(status: str = "open") -> list[ReplenishmentTask]:
+    """Replenishment tasks of a status, oldest first."""
+    return list(db.session.execute(select(ReplenishmentTask).where(
+        ReplenishmentTask.status == status).order_by(ReplenishmentTask.id)).scalars())

@@ -260,3 +260,26 @@ def import_rejected_if(problems: list[dict]) -> None:
     if problems:
         db.session.rollback()
         raise ImportRejected(problems)
+
+
+def recent_orders(status: str | None = None, limit: int = 500) -> list[SalesOrder]:
+    """The latest orders, newest first, of every status or of one."""
+    query = select(SalesOrder).order_by(SalesOrder.id.desc()).limit(limit)
+    if status:
+        query = query.where(SalesOrder.status == status)
+    return list(db.session.execute(query).scalars())
+
+
+def get_order(order_id: int) -> SalesOrder | None:
+    return db.session.get(SalesOrder, order_id)
+
+
+def held_orders() -> list[SalesOrder]:
+    """Orders on hold (a written hold notice)."""
+    return db.session.execute(select(SalesOrder).where(SalesOrder.status == "on_hold")).scalars().all()
+
+
+def stopped_orders(limit: int = 50) -> list[SalesOrder]:
+    """Orders stopped at review, with the reasons in their review_json."""
+    return db.session.execute(select(SalesOrder).where(SalesOrder.status == "pending_review",
+                                                       SalesOrder.review_json != "[]").limit(limit)).scalars().all()

@@ -185,3 +185,17 @@ def open_manifests() -> list[Manifest]:
 
 def _iso(at) -> str | None:
     return at.isoformat() + "Z" if at else None
+
+
+def list_manifests(status: str, limit: int = 100) -> list[Manifest]:
+    """Manifests of a status (open, shipped), newest first."""
+    return list(db.session.execute(select(Manifest).where(Manifest.status == status)
+                                   .order_by(Manifest.id.desc()).limit(limit)).scalars())
+
+
+def get_manifest(manifest_id: int) -> Manifest:
+    """A manifest to read (not locked: find_manifest is for changing one)."""
+    manifest = db.session.get(Manifest, manifest_id)
+    if manifest is None:
+        raise WmsError("not_found", what=f"manifest {manifest_id}")
+    return manifest

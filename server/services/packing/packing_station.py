@@ -394,3 +394,7 @@ def station_view(station: Station) -> dict:
                    "lines": lines, "parcels": [parcel_view(p) for p in parcels_of(order)],
                    "open_parcel": open_box.seq if open_box else None,
                    "complete": all(s.remaining == 0 for s in states)}
+
+
+def list_stations() -> list[Station]:
+    return list(db.session.execute(select(Station).order_by(Station.code)).scalars())

@@ -86,6 +86,10 @@ def _decoy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
 def user_view(user: User) -> dict:
     return {"id": user.id, "username": user.username, "name": user.name, "role": user.role,
             "journeys": roles.journeys_for(user.role), "locale": user.locale}
@@ -155,6 +159,25 @@ def register_device(code: str, kind: str, name: str = "") -> Device:
     db.session.add(device)
     db.session.commit()
     return device
+
+
+def list_devices() -> list[Device]:
+    """Every device, by code."""
+    return list(db.session.execute(select(Device).order_by(Device.code)).scalars())
+
+
+def device_by_code(code: str) -> Device:
+    return db.session.execute(select(Device).where(Device.code == code)).scalar_one()
+
+
+def tokens_in_force(device_ids: set[int]) -> dict[int, str]:
+    """Device id -> digest of its token in force (not revoked), for these devices. The read ends at once
+    (rolled back): on SQLite it holds the one pooled connection."""
+    in_force = dict(db.session.execute(
+        select(Device.id, Device.token_digest)
+        .where(Device.id.in_(device_ids), Device.token_revoked_at.is_(None))).all())
+    db.session.rollback()
+    return in_force
 
 
 def device_view(device: Device) -> dict:

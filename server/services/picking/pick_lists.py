@@ -380,3 +380,11 @@ def stop_view(task: PickTask | None) -> dict | None:
     if task is None:
         return None
     return pick_state.load(task.pick_list_id).stop(task.id).view()
+
+
+def short_picks(limit: int = 50) -> list:
+    """(task, bin code, SKU, order number) of the latest short-picked tasks, newest first."""
+    return db.session.execute(
+        select(PickTask, Bin.code, Item.sku, SalesOrder.number).join(Bin, Bin.id == PickTask.bin_id)
+        .join(Item, Item.id == PickTask.item_id).join(SalesOrder, SalesOrder.id == PickTask.order_id)
+        .where(PickTask.status == "short").order_by(PickTask.id.desc()).limit(limit)).all()

@@ -276,3 +276,24 @@ def wave_view(wave: Wave) -> dict:
     return {"wave": wave.id, "status": wave.status, "method": wave.method, "filters": json.loads(wave.filters_json),
             "pick_lists": views, "orders": len({s["order"] for v in views for s in v["stops"]}),
             "route_length_m": round(sum(v["route_length_m"] for v in views), 1)}
+
+
+def get_wave(wave_id: int) -> Wave:
+    wave = db.session.get(Wave, wave_id)
+    if wave is None:
+        raise WmsError("not_found", what=f"wave {wave_id}")
+    return wave
+
+
+def get_pick_list(pick_list_id: int) -> PickList:
+    pick_list = db.session.get(PickList, pick_list_id)
+    if pick_list is None:
+        raise WmsError("not_found", what=f"pick list {pick_list_id}")
+    return pick_list
+
+
+def recent_pick_list_ids(waves: int = 10) -> list[int]:
+    """The pick lists of the latest waves: newest wave first, each wave's lists in their order."""
+    recent = db.session.execute(select(Wave).order_by(Wave.id.desc()).limit(waves)).scalars().all()
+    return db.session.execute(select(PickList.id).where(PickList.wave_id.in_([w.id for w in recent]))
+                              .order_by(PickList.wave_id.desc(), PickList.seq)).scalars().all()

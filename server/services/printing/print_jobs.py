@@ -176,3 +176,11 @@ def job_history(job_id: int) -> list[dict]:
                                 .order_by(PrintJobEvent.id)).scalars()
     return [{"status": e.status, "reason": e.reason, "at": e.at.isoformat() + "Z"}
             for e in events]
+
+
+def list_printers() -> list[Printer]:
+    return list(db.session.execute(select(Printer).order_by(Printer.code)).scalars())
+
+
+def printer_codes() -> list[str]:
+    return db.session.execute(select(Printer.code).order_by(Printer.code)).scalars().all()

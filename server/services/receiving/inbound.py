@@ -282,3 +282,30 @@ def sign(receipt: Receipt, actor: Actor) -> None:
     receipt.status = "confirmed"
     receipt.confirmed_by = actor.user_id
     receipt.confirmed_at = utcnow()
+
+
+def list_pos(status: str | None = None, supplier: str | None = None) -> list[PurchaseOrder]:
+    """Purchase orders, newest first, of a status and of a supplier (its code) if given."""
+    query = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
+    if status:
+        query = query.where(PurchaseOrder.status == status)
+    return [po for po in db.session.execute(query).unique().scalars()
+            if not supplier or po.supplier.code == supplier]
+
+
+def open_pos() -> list[PurchaseOrder]:
+    """Open purchase orders, by number."""
+    return list(db.session.execute(select(PurchaseOrder).where(PurchaseOrder.status == "open")
+                                   .order_by(PurchaseOrder.number)).unique().scalars())
+
+
+def po_by_number(number: str) -> PurchaseOrder | None:
+    return db.session.execute(select(PurchaseOrder).where(PurchaseOrder.number == number)
+                              ).unique().scalar_one_or_none()
+
+
+def get_receipt(receipt_id: int) -> Receipt:
+    receipt = db.session.get(Receipt, receipt_id)
+    if receipt is None:
+        raise WmsError("not_found", what=f"receipt {receipt_id}")
+    return receipt

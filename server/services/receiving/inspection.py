@@ -313,3 +313,17 @@ def inspection_view(inspection: Inspection) -> dict:
 def open_inspections() -> list[Inspection]:
     return list(db.session.execute(select(Inspection).where(Inspection.status == "open")
                                    .order_by(Inspection.id)).scalars())
+
+
+def get_inspection(inspection_id: int) -> Inspection:
+    record = db.session.get(Inspection, inspection_id)
+    if record is None:
+        raise WmsError("not_found", what=f"inspection {inspection_id}")
+    return record
+
+
+def find_supplier(code: str) -> Supplier:
+    supplier = db.session.execute(select(Supplier).where(Supplier.code == code)).scalar()
+    if supplier is None:
+        raise WmsError("not_found", what=f"supplier {code}")
+    return supplier

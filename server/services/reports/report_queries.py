@@ -655,3 +655,19 @@ def exception_counts(rows: list[dict]) -> list[dict]:
 
 EXCEPTION_COLUMNS = [Column("what", "Exception", "异常"), Column("ref", "Reference", "单号"),
                      Column("detail", "Detail", "说明"), Column("since", "Since (UTC)", "发生时间")]
+
+
+def storage_zones() -> list[str]:
+    """The zones of storage bins (a report's zone filter)."""
+    return db.session.execute(select(Bin.zone).where(Bin.kind == "storage").distinct().order_by(Bin.zone)
+                              ).scalars().all()
+
+
+def warehouses() -> list[str]:
+    return db.session.execute(select(Bin.warehouse).distinct().order_by(Bin.warehouse)).scalars().all()
+
+
+def supplier_choices() -> list[tuple[str, str]]:
+    """(code, name) of every supplier, by code."""
+    return [(code, name) for code, name in
+            db.session.execute(select(Supplier.code, Supplier.name).order_by(Supplier.code)).all()]

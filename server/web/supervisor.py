@@ -1,0 +1,107 @@
+"""Supervisor pages: log in and out, the home page, bins and their labels, print jobs, the latest scans."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+
+from server.domain.errors import WmsError
+from server.services.catalogue import items as catalogue
+from server.services.floor import scans as floor_scans
+from server.services.people import auth
+from server.services.printing import print_jobs
+from server.services.reports import overview
+from server.web.common import page, sup
+
+
+@sup.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            user = auth.login(request.form.get("username", ""), request.form.get("password", ""),
+                              request.remote_addr or "")
+        except WmsError as exc:
+            error = exc
+        else:
+            session.clear()
+            session["user_id"] = user.id
+            session.permanent = True  # expires after [server] session_hours, like the handheld's
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/sup") else url_for("supervisor.home"))
+    return render_template("login.html", error=error), error.http_status if error else 200
+
+
+@sup.get("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("supervisor.login"))
+
+
+@sup.get("/")
+@page("labels.print")
+def home(actor):
+    zones = overview.bins_per_zone()
+    counts = overview.totals()
+    return render_template("home.html", actor=actor, zones=zones, counts=counts,
+                           jobs=print_jobs.recent_jobs(5))
+
+
+@sup.get("/bins")
+@page("labels.print")
+def bins(actor):
+    zone = request.args.get("zone", "A").upper()
+    rows = catalogue.bins_with_units(zone)
+    zones = catalogue.bin_zones()
+    printers = print_jobs.list_printers()
+    return render_template("bins.html", actor=actor, zone=zone, zones=zones, rows=rows,
+                           printers=printers)
+
+
+@sup.post("/bins/print")
+@page("labels.print")
+def print_bins(actor):
+    zone = request.form.get("zone", "").upper()
+    dpi = request.form.get("dpi")
+    try:
+        job = print_jobs.print_bin_labels(zone, request.form.get("printer", ""), actor,
+                                        dpi=int(dpi) if dpi else None)
+    except (WmsError, ValueError) as error:
+        error = error if isinstance(error, WmsError) else WmsError("bad_dpi", dpi=dpi)
+        flash(error.message())
+        return redirect(url_for("supervisor.bins", zone=zone))
+    return redirect(url_for("supervisor.jobs", highlight=job.id))
+
+
+@sup.get("/print-jobs")
+@page("labels.print")
+def jobs(actor):
+    printer = request.args.get("printer") or None
+    printers = print_jobs.printer_codes()
+    return render_template("jobs.html", actor=actor, jobs=print_jobs.recent_jobs(100, printer), printers=printers,
+                           printer=printer, highlight=request.args.get("highlight", type=int))
+
+
+@sup.post("/print-jobs/<int:job_id>/reprint")
+@page("labels.print")
+def reprint(actor, job_id: int):
+    try:
+        job = print_jobs.reprint(job_id, actor, request.form.get("reason"))
+    except WmsError as error:
+        flash(error.message())
+        return redirect(url_for("supervisor.jobs"))
+    return redirect(url_for("supervisor.jobs", highlight=job.id))
+
+
+@sup.get("/print-jobs/<int:job_id>")
+@page("labels.print")
+def job_detail(actor, job_id: int):
+    job = print_jobs.get_job(job_id)
+    return render_template("job.html", actor=actor, job=job,
+                           history=print_jobs.job_history(job_id))
+
+
+@sup.get("/scans")
+@page("floor.supervise")
+def scans(actor):
+    rows = floor_scans.recent_scans(200)
+    return render_template("scans.html", actor=actor, rows=rows)
+
