@@ -18,6 +18,11 @@ Scans (environment):
       call — one transaction — and hands each waiting thread its ack (flat combining).
   WMS_FSIO_BATCH=0 each scan is `on_scan` on its own thread: one transaction a scan.
   WMS_FSIO_THREADS gunicorn's threads (default 400): one per open WebSocket, plus REST.
+
+Measured 2026-12-06 (2 cores shared with another engineer's tests; A/B in turns with the asyncio server): at 300
+handhelds every 2 s p99 88 / 409 / 91 ms against 30 / 72 / 26 ms; saturation (20 handhelds) 345 scans/s mean
+against 587 (59 %), 408 with 40 handhelds. The worker holds ~1,270 threads with 300 sockets open (asyncio: 11).
+Group commit by combining beat one transaction a scan here (551 / 351 against 370 / 303 scans/s, 10 s runs).
 """
 from __future__ import annotations
 
