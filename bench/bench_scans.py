@@ -70,6 +70,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--serve-from", type=Path,
                         help="serve from another checkout (e.g. a `git worktree` of an older commit): its server "
                              "under this load generator")
+    parser.add_argument("--serve-with", choices=("asyncio", "flask-socketio"), default="asyncio",
+                        help="our own server: `python -m server serve` (asyncio), or today's app under "
+                             "Flask-SocketIO's threading mode and gunicorn gthread (bench/flask_socketio_server.py, "
+                             "an A/B harness)")
     args = parser.parse_args(argv)
     args.steps = [int(n) for n in args.ladder.split(",")] if args.ladder else [args.handhelds]
     if args.seconds > 600 or max(args.steps) > 1000 or args.idle_scans > 20000:
@@ -200,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         if url is None:
             extra = {k: v for k, v in (("WMS_DATABASE_URL", args.database_url), ("WMS_REDIS_URL", args.redis_url))
                      if v}
-            server = sim.start_server(Path(tmp.name), max(args.steps), extra_env=extra)
+            harness = Path(__file__).resolve().parent.parent / "bench" / "flask_socketio_server.py"
+            command = [sys.executable, str(harness)] if args.serve_with == "flask-socketio" else None
+            server = sim.start_server(Path(tmp.name), max(args.steps), extra_env=extra, command=command)
             url, database_url = server.url, server.database_url
         elif args.flow == "pick" and not pick_users_exist(url, max(args.steps)):
             print(f"warning: {url} has no user {sim.picker_name(max(args.steps))} (bench/bench_setup.py makes "

@@ -75,6 +75,7 @@ class Server:
     port: int
     process: subprocess.Popen | None = None
     starts: int = 0
+    command: list[str] | None = None  # how to serve; default `python -m server serve`
 
     @property
     def url(self) -> str:
@@ -90,8 +91,8 @@ class Server:
 
     def serve(self, timeout: float = 60) -> None:
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - the server process owns it
-        self.process = subprocess.Popen([PY, "-m", "server", "serve"], cwd=ROOT, env=self.env, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(self.command or [PY, "-m", "server", "serve"], cwd=ROOT, env=self.env,
+                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.starts += 1
         self.wait_healthy(timeout)
 
@@ -141,12 +142,12 @@ class Server:
 
 
 def start_server(data_dir: Path, pickers: int, top_up: int = 200, printer_port: int | None = None,
-                 extra_env: dict | None = None) -> Server:
+                 extra_env: dict | None = None, command: list[str] | None = None) -> Server:
     """Demo warehouse + `pickers` picker users and devices + stock topped up, then serve."""
     data_dir.mkdir(parents=True, exist_ok=True)
     env = os.environ | {"WMS_DATA_DIR": str(data_dir), "WMS_SECRET_KEY": uuid.uuid4().hex} | (extra_env or {})
     env["WMS_PORT"] = env.get("WMS_PORT") or str(free_port())
-    server = Server(data_dir, env, int(env["WMS_PORT"]))
+    server = Server(data_dir, env, int(env["WMS_PORT"]), command=command)
     _run_step([PY, "-m", "server", "setup", "--demo", "--printer-port", str(printer_port or free_port())], env)
     setup = ROOT / "bench" / "bench_setup.py"
     if not setup.exists():  # an older checkout (--serve-from) kept it in scripts/
