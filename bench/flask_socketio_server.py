@@ -2,7 +2,7 @@
 for the A/B against the asyncio server (`python -m server serve`), not a way to run the server.
 
     WMS_DATA_DIR=var .venv/bin/python bench/flask_socketio_server.py
-    .venv/bin/python scripts/bench_scans.py --serve-with flask-socketio --handhelds 300 --think 2 --seconds 30
+    .venv/bin/python bench/bench_scans.py --serve-with flask-socketio --handhelds 300 --think 2 --seconds 30
 
 The app is `server.app.create_app` unchanged. Its /floor and /printers namespaces (BlockingNamespace subclasses
 with plain blocking `on_<event>(sid, ...)` methods) are driven by a thin `flask_socketio.Namespace` adapter: every
@@ -37,7 +37,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import flask  # noqa: E402
-from flask_socketio import Namespace, SocketIO  # noqa: E402
+
+try:
+    from flask_socketio import Namespace, SocketIO
+except ModuleNotFoundError as missing:  # the benchmarks' own extras, not the server's
+    raise SystemExit(f"{missing.name} is missing: .venv/bin/pip install -e '.[bench]'") from None
 
 from server.config import load_settings  # noqa: E402
 from server.db import engine as db_engine  # noqa: E402

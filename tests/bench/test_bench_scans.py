@@ -44,3 +44,13 @@ def test_bench_ack_encoding_writes_the_same_ack_both_ways():
     row, log = run("bench_ack_encoding.py", "--repeat", "20", timeout=60)  # it checks the wire copy itself
     assert row["ack_bytes"] > 1000, row  # a pick ack carries the list's view
     assert {"socketio_default_packet_us", "wire_packet_us", "json_dumps_us", "fastjson_dumps_us"} <= set(row), log
+
+
+def test_the_flask_socketio_harness_serves_the_same_app_and_loses_nothing():
+    """The A/B of the README's "Stack" comes from bench_scans --serve-with flask-socketio: it must keep
+    serving today's app (log-in, claims, pick scans with their acks) under Flask-SocketIO's threading mode."""
+    row, log = run("bench_scans.py", "--serve-with", "flask-socketio", "--handhelds", "3", "--think", "0.05",
+                   "--seconds", "3", "--idle-scans", "10")
+    report = json.dumps(row, indent=1) + "\n" + log
+    assert row["handhelds"] == 3 and row["scans"] > 20 and row["lists_done"] >= 1, report
+    assert (row["errors"], row["lost"], row["doubled"], row["ack_mismatch"]) == (0, 0, 0, 0), report
