@@ -1,9 +1,9 @@
 """The process's Socket.IO server (python-socketio on asyncio), and the one door the rest of the code
 uses to reach it from any thread.
 
-Why asyncio: with one thread per WebSocket (Flask-SocketIO's threading mode) about half of a scan's
-server time went to the transport — three threads and a ping per connection, under the GIL — and the
-p99 at 300 handhelds stayed far above 25 ms (docs/reliability.md). Here every connection is a task on
+Why asyncio: with one thread per WebSocket (Flask-SocketIO's threading mode, measured again on today's
+scan path: docs/scale-out.md, "Worker") a 300-handheld floor keeps over a thousand threads under the
+GIL; each scan costs more CPU and the p99 stays far above 25 ms. Here every connection is a task on
 one event loop; the scan itself (blocking SQLAlchemy work) runs in a small pool of worker threads
 inside the Flask app context, as one REST request would."""
 from __future__ import annotations

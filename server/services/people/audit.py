@@ -1,8 +1,10 @@
 """The audit trail: every ORM write is recorded with who did it, from which device, when and what
-changed, by a session hook — no service has to remember to log. One row per committed transaction.
+changed, by a session hook — no service has to remember to log. One row per committed transaction, or
+per scan of a group-committed batch (`entry`, `insert`).
 
-Stock and scans are written with Core statements into tables that are their own append-only audit
-(stock_ledger and scans, both carrying user and device), so they are not copied here."""
+Prebuilt writes (server/db/fast.py) bypass the hooks: on an audited table they are `Write` statements,
+which record their change as they run. Stock and scans are written into tables that are their own
+append-only record (stock_ledger and scans, both carrying user and device), so they are not copied here."""
 from __future__ import annotations
 
 import json
