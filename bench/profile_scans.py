@@ -1,6 +1,6 @@
 """Where a pick scan's server time goes, without the network: the demo warehouse with waves made
 over REST (like bench/bench_scans.py), then pick lists picked in this process through the scan
-pipeline (`services.scans.handle`, the function the /floor `scan` event calls) — per mode: mean ms
+pipeline (`services.floor.scans.handle`, the function the /floor `scan` event calls) — per mode: mean ms
 and SQL statements per scan; optionally a cProfile of the whole loop.
 
     .venv/bin/python bench/profile_scans.py --lists 40

@@ -867,7 +867,7 @@ class FloorTelemetry(db.Model):
     latency_count: Mapped[int] = mapped_column(Integer, default=0)
     latency_sum_ms: Mapped[float] = mapped_column(Float, default=0.0)
     latency_max_ms: Mapped[float] = mapped_column(Float, default=0.0)
-    # Counts per latency bucket (upper bounds in services/telemetry.py BUCKETS_MS), as JSON.
+    # Counts per latency bucket (upper bounds in services/floor/telemetry.py BUCKETS_MS), as JSON.
     latency_buckets: Mapped[str] = mapped_column(Text, default="[]")
     __table_args__ = (
         UniqueConstraint("hour", "device_code", "username", "zone", name="uq_floor_telemetry_cell"),

@@ -123,7 +123,7 @@ class FloorNamespace(BlockingNamespace):
 
     def on_scan_batch(self, calls: list[tuple]) -> list[dict]:
         """The scans that queued up while the previous ones were worked, in arrival order: one
-        transaction for all of them (services/scans.handle_all), each ack only once it is stored."""
+        transaction for all of them (services/floor/scans.handle_all), each ack only once it is stored."""
         calls = [(call[0], call[1] if len(call) > 1 else None) for call in calls]
         actors = [self.connections.get(sid) for sid, _ in calls]
         answers = scans.handle_all([(payload, actor) for (_, payload), actor in zip(calls, actors, strict=True)],

@@ -220,7 +220,7 @@ def test_the_screen_opens_with_the_first_open_lists_and_lists_the_rest_on_a_tap(
     last, _ = released_wave(live_server, [[(item["sku"], 1)]])
 
     def first_in_line_only(route):
-        # The server shows 25 lists before "more" (tests/server/services/test_waves.py); the shared
+        # The server shows 25 lists before "more" (tests/server/services/picking/test_waves.py); the shared
         # server may hold fewer: here its answer is cut to the first list in line.
         answer = route.fetch().json()
         answer["open_more"] = len(answer["open"]) > 1

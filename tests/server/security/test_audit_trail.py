@@ -190,7 +190,7 @@ def test_a_pick_scans_changes_to_the_stop_and_the_list_are_in_the_trail(app, tin
 
 
 def test_a_pick_list_claim_is_in_the_trail_under_the_picker(app, tiny_warehouse):
-    """Claims are a prebuilt conditional UPDATE (services/waves._claim): recorded by hand, in the
+    """Claims are a prebuilt conditional UPDATE (services/picking/waves._claim), an audit.Write, in the
     claim's transaction; a refused second claim leaves nothing."""
     from sqlalchemy import select
 
