@@ -44,7 +44,7 @@ ensure_node_modules() {
   fi
 }
 
-# Debian packages the tests drive for real: Chromium (browser tests), CUPS (the zebra transport),
+# Debian packages the tests drive for real: Chromium (browser tests) and a CJK font, CUPS (the zebra transport),
 # PostgreSQL and Redis (tests/scale starts private instances of both; no system service is used).
 ensure_apt_packages() {
   local missing=()
@@ -54,6 +54,8 @@ ensure_apt_packages() {
   command -v cupsd >/dev/null 2>&1 || [ -x /usr/sbin/cupsd ] || missing+=(cups)
   command -v lpstat >/dev/null 2>&1 || missing+=(cups-client)
   command -v lpr >/dev/null 2>&1 || missing+=(cups-bsd)
+  # A CJK font, so the browser tests' pages and screenshots show Chinese, not boxes.
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "== installing Debian packages: ${missing[*]}" >&2
   local sudo=""

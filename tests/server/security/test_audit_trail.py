@@ -155,7 +155,7 @@ def test_a_scan_that_changes_nothing_but_stock_writes_no_audit_row(app, tiny_war
 
 def test_a_pick_scans_changes_to_the_stop_and_the_list_are_in_the_trail(app, tiny_warehouse):
     """Pick scans write with prebuilt SQL, which the session hooks cannot see: their changes are
-    recorded by hand, in the scan's transaction, under the picker and the device."""
+    recorded through audit.Write, in the scan's transaction, under the picker and the device."""
     from sqlalchemy import select
 
     from server.db.models import AuditEntry
