@@ -144,7 +144,8 @@ def postgresql_options(settings: dict[str, Any]) -> dict:
     database, server = settings.get("database", {}), settings.get("server", {})
     lock_timeout = int(database.get("lock_timeout_ms", PG_DEFAULTS["lock_timeout_ms"]))
     # A row lock held by a stuck transaction must not hang every scan behind it: give up after
-    # lock_timeout (the scan gets an internal_error ack, is not stored, and the device resends).
+    # lock_timeout (an OperationalError: the scans of its batch are answered try_again, nothing of them is
+    # stored, and the devices resend them).
     options = f"-c lock_timeout={lock_timeout}" if lock_timeout > 0 else ""
     return {
         "pool_size": pool_size_for(settings),
