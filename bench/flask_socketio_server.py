@@ -26,7 +26,6 @@ Group commit by combining beat one transaction a scan here (551 / 351 against 37
 """
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import threading
@@ -149,34 +148,12 @@ def create(settings: dict[str, Any]) -> flask.Flask:
 
 
 def main() -> None:
-    from gunicorn.app.base import BaseApplication
+    from server.__main__ import run_gunicorn
 
-    settings = load_settings()
-    server = settings["server"]
     threads = int(os.environ.get("WMS_FSIO_THREADS", "400"))
-
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{server['host']}:{server['port']}")
-            self.cfg.set("workers", 1)  # Socket.IO state lives in the process
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", threads)  # one per open WebSocket, plus REST
-            self.cfg.set("worker_connections", max(1000, threads))
-            self.cfg.set("timeout", 60)
-            self.cfg.set("graceful_timeout", 3)
-            self.cfg.set("keepalive", 5)
-            self.cfg.set("loglevel", os.environ.get("WMS_LOG_LEVEL", "warning"))
-            self.cfg.set("control_socket_disable", True)
-
-        def load(self):
-            app = create(settings)
-            # As `python -m server serve`: long-lived objects frozen, the same collector thresholds.
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(*(int(n) for n in server.get("gc_thresholds", (700, 10, 10))))
-            return app
-
-    Server().run()
+    # As `python -m server serve` but for the worker: gthread, a thread per open WebSocket plus REST.
+    run_gunicorn(load_settings(), create, worker_class="gthread", threads=threads,
+                 worker_connections=max(1000, threads))
 
 
 if __name__ == "__main__":

@@ -57,16 +57,25 @@ def serve() -> None:
     """The production-shaped server: gunicorn with one asyncio worker (uvicorn) per process — every
     socket a task on one event loop, REST and pages in a pool of threads (server/asgi.py). Several
     processes share events through Redis (`redis.url`); see docs/scale-out.md."""
+    from server.asgi import create
+
+    run_gunicorn(load_settings(), create, worker_class="server.asgi.Worker")
+
+
+def run_gunicorn(settings: dict, make_app, **worker: object) -> None:
+    """One gunicorn worker process serving `make_app(settings)`, with `worker` settings (its class, and
+    threads for a threaded one). Also serves bench/flask_socketio_server.py, so the two stacks of the
+    A/B differ only in their worker."""
     from gunicorn.app.base import BaseApplication
 
-    settings = load_settings()
     server = settings["server"]
 
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{server['host']}:{server['port']}")
             self.cfg.set("workers", 1)  # Socket.IO state lives in the process: one worker each
-            self.cfg.set("worker_class", "server.asgi.Worker")
+            for key, value in worker.items():
+                self.cfg.set(key, value)
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 3)
             self.cfg.set("keepalive", 5)
@@ -76,9 +85,7 @@ def serve() -> None:
             self.cfg.set("control_socket_disable", True)
 
         def load(self):
-            from server.asgi import create
-
-            application = create(settings)
+            application = make_app(settings)
             # Long-lived objects (app, models, compiled SQL) leave the collector's view, so a
             # full collection no longer walks them while a scan waits for its ack; and collections
             # come rarely (`server.gc_thresholds`): with 300 sockets open a full one took 30–90 ms of

@@ -13,6 +13,7 @@ from server.domain.stock import Movement
 from server.db.fast import Sql
 from server.extensions import db
 from server.services import transaction
+from server.services.catalogue import items as catalogue_items
 from server.services.inventory import levels
 from server.services.people.auth import Actor
 
@@ -79,7 +80,7 @@ def open_alerts() -> list[dict]:
 def set_safety(sku: str, qty: object, actor: Actor) -> Item:
     """A supervisor sets an item's safety quantity; crossing it now raises (or clears) at once."""
     actor.require("stock.adjust")
-    item = item_by_sku(sku)
+    item = known_item(sku)
     item.safety_qty = _non_negative(qty, "safety_qty")
     _compare("low_stock", item.id, None, levels.on_hand(item.id), item.safety_qty)  # 0 clears an open alert
     return item
@@ -87,7 +88,7 @@ def set_safety(sku: str, qty: object, actor: Actor) -> Item:
 
 def set_pick_face(bin_code: str, sku: str, min_qty: object, max_qty: object, actor: Actor) -> PickFace:
     actor.require("stock.adjust")
-    item, bin_ = item_by_sku(sku), bin_by_code(bin_code)
+    item, bin_ = known_item(sku), known_bin(bin_code)
     low, high = _non_negative(min_qty, "min_qty"), _non_negative(max_qty, "max_qty")
     if high <= low:
         raise WmsError("bad_request", detail="max_qty must be above min_qty")
@@ -100,14 +101,16 @@ def set_pick_face(bin_code: str, sku: str, min_qty: object, max_qty: object, act
     return face
 
 
-def item_by_sku(sku: str) -> Item:
-    item = db.session.execute(select(Item).where(Item.sku == str(sku))).scalar_one_or_none()
+def known_item(sku: object) -> Item:
+    """The item with this SKU, or not_found (a supervisor's form names it; it is not a scan)."""
+    item = catalogue_items.item_by_sku(str(sku))
     if item is None:
         raise WmsError("not_found", what=f"item {sku}")
     return item
 
 
-def bin_by_code(code: str) -> Bin:
+def known_bin(code: object) -> Bin:
+    """The bin with this code, or not_found."""
     bin_ = db.session.execute(select(Bin).where(Bin.code == str(code).upper())).scalar_one_or_none()
     if bin_ is None:
         raise WmsError("not_found", what=f"bin {code}")

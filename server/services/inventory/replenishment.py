@@ -15,7 +15,7 @@ from server.services.people.auth import Actor
 def create_replenishment(bin_code: str, sku: str, actor: Actor) -> ReplenishmentTask:
     """Refill a pick face up to its maximum from the reserve bin holding the oldest free units."""
     actor.require("stock.transfer")
-    item, face_bin = alerts.item_by_sku(sku), alerts.bin_by_code(bin_code)
+    item, face_bin = alerts.known_item(sku), alerts.known_bin(bin_code)
     face = db.session.execute(select(PickFace).where(PickFace.bin_id == face_bin.id, PickFace.item_id == item.id)
                               ).scalar_one_or_none()
     if face is None:

@@ -121,8 +121,7 @@ def import_pos_csv(text: str, actor: Actor) -> list[PurchaseOrder]:
 
 
 def open_po(number: str) -> PurchaseOrder:
-    po = db.session.execute(select(PurchaseOrder).where(PurchaseOrder.number == number.upper())
-                            ).unique().scalar_one_or_none()
+    po = po_by_number(number.upper())
     if po is None:
         raise WmsError("no_po", po=number)
     if po.status != "open":
