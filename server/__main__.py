@@ -104,8 +104,8 @@ def check_ledger() -> int:
     with _app().app_context():
         missing = ledger.not_set_up()
         if missing:
-            print(f"check-ledger: {missing}; set it up first: python -m server setup (scripts/run does)",
-                  file=sys.stderr)
+            print(f"check-ledger: {missing}; set it up first: python -m server setup (scripts/run does) · "
+                  "尚无库存账：请先运行 python -m server setup 建立仓库数据库", file=sys.stderr)
             return 2
         report = ledger.check()
     for d in report["disagreements"]:

@@ -56,5 +56,6 @@ def test_a_warehouse_never_set_up_is_named_in_one_line(tmp_path):
     assert done.returncode == 2 and done.stdout == ""
     [line] = [text for text in done.stderr.splitlines() if text.startswith("check-ledger:")]
     assert f"no database at {tmp_path}/wms.db" in line and "python -m server setup" in line
+    assert "尚无库存账" in line  # and in Chinese, on the same line
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "wms.db").exists()  # looking made no empty database
