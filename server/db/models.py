@@ -37,9 +37,13 @@ class User(db.Model):
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The staff number (工号) from the staff list; imports match people by it.
+    employee_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # A person's own phone: shown only to those who manage people (admin, manager).
+    phone: Mapped[str | None] = mapped_column(String(32))
     __table_args__ = (
-        CheckConstraint("role IN ('picker','receiver','inspector','packer','supervisor','manager','admin')",
-                        name="role_known"),
+        CheckConstraint("role IN ('picker','receiver','inspector','packer','supervisor','manager','admin',"
+                        "'viewer')", name="role_known"),
     )
 
 
@@ -53,6 +57,8 @@ class Device(db.Model):
     token_issued_at: Mapped[datetime | None] = mapped_column(DateTime)
     token_revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A retired device keeps its history (ledger rows name it) but can no longer be paired or connect.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (
         CheckConstraint("kind IN ('pda','scanner_bridge','printer_agent')", name="kind_known"),
     )
@@ -63,6 +69,8 @@ class Supplier(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
 
 class Product(db.Model):
@@ -87,6 +95,22 @@ class Item(db.Model):
     # What one unit is worth (fen, 分): write-offs of scrapped returns and stock value in reports.
     unit_cost_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     tracks_expiry: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The item master (货品资料): variant attributes as JSON ({"colour": "黑色", "size": "M"}), packing
+    # data, shelf life (days; such items track expiry), prices in fen, and who supplies it.
+    attributes: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    weight_g: Mapped[int | None] = mapped_column(Integer)
+    length_mm: Mapped[int | None] = mapped_column(Integer)
+    width_mm: Mapped[int | None] = mapped_column(Integer)
+    height_mm: Mapped[int | None] = mapped_column(Integer)
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    lot_tracked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    tag_price_cents: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    brand: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    default_supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # Blocked (frozen) with a written reason: not allocated or moved until unblocked.
+    block_reason: Mapped[str | None] = mapped_column(String(200))
     product: Mapped[Product] = relationship(lazy="joined")
     barcodes: Mapped[list[ItemBarcode]] = relationship(back_populates="item",
                                                        order_by="ItemBarcode.id")
@@ -100,7 +124,14 @@ class ItemBarcode(db.Model):
     # GTINs compare as GTIN-14, internal codes upper-cased: see domain.barcodes.item_code_key.
     lookup_key: Mapped[str] = mapped_column(String(64), unique=True)
     symbology: Mapped[str] = mapped_column(String(16))
+    # What one scan of this code is: a unit, an inner pack or a case of `qty` units.
+    packaging: Mapped[str] = mapped_column(String(8), default="unit", server_default="unit")
+    qty: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     item: Mapped[Item] = relationship(back_populates="barcodes")
+    __table_args__ = (
+        CheckConstraint("packaging IN ('unit','inner','case')", name="packaging_known"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+    )
 
 
 class Bin(db.Model):
@@ -113,11 +144,13 @@ class Bin(db.Model):
     level: Mapped[str] = mapped_column(String(8))
     x: Mapped[float] = mapped_column(Float)
     y: Mapped[float] = mapped_column(Float)
-    # storage | quarantine | hold | tote | parcel | transit | returns
+    # Places on the shelves: storage | pick_face | quarantine | staging | packing | dock | hold | returns;
+    # units travelling: tote | parcel | transit (server/domain/places.py).
     kind: Mapped[str] = mapped_column(String(16), default="storage")
     warehouse: Mapped[str] = mapped_column(String(16), default="WH1", server_default="WH1", index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    block_reason: Mapped[str | None] = mapped_column(String(200))
     capacity: Mapped[int] = mapped_column(Integer, default=100)
 
 
@@ -128,6 +161,7 @@ class Lot(db.Model):
     code: Mapped[str] = mapped_column(String(64))
     received_on: Mapped[date] = mapped_column(Date)
     expiry: Mapped[date | None] = mapped_column(Date)
+    block_reason: Mapped[str | None] = mapped_column(String(200))
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
     po_line_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order_lines.id"))
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
@@ -226,6 +260,10 @@ class Printer(db.Model):
     label_width_mm: Mapped[float] = mapped_column(Float, default=101.6, server_default="101.6")
     label_height_mm: Mapped[float] = mapped_column(Float, default=152.4, server_default="152.4")
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    # Which documents it prints, comma-separated (bin_label, lpn_label, shipping_label, packing_list,
+    # badge, item_label); empty: any.
+    documents: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     __table_args__ = (
         CheckConstraint("transport IN ('tcp9100','cups')", name="transport_known"),
         CheckConstraint("dpi IN (203, 300)", name="dpi_known"),
@@ -910,3 +948,13 @@ class LoginAttempt(db.Model):
         Index("ix_login_attempts_subject_at", "subject", "at"),
         Index("ix_login_attempts_ip_at", "ip", "at"),
     )
+
+
+class SiteFact(db.Model):
+    """Facts about this installation: whether it holds the demo warehouse, when opening stock was
+    loaded per warehouse (and whether a supervisor reopened it)."""
+
+    __tablename__ = "site_facts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,17 +1,20 @@
 """Permission groups: everyone with the same job has the same rights."""
 from __future__ import annotations
 
-ROLES = ("picker", "receiver", "inspector", "packer", "supervisor", "manager", "admin")
+ROLES = ("picker", "receiver", "inspector", "packer", "supervisor", "manager", "admin", "viewer")
 ROLE_NAMES: dict[str, tuple[str, str]] = {
     "picker": ("picker", "拣货员"), "receiver": ("receiver", "收货员"),
     "inspector": ("inspector", "质检员"), "packer": ("packer", "打包员"),
     "supervisor": ("supervisor", "主管"), "manager": ("manager", "经理"), "admin": ("administrator", "管理员"),
+    "viewer": ("viewer", "只读查看"),
 }
 
-_FLOOR_LEAD = frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect", "journey.pack",
+# Reading the supervisor pages (the overview, bins, jobs, scans, reports): changes nothing.
+_READ = frozenset({"pages.view", "reports.view", "audit.view", "scan.lookup"})
+_FLOOR_LEAD = _READ | frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect", "journey.pack",
                          "labels.print", "floor.supervise", "orders.manage", "returns.open", "returns.inspect",
-                         "stock.transfer", "stock.count", "counts.manage", "stock.adjust", "reports.view",
-                         "audit.view"})
+                         "stock.transfer", "stock.count", "counts.manage", "stock.adjust", "stock.opening",
+                         "reports.view", "audit.view"})
 
 # What each role may do. A permission is checked by services, never by the page that hides a button.
 # Signing a return case's levels is by role, as config/default.toml [returns] chain says.
@@ -21,8 +24,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "inspector": frozenset({"scan.lookup", "journey.inspect", "returns.open", "returns.inspect"}),
     "packer": frozenset({"scan.lookup", "journey.pack", "labels.print", "returns.open"}),
     "supervisor": _FLOOR_LEAD,
-    "manager": _FLOOR_LEAD,
-    "admin": _FLOOR_LEAD | {"devices.manage"},
+    # The master (items, places, suppliers, opening stock), people and devices: managers and the admin.
+    "manager": _FLOOR_LEAD | {"master.manage", "people.manage", "devices.manage"},
+    "admin": _FLOOR_LEAD | {"master.manage", "people.manage", "devices.manage"},
+    # Sees everything, changes nothing.
+    "viewer": _READ,
 }
 
 # Handheld journeys in menu order, with the permission each needs. Only journeys the server can

@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
+from server.domain import roles
 from server.domain.errors import WmsError
 from server.services.people import audit
 from server.services.people import auth
@@ -22,7 +23,8 @@ def _supervisor_actor():
 
 
 def page(permission: str):
-    """A supervisor page: log in first, and only roles with the permission see it."""
+    """A supervisor page: log in first, and only roles with the permission see it. Looking (GET) is also
+    open to roles that may view every page (the read-only `viewer`); acting (POST) never is."""
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -30,7 +32,8 @@ def page(permission: str):
             if actor is None:
                 return redirect(url_for("supervisor.login", next=request.path))
             try:
-                actor.require(permission)
+                if not (request.method in ("GET", "HEAD") and roles.can(actor.role or "", "pages.view")):
+                    actor.require(permission)
                 audit.act_as(actor)
                 return view(actor, *args, **kwargs)
             except WmsError as error:

@@ -32,7 +32,7 @@ DEMO_PASSWORD = "demo"
 PEOPLE = {
     "picker": "Li Na 李娜", "receiver": "Wang Qiang 王强", "inspector": "Zhang Min 张敏",
     "packer": "Liu Yang 刘洋", "supervisor": "Chen Jie 陈杰", "manager": "Sun Hui 孙慧",
-    "admin": "Zhao Lei 赵磊",
+    "admin": "Zhao Lei 赵磊", "viewer": "Qian Yu 钱宇",
 }
 TAOBAO_NAMES = {
     "纯棉T恤": "Cotton T-shirt", "运动短裤": "Sports shorts", "保温杯500ml": "Insulated cup 500 ml",

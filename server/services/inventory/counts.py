@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from server.domain.places import SELLABLE
 from server.db.models import Bin, BinStock, CountLine, CycleCount, Item, LedgerEntry, User, utcnow
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
@@ -55,7 +56,7 @@ def last_counted() -> dict[int, datetime]:
 
 
 def _storage_bins(warehouse: str | None):
-    query = select(Bin).where(Bin.kind == "storage", Bin.active.is_(True)).order_by(Bin.code)
+    query = select(Bin).where(Bin.kind.in_(SELLABLE), Bin.active.is_(True)).order_by(Bin.code)
     return query.where(Bin.warehouse == warehouse) if warehouse else query
 
 

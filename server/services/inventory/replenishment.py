@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from server.domain.places import SELLABLE
 from server.db.models import Bin, BinStock, Item, Lot, PickFace, ReplenishmentTask, StockAlert, utcnow
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
@@ -25,7 +26,7 @@ def create_replenishment(bin_code: str, sku: str, actor: Actor) -> Replenishment
         raise WmsError("bad_request", detail=f"pick face {bin_code} is full")
     source = db.session.execute(
         select(BinStock).join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id).where(
-            BinStock.item_id == item.id, BinStock.bin_id != face_bin.id, Bin.kind == "storage",
+            BinStock.item_id == item.id, BinStock.bin_id != face_bin.id, Bin.kind.in_(SELLABLE),
             Bin.blocked.is_(False), BinStock.qty > BinStock.reserved_qty, Lot.status == "available")
         .order_by(Lot.received_on, BinStock.id).limit(1)).scalar_one_or_none()
     if source is None:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from server.domain.places import SELLABLE
 from server.db.models import Bin, BinStock, Item, Lot, Reservation, SalesOrder, SalesOrderLine, utcnow
 from server.domain.allocation import StockPlace, allocate, uses_fefo
 from server.domain.errors import WmsError
@@ -93,7 +94,7 @@ def free_stock(item_id: int) -> int:
     on_shelves = db.session.execute(
         select(func.coalesce(func.sum(BinStock.qty - BinStock.reserved_qty), 0))
         .join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id)
-        .where(BinStock.item_id == item_id, Bin.kind == "storage", Bin.blocked.is_(False),
+        .where(BinStock.item_id == item_id, Bin.kind.in_(SELLABLE), Bin.blocked.is_(False),
                Lot.status == "available")).scalar()
     claimed = db.session.execute(
         select(func.coalesce(func.sum(SalesOrderLine.qty), 0)).join(SalesOrder)
@@ -186,7 +187,7 @@ def stock_places(item_id: int) -> list[StockPlace]:
         select(BinStock.bin_id, Bin.code, BinStock.lot_id, BinStock.qty - BinStock.reserved_qty, Lot.received_on,
                Lot.expiry)
         .join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id)
-        .where(BinStock.item_id == item_id, BinStock.qty > BinStock.reserved_qty, Bin.kind == "storage",
+        .where(BinStock.item_id == item_id, BinStock.qty > BinStock.reserved_qty, Bin.kind.in_(SELLABLE),
                Bin.blocked.is_(False), Lot.status == "available")).all()
     return [StockPlace(bin=b, lot=lot, available=int(free), received_on=received, expiry=expiry, bin_code=code)
             for b, code, lot, free, received, expiry in rows]

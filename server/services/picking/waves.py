@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from server.domain.places import SELLABLE
 from server.db.fast import Sql, forget_row
 from server.db.models import (Bin, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine, User, Wave,
                               utcnow)
@@ -63,7 +64,7 @@ class FloorMap:
     cross aisle, the depot at the first aisle. Assumes evenly spaced parallel aisles in one block."""
 
     def __init__(self) -> None:
-        bins = db.session.execute(select(Bin.id, Bin.x, Bin.y).where(Bin.kind == "storage")).all()
+        bins = db.session.execute(select(Bin.id, Bin.x, Bin.y).where(Bin.kind.in_(SELLABLE))).all()
         xs = sorted({x for _, x, _ in bins})
         if not xs:
             raise WmsError("no_bins", zone="*")

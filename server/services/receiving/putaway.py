@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
+from server.domain.places import SELLABLE
 from server.db.models import Bin, BinStock, Item, Lot, PutawayTask, utcnow
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
@@ -26,7 +27,7 @@ def home_zone(item: Item) -> str:
     """Where the item already lives; a new item goes to the first storage zone."""
     zone = db.session.execute(
         select(Bin.zone).join(BinStock, BinStock.bin_id == Bin.id)
-        .where(BinStock.item_id == item.id, BinStock.qty > 0, Bin.kind == "storage")
+        .where(BinStock.item_id == item.id, BinStock.qty > 0, Bin.kind.in_(SELLABLE))
         .group_by(Bin.zone).order_by(func.sum(BinStock.qty).desc()).limit(1)).scalar()
     return zone or inbound.settings()["storage_zones"][0]
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, select
 
+from server.domain.places import SELLABLE
 from server.db.models import (Bin, BinStock, CountLine, Inspection, Item, LedgerEntry, Lot, PickList, PickTask,
                               PrintJob, Printer, Product, PurchaseOrder, PutawayTask, Receipt, ReturnCase,
                               SalesOrder, StockAlert, Supplier, SupplierQuality, User, VendorReturn)
@@ -262,7 +263,7 @@ def stock_on_hand(by: str = "item", zone: str | None = None, warehouse: str | No
     query = (select(*group, Lot.received_on, func.sum(BinStock.qty), func.sum(BinStock.qty * Item.unit_cost_cents))
              .join(Bin, Bin.id == BinStock.bin_id).join(Item, Item.id == BinStock.item_id)
              .join(Product, Product.id == Item.product_id).join(Lot, Lot.id == BinStock.lot_id)
-             .where(Bin.kind == "storage", BinStock.qty > 0).group_by(*group, Lot.received_on))
+             .where(Bin.kind.in_(SELLABLE), BinStock.qty > 0).group_by(*group, Lot.received_on))
     query = query.where(Bin.zone == zone) if zone else query
     query = query.where(Bin.warehouse == warehouse) if warehouse else query
     rows: dict[tuple, dict] = {}
@@ -298,7 +299,7 @@ def in_process_stock(warehouse: str | None = None) -> list[dict]:
     query = (select(Bin.kind, func.count(func.distinct(Bin.id)), func.sum(BinStock.qty),
                     func.sum(BinStock.qty * Item.unit_cost_cents))
              .join(Bin, Bin.id == BinStock.bin_id).join(Item, Item.id == BinStock.item_id)
-             .where(Bin.kind != "storage", BinStock.qty > 0).group_by(Bin.kind))
+             .where(Bin.kind.not_in(SELLABLE), BinStock.qty > 0).group_by(Bin.kind))
     query = query.where(Bin.warehouse == warehouse) if warehouse else query
     found = {kind: (places, int(units), int(value or 0)) for kind, places, units, value in db.session.execute(query)}
     return [{"kind": kind, "state": f"{en} · {zh}", "places": found.get(kind, (0, 0, 0))[0],
@@ -331,7 +332,7 @@ def _issued(basis: str, bounds: tuple[datetime, datetime]) -> dict[tuple[int, da
 
 def _storage_changes(bounds: tuple[datetime, datetime]) -> tuple[dict[int, int], dict[tuple[int, date], int]]:
     """Storage stock per item before the period, and its net change per item and day within it."""
-    in_storage = (LedgerEntry.bin_id == Bin.id, Bin.kind == "storage")
+    in_storage = (LedgerEntry.bin_id == Bin.id, Bin.kind.in_(SELLABLE))
     opening = db.session.execute(select(LedgerEntry.item_id, func.sum(LedgerEntry.qty)).join(Bin, in_storage[0])
                                  .where(in_storage[1], LedgerEntry.at < bounds[0]).group_by(LedgerEntry.item_id))
     day = _day_of(LedgerEntry.at)
@@ -659,7 +660,7 @@ EXCEPTION_COLUMNS = [Column("what", "Exception", "异常"), Column("ref", "Refer
 
 def storage_zones() -> list[str]:
     """The zones of storage bins (a report's zone filter)."""
-    return db.session.execute(select(Bin.zone).where(Bin.kind == "storage").distinct().order_by(Bin.zone)
+    return db.session.execute(select(Bin.zone).where(Bin.kind.in_(SELLABLE)).distinct().order_by(Bin.zone)
                               ).scalars().all()
 
 
