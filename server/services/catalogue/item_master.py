@@ -171,9 +171,10 @@ class ItemMaster(Importer):
         plan.action = "created" if item is None else ("updated" if plan.changes else "unchanged")
 
     def _codes(self, row: Row, plan: Plan, item: Item | None, codes_in_file: dict) -> dict | None:
-        """The barcodes the row gives, by packaging: {packaging: (code, qty)}; None when it names none."""
+        """The barcodes the row gives, by packaging: {packaging: (code, qty), or None when its column is empty};
+        packagings whose column the row lacks are left as they are. None when it names no barcode at all."""
         has = row.headers.__contains__
-        given: dict[str, tuple[str, int]] = {}
+        given: dict[str, tuple[str, int] | None] = {}
         for packaging, code_column, qty_column in (("unit", "unit_barcode", None),
                                                    ("inner", "inner_barcode", "inner_qty"),
                                                    ("case", "case_barcode", "case_qty")):
@@ -181,6 +182,7 @@ class ItemMaster(Importer):
                 continue
             code = row[code_column].replace(" ", "")
             if not code:
+                given[packaging] = None
                 continue
             try:
                 decoded = barcodes.decode(code)
@@ -219,7 +221,7 @@ class ItemMaster(Importer):
         if codes is not None:
             have = {b.packaging: (b.code, b.qty) for b in item.barcodes} if item else {}
             for packaging in PACKAGINGS:
-                if have.get(packaging) != codes.get(packaging) and (packaging in codes or packaging in have):
+                if packaging in codes and have.get(packaging) != codes[packaging]:
                     old, new = have.get(packaging), codes.get(packaging)
                     changes[f"{packaging}_barcode"] = [_code_text(old), _code_text(new)]
         return changes
@@ -276,14 +278,17 @@ class ItemMaster(Importer):
         return suppliers[name]
 
     def _set_codes(self, item: Item, codes: dict) -> None:
-        """The packagings the row gives become exactly what it says; ones it leaves empty are removed."""
+        """The packagings the row gives become exactly what it says (an empty column removes that code)."""
         for barcode in list(item.barcodes):
-            if codes.get(barcode.packaging, (None,))[0] != barcode.code:
+            if barcode.packaging in codes and (codes[barcode.packaging] or (None,))[0] != barcode.code:
                 item.barcodes.remove(barcode)
                 db.session.delete(barcode)
         db.session.flush()
         have = {b.packaging: b for b in item.barcodes}
-        for packaging, (code, qty) in codes.items():
+        for packaging, given in codes.items():
+            if given is None:
+                continue
+            code, qty = given
             if packaging in have:
                 have[packaging].qty = qty
             else:
