@@ -271,6 +271,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "bad_range": (400, "{field}: {value} is not a range such as 01-20.", "{field}：{value} 不是有效范围（如 01-20）。"),
     "reason_required": (400, "Write the reason first.", "请先填写原因。"),
     "already_exists": (409, "{what} already exists.", "{what_zh}已存在。"),
+    "upload_expired": (410, "The checked file is no longer kept: upload it again.", "已检查的文件已过期，请重新上传。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.",
                         "未导入任何数据：{count} 行有错误。"),
     "try_again": (503, "The server lost its database for a moment: the scan is kept and sent again.",
