@@ -272,6 +272,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "reason_required": (400, "Write the reason first.", "请先填写原因。"),
     "already_exists": (409, "{what} already exists.", "{what_zh}已存在。"),
     "upload_expired": (410, "The checked file is no longer kept: upload it again.", "已检查的文件已过期，请重新上传。"),
+    "bad_layout": (400, "The layout is not valid: {detail}.", "布局设置无效：{detail}。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.",
                         "未导入任何数据：{count} 行有错误。"),
     "try_again": (503, "The server lost its database for a moment: the scan is kept and sent again.",

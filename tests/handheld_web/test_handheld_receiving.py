@@ -86,7 +86,8 @@ def receive_over_rest(live_server, po: str, item: dict, qty: int) -> list[dict]:
     receiver = live_server.session("receiver")
     receipt = rest_scan(receiver, live_server, mode="receive", code=po)["result"]["receipt"]
     rest_scan(receiver, live_server, mode="receive.carton", receipt=receipt, condition="intact")
-    rest_scan(receiver, live_server, mode="receive", code=item["barcodes"][0]["code"], receipt=receipt, carton=1, qty=qty)
+    rest_scan(receiver, live_server, mode="receive", code=item["barcodes"][0]["code"], receipt=receipt, carton=1,
+              qty=qty)
     return rest_scan(receiver, live_server, mode="receive.confirm", receipt=receipt)["result"]["lots"]
 
 

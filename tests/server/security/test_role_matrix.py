@@ -169,7 +169,8 @@ PAGES: dict[str, str] = {
     "/sup/reports/": "reports.view", "/sup/reports/stock": "reports.view", "/sup/reports/turnover": "reports.view",
     "/sup/reports/suppliers": "reports.view", "/sup/reports/picking": "reports.view",
     "/sup/reports/returns": "reports.view", "/sup/reports/exceptions": "reports.view",
-    "/sup/setup": "pages.view", "/sup/items": "pages.view", "/sup/items/NOPE-SKU": "pages.view",
+    "/sup/setup": "pages.view", "/sup/layout": "pages.view", "/sup/items": "pages.view",
+    "/sup/items/NOPE-SKU": "pages.view",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout"}
 

@@ -97,3 +97,29 @@ def test_a_viewer_sees_the_day_one_page_but_cannot_load_a_file(own_server, desk)
     desk.get_by_test_id("file-bins").set_input_files(str(DAY_ONE / "bins.xlsx"))
     desk.get_by_test_id("check-bins").click()
     expect(desk.locator("body")).to_contain_text("may not do this")
+
+
+def test_the_layout_page_draws_the_map_with_cross_aisles_and_blocked_bays(own_server, desk):
+    http = own_server.session("admin")
+    http.post(f"{own_server.url}/api/v1/bins/generate", json={"zone": "Y", "aisles": "01-03", "bays": "01-06",
+                                                              "levels": "1"}, timeout=10).raise_for_status()
+    http.post(f"{own_server.url}/api/v1/bins/Y-02-05-1/block", json={"reason": "pallet in the aisle"},
+              timeout=10).raise_for_status()
+    log_in(desk, own_server.url, "admin")
+    desk.goto(f"{own_server.url}/sup/layout?zone=Y")
+    form = desk.get_by_test_id("layout-form")
+    form.locator("input[name=bays_per_block]").fill("3")
+    form.locator("textarea[name=aisles]").fill("Y-03 Y-01 Y-02")
+    desk.get_by_test_id("layout-save").click()
+    expect(desk.get_by_test_id("flash")).to_contain_text("Layout saved")
+    desk.goto(f"{own_server.url}/sup/layout?zone=Y&colour=blocked")
+    bays = desk.get_by_test_id("floor-map").locator("rect.bay")
+    expect(bays).to_have_count(18)
+    blocked = desk.get_by_test_id("floor-map").locator("rect.bay[data-blocked='1']")
+    expect(blocked).to_have_count(1)
+    assert (blocked.get_attribute("data-aisle"), blocked.get_attribute("fill")) == ("Y-02", "#d1242f")
+    expect(desk.get_by_test_id("floor-map").locator("line.cross-aisle")).to_have_count(1)
+    [y3] = [b for b in http.get(f"{own_server.url}/api/v1/bins?zone=Y", timeout=10).json() if b["code"] == "Y-03-01-1"]
+    assert y3["x"] == 0  # Y-03 is now the first aisle from the left
+    blocked.click()
+    expect(desk.locator("h1")).to_contain_text("Zone Y")
