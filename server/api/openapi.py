@@ -164,6 +164,11 @@ def _paths() -> dict[str, dict[str, Any]]:
                                       body=obj({"reason": {"type": "string", "minLength": 1}}, ("reason",)),
                                       tag="catalog"),
         "POST /bins/{code}/unblock": op("Unblock a bin", "stock.adjust", tag="catalog"),
+        "POST /items/{sku}/block": op("Block (freeze) an item, or one lot of it, with a written reason",
+                                      "stock.adjust", tag="catalog", body=obj({
+                                          "reason": {"type": "string", "minLength": 1}, "lot": STR}, ("reason",))),
+        "POST /items/{sku}/unblock": op("Unblock an item, or one lot of it", "stock.adjust", tag="catalog",
+                                        body=obj({"lot": STR}), body_required=False),
         "GET /imports": op("The import kinds and the columns each understands", ANY, answer=LIST, tag="imports"),
         "POST /imports/{kind}": op(
             "Import a file (XLSX, or CSV in UTF-8/GBK): every wrong row refused with row, column, code; nothing "

@@ -155,7 +155,26 @@ def item_page(actor, sku: str):
     if item is None:
         raise WmsError("not_found", what=f"item {sku}")
     return render_template("item.html", actor=actor, item=item_master.item_view(item),
-                           can_edit=roles.can(actor.role or "", "master.manage"), errors=[])
+                           can_edit=roles.can(actor.role or "", "master.manage"), errors=[],
+                           can_block=roles.can(actor.role or "", "stock.adjust"),
+                           blocked_lots=item_master.blocked_lots(item.id))
+
+
+@sup.post("/items/<sku>/block")
+@page("pages.view")
+def block_item_page(actor, sku: str):
+    """Block or unblock the item, or one lot of it (`lot`), with the reason written."""
+    lot = request.form.get("lot", "").strip() or None
+    try:
+        item_master.set_blocked(sku, request.form.get("action") != "unblock", request.form.get("reason", ""), actor,
+                                lot_code=lot)
+        transaction.commit()
+    except WmsError as error:
+        transaction.rollback()
+        if error.code == "forbidden":
+            raise
+        flash(error.message())
+    return redirect(url_for("supervisor.item_page", sku=sku))
 
 
 ITEM_FORM_FIELDS = ("sku", "style", "name_zh", "name_en", "variant", "unit_barcode", "case_barcode", "case_qty",

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import func, select
 
-from server.db.models import BinStock, Item, ItemBarcode, Product, SalesOrder, SalesOrderLine, Supplier
+from server.db.models import BinStock, Item, ItemBarcode, Lot, Product, SalesOrder, SalesOrderLine, Supplier
 from server.domain import barcodes
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -364,3 +364,38 @@ def _yuan(cents: int | None) -> str:
     if cents is None:
         return ""
     return f"{cents // 100}" if cents % 100 == 0 else f"{cents / 100:.2f}"
+
+
+def set_blocked(sku: str, blocked: bool, reason: str, actor: Actor, lot_code: str | None = None) -> Item:
+    """Block (freeze) an item, or one lot of it, with a written reason — not allocated, replenished or moved
+    by hand until unblocked (a recall, a quality hold) — or unblock it. The audit trail keeps who and why."""
+    actor.require("stock.adjust")
+    reason = (reason or "").strip()
+    if blocked and not reason:
+        raise WmsError("reason_required")
+    item = db.session.execute(select(Item).where(Item.sku == sku)).unique().scalar_one_or_none()
+    if item is None:
+        raise WmsError("not_found", what=f"item {sku}")
+    target = item
+    if lot_code is not None:
+        target = db.session.execute(select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code)).scalars().first()
+        if target is None:
+            raise WmsError("not_found", what=f"lot {lot_code} of {sku}")
+    target.block_reason = reason[:200] if blocked else None
+    db.session.flush()
+    return item
+
+
+def blocked_lots(item_id: int) -> list[Lot]:
+    return list(db.session.execute(select(Lot).where(Lot.item_id == item_id, Lot.block_reason.is_not(None))
+                                   .order_by(Lot.code)).scalars())
+
+
+def refuse_if_blocked(item: Item, lot_ids: list[int] = ()) -> None:
+    """Moving stock by hand: a blocked item or lot stays where it is."""
+    if item.block_reason:
+        raise WmsError("item_blocked", sku=item.sku, reason=item.block_reason)
+    for lot_id in lot_ids:
+        lot = db.session.get(Lot, lot_id)
+        if lot is not None and lot.block_reason:
+            raise WmsError("lot_blocked", sku=item.sku, lot=lot.code, reason=lot.block_reason)

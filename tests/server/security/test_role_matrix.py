@@ -52,6 +52,8 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/v1/bins/generate", "master.manage"),
     ("POST", "/api/v1/bins/NOPE-BIN/block", "stock.adjust"),
     ("POST", "/api/v1/bins/NOPE-BIN/unblock", "stock.adjust"),
+    ("POST", "/api/v1/items/NOPE-SKU/block", "stock.adjust"),
+    ("POST", "/api/v1/items/NOPE-SKU/unblock", "stock.adjust"),
     ("GET", "/api/v1/imports", "authenticated"),
     ("POST", "/api/v1/imports/items", "master.manage"),
     # inventory: transfers, adjustments, cycle counts
