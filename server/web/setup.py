@@ -74,6 +74,21 @@ def setup_import(actor, kind: str):
     return _answer(actor, kind, raw, upload.filename, token, dry_run=True)
 
 
+@sup.post("/setup/import/<kind>/map")
+@page("pages.view")
+def setup_map(actor, kind: str):
+    """Check a kept file again with the columns the person matched to the fields."""
+    actor.require(imports.importer(kind).permission)
+    token = request.form.get("token", "")
+    raw, filename = _kept(token)
+    return _answer(actor, kind, raw, filename, token, dry_run=True, mapping=_mapping_from_form())
+
+
+def _mapping_from_form() -> dict[str, str]:
+    return {name.removeprefix("map_"): value for name, value in request.form.items()
+            if name.startswith("map_") and value}
+
+
 @sup.post("/setup/import/<kind>/load")
 @page("pages.view")
 def setup_load(actor, kind: str):
@@ -82,20 +97,24 @@ def setup_load(actor, kind: str):
     token = request.form.get("token", "")
     raw, filename = _kept(token)
     return _answer(actor, kind, raw, filename, token, dry_run=False,
-                   good_rows_only=request.form.get("good_rows_only") == "1")
+                   good_rows_only=request.form.get("good_rows_only") == "1", mapping=_mapping_from_form())
 
 
-def _answer(actor, kind: str, raw: bytes, filename: str, token: str, *, dry_run: bool, good_rows_only: bool = False):
+def _answer(actor, kind: str, raw: bytes, filename: str, token: str, *, dry_run: bool, good_rows_only: bool = False,
+            mapping: dict[str, str] | None = None):
     try:
         answer, _ = imports.run(kind, raw, filename, actor, dry_run=dry_run,
-                                good_rows_only=good_rows_only or dry_run)
+                                good_rows_only=good_rows_only or dry_run, mapping=mapping)
     except WmsError as error:  # the whole file refused (encoding, columns, opening stock already loaded)
+        headers = imports.headers(raw, filename, kind) if error.code == "import_columns_missing" else []
         return render_template("setup_import.html", actor=actor, kind=kind, title=imports.TITLES[kind],
-                               filename=filename, file_error=error, answer=None, token=token), error.http_status
+                               filename=filename, file_error=error, answer=None, token=token, headers=headers,
+                               fields=imports.columns(kind), required=imports.importer(kind).required,
+                               mapping=mapping or {}), error.http_status
     if dry_run:
         answer["ok"] = not answer["refused"]  # the check ran with good_rows_only to count what would load
     return render_template("setup_import.html", actor=actor, kind=kind, title=imports.TITLES[kind],
-                           filename=filename, answer=answer, token=token, file_error=None), 200
+                           filename=filename, answer=answer, token=token, file_error=None, mapping=mapping or {}), 200
 
 
 @sup.post("/setup/bins/generate")
