@@ -3,6 +3,7 @@ edited and retired by an administrator, each wrong field refused with its own co
 out of the Zebra emulator, and a retired device's token refused at once."""
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -252,3 +253,19 @@ def test_only_managers_and_the_admin_change_devices(live_server, role, admin):
              api(live_server, admin, "GET", "/stations")[1])
     assert [[{k: v for k, v in d.items() if k != "last_seen_at"} for d in part] for part in after] == \
         [[{k: v for k, v in d.items() if k != "last_seen_at"} for d in part] for part in before]
+
+
+def test_every_change_is_in_the_audit_trail(live_server, admin, printer_emulator):
+    from tests.server.security.test_audit_trail import entries
+
+    printer = new_printer(live_server, admin, printer_emulator.port)
+    code = printer["code"]
+    assert api(live_server, admin, "PATCH", f"/printers/{code}", {"dpi": 300})[0] == 200
+    entry = entries(live_server, "a.via = ?", f"PATCH /api/v1/printers/{code}")[0]
+    change = next(c for c in entry["changes"] if c["table"] == "printers")
+    assert entry["username"] == "admin" and change["op"] == "update" and "dpi" in json.dumps(change)
+    device = unique("PDA")
+    api(live_server, admin, "POST", "/devices", {"code": device, "kind": "pda"})
+    api(live_server, admin, "POST", f"/devices/{device}/retire")
+    entry = entries(live_server, "a.via = ?", f"POST /api/v1/devices/{device}/retire")[0]
+    assert any(c["table"] == "devices" and "retired_at" in json.dumps(c) for c in entry["changes"])
