@@ -8,10 +8,10 @@ from server.api.common import refuse_cross_site_writes
 
 
 def register_api(app: Flask) -> None:
-    from server.api import (auth, catalog, devices, health, inventory, orders, packing, printing, receiving, returns,
-                            sampling, openapi, scans, stock_control, waves)
+    from server.api import (auth, catalog, devices, health, imports, inventory, orders, packing, printing, receiving,
+                            returns, sampling, openapi, scans, stock_control, waves)
 
     for module in (auth, catalog, health, inventory, orders, packing, printing, receiving, returns, sampling, scans,
-                   stock_control, waves, openapi, devices):
+                   stock_control, waves, openapi, devices, imports):
         app.register_blueprint(module.bp)
     app.before_request(refuse_cross_site_writes)

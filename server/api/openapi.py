@@ -87,8 +87,10 @@ CODES = {400: "Refused: bad_request and the other input errors", 401: "not_authe
 
 def op(summary: str, permission: str, *, ok: int = 200, answer: dict | None = None, body: dict | None = None,
        body_required: bool = True, query: dict[str, dict] | None = None, errors: tuple[int, ...] = (),
-       media: dict[str, dict] | None = None, tag: str = "") -> dict[str, Any]:
-    """One operation. `permission` is what the server checks (see docs/security.md, Role matrix)."""
+       media: dict[str, dict] | None = None, tag: str = "", answer_media: dict[str, dict] | None = None
+       ) -> dict[str, Any]:
+    """One operation. `permission` is what the server checks (see docs/security.md, Role matrix).
+    `answer_media`: the success answer's content when it is not JSON (a file)."""
     operation: dict[str, Any] = {"summary": summary, "x-permission": permission}
     if tag:
         operation["tags"] = [tag]
@@ -98,7 +100,7 @@ def op(summary: str, permission: str, *, ok: int = 200, answer: dict | None = No
     content = media or ({"application/json": {"schema": body}} if body is not None else None)
     if content:
         operation["requestBody"] = {"required": body_required, "content": content}
-    responses: dict[str, Any] = {str(ok): {"description": "done", "content": {
+    responses: dict[str, Any] = {str(ok): {"description": "done", "content": answer_media or {
         "application/json": {"schema": answer or OBJ}}}}
     codes = set(errors) | {400, 413}
     if permission != PUBLIC:
@@ -110,6 +112,16 @@ def op(summary: str, permission: str, *, ok: int = 200, answer: dict | None = No
         operation["security"] = []
     return operation
 
+
+_TEXT_OR_NUMBER = {"type": ["string", "number", "null"]}
+ITEM_FIELDS = obj({name: _TEXT_OR_NUMBER for name in (
+    "sku", "style", "name_zh", "name_en", "variant", "unit_barcode", "inner_qty", "inner_barcode", "case_qty",
+    "case_barcode", "uom", "tag_price", "unit_cost", "weight_kg", "weight_g", "length_mm", "width_mm", "height_mm",
+    "shelf_life_days", "brand", "category", "supplier", "safety_qty")} | {
+    "lot_tracked": {"type": ["boolean", "string"]}, "active": {"type": ["boolean", "string"]}},
+    description="The item master's fields by name (docs/setup.md); prices in yuan, weight_kg or weight_g.")
+BIN_FIELDS = obj({name: _TEXT_OR_NUMBER for name in ("code", "zone", "aisle", "bay", "level", "kind", "capacity",
+                                                     "warehouse")} | {"active": {"type": ["boolean", "string"]}})
 
 PATH_TYPES = {"int": INT, "any(approve, reject)": {"type": "string", "enum": ["approve", "reject"]}}
 
@@ -148,7 +160,44 @@ def _paths() -> dict[str, dict[str, Any]]:
         "GET /bins/{code}": op("A bin and what it holds", ANY, tag="catalog"),
         "GET /items": op("Items (?q= SKU or barcode fragment)", ANY, answer=LIST, query={"q": STR, "limit": INT},
                          tag="catalog"),
-        "GET /items/{sku}": op("An item and where it is", ANY, tag="catalog"),
+        "GET /items/{sku}": op("An item (the master: barcodes as {code, packaging, qty}) and where it is", ANY,
+                               tag="catalog"),
+        # --- the master (day one): the same checks as the imports (docs/setup.md) ---
+        "POST /items": op("Create an item", "master.manage", ok=201, errors=(422,), body=ITEM_FIELDS, tag="catalog"),
+        "PATCH /items/{sku}": op("Edit an item (only the fields sent)", "master.manage", errors=(422,),
+                                 body=ITEM_FIELDS, tag="catalog"),
+        "GET /items/export": op("The item master as XLSX (?format=csv: UTF-8 CSV)", "pages.view",
+                                query={"format": {"enum": ["xlsx", "csv"]}}, tag="catalog", answer_media={
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                        "schema": {"type": "string", "contentMediaType": "application/zip"}},
+                                    "text/csv": {"schema": STR}}),
+        "POST /bins": op("Create a bin", "master.manage", ok=201, errors=(422,), body=BIN_FIELDS, tag="catalog"),
+        "PATCH /bins/{code}": op("Edit a bin (kind, capacity, active …)", "master.manage", errors=(422,),
+                                 body=BIN_FIELDS, tag="catalog"),
+        "POST /bins/generate": op("Generate a zone's bins: aisles × bays × levels (dry_run: count only)",
+                                  "master.manage", ok=201, errors=(422,), tag="catalog", body=obj({
+                                      "zone": NAME, "aisles": STR, "bays": STR, "levels": STR, "kind": STR,
+                                      "capacity": INT, "warehouse": STR, "dry_run": BOOL},
+                                      ("zone", "aisles", "bays", "levels"))),
+        "POST /bins/{code}/block": op("Block (freeze) a bin with a written reason", "stock.adjust",
+                                      body=obj({"reason": {"type": "string", "minLength": 1}}, ("reason",)),
+                                      tag="catalog"),
+        "POST /bins/{code}/unblock": op("Unblock a bin", "stock.adjust", tag="catalog"),
+        "POST /items/{sku}/block": op("Block (freeze) an item, or one lot of it, with a written reason",
+                                      "stock.adjust", tag="catalog", body=obj({
+                                          "reason": {"type": "string", "minLength": 1}, "lot": STR}, ("reason",))),
+        "POST /items/{sku}/unblock": op("Unblock an item, or one lot of it", "stock.adjust", tag="catalog",
+                                        body=obj({"lot": STR}), body_required=False),
+        "GET /imports": op("The import kinds and the columns each understands", ANY, answer=LIST, tag="imports"),
+        "POST /imports/{kind}": op(
+            "Import a file (XLSX, or CSV in UTF-8/GBK): every wrong row refused with row, column, code; nothing "
+            "written unless good_rows_only. Permission: master.manage (staff: people.manage, opening-stock: "
+            "stock.opening)", "master.manage", errors=(422,), tag="imports",
+            query={"dry_run": {"enum": ["0", "1"]}, "good_rows_only": {"enum": ["0", "1"]}, "mapping": STR},
+            media={"multipart/form-data": {"schema": obj({
+                "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "mapping": {"type": "string", "description": "JSON {field: column name} for other files"}},
+                ("file",))}}),
         "GET /stock/check": op("Books against bins (账物卡)", "floor.supervise", tag="stock"),
         # --- inventory ---
         "POST /transfers": op("Move free units bin → bin, or towards another warehouse", "stock.transfer", ok=201,

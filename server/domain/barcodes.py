@@ -20,7 +20,7 @@ _SWALLOWED_EXPIRY = re.compile(r"17\d\d(0[1-9]|1[0-2])([0-2]\d|3[01])$")
 
 @dataclass(frozen=True)
 class DecoderRules:
-    bin_pattern: str = r"^[A-Z]{1,2}-\d{2}-\d{2}-\d$"
+    bin_pattern: str = r"^[A-Z]{1,2}-?\d{2}-\d{2}-\d$"
     badge_prefix: str = "BDG-"
     tote_prefix: str = "TOTE-"
     lpn_prefix: str = "LPN-"

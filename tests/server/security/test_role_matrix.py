@@ -46,6 +46,19 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/api/v1/items", "authenticated"),
     ("GET", "/api/v1/items/TB08-2", "authenticated"),
     ("GET", "/api/v1/stock/check", "floor.supervise"),
+    # the master and day one's imports (docs/setup.md): managers and the admin change it
+    ("POST", "/api/v1/items", "master.manage"),
+    ("PATCH", "/api/v1/items/NOPE-SKU", "master.manage"),
+    ("GET", "/api/v1/items/export", "pages.view"),
+    ("POST", "/api/v1/bins", "master.manage"),
+    ("PATCH", "/api/v1/bins/NOPE-BIN", "master.manage"),
+    ("POST", "/api/v1/bins/generate", "master.manage"),
+    ("POST", "/api/v1/bins/NOPE-BIN/block", "stock.adjust"),
+    ("POST", "/api/v1/bins/NOPE-BIN/unblock", "stock.adjust"),
+    ("POST", "/api/v1/items/NOPE-SKU/block", "stock.adjust"),
+    ("POST", "/api/v1/items/NOPE-SKU/unblock", "stock.adjust"),
+    ("GET", "/api/v1/imports", "authenticated"),
+    ("POST", "/api/v1/imports/items", "master.manage"),
     # inventory: transfers, adjustments, cycle counts
     ("POST", "/api/v1/transfers", "stock.transfer"),
     ("GET", "/api/v1/transfers", "stock.transfer"),
@@ -168,6 +181,8 @@ PAGES: dict[str, str] = {
     "/sup/reports/": "reports.view", "/sup/reports/stock": "reports.view", "/sup/reports/turnover": "reports.view",
     "/sup/reports/suppliers": "reports.view", "/sup/reports/picking": "reports.view",
     "/sup/reports/returns": "reports.view", "/sup/reports/exceptions": "reports.view",
+    "/sup/setup": "pages.view", "/sup/layout": "pages.view", "/sup/items": "pages.view",
+    "/sup/items/NOPE-SKU": "pages.view",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout"}
 
@@ -397,6 +412,6 @@ def test_every_supervisor_page_is_in_the_table(own_server):
     tabled = {path.replace(str(X), "<int:count_id>") for path in PAGES}
     normalise = {"/sup/print-jobs/<int:count_id>": "/sup/print-jobs/<int:job_id>",
                  "/sup/inspections/<int:count_id>": "/sup/inspections/<int:inspection_id>",
-                 "/sup/returns/RMA-NOPE": "/sup/returns/<number>"}
+                 "/sup/returns/RMA-NOPE": "/sup/returns/<number>", "/sup/items/NOPE-SKU": "/sup/items/<sku>"}
     tabled = {normalise.get(path, path) for path in tabled} | PUBLIC_PAGES
     assert pages == tabled

@@ -1,0 +1,42 @@
+"""The imports by kind (`POST /api/v1/imports/<kind>`, the day-one page, `python -m server import`)."""
+from __future__ import annotations
+
+from server.domain.errors import WmsError
+from server.services.catalogue.bin_master import BinMaster
+from server.services.catalogue.item_master import ItemMaster
+from server.services.imports import framework
+from server.services.imports.framework import Importer
+from server.services.inventory.opening_stock import OpeningStock
+from server.services.people.auth import Actor
+
+IMPORTERS: dict[str, type[Importer]] = {
+    "items": ItemMaster,
+    "bins": BinMaster,
+    "opening-stock": OpeningStock,
+}
+# In the order a new warehouse loads them: the master, the places, then stock on them.
+ORDER = ("items", "bins", "staff", "suppliers", "opening-stock")
+TITLES = {"items": ("Items (item master)", "货品资料"), "bins": ("Bins (locations)", "库位"),
+          "staff": ("Staff", "员工"), "suppliers": ("Suppliers", "供应商"),
+          "opening-stock": ("Opening stock", "期初库存")}
+
+
+def importer(kind: str) -> Importer:
+    if kind not in IMPORTERS:
+        raise WmsError("import_unknown_kind_name", kind=kind, known=", ".join(kinds()))
+    return IMPORTERS[kind]()
+
+
+def kinds() -> list[str]:
+    return [kind for kind in ORDER if kind in IMPORTERS] + [k for k in IMPORTERS if k not in ORDER]
+
+
+def run(kind: str, raw: bytes, filename: str, actor: Actor, *, dry_run: bool = False, good_rows_only: bool = False,
+        mapping: dict[str, str] | None = None) -> tuple[dict, int]:
+    return framework.run(importer(kind), raw, filename, actor, dry_run=dry_run, good_rows_only=good_rows_only,
+                         mapping=mapping)
+
+
+def columns(kind: str) -> dict[str, tuple[str, ...]]:
+    """The columns an import understands: field -> names (the first is the customer's own)."""
+    return dict(importer(kind).columns)
