@@ -61,6 +61,20 @@ ACK = obj({"ok": BOOL, "scan_id": {"type": ["string", "null"]}, "sound": {"enum"
            "next": STR, "kind": STR, "code": STR, "result": {}, "error": ERROR["properties"]["error"],
            "warnings": array(STR)}, ("ok", "sound"))
 
+PRINTER = {"code": NAME, "name": {"type": "string", "minLength": 1, "maxLength": 128},
+           "transport": {"enum": ["tcp9100", "cups"]},
+           "host": {"type": ["string", "null"], "description": "tcp9100: a host name or IPv4 address"},
+           "port": {"type": ["integer", "null"], "minimum": 1, "maximum": 65535,
+                    "description": "tcp9100; 9100 if left out"},
+           "queue": {"type": ["string", "null"], "description": "cups: the queue name"},
+           "dpi": {"enum": [203, 300]}, "label_width_mm": {"type": "number", "minimum": 10, "maximum": 500},
+           "label_height_mm": {"type": "number", "minimum": 10, "maximum": 500},
+           "documents": array({"enum": ["bin_label", "lpn_label", "shipping_label", "packing_list", "exchange_notice",
+                                        "badge", "item_label"]}, description="empty: every document"),
+           "active": BOOL, "agent": {"type": ["string", "null"], "description": "the printer agent device's code"}}
+STATION = {"code": NAME, "name": {"type": "string", "minLength": 1, "maxLength": 128}, "printer": NAME,
+           "scanner": {"type": ["string", "null"], "description": "a scanner_bridge device's code"}}
+
 # --- operations -------------------------------------------------------------------------------------
 
 PUBLIC = "public"
@@ -131,7 +145,12 @@ def _paths() -> dict[str, dict[str, Any]]:
         "GET /devices": op("Registered devices", "devices.manage", answer=LIST, tag="devices"),
         "POST /devices": op("Register a device", "devices.manage", ok=201, tag="devices", body=obj({
             "code": NAME, "kind": {"enum": ["pda", "scanner_bridge", "printer_agent"]}, "name": STR},
-            ("code", "kind"))),
+            ("code", "kind"), additionalProperties=False)),
+        "GET /devices/{code}": op("A device (never its token)", "devices.manage", tag="devices"),
+        "PATCH /devices/{code}": op("Rename a device (its kind never changes)", "devices.manage", tag="devices",
+                                    body=obj({"name": STR}, additionalProperties=False)),
+        "POST /devices/{code}/retire": op("Retire a device for good: its token stops now, it is never paired again",
+                                          "devices.manage", tag="devices"),
         "POST /devices/{code}/token": op("Issue the device's token (shown once; the old one stops)",
                                          "devices.manage", tag="devices"),
         "POST /devices/{code}/revoke": op("Revoke the device's token", "devices.manage", tag="devices"),
@@ -254,6 +273,12 @@ def _paths() -> dict[str, dict[str, Any]]:
         # --- packing and handover ---
         "GET /stations": op("Packing stations", ANY, answer=LIST, tag="packing"),
         "GET /stations/{code}": op("A station's view", ANY, tag="packing"),
+        "POST /stations": op("Add a packing station", "devices.manage", ok=201, tag="packing",
+                             body=obj(STATION, ("code", "name", "printer"), additionalProperties=False)),
+        "PATCH /stations/{code}": op("Change a station's name, printer or fixed scanner (null: none)",
+                                     "devices.manage", tag="packing",
+                                     body=obj({k: v for k, v in STATION.items() if k != "code"},
+                                              additionalProperties=False)),
         "POST /stations/{code}/sign-in": op("The logged-in packer takes the station", "journey.pack", tag="packing"),
         "POST /stations/{code}/sign-out": op("The packer leaves the station", "journey.pack", tag="packing"),
         "GET /parcels/{tracking}": op("A parcel", ANY, tag="packing"),
@@ -262,6 +287,15 @@ def _paths() -> dict[str, dict[str, Any]]:
         "GET /manifests/{manifest_id}": op("A manifest", ANY, tag="packing"),
         # --- printing ---
         "GET /printers": op("Printers", ANY, answer=LIST, tag="printing"),
+        "POST /printers": op("Add a printer (agent: by default the only printer agent, if there is one)",
+                             "devices.manage", ok=201, tag="printing",
+                             body=obj(PRINTER, ("code", "name", "transport"), additionalProperties=False)),
+        "GET /printers/{code}": op("A printer", ANY, tag="printing"),
+        "PATCH /printers/{code}": op("Change a printer; active false retires it (no new jobs)", "devices.manage",
+                                     tag="printing", body=obj({k: v for k, v in PRINTER.items() if k != "code"},
+                                                              additionalProperties=False)),
+        "POST /printers/{code}/test-print": op("Queue a test label (code, name, dpi, size, time) on the printer",
+                                               "devices.manage", ok=201, tag="printing"),
         "GET /print-jobs": op("The latest print jobs (?printer=)", ANY, answer=LIST, query={"printer": STR},
                               tag="printing"),
         "GET /print-jobs/{job_id}": op("A print job and its history (?zpl=1)", ANY, query={"zpl": STR},

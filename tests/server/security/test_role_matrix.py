@@ -35,6 +35,9 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     # devices: administrators only
     ("GET", "/api/v1/devices", "devices.manage"),
     ("POST", "/api/v1/devices", "devices.manage"),
+    ("GET", "/api/v1/devices/NOPE-DEVICE", "devices.manage"),
+    ("PATCH", "/api/v1/devices/NOPE-DEVICE", "devices.manage"),
+    ("POST", "/api/v1/devices/NOPE-DEVICE/retire", "devices.manage"),
     ("POST", "/api/v1/devices/NOPE-DEVICE/token", "devices.manage"),
     ("POST", "/api/v1/devices/NOPE-DEVICE/revoke", "devices.manage"),
     # catalog and the books
@@ -94,6 +97,8 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     # packing and handover
     ("GET", "/api/v1/stations", "authenticated"),
     ("GET", "/api/v1/stations/PACK-01", "authenticated"),
+    ("POST", "/api/v1/stations", "devices.manage"),
+    ("PATCH", "/api/v1/stations/NOPE-STATION", "devices.manage"),
     ("POST", "/api/v1/stations/NOPE-STATION/sign-in", "journey.pack+user"),
     ("POST", "/api/v1/stations/NOPE-STATION/sign-out", "journey.pack+user"),
     ("GET", "/api/v1/parcels/NOPE-PARCEL", "authenticated"),
@@ -101,6 +106,10 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", f"/api/v1/manifests/{X}", "authenticated"),
     # printing
     ("GET", "/api/v1/printers", "authenticated"),
+    ("POST", "/api/v1/printers", "devices.manage"),
+    ("GET", "/api/v1/printers/NOPE-PRINTER", "authenticated"),
+    ("PATCH", "/api/v1/printers/NOPE-PRINTER", "devices.manage"),
+    ("POST", "/api/v1/printers/NOPE-PRINTER/test-print", "devices.manage"),
     ("GET", "/api/v1/print-jobs", "authenticated"),
     ("GET", f"/api/v1/print-jobs/{X}", "authenticated"),
     ("POST", "/api/v1/print-jobs/bin-labels", "labels.print"),
@@ -167,6 +176,7 @@ PAGES: dict[str, str] = {
     "/sup/sampling": "floor.supervise", "/sup/suppliers": "floor.supervise", "/sup/clearing": "floor.supervise",
     "/sup/returns": "floor.supervise", "/sup/returns/RMA-NOPE": "floor.supervise",
     "/sup/telemetry": "floor.supervise", "/sup/audit": "audit.view",
+    "/sup/devices": "pages.view",  # acting on it (its POST forms) needs devices.manage: test_devices_page.py
     "/sup/counts": "counts.manage", f"/sup/counts/{X}": "counts.manage",
     "/sup/reports/": "reports.view", "/sup/reports/stock": "reports.view", "/sup/reports/turnover": "reports.view",
     "/sup/reports/suppliers": "reports.view", "/sup/reports/picking": "reports.view",
@@ -220,7 +230,7 @@ def request_for(method: str, path: str) -> dict:
         return {"data": b"", "headers": {"Content-Type": "text/csv"}}
     if path == "/api/v1/waves":
         return {"json": {"dry_run": True}}
-    if method in ("POST", "PUT") and _has_body(method, path):
+    if method in ("POST", "PUT", "PATCH") and _has_body(method, path):
         return {"json": {}}
     return {}
 
