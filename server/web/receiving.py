@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import sampling
 from server.domain.errors import WmsError
+from server.services import transaction
 from server.services.receiving import inspection
 from server.services.receiving import inbound
 from server.services.reports import report_queries
@@ -20,6 +21,7 @@ from server.web.charts import oc_chart
 def receiving_overview(actor):
     pos = inbound.open_pos()
     return render_template("receiving.html", actor=actor, pos=[inbound.po_view(po) for po in pos],
+                           suppliers=inbound.suppliers_to_order_from(),
                            receipts=report_queries.receipts_of(date.today()),
                            waiting=[inspection.inspection_view(i) for i in inspection.open_inspections()],
                            clearing=report_queries.same_day_clearing(date.today()))
@@ -88,3 +90,23 @@ def suppliers_page(actor):
 def clearing_page(actor):
     day = date.fromisoformat(request.args["date"]) if request.args.get("date") else date.today()
     return render_template("clearing.html", actor=actor, clearing=report_queries.same_day_clearing(day))
+
+
+@sup.post("/purchase-orders")
+@page("journey.receive")
+def create_po_page(actor):
+    """A purchase order typed on the receiving page: supplier, expected date, `SKU quantity` per line."""
+    form = request.form
+    try:
+        expected = date.fromisoformat(form["expected_on"]) if form.get("expected_on") else None
+        po = inbound.create_po(form.get("supplier", ""), inbound.parse_po_lines(form.get("lines", "")), actor,
+                               number=form.get("number") or None, expected_on=expected)
+        transaction.commit()
+    except (WmsError, ValueError) as error:
+        transaction.rollback()
+        error = error if isinstance(error, WmsError) else WmsError("bad_request", detail=str(error))
+        flash(error.message())
+        return redirect(url_for("supervisor.receiving_overview") + "#new-po")
+    flash({"en": f"Purchase order {po.number} created: scan it on the handheld's Receive to start.",
+           "zh": f"采购单 {po.number} 已创建：在手持终端“收货”中扫描该单号开始收货。"}, "ok")
+    return redirect(url_for("supervisor.receiving_overview") + "#open-pos")
