@@ -7,12 +7,10 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import roles
-from server.domain.errors import WmsError
-from server.services import transaction
 from server.services.catalogue import floor_plan
 from server.services.catalogue.items import bin_zones
 from server.web import floor_map
-from server.web.common import page, sup
+from server.web.common import attempt, page, sup
 
 
 @sup.get("/layout")
@@ -35,14 +33,8 @@ def save_layout(actor):
         aisle_pitch_m=form.get("aisle_pitch_m", "3"), bay_width_m=form.get("bay_width_m", "1.2"),
         bays_per_block=form.get("bays_per_block") or 0, depot_aisle=form.get("depot_aisle") or 0,
         aisles=[a for a in re.split(r"[\s,，;；]+", form.get("aisles", "")) if a])
-    try:
-        placed = floor_plan.save(plan, actor)
-        transaction.commit()
-    except WmsError as error:
-        transaction.rollback()
-        if error.code == "forbidden":
-            raise
-        flash(error.message())
+    placed = attempt(lambda: floor_plan.save(plan, actor))
+    if placed is None:
         return redirect(url_for("supervisor.layout_page"))
     flash({"en": f"Layout saved; {placed} bins placed by it.",
            "zh": f"布局已保存，{placed} 个库位按此重新定位。"}, "ok")

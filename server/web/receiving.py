@@ -8,11 +8,10 @@ from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import sampling
 from server.domain.errors import WmsError
-from server.services import transaction
 from server.services.receiving import inspection
 from server.services.receiving import inbound
 from server.services.reports import report_queries
-from server.web.common import page, sup
+from server.web.common import attempt, page, sup
 from server.web.charts import oc_chart
 
 
@@ -97,16 +96,19 @@ def clearing_page(actor):
 def create_po_page(actor):
     """A purchase order typed on the receiving page: supplier, expected date, `SKU quantity` per line."""
     form = request.form
-    try:
-        expected = date.fromisoformat(form["expected_on"]) if form.get("expected_on") else None
-        po = inbound.create_po(form.get("supplier", ""), inbound.parse_po_lines(form.get("lines", "")), actor,
-                               number=form.get("number") or None, expected_on=expected)
-        transaction.commit()
-    except (WmsError, ValueError) as error:
-        transaction.rollback()
-        error = error if isinstance(error, WmsError) else WmsError("bad_request", detail=str(error))
-        flash(error.message())
+    expected = form.get("expected_on") or None  # a date field: the browser sends YYYY-MM-DD
+    po = attempt(lambda: inbound.create_po(
+        form.get("supplier", ""), inbound.parse_po_lines(form.get("lines", "")), actor,
+        number=form.get("number") or None, expected_on=_day(expected)))
+    if po is None:
         return redirect(url_for("supervisor.receiving_overview") + "#new-po")
     flash({"en": f"Purchase order {po.number} created: scan it on the handheld's Receive to start.",
            "zh": f"采购单 {po.number} 已创建：在手持终端“收货”中扫描该单号开始收货。"}, "ok")
     return redirect(url_for("supervisor.receiving_overview") + "#open-pos")
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise WmsError("bad_request", detail=f"{text} is not a date (YYYY-MM-DD)") from None

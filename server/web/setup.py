@@ -16,7 +16,7 @@ from server.services.catalogue import bin_master, item_master
 from server.services.catalogue import items as catalogue
 from server.services.inventory import opening_stock
 from server.services.setup import checklist, imports
-from server.web.common import page, sup
+from server.web.common import attempt, page, sup
 
 UPLOAD_HOURS = 24
 PAGE_SIZE = 50
@@ -121,20 +121,10 @@ def _answer(actor, kind: str, raw: bytes, filename: str, token: str, *, dry_run:
 @page("pages.view")
 def setup_generate_bins(actor):
     form = request.form
-    try:
-        report = bin_master.generate(form.get("zone", ""), form.get("aisles", ""), form.get("bays", ""),
-                                     form.get("levels", ""), form.get("kind", "storage"), form.get("capacity") or 100,
-                                     actor, warehouse=form.get("warehouse") or "WH1")
-        transaction.commit()
-    except ImportRejected as error:
-        transaction.rollback()
-        flash(error.message())
-        for row in error.rows[:10]:
-            flash(row["message"])
-        return redirect(url_for("supervisor.setup_page") + "#generate-bins")
-    except WmsError as error:
-        transaction.rollback()
-        flash(error.message())
+    report = attempt(lambda: bin_master.generate(
+        form.get("zone", ""), form.get("aisles", ""), form.get("bays", ""), form.get("levels", ""),
+        form.get("kind", "storage"), form.get("capacity") or 100, actor, warehouse=form.get("warehouse") or "WH1"))
+    if report is None:
         return redirect(url_for("supervisor.setup_page") + "#generate-bins")
     flash({"en": f"Zone {report['zone']}: {report['created']} bins created, {report['unchanged']} already there "
                  f"({report['first']} … {report['last']}).",
@@ -146,12 +136,7 @@ def setup_generate_bins(actor):
 @sup.post("/setup/opening-stock/reopen")
 @page("pages.view")
 def setup_reopen_opening_stock(actor):
-    try:
-        opening_stock.reopen(request.form.get("warehouse") or "WH1", request.form.get("reason", ""), actor)
-        transaction.commit()
-    except WmsError as error:
-        transaction.rollback()
-        flash(error.message())
+    attempt(lambda: opening_stock.reopen(request.form.get("warehouse") or "WH1", request.form.get("reason", ""), actor))
     return redirect(url_for("supervisor.setup_page") + "#import-opening-stock")
 
 
@@ -184,15 +169,8 @@ def item_page(actor, sku: str):
 def block_item_page(actor, sku: str):
     """Block or unblock the item, or one lot of it (`lot`), with the reason written."""
     lot = request.form.get("lot", "").strip() or None
-    try:
-        item_master.set_blocked(sku, request.form.get("action") != "unblock", request.form.get("reason", ""), actor,
-                                lot_code=lot)
-        transaction.commit()
-    except WmsError as error:
-        transaction.rollback()
-        if error.code == "forbidden":
-            raise
-        flash(error.message())
+    attempt(lambda: item_master.set_blocked(sku, request.form.get("action") != "unblock",
+                                            request.form.get("reason", ""), actor, lot_code=lot))
     return redirect(url_for("supervisor.item_page", sku=sku))
 
 
@@ -248,13 +226,7 @@ def unblock_bin_page(actor, code: str):
 
 
 def _block(actor, code: str, blocked: bool):
-    try:
-        bin_ = bin_master.set_blocked(code, blocked, request.form.get("reason", ""), actor)
-        transaction.commit()
-    except WmsError as error:
-        transaction.rollback()
-        if error.code == "forbidden":
-            raise
-        flash(error.message())
+    bin_ = attempt(lambda: bin_master.set_blocked(code, blocked, request.form.get("reason", ""), actor))
+    if bin_ is None:
         return redirect(request.referrer or url_for("supervisor.bins"))
     return redirect(url_for("supervisor.bins", zone=bin_.zone))

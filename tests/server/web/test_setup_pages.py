@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import start_server, stop_server
+from tests.server.web.conftest import log_in
 
 pytestmark = pytest.mark.browser
 DAY_ONE = Path(__file__).resolve().parents[2] / "data" / "day-one"
@@ -16,22 +17,6 @@ def own_server(tmp_path_factory, printer_emulator):
     server = start_server(tmp_path_factory.mktemp("wms-setup-pages"), printer_emulator.port)
     yield server
     stop_server(server)
-
-
-@pytest.fixture
-def desk(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
-
-
-def log_in(page, url, username, password="demo"):
-    page.goto(f"{url}/sup/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_be_visible()
 
 
 def test_the_item_master_is_checked_then_only_its_good_rows_are_loaded(own_server, desk):
