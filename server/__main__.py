@@ -47,7 +47,7 @@ def setup(demo: bool, printer_port: int | None) -> None:
         if not warehouse.is_seeded():
             warehouse.seed(printer_port)
             print("demo warehouse loaded", flush=True)
-        elif not warehouse.holds_demo():
+        elif not startup.holds_demo(settings["database"]["url"]):
             raise startup.Refused(
                 "This data dir holds a warehouse of its own, not the demo: use another WMS_DATA_DIR for the demo.",
                 "该数据目录存放的是您自己的仓库，而不是演示仓库：请为演示另设 WMS_DATA_DIR。")

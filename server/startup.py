@@ -57,17 +57,25 @@ def check_secret_key(key: str) -> None:
 
 
 def holds_demo(url: str) -> bool:
-    """Whether the database the settings name holds the demo warehouse (site_facts "demo" = "1"). Read with
-    an engine of its own: the server's master process checks before gunicorn forks its worker."""
+    """Whether the database the settings name holds the demo warehouse: site_facts "demo" = "1", which the
+    demo seeder writes, or (seeded before there were site facts) the demo admin's badge. Read with an engine
+    of its own: the server's master process checks before gunicorn forks its worker."""
     if is_sqlite(url) and not Path(make_url(url).database or "").exists():
         return False  # nothing set up yet (and connecting would make an empty file)
+    from server.services.demo.warehouse import badge_for
+    from server.services.people.auth import digest
+
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            if not inspect(connection).has_table("site_facts"):
-                return False
-            value = connection.execute(text("SELECT value FROM site_facts WHERE key = :key"),
-                                       {"key": DEMO_FACT}).scalar()
-        return value == "1"
+            tables = set(inspect(connection).get_table_names())
+            if "site_facts" in tables:
+                fact = connection.execute(text("SELECT value FROM site_facts WHERE key = :key"),
+                                          {"key": DEMO_FACT}).scalar()
+                if fact is not None:
+                    return fact == "1"
+            return "users" in tables and connection.execute(
+                text("SELECT 1 FROM users WHERE badge_digest = :badge"),
+                {"badge": digest(badge_for("admin"))}).first() is not None
     finally:
         engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -166,6 +167,15 @@ def test_outside_the_demo_a_demo_data_dir_is_refused(demo_dirs, command):
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"This data dir ({demo_dirs[1]}) holds the demo warehouse; use another WMS_DATA_DIR" in done.stderr
     assert "存放的是演示仓库" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_demo_seeded_before_site_facts_is_known_by_its_admin_badge(demo_dirs, tmp_path):
+    older = shutil.copytree(demo_dirs[0], tmp_path / "older-demo")
+    with sqlite3.connect(older / "wms.db") as connection:
+        connection.execute("DELETE FROM site_facts WHERE key = 'demo'")
+    done = manage(clean_env(older, WMS_SECRET_KEY=OWN_KEY), "serve")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "holds the demo warehouse" in done.stderr
 
 
 def test_the_demo_is_not_loaded_into_a_warehouse_of_ones_own(tmp_path):

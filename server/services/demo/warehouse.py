@@ -71,19 +71,6 @@ def is_seeded() -> bool:
     return bool(db.session.execute(select(func.count(User.id))).scalar())
 
 
-def holds_demo() -> bool:
-    """Whether this database is the demo's: marked so by seed(), or by an older seed's admin badge (then
-    marked now, so servers outside the demo refuse it too)."""
-    fact = db.session.get(SiteFact, DEMO_FACT)
-    if fact is not None:
-        return fact.value == "1"
-    if db.session.execute(select(User.id).where(User.badge_digest == digest(badge_for("admin")))).first():
-        db.session.add(SiteFact(key=DEMO_FACT, value="1"))
-        db.session.commit()
-        return True
-    return False
-
-
 def seed(printer_port: int | None = None) -> None:
     """Create the whole demo warehouse in one transaction (nothing half-made if it fails)."""
     spec = load_demo_warehouse()
