@@ -5,8 +5,11 @@ key of its own per data dir."""
 from __future__ import annotations
 
 import os
+import pty
 import secrets
+import select
 import shutil
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -107,6 +110,39 @@ def test_an_empty_start_has_one_admin_who_logs_in_and_no_items_bins_or_demo_user
     again = manage(clean_env(tmp_path, WMS_SECRET_KEY=OWN_KEY), "setup")  # no admin variables needed now
     assert again.returncode == 0, again.stderr
     assert users(tmp_path) == [("boss", "admin")]
+
+
+def test_on_a_terminal_setup_asks_for_the_first_admin_and_the_password_twice(tmp_path):
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: setup on a terminal, as someone types at it
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "server", "setup"],
+                  clean_env(tmp_path, WMS_SECRET_KEY=OWN_KEY))
+    shown = b""
+
+    def answer(prompt: str, typed: str) -> None:
+        nonlocal shown
+        deadline = time.monotonic() + 60
+        while prompt.encode() not in shown:
+            assert time.monotonic() < deadline, shown.decode(errors="replace")
+            if select.select([terminal], [], [], 0.5)[0]:
+                shown += os.read(terminal, 4096)
+        shown = shown.split(prompt.encode(), 1)[1]
+        os.write(terminal, typed.encode() + b"\n")
+
+    try:
+        answer("用户名: ", "chief")
+        answer("个字符）: ", "too short")
+        answer("个字符）: ", "long enough")
+        answer("再输入一次: ", "long enough")
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        raise
+    finally:
+        status = os.waitpid(pid, 0)[1]
+        os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert users(tmp_path) == [("chief", "admin")]
 
 
 def test_the_first_admin_needs_both_variables_when_nobody_is_at_a_terminal(tmp_path):
