@@ -145,7 +145,8 @@ def start_server(data_dir: Path, pickers: int, top_up: int = 200, printer_port: 
                  extra_env: dict | None = None, command: list[str] | None = None) -> Server:
     """Demo warehouse + `pickers` picker users and devices + stock topped up, then serve."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = os.environ | {"WMS_DATA_DIR": str(data_dir), "WMS_SECRET_KEY": uuid.uuid4().hex} | (extra_env or {})
+    env = os.environ | {"WMS_DATA_DIR": str(data_dir), "WMS_SECRET_KEY": uuid.uuid4().hex,
+                        "WMS_DEMO": "1"} | (extra_env or {})
     env["WMS_PORT"] = env.get("WMS_PORT") or str(free_port())
     server = Server(data_dir, env, int(env["WMS_PORT"]), command=command)
     _run_step([PY, "-m", "server", "setup", "--demo", "--printer-port", str(printer_port or free_port())], env)

@@ -1,4 +1,5 @@
-"""Start the demo warehouse: database + demo data, Zebra emulator, server, printer agent.
+"""Start the demo warehouse: database + demo data, Zebra emulator, server, printer agent. With WMS_DEMO=0,
+an empty warehouse of one's own instead: database + first admin, emulator, server (docs/setup.md).
 Prints where to go and who to log in as; stops everything cleanly on Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server.config import data_dir, load_settings  # noqa: E402
+from server.config import data_dir, flag, load_settings  # noqa: E402
 
 
 def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 30) -> None:
@@ -31,8 +32,46 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 30) -> Non
     raise SystemExit("the server did not become healthy in time")
 
 
+def demo_banner(url: str, env: dict[str, str]) -> str:
+    facts = json.loads(subprocess.run([sys.executable, "-m", "server", "demo-facts"], cwd=ROOT, env=env,
+                                      check=True, capture_output=True, text=True).stdout)
+    return f"""
+================ demo warehouse is running ================
+Handheld app (phone-sized browser):  {url}/hh/
+Supervisor pages:                    {url}/sup/
+Printer emulator: {printer_line(env)}
+Printed labels land in:              {Path(env["WMS_DATA_DIR"]) / 'printed'}
+Log in as picker | receiver | inspector | packer | supervisor | admin, password "demo",
+or scan a badge: {', '.join(facts['badges'].values())}
+Try scanning: bin {facts['bin_with_stock']}, item {facts['item_barcode']} ({facts['item_sku']}),
+empty bin {facts['empty_bin']}, or NOPE-123 for the error tone.
+Stop with Ctrl-C.
+==========================================================="""
+
+
+def own_banner(url: str, env: dict[str, str]) -> str:
+    admin = env.get("WMS_ADMIN_USER") or "the admin you created"
+    return f"""
+================ your warehouse is running (empty) ================
+Next steps · 下一步:
+1. Log in at {url}/sup/ as {admin}.
+2. Day one: load items, bins, staff and opening stock at {url}/sup/setup
+3. Read docs/setup.md (printers, handhelds, badges).
+Handheld app:      {url}/hh/
+Printer emulator:  {printer_line(env)}
+                   (add it as a printer to print labels without one)
+Stop with Ctrl-C.
+==================================================================="""
+
+
+def printer_line(env: dict[str, str]) -> str:
+    return (f"127.0.0.1:{env['WMS_PRINTER_PORT']} (raw ZPL), "
+            f"status http://127.0.0.1:{env['WMS_PRINTER_CONTROL_PORT']}/status")
+
+
 def main() -> int:
-    settings = load_settings()
+    demo = flag(os.environ.get("WMS_DEMO", "1"))  # the demo unless the user said WMS_DEMO=0
+    settings = load_settings(os.environ | {"WMS_DEMO": "1" if demo else "0"})
     data = data_dir()
     data.mkdir(parents=True, exist_ok=True)
     port = int(settings["server"]["port"])
@@ -40,10 +79,13 @@ def main() -> int:
     control_port = int(os.environ.get("WMS_PRINTER_CONTROL_PORT", str(printer_port + 80)))
     url = f"http://127.0.0.1:{port}"
     python = sys.executable
-    env = os.environ | {"WMS_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
+    env = os.environ | {"WMS_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1", "WMS_DEMO": "1" if demo else "0",
+                        "WMS_PRINTER_PORT": str(printer_port), "WMS_PRINTER_CONTROL_PORT": str(control_port)}
 
-    subprocess.run([python, "-m", "server", "setup", "--demo", "--printer-port", str(printer_port)],
-                   cwd=ROOT, env=env, check=True)
+    demo_setup = ["--demo", "--printer-port", str(printer_port)] if demo else []
+    done = subprocess.run([python, "-m", "server", "setup", *demo_setup], cwd=ROOT, env=env)
+    if done.returncode:
+        return done.returncode  # setup said why (a secret key, the first admin, the wrong data dir)
     children: list[subprocess.Popen] = []
 
     def start(*args: str) -> subprocess.Popen:
@@ -74,26 +116,14 @@ def main() -> int:
               "--control-port", str(control_port), "--spool-dir", str(data / "printed"))
         server = start("-m", "server", "serve")
         wait_healthy(url, server)
-        start("-m", "printers.agent", "--server", url,
-              "--token-file", str(data / "token-AGENT-01.txt"), "--state-dir", str(data / "agent-state"))
-        facts = json.loads(subprocess.run([python, "-m", "server", "demo-facts"], cwd=ROOT, env=env,
-                                          check=True, capture_output=True, text=True).stdout)
-        print(f"""
-================ demo warehouse is running ================
-Handheld app (phone-sized browser):  {url}/hh/
-Supervisor pages:                    {url}/sup/
-Printer emulator: 127.0.0.1:{printer_port} (raw ZPL), status http://127.0.0.1:{control_port}/status
-Printed labels land in:              {data / 'printed'}
-Log in as picker | receiver | inspector | packer | supervisor | admin, password "demo",
-or scan a badge: {', '.join(facts['badges'].values())}
-Try scanning: bin {facts['bin_with_stock']}, item {facts['item_barcode']} ({facts['item_sku']}),
-empty bin {facts['empty_bin']}, or NOPE-123 for the error tone.
-Stop with Ctrl-C.
-===========================================================""", flush=True)
+        if demo:  # a warehouse of one's own has no agent token yet: it pairs its agent (docs/setup.md)
+            start("-m", "printers.agent", "--server", url,
+                  "--token-file", str(data / "token-AGENT-01.txt"), "--state-dir", str(data / "agent-state"))
+        print(demo_banner(url, env) if demo else own_banner(url, env), flush=True)
         while not stopping:
             for child in children:
                 if child.poll() is not None:
-                    print(f"a demo process exited ({child.args[1:3]}); stopping", flush=True)
+                    print(f"a process exited ({child.args[1:3]}); stopping", flush=True)
                     return 1
             time.sleep(0.3)
         return 0

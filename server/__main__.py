@@ -1,20 +1,23 @@
-"""Command line: `python -m server setup|serve|issue-token|revoke-token|demo-facts`."""
+"""Command line: `python -m server setup|serve|create-admin|issue-token|revoke-token|demo-facts|check-ledger`."""
 from __future__ import annotations
 
 import argparse
 import gc
+import getpass
 import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
+from server import startup
 from server.config import load_settings
 
 
-def _app():
+def _app(settings: dict[str, Any] | None = None):
     from server.app import create_app
 
-    return create_app(load_settings())
+    return create_app(settings or load_settings())
 
 
 def agent_token_path(data_dir: str | Path, device_code: str) -> Path:
@@ -22,22 +25,32 @@ def agent_token_path(data_dir: str | Path, device_code: str) -> Path:
 
 
 def setup(demo: bool, printer_port: int | None) -> None:
-    """Bring the database to the newest schema; with --demo, load the demo warehouse once and
-    make sure the demo printer agent and scanner bridge have their tokens on disk."""
+    """Bring the database to the newest schema. Outside the demo, make the first admin if no user exists
+    yet. In the demo (--demo or WMS_DEMO=1), load the demo warehouse once and make sure the demo printer
+    agent and scanner bridge have their tokens on disk."""
     from flask_migrate import upgrade
 
     from server.app import MIGRATIONS
+    from server.services.people import audit
     from server.services.people import auth
     from server.services.demo import warehouse
 
-    app = _app()
+    settings = load_settings(os.environ | {"WMS_DEMO": "1"} if demo else None)
+    startup.check(settings)
+    app = _app(settings)
     with app.app_context():
         upgrade(directory=MIGRATIONS)
-        if not demo:
+        if not settings["demo"]:
+            audit.act_as(None, "cli setup")
+            _make_admin(only_if_nobody=True)
             return
         if not warehouse.is_seeded():
             warehouse.seed(printer_port)
             print("demo warehouse loaded", flush=True)
+        elif not startup.holds_demo(settings["database"]["url"]):
+            raise startup.Refused(
+                "This data dir holds a warehouse of its own, not the demo: use another WMS_DATA_DIR for the demo.",
+                "该数据目录存放的是您自己的仓库，而不是演示仓库：请为演示另设 WMS_DATA_DIR。")
         elif printer_port:
             warehouse.set_printer_port(printer_port)
         # The printer agent and the packing station's scanner bridge read their tokens from here.
@@ -53,13 +66,51 @@ def setup(demo: bool, printer_port: int | None) -> None:
                 os.chmod(path, 0o600)
 
 
+def _make_admin(only_if_nobody: bool) -> None:
+    """An admin from WMS_ADMIN_USER / WMS_ADMIN_PASSWORD, else asked for on a terminal (docs/setup.md)."""
+    from server.services.people import first_admin
+
+    if only_if_nobody and not first_admin.needed():
+        return
+    username = os.environ.get("WMS_ADMIN_USER", "").strip()
+    password = os.environ.get("WMS_ADMIN_PASSWORD", "")
+    if not (username and password) and not sys.stdin.isatty():
+        raise startup.Refused(
+            "No user exists yet: set WMS_ADMIN_USER and WMS_ADMIN_PASSWORD (at least "
+            f"{first_admin.SHORTEST_PASSWORD} characters) for the first admin, or run setup on a terminal to be asked.",
+            f"尚无任何用户：请设置 WMS_ADMIN_USER 和 WMS_ADMIN_PASSWORD（至少 {first_admin.SHORTEST_PASSWORD} 个字符）"
+            "以创建第一个管理员，或在终端中运行 setup 按提示输入。")
+    username = username or input("The first admin's user name · 第一个管理员的用户名: ").strip()
+    while not password:
+        typed = getpass.getpass(f"Password, {first_admin.SHORTEST_PASSWORD} characters or more · "
+                                f"密码（至少 {first_admin.SHORTEST_PASSWORD} 个字符）: ")
+        if len(typed) < first_admin.SHORTEST_PASSWORD:
+            print(f"Too short · 太短 ({len(typed)})", file=sys.stderr)
+        elif getpass.getpass("Once more · 再输入一次: ") != typed:
+            print("The two differ · 两次输入不一致", file=sys.stderr)
+        else:
+            password = typed
+    user = first_admin.create_admin(username, password)
+    print(f"admin {user.username} created · 已创建管理员 {user.username}", flush=True)
+
+
+def create_admin() -> None:
+    from server.services.people import audit
+
+    with _app().app_context():
+        audit.act_as(None, "cli create-admin")
+        _make_admin(only_if_nobody=False)
+
+
 def serve() -> None:
     """The production-shaped server: gunicorn with one asyncio worker (uvicorn) per process — every
     socket a task on one event loop, REST and pages in a pool of threads (server/asgi.py). Several
     processes share events through Redis (`redis.url`); see docs/scale-out.md."""
     from server.asgi import create
 
-    run_gunicorn(load_settings(), create, worker_class="server.asgi.Worker")
+    settings = load_settings()
+    startup.check(settings)  # here, in gunicorn's master: a worker that fails to boot says less
+    run_gunicorn(settings, create, worker_class="server.asgi.Worker")
 
 
 def run_gunicorn(settings: dict, make_app, **worker: object) -> None:
@@ -126,10 +177,11 @@ def check_ledger() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_setup = sub.add_parser("setup", help="migrate the database (and load the demo warehouse)")
+    p_setup = sub.add_parser("setup", help="migrate the database; make the first admin (or load the demo warehouse)")
     p_setup.add_argument("--demo", action="store_true")
     p_setup.add_argument("--printer-port", type=int)
     sub.add_parser("serve", help="run the server (gunicorn)")
+    sub.add_parser("create-admin", help="add an admin (WMS_ADMIN_USER / WMS_ADMIN_PASSWORD, or asked on a terminal)")
     p_issue = sub.add_parser("issue-token", help="issue a new token for a device, print it")
     p_issue.add_argument("device")
     p_revoke = sub.add_parser("revoke-token", help="revoke a device's token")
@@ -138,11 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check-ledger", help="recompute stock from the ledger; exit 0 only when all agrees")
     args = parser.parse_args(argv)
 
-    if args.command == "setup":
-        setup(args.demo, args.printer_port)
-    elif args.command == "serve":
-        serve()
-    elif args.command == "check-ledger":
+    if args.command in ("setup", "serve", "create-admin"):
+        return _refusing(args)
+    if args.command == "check-ledger":
         return check_ledger()
     else:
         from server.services.people import audit
@@ -157,6 +207,27 @@ def main(argv: list[str] | None = None) -> int:
                 auth.revoke_device_token(args.device)
             else:
                 print(json.dumps(warehouse.facts(), ensure_ascii=False))
+    return 0
+
+
+def _refusing(args: argparse.Namespace) -> int:
+    """setup, serve and create-admin: a refusal is its message and exit code 2, no traceback."""
+    from server.domain.errors import WmsError
+
+    try:
+        if args.command == "setup":
+            setup(args.demo, args.printer_port)
+        elif args.command == "serve":
+            serve()
+        else:
+            create_admin()
+    except startup.Refused as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    except WmsError as refusal:
+        message = refusal.message()
+        print(f"{message['en']}\n{message['zh']}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -23,8 +23,14 @@ def asgi_app(app: Flask) -> socketio.ASGIApp:
 
 
 def create(settings: dict[str, Any] | None = None) -> socketio.ASGIApp:
+    """The server's application; refuses (server/startup.py) as `python -m server serve` does, for those
+    who run gunicorn themselves."""
     from server.app import create_app
+    from server.config import load_settings
+    from server.startup import check
 
+    settings = settings or load_settings()
+    check(settings)
     return asgi_app(create_app(settings))
 
 

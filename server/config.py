@@ -2,15 +2,31 @@
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 
-# environment variable -> (section, key, type)
-ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
+# The demo's own secret key, made on its first run and kept in the data dir (docs/setup.md).
+SECRET_KEY_FILE = "secret-key"
+# What config/default.toml shipped until it had no key: anyone could sign an admin's cookie with it.
+OLD_SHIPPED_SECRET_KEY = "demo-secret-change-me"
+SHORTEST_SECRET_KEY = 32
+
+
+def flag(text: str) -> bool:
+    """An on/off environment variable: 1, true, yes or on (any case) is on; anything else off."""
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+# environment variable -> (section, key, type); section "" is the top level
+ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
+    "WMS_DEMO": ("", "demo", flag),
     "WMS_DATABASE_URL": ("database", "url", str),
     "WMS_REDIS_URL": ("redis", "url", str),
     "WMS_SECRET_KEY": ("server", "secret_key", str),
@@ -46,11 +62,40 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
             settings = _merge(settings, tomllib.load(fh))
     for var, (section, key, kind) in ENV_OVERRIDES.items():
         if env.get(var):
-            settings.setdefault(section, {})[key] = kind(env[var])
+            (settings.setdefault(section, {}) if section else settings)[key] = kind(env[var])
+    settings["demo"] = bool(settings.get("demo"))
     settings["data_dir"] = str(data_dir(env))
+    settings["server"]["secret_key"] = _secret_key(settings)
     if not settings["database"].get("url"):
         settings["database"]["url"] = f"sqlite:///{Path(settings['data_dir']) / 'wms.db'}"
     return settings
+
+
+def _secret_key(settings: dict[str, Any]) -> str:
+    """The configured key; in the demo without one, the data dir's own (made on first use). Outside
+    the demo a missing or weak key is refused where a process starts (server/startup.py)."""
+    configured = str(settings["server"].get("secret_key") or "")
+    if configured or not settings["demo"]:
+        return configured
+    return demo_secret_key(Path(settings["data_dir"]))
+
+
+def demo_secret_key(folder: Path) -> str:
+    """The key in `folder`/secret-key, made (random, mode 0600) if there is none yet. Written aside and
+    linked into place, so processes starting together never read a half-written key and all agree."""
+    path = folder / SECRET_KEY_FILE
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, aside = tempfile.mkstemp(dir=folder, prefix=".secret-key-")  # mode 0600
+        try:
+            with os.fdopen(handle, "w") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(aside)
+    return path.read_text().strip()
 
 
 def load_demo_warehouse() -> dict[str, Any]:

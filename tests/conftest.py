@@ -68,7 +68,7 @@ class LiveServer:
 def start_server(data_dir: Path, printer_port: int, extra_env: dict | None = None) -> LiveServer:
     port = free_port()
     env = os.environ | {"WMS_DATA_DIR": str(data_dir), "WMS_PORT": str(port),
-                        "WMS_SECRET_KEY": uuid.uuid4().hex} | (extra_env or {})
+                        "WMS_SECRET_KEY": uuid.uuid4().hex, "WMS_DEMO": "1"} | (extra_env or {})
     data_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "server", "setup", "--demo", "--printer-port",
                     str(printer_port)], env=env, cwd=ROOT, check=True, capture_output=True,

@@ -950,6 +950,10 @@ class LoginAttempt(db.Model):
     )
 
 
+# site_facts key the demo seeder writes ("1"): servers outside the demo refuse such a database.
+DEMO_FACT = "demo"
+
+
 class SiteFact(db.Model):
     """Facts about this installation: whether it holds the demo warehouse, when opening stock was
     loaded per warehouse (and whether a supervisor reopened it)."""

@@ -168,7 +168,7 @@ def two_servers(tmp_path_factory, postgres, redis_url, printer_emulator):
     database = postgres.create_database()
     shared = tmp_path_factory.mktemp("scale-shared")
     env = os.environ | {"WMS_DATABASE_URL": postgres.url(database), "WMS_REDIS_URL": redis_url,
-                        "WMS_SECRET_KEY": uuid.uuid4().hex, "WMS_DATA_DIR": str(shared),
+                        "WMS_SECRET_KEY": uuid.uuid4().hex, "WMS_DEMO": "1", "WMS_DATA_DIR": str(shared),
                         "WMS_TEST_PRINTER_PORT": str(printer_emulator.port)}
     setup_database(env)
     a = serve(tmp_path_factory.mktemp("scale-a"), env)

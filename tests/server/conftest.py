@@ -21,7 +21,7 @@ from server.services.people.auth import Actor, digest, hash_password
 
 @pytest.fixture
 def app(tmp_path):
-    settings = load_settings({"WMS_DATA_DIR": str(tmp_path)})
+    settings = load_settings({"WMS_DATA_DIR": str(tmp_path), "WMS_DEMO": "1"})
     settings["receiving"]["label_printer"] = "PRN-T"
     app = create_app(settings)
     with app.app_context():

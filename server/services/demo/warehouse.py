@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from server.config import CONFIG_DIR, load_demo_warehouse
 from server.db.models import (
+    DEMO_FACT,
     Bin,
     Device,
     Item,
@@ -16,6 +17,7 @@ from server.db.models import (
     Lot,
     Printer,
     Product,
+    SiteFact,
     Station,
     Supplier,
     User,
@@ -82,6 +84,7 @@ def seed(printer_port: int | None = None) -> None:
     _printers(spec, devices, printer_port)
     _opening_stock(spec["catalogue"], bins, items, suppliers, rng)
     _purchase_orders(spec)
+    db.session.add(SiteFact(key=DEMO_FACT, value="1"))
     db.session.commit()
 
 

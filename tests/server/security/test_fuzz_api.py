@@ -34,7 +34,7 @@ def test_every_api_route_is_described(own_server):
     from server.app import create_app
     from server.config import load_settings
 
-    app = create_app(load_settings({"WMS_DATA_DIR": str(own_server.data_dir / "probe")}))
+    app = create_app(load_settings({"WMS_DATA_DIR": str(own_server.data_dir / "probe"), "WMS_DEMO": "1"}))
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1"):

@@ -85,7 +85,8 @@ def test_badge_guessing_is_throttled_too(app, tiny_warehouse):
 def test_every_server_process_counts_the_same_failures(app, tiny_warehouse, tmp_path):
     for _ in range(5):
         log_in(app.test_client(), "pia", "nope")
-    other = create_app(load_settings({"WMS_DATA_DIR": str(tmp_path)}))  # a second process on the same database
+    # a second process on the same database (and the same data dir's key)
+    other = create_app(load_settings({"WMS_DATA_DIR": str(tmp_path), "WMS_DEMO": "1"}))
     with other.app_context():
         try:
             assert log_in(other.test_client(), "pia", "pw").status_code == 429

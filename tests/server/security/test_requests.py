@@ -44,7 +44,7 @@ def test_a_log_in_lasts_its_hours_from_the_log_in_even_when_used_all_along(app, 
 
 
 def test_secure_cookies_when_configured(tmp_path):
-    settings = load_settings({"WMS_DATA_DIR": str(tmp_path)})
+    settings = load_settings({"WMS_DATA_DIR": str(tmp_path), "WMS_DEMO": "1"})
     settings["server"] |= {"secure_cookies": True, "session_hours": 8}
     app = create_app(settings)
     try:

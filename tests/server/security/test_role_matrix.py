@@ -406,7 +406,7 @@ def test_every_supervisor_page_is_in_the_table(own_server):
     from server.app import create_app
     from server.config import load_settings
 
-    app = create_app(load_settings({"WMS_DATA_DIR": str(own_server.data_dir / "probe")}))
+    app = create_app(load_settings({"WMS_DATA_DIR": str(own_server.data_dir / "probe"), "WMS_DEMO": "1"}))
     pages = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/sup")
              and "GET" in rule.methods}
     tabled = {path.replace(str(X), "<int:count_id>") for path in PAGES}

@@ -74,7 +74,7 @@ def _seed() -> None:
 def day(tmp_path_factory):
     """One migrated, seeded database file kept as a template; each example starts from a fresh copy."""
     folder = tmp_path_factory.mktemp("day")
-    settings_ = load_settings({"WMS_DATA_DIR": str(folder)})
+    settings_ = load_settings({"WMS_DATA_DIR": str(folder), "WMS_DEMO": "1"})
     app = create_app(settings_)
     with app.app_context():
         upgrade(directory=MIGRATIONS)

@@ -1,0 +1,38 @@
+"""The first admin of a warehouse started empty (docs/setup.md): `python -m server setup` makes one when no
+user exists yet; `python -m server create-admin` makes another (a lost password, a second admin)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from server.db.models import User
+from server.domain.errors import WmsError
+from server.extensions import db
+from server.services.people.auth import hash_password
+
+SHORTEST_PASSWORD = 10
+USERNAME = re.compile(r"[\w.@-]{1,64}")
+
+
+def needed() -> bool:
+    """No user at all: nobody could log in to make one."""
+    return not db.session.execute(select(func.count(User.id))).scalar()
+
+
+def check_password(password: str) -> None:
+    if len(password) < SHORTEST_PASSWORD:
+        raise WmsError("password_too_short", shortest=SHORTEST_PASSWORD, length=len(password))
+
+
+def create_admin(username: str, password: str, name: str = "") -> User:
+    """An active admin who logs in with `password` (no badge: admins need a password)."""
+    if not USERNAME.fullmatch(username):
+        raise WmsError("bad_username", username=username)
+    check_password(password)
+    if db.session.execute(select(User.id).where(User.username == username)).first():
+        raise WmsError("user_exists", username=username)
+    user = User(username=username, name=name or username, role="admin", password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
