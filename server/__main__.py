@@ -1,4 +1,4 @@
-"""Command line: `python -m server setup|serve|create-admin|issue-token|revoke-token|demo-facts|check-ledger`."""
+"""Command line: `python -m server setup|serve|create-admin|import|issue-token|revoke-token|demo-facts|check-ledger`."""
 from __future__ import annotations
 
 import argparse
@@ -174,6 +174,32 @@ def check_ledger() -> int:
     return 0 if report["balanced"] else 1
 
 
+def import_file(kind: str, path: Path, dry_run: bool, good_rows_only: bool, username: str | None) -> int:
+    """The import of the day-one page from a terminal. Exit 0: done (or a clean dry run); 1: wrong rows
+    refused the file (each printed); 2: the file itself refused."""
+    from server.domain.errors import WmsError
+    from server.services.people import audit
+    from server.services.setup import imports
+
+    with _app().app_context():
+        try:
+            actor = imports.actor_named(username)
+            audit.act_as(actor, f"cli import {kind}")
+            answer, status = imports.run(kind, path.read_bytes(), path.name, actor, dry_run=dry_run,
+                                         good_rows_only=good_rows_only)
+        except WmsError as refusal:
+            message = refusal.message()
+            print(f"{message['en']}\n{message['zh']}", file=sys.stderr)
+            return 2
+    for error in answer["errors"]:
+        print(f"row {error['row']}, {error['column']}: {error['code']} — {error['message']['en']} · "
+              f"{error['message']['zh']}")
+    verb = "would be" if dry_run else ("written" if answer["written"] else "nothing written")
+    print(f"{kind}: {answer['rows']} rows — {answer['created']} new, {answer['updated']} changed, "
+          f"{answer['unchanged']} unchanged, {answer['refused']} wrong ({verb})")
+    return 1 if status == 422 else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,12 +214,21 @@ def main(argv: list[str] | None = None) -> int:
     p_revoke.add_argument("device")
     sub.add_parser("demo-facts", help="print what to scan in the demo warehouse (JSON)")
     sub.add_parser("check-ledger", help="recompute stock from the ledger; exit 0 only when all agrees")
+    p_import = sub.add_parser("import", help="import a file (items, bins, staff, suppliers, opening-stock): "
+                                             "every wrong row listed; nothing written if one is wrong")
+    p_import.add_argument("kind")
+    p_import.add_argument("file", type=Path)
+    p_import.add_argument("--dry-run", action="store_true", help="show what would happen, write nothing")
+    p_import.add_argument("--good-rows-only", action="store_true", help="load the good rows of a file with wrong ones")
+    p_import.add_argument("--as", dest="username", help="the user it is done as (default: the first admin)")
     args = parser.parse_args(argv)
 
     if args.command in ("setup", "serve", "create-admin"):
         return _refusing(args)
     if args.command == "check-ledger":
         return check_ledger()
+    if args.command == "import":
+        return import_file(args.kind, args.file, args.dry_run, args.good_rows_only, args.username)
     else:
         from server.services.people import audit
         from server.services.people import auth

@@ -1,13 +1,18 @@
 """The imports by kind (`POST /api/v1/imports/<kind>`, the day-one page, `python -m server import`)."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from server.db.models import User
 from server.domain.errors import WmsError
+from server.extensions import db
 from server.services.catalogue.bin_master import BinMaster
 from server.services.catalogue.item_master import ItemMaster
 from server.services.imports import framework
 from server.services.imports.files import read_sheet
 from server.services.imports.framework import Importer
 from server.services.inventory.opening_stock import OpeningStock
+from server.services.people import auth
 from server.services.people.auth import Actor
 
 IMPORTERS: dict[str, type[Importer]] = {
@@ -36,6 +41,16 @@ def run(kind: str, raw: bytes, filename: str, actor: Actor, *, dry_run: bool = F
         mapping: dict[str, str] | None = None) -> tuple[dict, int]:
     return framework.run(importer(kind), raw, filename, actor, dry_run=dry_run, good_rows_only=good_rows_only,
                          mapping=mapping)
+
+
+def actor_named(username: str | None) -> Actor:
+    """Who a command-line import is done as: the named active user, else the first active admin."""
+    query = select(User).where(User.active.is_(True))
+    query = query.where(User.username == username) if username else query.where(User.role == "admin")
+    user = db.session.execute(query.order_by(User.id).limit(1)).scalar()
+    if user is None:
+        raise WmsError("not_found", what=f"user {username or '(an admin)'}")
+    return auth.actor_for_user(user.id)
 
 
 def headers(raw: bytes, filename: str, kind: str) -> list[str]:
