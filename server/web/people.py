@@ -53,7 +53,7 @@ def people_view(actor, result: dict | None = None, status: int = 200):
 
 
 @sup.get("/people")
-@page("people.manage")
+@page("pages.view")  # everyone who sees the pages sees who works here; phones and changes: people.manage
 def people_page(actor):
     return people_view(actor)
 
