@@ -24,7 +24,8 @@ def test_a_manager_adds_changes_and_gives_a_password_to_a_person(live_server):
     page = post(manager, live_server, "/sup/people/add", {"username": name, "name": "李娜", "role": "receiver",
                                                            "employee_no": name.upper(), "phone": "13500000000"})
     assert page.status_code == 200 and f"{name} added" in page.text and "13500000000" in page.text
-    page = post(manager, live_server, f"/sup/people/{name}/edit", {"name": "李娜娜", "role": "inspector", "active": "1"})
+    page = post(manager, live_server, f"/sup/people/{name}/edit",
+                {"name": "李娜娜", "role": "inspector", "active": "1"})
     assert f"{name} saved" in page.text
     person = manager.get(f"{live_server.url}/api/v1/users/{name}", timeout=5).json()["user"]
     assert (person["name"], person["role"], person["active"]) == ("李娜娜", "inspector", True)
