@@ -109,7 +109,8 @@ def _paths() -> dict[str, dict[str, Any]]:
         "POST /auth/login": op("Log in by password; sets the session cookie", PUBLIC, errors=(401, 429),
                                body=obj({"username": STR, "password": STR, "device": STR}, ("username", "password")),
                                tag="auth"),
-        "POST /auth/badge": op("Log in by badge scan; sets the session cookie", PUBLIC, errors=(401, 429),
+        "POST /auth/badge": op("Log in by badge scan (floor roles only: others 403 badge_not_allowed); sets the "
+                               "session cookie", PUBLIC, errors=(401, 403, 429),
                                body=obj({"badge": STR, "device": STR}, ("badge",)), tag="auth"),
         "POST /auth/logout": op("Forget the session", PUBLIC, tag="auth"),
         "GET /auth/me": op("The logged-in user and the journeys their role has", ANY, tag="auth"),
