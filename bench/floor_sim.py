@@ -336,7 +336,7 @@ class Catalogue:
 async def load_catalogue(rest: Rest, cookie: str, min_qty: int = 50) -> Catalogue:
     _, bins = await rest.call("GET", "/api/v1/bins", cookie)
     _, items = await rest.call("GET", "/api/v1/items?limit=5000", cookie)
-    barcodes = {i["sku"]: i["barcodes"][0] for i in items if i["barcodes"]}
+    barcodes = {i["sku"]: i["barcodes"][0]["code"] for i in items if i["barcodes"]}
     gate = asyncio.Semaphore(16)
 
     async def total(sku: str) -> int:

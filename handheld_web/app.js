@@ -263,6 +263,8 @@ function renderItem(ack) {
   return [
     h("h2", { class: "card__title", testid: "result-title" }, item.sku || ack.code),
     nameAndVariant("card", item.name, item.variant),
+    // A case's or inner pack's code: say how many units one scan of it is.
+    result.pack ? h("p", { class: "card__pack", testid: "result-pack" }, pick(result.pack.summary)) : null,
     item.barcodes?.length
       ? h("p", { class: "card__meta" }, detail("barcodes", item.barcodes.join(", ")))
       : null,

@@ -151,3 +151,48 @@ def _dpmm(dpi: int) -> int:
 
 def _dots(mm: float, dpi: int) -> int:
     return round(mm * _dpmm(dpi))
+
+
+def printer_test_label_zpl(
+    code: str,
+    name: str,
+    dpi: int,
+    width_mm: float,
+    height_mm: float,
+    printed_at: str,
+    *,
+    chinese_font: str | None = CHINESE_FONT,
+) -> str:
+    """A printer's test label, laid out for the stock it says it holds: what the server knows of the
+    printer (code, name, dpi, label size) and when the test was asked for, a frame drawn 2 mm inside the
+    label's edges (a wrong size or dpi shows as a frame cut off or not reaching the edges) and a
+    Code 128 of the printer's code."""
+    _check_code(code)
+    dpmm = _dpmm(dpi)
+    width, height = _dots(width_mm, dpi), _dots(height_mm, dpi)
+    x, line = _dots(_MARGIN_MM, dpi), _dots(min(4.0, height_mm / 12), dpi)
+    frame = _dots(2.0, dpi)
+    lines = [
+        f"TEST PRINT {code}",
+        name,
+        f"{dpi} dpi, {width_mm:g} x {height_mm:g} mm",
+        printed_at,
+    ]
+    commands = [
+        "^XA",
+        "^CI28",
+        f"^PW{width}^LL{height}^LH0,0",
+        f"^FO{frame},{frame}^GB{width - 2 * frame},{height - 2 * frame},{max(2, dpmm // 4)}^FS",
+    ]
+    y = _dots(4.0, dpi)
+    for text in lines:
+        commands.append(_text(x, y, "^A0N", line, text))
+        y += round(line * 1.4)
+    if chinese_font is not None:
+        _check_font(chinese_font)
+        commands.append(_text(x, y, "^A@N", line, f"测试打印 {code}", font=chinese_font))
+        y += round(line * 1.4)
+    module = max(1, round(0.25 * dpmm))
+    bar_height = min(_dots(10.0, dpi), max(height - y - frame - 2 * line, line))
+    commands += [f"^FO{x},{y}^BY{module},3,{bar_height}^BCN,{bar_height},Y,N,N^FD{code}^FS", "^XZ"]
+    return "\n".join(commands)

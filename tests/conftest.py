@@ -209,7 +209,7 @@ def pick_an_order(live_server):
         live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{pick_list}/claim",
                                            timeout=10).raise_for_status()
         barcodes = {sku: boss.get(f"{live_server.url}/api/v1/items/{sku}", timeout=10).json()["item"]["barcodes"][0]
-                    for sku, _ in lines}
+                    ["code"] for sku, _ in lines}
         tote = f"TOTE-{uuid.uuid4().hex[:6].upper()}"
         picker = live_server.floor_client("picker")
         try:

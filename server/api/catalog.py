@@ -167,3 +167,30 @@ def stock_check():
     return jsonify({"balanced": not disagreements, "disagreements": [
         {"bin_id": d["place"][0], "item_id": d["place"][1], "lot_id": d["place"][2],
          "ledger": d["ledger"], "bin_stock": d["bin_stock"]} for d in disagreements]})
+
+
+@bp.post("/items/<sku>/block")
+def block_item(sku: str):
+    """{"reason", "lot"?}: block (freeze) the item, or one lot of it, with a written reason."""
+    actor = current_actor()
+    actor.require("stock.adjust")
+    body = json_body()
+    lot = body.get("lot")
+    item = item_master.set_blocked(sku, True, str(body.get("reason") or ""), actor,
+                                   lot_code=str(lot) if lot else None)
+    transaction.commit()
+    return ok(item=item_master.item_view(item), blocked_lots=[
+        {"lot": lot.code, "reason": lot.block_reason} for lot in item_master.blocked_lots(item.id)])
+
+
+@bp.post("/items/<sku>/unblock")
+def unblock_item(sku: str):
+    """{"lot"?}: unblock the item, or one lot of it."""
+    actor = current_actor()
+    actor.require("stock.adjust")
+    body = request.get_json(silent=True) or {}
+    lot = body.get("lot") if isinstance(body, dict) else None
+    item = item_master.set_blocked(sku, False, "", actor, lot_code=str(lot) if lot else None)
+    transaction.commit()
+    return ok(item=item_master.item_view(item), blocked_lots=[
+        {"lot": lot.code, "reason": lot.block_reason} for lot in item_master.blocked_lots(item.id)])

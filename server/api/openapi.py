@@ -61,6 +61,20 @@ ACK = obj({"ok": BOOL, "scan_id": {"type": ["string", "null"]}, "sound": {"enum"
            "next": STR, "kind": STR, "code": STR, "result": {}, "error": ERROR["properties"]["error"],
            "warnings": array(STR)}, ("ok", "sound"))
 
+PRINTER = {"code": NAME, "name": {"type": "string", "minLength": 1, "maxLength": 128},
+           "transport": {"enum": ["tcp9100", "cups"]},
+           "host": {"type": ["string", "null"], "description": "tcp9100: a host name or IPv4 address"},
+           "port": {"type": ["integer", "null"], "minimum": 1, "maximum": 65535,
+                    "description": "tcp9100; 9100 if left out"},
+           "queue": {"type": ["string", "null"], "description": "cups: the queue name"},
+           "dpi": {"enum": [203, 300]}, "label_width_mm": {"type": "number", "minimum": 10, "maximum": 500},
+           "label_height_mm": {"type": "number", "minimum": 10, "maximum": 500},
+           "documents": array({"enum": ["bin_label", "lpn_label", "shipping_label", "packing_list", "exchange_notice",
+                                        "badge", "item_label"]}, description="empty: every document"),
+           "active": BOOL, "agent": {"type": ["string", "null"], "description": "the printer agent device's code"}}
+STATION = {"code": NAME, "name": {"type": "string", "minLength": 1, "maxLength": 128}, "printer": NAME,
+           "scanner": {"type": ["string", "null"], "description": "a scanner_bridge device's code"}}
+
 # --- operations -------------------------------------------------------------------------------------
 
 PUBLIC = "public"
@@ -73,8 +87,10 @@ CODES = {400: "Refused: bad_request and the other input errors", 401: "not_authe
 
 def op(summary: str, permission: str, *, ok: int = 200, answer: dict | None = None, body: dict | None = None,
        body_required: bool = True, query: dict[str, dict] | None = None, errors: tuple[int, ...] = (),
-       media: dict[str, dict] | None = None, tag: str = "") -> dict[str, Any]:
-    """One operation. `permission` is what the server checks (see docs/security.md, Role matrix)."""
+       media: dict[str, dict] | None = None, tag: str = "", answer_media: dict[str, dict] | None = None
+       ) -> dict[str, Any]:
+    """One operation. `permission` is what the server checks (see docs/security.md, Role matrix).
+    `answer_media`: the success answer's content when it is not JSON (a file)."""
     operation: dict[str, Any] = {"summary": summary, "x-permission": permission}
     if tag:
         operation["tags"] = [tag]
@@ -84,7 +100,7 @@ def op(summary: str, permission: str, *, ok: int = 200, answer: dict | None = No
     content = media or ({"application/json": {"schema": body}} if body is not None else None)
     if content:
         operation["requestBody"] = {"required": body_required, "content": content}
-    responses: dict[str, Any] = {str(ok): {"description": "done", "content": {
+    responses: dict[str, Any] = {str(ok): {"description": "done", "content": answer_media or {
         "application/json": {"schema": answer or OBJ}}}}
     codes = set(errors) | {400, 413}
     if permission != PUBLIC:
@@ -96,6 +112,16 @@ def op(summary: str, permission: str, *, ok: int = 200, answer: dict | None = No
         operation["security"] = []
     return operation
 
+
+_TEXT_OR_NUMBER = {"type": ["string", "number", "null"]}
+ITEM_FIELDS = obj({name: _TEXT_OR_NUMBER for name in (
+    "sku", "style", "name_zh", "name_en", "variant", "unit_barcode", "inner_qty", "inner_barcode", "case_qty",
+    "case_barcode", "uom", "tag_price", "unit_cost", "weight_kg", "weight_g", "length_mm", "width_mm", "height_mm",
+    "shelf_life_days", "brand", "category", "supplier", "safety_qty")} | {
+    "lot_tracked": {"type": ["boolean", "string"]}, "active": {"type": ["boolean", "string"]}},
+    description="The item master's fields by name (docs/setup.md); prices in yuan, weight_kg or weight_g.")
+BIN_FIELDS = obj({name: _TEXT_OR_NUMBER for name in ("code", "zone", "aisle", "bay", "level", "kind", "capacity",
+                                                     "warehouse")} | {"active": {"type": ["boolean", "string"]}})
 
 PATH_TYPES = {"int": INT, "any(approve, reject)": {"type": "string", "enum": ["approve", "reject"]}}
 
@@ -120,7 +146,12 @@ def _paths() -> dict[str, dict[str, Any]]:
         "GET /devices": op("Registered devices", "devices.manage", answer=LIST, tag="devices"),
         "POST /devices": op("Register a device", "devices.manage", ok=201, tag="devices", body=obj({
             "code": NAME, "kind": {"enum": ["pda", "scanner_bridge", "printer_agent"]}, "name": STR},
-            ("code", "kind"))),
+            ("code", "kind"), additionalProperties=False)),
+        "GET /devices/{code}": op("A device (never its token)", "devices.manage", tag="devices"),
+        "PATCH /devices/{code}": op("Rename a device (its kind never changes)", "devices.manage", tag="devices",
+                                    body=obj({"name": STR}, additionalProperties=False)),
+        "POST /devices/{code}/retire": op("Retire a device for good: its token stops now, it is never paired again",
+                                          "devices.manage", tag="devices"),
         "POST /devices/{code}/token": op("Issue the device's token (shown once; the old one stops)",
                                          "devices.manage", tag="devices"),
         "POST /devices/{code}/revoke": op("Revoke the device's token", "devices.manage", tag="devices"),
@@ -130,7 +161,44 @@ def _paths() -> dict[str, dict[str, Any]]:
         "GET /bins/{code}": op("A bin and what it holds", ANY, tag="catalog"),
         "GET /items": op("Items (?q= SKU or barcode fragment)", ANY, answer=LIST, query={"q": STR, "limit": INT},
                          tag="catalog"),
-        "GET /items/{sku}": op("An item and where it is", ANY, tag="catalog"),
+        "GET /items/{sku}": op("An item (the master: barcodes as {code, packaging, qty}) and where it is", ANY,
+                               tag="catalog"),
+        # --- the master (day one): the same checks as the imports (docs/setup.md) ---
+        "POST /items": op("Create an item", "master.manage", ok=201, errors=(422,), body=ITEM_FIELDS, tag="catalog"),
+        "PATCH /items/{sku}": op("Edit an item (only the fields sent)", "master.manage", errors=(422,),
+                                 body=ITEM_FIELDS, tag="catalog"),
+        "GET /items/export": op("The item master as XLSX (?format=csv: UTF-8 CSV)", "pages.view",
+                                query={"format": {"enum": ["xlsx", "csv"]}}, tag="catalog", answer_media={
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                        "schema": {"type": "string", "contentMediaType": "application/zip"}},
+                                    "text/csv": {"schema": STR}}),
+        "POST /bins": op("Create a bin", "master.manage", ok=201, errors=(422,), body=BIN_FIELDS, tag="catalog"),
+        "PATCH /bins/{code}": op("Edit a bin (kind, capacity, active …)", "master.manage", errors=(422,),
+                                 body=BIN_FIELDS, tag="catalog"),
+        "POST /bins/generate": op("Generate a zone's bins: aisles × bays × levels (dry_run: count only)",
+                                  "master.manage", ok=201, errors=(422,), tag="catalog", body=obj({
+                                      "zone": NAME, "aisles": STR, "bays": STR, "levels": STR, "kind": STR,
+                                      "capacity": INT, "warehouse": STR, "dry_run": BOOL},
+                                      ("zone", "aisles", "bays", "levels"))),
+        "POST /bins/{code}/block": op("Block (freeze) a bin with a written reason", "stock.adjust",
+                                      body=obj({"reason": {"type": "string", "minLength": 1}}, ("reason",)),
+                                      tag="catalog"),
+        "POST /bins/{code}/unblock": op("Unblock a bin", "stock.adjust", tag="catalog"),
+        "POST /items/{sku}/block": op("Block (freeze) an item, or one lot of it, with a written reason",
+                                      "stock.adjust", tag="catalog", body=obj({
+                                          "reason": {"type": "string", "minLength": 1}, "lot": STR}, ("reason",))),
+        "POST /items/{sku}/unblock": op("Unblock an item, or one lot of it", "stock.adjust", tag="catalog",
+                                        body=obj({"lot": STR}), body_required=False),
+        "GET /imports": op("The import kinds and the columns each understands", ANY, answer=LIST, tag="imports"),
+        "POST /imports/{kind}": op(
+            "Import a file (XLSX, or CSV in UTF-8/GBK): every wrong row refused with row, column, code; nothing "
+            "written unless good_rows_only. Permission: master.manage (staff: people.manage, opening-stock: "
+            "stock.opening)", "master.manage", errors=(422,), tag="imports",
+            query={"dry_run": {"enum": ["0", "1"]}, "good_rows_only": {"enum": ["0", "1"]}, "mapping": STR},
+            media={"multipart/form-data": {"schema": obj({
+                "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "mapping": {"type": "string", "description": "JSON {field: column name} for other files"}},
+                ("file",))}}),
         "GET /stock/check": op("Books against bins (账物卡)", "floor.supervise", tag="stock"),
         # --- inventory ---
         "POST /transfers": op("Move free units bin → bin, or towards another warehouse", "stock.transfer", ok=201,
@@ -206,6 +274,12 @@ def _paths() -> dict[str, dict[str, Any]]:
         # --- packing and handover ---
         "GET /stations": op("Packing stations", ANY, answer=LIST, tag="packing"),
         "GET /stations/{code}": op("A station's view", ANY, tag="packing"),
+        "POST /stations": op("Add a packing station", "devices.manage", ok=201, tag="packing",
+                             body=obj(STATION, ("code", "name", "printer"), additionalProperties=False)),
+        "PATCH /stations/{code}": op("Change a station's name, printer or fixed scanner (null: none)",
+                                     "devices.manage", tag="packing",
+                                     body=obj({k: v for k, v in STATION.items() if k != "code"},
+                                              additionalProperties=False)),
         "POST /stations/{code}/sign-in": op("The logged-in packer takes the station", "journey.pack", tag="packing"),
         "POST /stations/{code}/sign-out": op("The packer leaves the station", "journey.pack", tag="packing"),
         "GET /parcels/{tracking}": op("A parcel", ANY, tag="packing"),
@@ -214,6 +288,15 @@ def _paths() -> dict[str, dict[str, Any]]:
         "GET /manifests/{manifest_id}": op("A manifest", ANY, tag="packing"),
         # --- printing ---
         "GET /printers": op("Printers", ANY, answer=LIST, tag="printing"),
+        "POST /printers": op("Add a printer (agent: by default the only printer agent, if there is one)",
+                             "devices.manage", ok=201, tag="printing",
+                             body=obj(PRINTER, ("code", "name", "transport"), additionalProperties=False)),
+        "GET /printers/{code}": op("A printer", ANY, tag="printing"),
+        "PATCH /printers/{code}": op("Change a printer; active false retires it (no new jobs)", "devices.manage",
+                                     tag="printing", body=obj({k: v for k, v in PRINTER.items() if k != "code"},
+                                                              additionalProperties=False)),
+        "POST /printers/{code}/test-print": op("Queue a test label (code, name, dpi, size, time) on the printer",
+                                               "devices.manage", ok=201, tag="printing"),
         "GET /print-jobs": op("The latest print jobs (?printer=)", ANY, answer=LIST, query={"printer": STR},
                               tag="printing"),
         "GET /print-jobs/{job_id}": op("A print job and its history (?zpl=1)", ANY, query={"zpl": STR},

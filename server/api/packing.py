@@ -2,7 +2,8 @@
 (`/floor` modes `pack`, `pack.close`, `handover` …); these routes read state and sign packers in."""
 from flask import Blueprint, jsonify, request
 
-from server.api.common import current_actor, ok
+from server.api.common import current_actor, json_body, ok
+from server.services.devices import registry
 from server.services.packing import handover
 from server.services.packing import packing_station
 
@@ -19,6 +20,20 @@ def stations():
 def station(code: str):
     current_actor()
     return jsonify(packing_station.station_view(packing_station.find_station(code)))
+
+
+@bp.post("/stations")
+def add_station():
+    actor = current_actor()
+    actor.require("devices.manage")  # before the body is read: a refused role gets 403, not 400
+    return ok(station=registry.station_view(registry.add_station(json_body(), actor))), 201
+
+
+@bp.patch("/stations/<code>")
+def edit_station(code: str):
+    actor = current_actor()
+    actor.require("devices.manage")
+    return ok(station=registry.station_view(registry.edit_station(code, json_body(), actor)))
 
 
 @bp.post("/stations/<code>/sign-in")

@@ -3,6 +3,7 @@ from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
+from server.services.devices import registry
 from server.services.printing import print_jobs
 
 bp = Blueprint("printing", __name__, url_prefix="/api/v1")
@@ -12,6 +13,34 @@ bp = Blueprint("printing", __name__, url_prefix="/api/v1")
 def printers():
     current_actor()
     return jsonify([print_jobs.printer_view(p) for p in print_jobs.list_printers()])
+
+
+@bp.post("/printers")
+def add_printer():
+    actor = current_actor()
+    actor.require("devices.manage")  # before the body is read: a refused role gets 403, not 400
+    return ok(printer=print_jobs.printer_view(registry.add_printer(json_body(), actor))), 201
+
+
+@bp.get("/printers/<code>")
+def printer(code: str):
+    current_actor()
+    return jsonify(print_jobs.printer_view(registry.get_printer(code)))
+
+
+@bp.patch("/printers/<code>")
+def edit_printer(code: str):
+    actor = current_actor()
+    actor.require("devices.manage")
+    return ok(printer=print_jobs.printer_view(registry.edit_printer(code, json_body(), actor)))
+
+
+@bp.post("/printers/<code>/test-print")
+def test_print(code: str):
+    """A test label through the printer's agent, like every job: follow it at /print-jobs/<id>."""
+    actor = current_actor()
+    actor.require("devices.manage")
+    return ok(job=print_jobs.job_view(registry.queue_test_print(code, actor))), 201
 
 
 @bp.get("/print-jobs")

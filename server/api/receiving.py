@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
+from server.services.imports.files import decode_text
 from server.services.receiving import inspection
 from server.services.receiving import putaway
 from server.services.receiving import inbound
@@ -57,14 +58,7 @@ def import_purchase_orders():
     actor = current_actor()
     actor.require("journey.receive")
     raw = request.files["file"].read() if "file" in request.files else request.get_data()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise WmsError("bad_request", detail="the file is neither UTF-8 nor GBK text")
+    text = decode_text(raw)  # UTF-8 or GBK decided strictly: never garbled Chinese
     try:
         created = inbound.import_pos_csv(text, actor)
     except ImportRejected as rejected:

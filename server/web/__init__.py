@@ -10,6 +10,8 @@ def register_web(app: Flask) -> None:
     from server.web import inventory  # noqa: F401  (adds the cycle count pages to `sup`)
     from server.web import labels, picking, receiving, reports, returns, telemetry  # noqa: F401  (add their pages to `sup`)
     from server.web import audit_trail  # noqa: F401  (adds the audit trail page to `sup`)
+    from server.web import devices  # noqa: F401  (adds the devices and printers page to `sup`)
+    from server.web import layout, setup  # noqa: F401  (day one: imports, items, bin blocks, the layout and map)
     from server.web import people  # noqa: F401  (adds the people page and the suppliers' master to `sup`)
     from server.web.common import sup
 

@@ -2,16 +2,20 @@
 permission)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from server.domain import roles
 from server.domain.errors import WmsError
+from server.services import transaction
 from server.services.people import audit
 from server.services.people import auth
 
 sup = Blueprint("supervisor", __name__, url_prefix="/sup")
+T = TypeVar("T")
 
 
 def _supervisor_actor():
@@ -41,3 +45,21 @@ def page(permission: str):
         return wrapper
     return decorate
 
+
+
+def attempt(change: Callable[[], T]) -> T | None:
+    """A page form's change: committed when it goes through, and its result returned. Refused: rolled back,
+    the reason flashed for the page the form returns to (each wrong row's too, for an import's checks), and
+    None; a role that may not do it gets the error page (403) instead."""
+    try:
+        result = change()
+        transaction.commit()
+        return result
+    except WmsError as error:
+        transaction.rollback()
+        if error.code == "forbidden":
+            raise
+        flash(error.message())
+        for row in getattr(error, "rows", [])[:10]:
+            flash(row["message"])
+        return None

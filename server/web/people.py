@@ -36,7 +36,7 @@ def _refused(error: WmsError) -> None:
 
 
 def _done(en: str, zh: str) -> None:
-    flash({"en": en, "zh": zh}, "done")
+    flash({"en": en, "zh": zh}, "ok")
 
 
 def people_view(actor, result: dict | None = None, status: int = 200):

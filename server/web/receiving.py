@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import roles, sampling
 from server.domain.errors import WmsError
@@ -12,7 +12,7 @@ from server.services.catalogue import suppliers as supplier_master
 from server.services.receiving import inspection
 from server.services.receiving import inbound
 from server.services.reports import report_queries
-from server.web.common import page, sup
+from server.web.common import attempt, page, sup
 from server.web.charts import oc_chart
 
 
@@ -21,6 +21,7 @@ from server.web.charts import oc_chart
 def receiving_overview(actor):
     pos = inbound.open_pos()
     return render_template("receiving.html", actor=actor, pos=[inbound.po_view(po) for po in pos],
+                           suppliers=inbound.suppliers_to_order_from(),
                            receipts=report_queries.receipts_of(date.today()),
                            waiting=[inspection.inspection_view(i) for i in inspection.open_inspections()],
                            clearing=report_queries.same_day_clearing(date.today()))
@@ -98,3 +99,26 @@ def suppliers_view(actor, result: dict | None = None, status: int = 200):
 def clearing_page(actor):
     day = date.fromisoformat(request.args["date"]) if request.args.get("date") else date.today()
     return render_template("clearing.html", actor=actor, clearing=report_queries.same_day_clearing(day))
+
+
+@sup.post("/purchase-orders")
+@page("journey.receive")
+def create_po_page(actor):
+    """A purchase order typed on the receiving page: supplier, expected date, `SKU quantity` per line."""
+    form = request.form
+    expected = form.get("expected_on") or None  # a date field: the browser sends YYYY-MM-DD
+    po = attempt(lambda: inbound.create_po(
+        form.get("supplier", ""), inbound.parse_po_lines(form.get("lines", "")), actor,
+        number=form.get("number") or None, expected_on=_day(expected)))
+    if po is None:
+        return redirect(url_for("supervisor.receiving_overview") + "#new-po")
+    flash({"en": f"Purchase order {po.number} created: scan it on the handheld's Receive to start.",
+           "zh": f"采购单 {po.number} 已创建：在手持终端“收货”中扫描该单号开始收货。"}, "ok")
+    return redirect(url_for("supervisor.receiving_overview") + "#open-pos")
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise WmsError("bad_request", detail=f"{text} is not a date (YYYY-MM-DD)") from None

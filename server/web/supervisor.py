@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 
+from server.domain import places, roles
 from server.domain.errors import WmsError
 from server.services.catalogue import items as catalogue
 from server.services.floor import scans as floor_scans
@@ -48,12 +49,13 @@ def home(actor):
 @sup.get("/bins")
 @page("labels.print")
 def bins(actor):
-    zone = request.args.get("zone", "A").upper()
-    rows = catalogue.bins_with_units(zone)
     zones = catalogue.bin_zones()
+    zone = (request.args.get("zone") or (zones[0] if zones else "A")).upper()
+    rows = catalogue.bins_with_units(zone)
     printers = print_jobs.list_printers()
     return render_template("bins.html", actor=actor, zone=zone, zones=zones, rows=rows,
-                           printers=printers)
+                           printers=printers, kinds=places.KINDS,
+                           can_block=roles.can(actor.role or "", "stock.adjust"))
 
 
 @sup.post("/bins/print")

@@ -47,7 +47,7 @@ def test_a_counter_counts_a_bin_blind_and_sees_only_what_they_counted(page, live
     task = page.locator(f'[data-testid="count-task"][data-bin="{bin_code}"]')
     expect(task).to_have_attribute("data-round", "count")
 
-    scan(page, item["barcodes"][0])  # an item before any bin: the device says what to do first
+    scan(page, item["barcodes"][0]["code"])  # an item before any bin: the device says what to do first
     expect(page.get_by_test_id("error-panel")).to_be_visible()
 
     scan(page, bin_code)
@@ -55,7 +55,7 @@ def test_a_counter_counts_a_bin_blind_and_sees_only_what_they_counted(page, live
     expect(page.get_by_test_id("count-nothing")).to_be_visible()
     expect(page.get_by_test_id("count-close")).to_be_disabled()
 
-    scan(page, item["barcodes"][0])
+    scan(page, item["barcodes"][0]["code"])
     line = page.locator(f'[data-testid="count-line"][data-sku="{item["sku"]}"]')
     expect(line).to_have_attribute("data-qty", "1")
     page.get_by_test_id("count-qty-input").tap()
@@ -97,11 +97,11 @@ def test_a_transfer_is_from_bin_item_quantity_to_bin_and_moves_the_units_at_the_
     page.get_by_test_id("journey-transfer").tap()
     expect(page.get_by_test_id("transfer-prompt")).to_have_attribute("data-next", "scan_from")
 
-    scan(page, item["barcodes"][0])  # not a bin: the device asks for the from-bin
+    scan(page, item["barcodes"][0]["code"])  # not a bin: the device asks for the from-bin
     expect(page.get_by_test_id("error-panel")).to_be_visible()
     scan(page, source)
     expect(page.get_by_test_id("transfer-prompt")).to_have_attribute("data-next", "scan_item")
-    scan(page, item["barcodes"][0])
+    scan(page, item["barcodes"][0]["code"])
     expect(page.get_by_test_id("transfer-prompt")).to_have_attribute("data-next", "scan_qty")
     page.get_by_test_id("transfer-qty-input").tap()
     page.keyboard.type("2", delay=KEY_DELAY_MS)

@@ -112,7 +112,7 @@ def test_scans_made_offline_are_pending_survive_a_reload_and_replay_in_order_wit
         phone, live_server):
     boss = live_server.session("supervisor")
     items = plenty_of(live_server, boss, 3)
-    barcodes = {item["sku"]: item["barcodes"][0] for item in items}
+    barcodes = {item["sku"]: item["barcodes"][0]["code"] for item in items}
     pick_list, numbers = wave_of_single_line_orders(live_server, boss, [item["sku"] for item in items])
     stops = sorted(pick_list["stops"], key=lambda stop: stop["seq"])
     assert len(stops) == 3 and len({stop["bin"] for stop in stops}) == 3, stops

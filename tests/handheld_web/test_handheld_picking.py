@@ -255,7 +255,7 @@ def test_the_screen_opens_with_the_first_open_lists_and_lists_the_rest_on_a_tap(
     for pick_list in (first, last):
         take_list(page, pick_list)
         bind_totes(page, 1)
-        pick_stop(page, {item["sku"]: item["barcodes"][0]})
+        pick_stop(page, {item["sku"]: item["barcodes"][0]["code"]})
         expect(page.get_by_test_id("pick-done")).to_have_attribute("data-pick-list", str(pick_list["pick_list"]))
         all_sent(page)
 
@@ -276,7 +276,7 @@ def test_take_next_gives_the_pickers_own_unfinished_list_first(page, live_server
     expect(page.get_by_test_id("pick-header")).to_have_attribute("data-pick-list", str(pick_list["pick_list"]))
     expect(page.get_by_test_id("pick-header")).to_contain_text("1 tote · 1 stop · ")
     bind_totes(page, 1)
-    pick_stop(page, {item["sku"]: item["barcodes"][0]})
+    pick_stop(page, {item["sku"]: item["barcodes"][0]["code"]})
     expect(page.get_by_test_id("pick-done")).to_contain_text("Pick list complete")
     assert order_status(live_server, number) == "picked"
 
@@ -284,7 +284,7 @@ def test_take_next_gives_the_pickers_own_unfinished_list_first(page, live_server
 def test_a_picker_takes_the_list_binds_the_totes_and_picks_every_stop_until_the_list_is_complete(page, live_server):
     first, second = stocked_item(live_server, 3), stocked_item(live_server, 1)
     pick_list, numbers = released_wave(live_server, [[(first["sku"], 3)], [(second["sku"], 1)]])
-    barcodes = {first["sku"]: first["barcodes"][0], second["sku"]: second["barcodes"][0]}
+    barcodes = {first["sku"]: first["barcodes"][0]["code"], second["sku"]: second["barcodes"][0]["code"]}
     sign_in(page, "picker")
     reads: list[str] = []
     page.on("request", lambda request: reads.append(request.url.split("/api/v1/")[1])
@@ -435,7 +435,7 @@ def test_a_hold_placed_mid_pick_shows_at_once_stops_the_next_scan_and_its_releas
     bind_totes(page, 1)
     stop = current_stop(page)
     scan(page, stop["bin"])
-    scan(page, item["barcodes"][0])
+    scan(page, item["barcodes"][0]["code"])
     expect(page.get_by_test_id("pick-qty")).to_have_attribute("data-picked", "1")
     all_sent(page)
     answered = page.evaluate("window.hh.state.answered.length")
@@ -456,7 +456,7 @@ def test_a_hold_placed_mid_pick_shows_at_once_stops_the_next_scan_and_its_releas
     assert page.evaluate("window.hh.state.answered.length") == answered
     expect(page.get_by_test_id("pick-qty")).to_have_attribute("data-picked", "1")
 
-    scan(page, item["barcodes"][0])
+    scan(page, item["barcodes"][0]["code"])
     expect(page.get_by_test_id("error-panel")).to_have_attribute("data-code", "order_on_hold")
     expect(page.get_by_test_id("error-message")).to_contain_text(f"Order {number} is on hold: {reason}")
     assert last_sound(page) == "error"
@@ -473,7 +473,7 @@ def test_a_hold_placed_mid_pick_shows_at_once_stops_the_next_scan_and_its_releas
     expect(banner).to_have_count(0)
     expect(page.get_by_test_id("pick-prompt")).to_have_attribute("data-next", "scan_item")
 
-    scan(page, item["barcodes"][0])
+    scan(page, item["barcodes"][0]["code"])
     confirm_put(page)
     expect(page.get_by_test_id("pick-done")).to_contain_text("Pick list complete")
     all_sent(page)
@@ -534,6 +534,6 @@ def test_a_short_report_at_a_stop_books_the_count_and_shows_the_re_allocation(pa
 
     # The re-allocated units are picked like any stop.
     while page.get_by_test_id("pick-done").count() == 0:
-        pick_stop(page, {item["sku"]: item["barcodes"][0]})
+        pick_stop(page, {item["sku"]: item["barcodes"][0]["code"]})
     expect(page.get_by_test_id("pick-done")).to_contain_text("Pick list complete")
     assert order_status(live_server, number) == "picked"

@@ -86,7 +86,8 @@ def receive_over_rest(live_server, po: str, item: dict, qty: int) -> list[dict]:
     receiver = live_server.session("receiver")
     receipt = rest_scan(receiver, live_server, mode="receive", code=po)["result"]["receipt"]
     rest_scan(receiver, live_server, mode="receive.carton", receipt=receipt, condition="intact")
-    rest_scan(receiver, live_server, mode="receive", code=item["barcodes"][0], receipt=receipt, carton=1, qty=qty)
+    rest_scan(receiver, live_server, mode="receive", code=item["barcodes"][0]["code"], receipt=receipt, carton=1,
+              qty=qty)
     return rest_scan(receiver, live_server, mode="receive.confirm", receipt=receipt)["result"]["lots"]
 
 
@@ -103,7 +104,7 @@ def accepted_lot(live_server, supplier: str, item: dict, qty: int) -> list[dict]
     lot = received_lot(live_server, supplier, item, qty)
     inspector = live_server.session("inspector")
     for _ in range(qty):
-        ack = rest_scan(inspector, live_server, mode="inspect", code=item["barcodes"][0],
+        ack = rest_scan(inspector, live_server, mode="inspect", code=item["barcodes"][0]["code"],
                         inspection=lot["inspection"], result="pass")
         if ack["result"].get("decision"):
             assert ack["result"]["decision"] == "accept"
@@ -145,7 +146,7 @@ def test_the_menu_offers_each_role_its_receiving_journeys(page, phone, live_serv
 def test_a_receiver_counts_a_po_against_its_lines_and_confirms_the_lot_for_inspection(page, live_server):
     item, stranger = item_for(live_server, 0), item_for(live_server, 1)
     po = create_po(live_server, "SUP-HZ", [(item["sku"], 20)])
-    barcode = item["barcodes"][0]
+    barcode = item["barcodes"][0]["code"]
     sign_in(page, "receiver")
     open_journey(page, "receive")
     expect(page.get_by_test_id("receive-prompt")).to_have_attribute("data-next", "scan_po")
@@ -206,7 +207,7 @@ def test_a_receiver_counts_a_po_against_its_lines_and_confirms_the_lot_for_inspe
     scan(page, barcode)
     expect(panel).to_have_attribute("data-code", "over_receipt")
     expect(page.get_by_test_id("error-message")).to_contain_text("Only 0")
-    scan(page, stranger["barcodes"][0])
+    scan(page, stranger["barcodes"][0]["code"])
     expect(panel).to_have_attribute("data-code", "item_not_on_po")
     expect(page.get_by_test_id("error-message")).to_contain_text(stranger["sku"])
     assert last_sound(page) == "error"
@@ -310,7 +311,7 @@ def test_a_receiver_picks_the_suppliers_open_po_from_the_list_and_lands_on_its_c
 def test_a_damaged_carton_is_flagged_and_its_units_are_inspected_first(page, live_server):
     item = item_for(live_server, 2)
     po = create_po(live_server, "SUP-HZ", [(item["sku"], 10)])
-    barcode = item["barcodes"][0]
+    barcode = item["barcodes"][0]["code"]
     sign_in(page, "receiver")
     open_journey(page, "receive")
     scan(page, po)
@@ -356,7 +357,7 @@ def test_returned_goods_are_received_for_a_full_inspection(page, live_server):
 
     expect(page.get_by_test_id("receive-returned")).to_be_visible()
     page.get_by_test_id("condition-intact").tap()
-    scan(page, item["barcodes"][0])
+    scan(page, item["barcodes"][0]["code"])
     page.get_by_test_id("qty-input").fill("4")
     page.get_by_test_id("qty-input").press("Enter")
     expect(receive_line(page, item["sku"]).get_by_test_id("line-counted")).to_have_text("5")
@@ -379,7 +380,7 @@ def test_carton_checks_and_counts_made_offline_are_sent_in_order_once_back_onlin
     expect(page.get_by_test_id("conn-state")).to_have_attribute("data-state", "offline")
     page.get_by_test_id("condition-intact").tap()
     for _ in range(3):
-        scan(page, item["barcodes"][0])
+        scan(page, item["barcodes"][0]["code"])
     expect(page.get_by_test_id("conn-state")).to_contain_text("4 waiting")
     stored = [entry["record"] for entry in page.evaluate("window.hh.pendingScans()")]
     assert [record["mode"] for record in stored] == ["receive.carton"] + ["receive"] * 3
@@ -421,7 +422,7 @@ def test_an_inspector_passes_the_sample_and_the_accepted_lot_prints_its_lpn_labe
     assert page.get_by_test_id("mark-pass").bounding_box()["height"] >= 56
 
     for done in range(1, remaining + 1):
-        scan(page, item["barcodes"][0])
+        scan(page, item["barcodes"][0]["code"])
         if done < remaining:
             expect(page.get_by_test_id("inspect-remaining")).to_have_attribute("data-remaining", str(remaining - done))
 
@@ -443,7 +444,7 @@ def test_an_inspector_passes_the_sample_and_the_accepted_lot_prints_its_lpn_labe
     assert lpn_printed(), [label.zpl[:200] for label in healthy_printer.printed[before:]]
 
     # Scanning more units of a decided lot is refused on the device.
-    scan(page, item["barcodes"][0])
+    scan(page, item["barcodes"][0]["code"])
     expect(page.get_by_test_id("error-panel")).to_be_visible()
     page.get_by_test_id("inspect-next-lot").tap()
     expect(page.locator(f'[data-testid="inspection-item"][data-inspection="{lot["inspection"]}"]')).to_have_count(0)
@@ -459,12 +460,12 @@ def test_a_defect_in_the_first_sample_widens_it_and_the_screen_says_how_many_mor
 
     # A defect needs its reason; it applies to the next unit only.
     page.get_by_test_id("mark-defect").tap()
-    scan(page, item["barcodes"][0])
+    scan(page, item["barcodes"][0]["code"])
     expect(page.get_by_test_id("error-panel")).to_be_visible()
     expect(page.get_by_test_id("inspect-counts")).to_have_attribute("data-inspected", "0")
     page.get_by_test_id("defect-reason-dirty").tap()
     expect(page.get_by_test_id("defect-reason-dirty")).to_have_attribute("aria-pressed", "true")
-    scan(page, item["barcodes"][0])
+    scan(page, item["barcodes"][0]["code"])
 
     widened_note = page.get_by_test_id("inspect-widened")
     expect(widened_note).to_be_visible()
@@ -475,7 +476,7 @@ def test_a_defect_in_the_first_sample_widens_it_and_the_screen_says_how_many_mor
     assert inspection(live_server, lot["inspection"])["progress"]["widened"] is True
 
     for _ in range(widened - 1):
-        scan(page, item["barcodes"][0])
+        scan(page, item["barcodes"][0]["code"])
     decision = page.get_by_test_id("inspect-decision")
     expect(decision).to_have_attribute("data-decision", "accepted")
     # 19 good units to their zone, the defective one to quarantine: one LPN each.

@@ -122,7 +122,7 @@ def test_two_pickers_on_different_processes_race_for_the_last_unit(two_servers, 
     a, b = two_servers.a, two_servers.b
     boss = a.session("supervisor")
     item, source = _a_stocked_place(two_servers, postgres, boss)
-    barcode, targets = item["barcodes"][0], ("A-01-01-3", "A-01-02-3")
+    barcode, targets = item["barcodes"][0]["code"], ("A-01-01-3", "A-01-02-3")
     on_a, on_b = a.floor_client("picker", device="PDA-01"), b.floor_client("receiver", device="PDA-02")
     try:
         surplus = _free_units(two_servers, postgres, item["sku"], source) - 1
@@ -169,8 +169,8 @@ def test_two_devices_on_different_processes_scan_the_last_unit_of_a_stop_once(tw
         assert send(on_a, "pick.tote", f"TOTE-{uuid.uuid4().hex[:6].upper()}", pick_list=mine["pick_list"],
                     slot=1)["ok"]
         assert send(on_a, "pick", stop["bin"], pick_list=mine["pick_list"])["ok"]
-        acks = at_once(lambda: send(on_a, "pick", item["barcodes"][0], pick_list=mine["pick_list"], qty=1),
-                       lambda: send(on_b, "pick", item["barcodes"][0], pick_list=mine["pick_list"], qty=1))
+        acks = at_once(lambda: send(on_a, "pick", item["barcodes"][0]["code"], pick_list=mine["pick_list"], qty=1),
+                       lambda: send(on_b, "pick", item["barcodes"][0]["code"], pick_list=mine["pick_list"], qty=1))
     finally:
         on_a.disconnect()
         on_b.disconnect()

@@ -12,6 +12,7 @@ from server.db.models import Bin
 from server.domain import places
 from server.domain.errors import ImportRejected, WmsError
 from server.extensions import db
+from server.services.catalogue import floor_plan
 from server.services.imports.framework import Importer, Plan, Row, first_rows, flag, number, save_one, text
 from server.services.people.auth import Actor
 
@@ -115,6 +116,8 @@ class BinMaster(Importer):
             for name, value in plan.data["want"].items():
                 setattr(bin_, name, value)
         db.session.flush()
+        for warehouse in {plan.data["want"].get("warehouse") or "WH1" for plan in plans}:
+            floor_plan.place_new({plan.data["code"] for plan in plans}, warehouse)  # by the saved layout
 
 
 def _parts(code: str) -> dict | None:

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import func, select
 
-from server.db.models import BinStock, Item, ItemBarcode, Product, SalesOrder, SalesOrderLine, Supplier
+from server.db.models import BinStock, Item, ItemBarcode, Lot, Product, SalesOrder, SalesOrderLine, Supplier
 from server.domain import barcodes
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -171,9 +171,10 @@ class ItemMaster(Importer):
         plan.action = "created" if item is None else ("updated" if plan.changes else "unchanged")
 
     def _codes(self, row: Row, plan: Plan, item: Item | None, codes_in_file: dict) -> dict | None:
-        """The barcodes the row gives, by packaging: {packaging: (code, qty)}; None when it names none."""
+        """The barcodes the row gives, by packaging: {packaging: (code, qty), or None when its column is empty};
+        packagings whose column the row lacks are left as they are. None when it names no barcode at all."""
         has = row.headers.__contains__
-        given: dict[str, tuple[str, int]] = {}
+        given: dict[str, tuple[str, int] | None] = {}
         for packaging, code_column, qty_column in (("unit", "unit_barcode", None),
                                                    ("inner", "inner_barcode", "inner_qty"),
                                                    ("case", "case_barcode", "case_qty")):
@@ -181,6 +182,7 @@ class ItemMaster(Importer):
                 continue
             code = row[code_column].replace(" ", "")
             if not code:
+                given[packaging] = None
                 continue
             try:
                 decoded = barcodes.decode(code)
@@ -219,7 +221,7 @@ class ItemMaster(Importer):
         if codes is not None:
             have = {b.packaging: (b.code, b.qty) for b in item.barcodes} if item else {}
             for packaging in PACKAGINGS:
-                if have.get(packaging) != codes.get(packaging) and (packaging in codes or packaging in have):
+                if packaging in codes and have.get(packaging) != codes[packaging]:
                     old, new = have.get(packaging), codes.get(packaging)
                     changes[f"{packaging}_barcode"] = [_code_text(old), _code_text(new)]
         return changes
@@ -276,14 +278,17 @@ class ItemMaster(Importer):
         return suppliers[name]
 
     def _set_codes(self, item: Item, codes: dict) -> None:
-        """The packagings the row gives become exactly what it says; ones it leaves empty are removed."""
+        """The packagings the row gives become exactly what it says (an empty column removes that code)."""
         for barcode in list(item.barcodes):
-            if codes.get(barcode.packaging, (None,))[0] != barcode.code:
+            if barcode.packaging in codes and (codes[barcode.packaging] or (None,))[0] != barcode.code:
                 item.barcodes.remove(barcode)
                 db.session.delete(barcode)
         db.session.flush()
         have = {b.packaging: b for b in item.barcodes}
-        for packaging, (code, qty) in codes.items():
+        for packaging, given in codes.items():
+            if given is None:
+                continue
+            code, qty = given
             if packaging in have:
                 have[packaging].qty = qty
             else:
@@ -359,3 +364,38 @@ def _yuan(cents: int | None) -> str:
     if cents is None:
         return ""
     return f"{cents // 100}" if cents % 100 == 0 else f"{cents / 100:.2f}"
+
+
+def set_blocked(sku: str, blocked: bool, reason: str, actor: Actor, lot_code: str | None = None) -> Item:
+    """Block (freeze) an item, or one lot of it, with a written reason — not allocated, replenished or moved
+    by hand until unblocked (a recall, a quality hold) — or unblock it. The audit trail keeps who and why."""
+    actor.require("stock.adjust")
+    reason = (reason or "").strip()
+    if blocked and not reason:
+        raise WmsError("reason_required")
+    item = db.session.execute(select(Item).where(Item.sku == sku)).unique().scalar_one_or_none()
+    if item is None:
+        raise WmsError("not_found", what=f"item {sku}")
+    target = item
+    if lot_code is not None:
+        target = db.session.execute(select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code)).scalars().first()
+        if target is None:
+            raise WmsError("not_found", what=f"lot {lot_code} of {sku}")
+    target.block_reason = reason[:200] if blocked else None
+    db.session.flush()
+    return item
+
+
+def blocked_lots(item_id: int) -> list[Lot]:
+    return list(db.session.execute(select(Lot).where(Lot.item_id == item_id, Lot.block_reason.is_not(None))
+                                   .order_by(Lot.code)).scalars())
+
+
+def refuse_if_blocked(item: Item, lot_ids: list[int] = ()) -> None:
+    """Moving stock by hand: a blocked item or lot stays where it is."""
+    if item.block_reason:
+        raise WmsError("item_blocked", sku=item.sku, reason=item.block_reason)
+    for lot_id in lot_ids:
+        lot = db.session.get(Lot, lot_id)
+        if lot is not None and lot.block_reason:
+            raise WmsError("lot_blocked", sku=item.sku, lot=lot.code, reason=lot.block_reason)

@@ -19,19 +19,42 @@ def find_bin(code: str) -> Bin:
 
 
 _ITEM_BY_BARCODE = Sql("""
-    SELECT i.id, i.sku FROM item_barcodes b JOIN items i ON i.id = b.item_id WHERE b.lookup_key = :key""")
+    SELECT i.id, i.sku, b.packaging, b.qty FROM item_barcodes b JOIN items i ON i.id = b.item_id
+    WHERE b.lookup_key = :key""")
 
-_ITEM_BY_SKU = Sql("SELECT id, sku FROM items WHERE sku = :sku")
+_ITEM_BY_SKU = Sql("SELECT id, sku, 'unit', 1 FROM items WHERE sku = :sku")
 
 
-def find_item_key(decoded: Decoded) -> tuple[int, str]:
-    """(id, sku) of the item a barcode names — or an internal code, its SKU. Prebuilt: every item scan asks."""
+def find_item_pack(decoded: Decoded) -> tuple[int, str, str, int]:
+    """(id, sku, packaging, units per scan) of the item a barcode names — a case's GTIN-14 is `qty` units
+    of it — or an internal code, its SKU (one unit). Prebuilt: every item scan asks."""
     row = _ITEM_BY_BARCODE.first(key=decoded.key)
     if row is None and decoded.kind == "internal":
         row = _ITEM_BY_SKU.first(sku=decoded.key)
     if row is None:
         raise WmsError("unknown_barcode", code=decoded.gtin or decoded.text)
     return row
+
+
+def find_item_key(decoded: Decoded) -> tuple[int, str]:
+    """(id, sku) of the item a barcode names — or an internal code, its SKU."""
+    return tuple(find_item_pack(decoded)[:2])
+
+
+def units_per_scan(decoded: Decoded) -> int:
+    """How many units one scan of this code is: 1, or an inner pack's or a case's quantity."""
+    if not decoded.names_an_item:
+        return 1
+    row = _ITEM_BY_BARCODE.first(key=decoded.key)
+    return int(row[3]) if row is not None else 1
+
+
+def pack_view(packaging: str, qty: int) -> dict | None:
+    """What a person is told a scanned code stands for, when it is more than one unit."""
+    if qty <= 1:
+        return None
+    en, zh = {"case": ("Case", "整箱"), "inner": ("Inner pack", "中包")}.get(packaging, ("Pack", "包"))
+    return {"packaging": packaging, "qty": qty, "summary": {"en": f"{en} of {qty}", "zh": f"{zh} {qty} 件"}}
 
 
 def find_item(decoded: Decoded) -> Item:

@@ -16,6 +16,7 @@ from server.services.inventory import stock
 from server.services import transaction
 from server.services.people.auth import Actor
 from server.services.inventory import levels
+from server.services.catalogue import item_master
 from server.services.catalogue.items import find_bin, find_item
 
 # Stock is moved by hand only between these; totes, parcels, hold and transit bins have their own journeys.
@@ -172,6 +173,7 @@ def transfer(from_code: object, item: Item, qty: int, actor: Actor, *, to_code: 
         if lot is None:
             raise WmsError("lot_not_in_bin", bin=source.code, sku=item.sku, lot=lot_code)
     plan = plan_take(source, item, qty, lot)
+    item_master.refuse_if_blocked(item, [lot_id for lot_id, _ in plan])
     travels = destination != source.warehouse
     transit = transit_bin(destination) if travels else None
     made = []

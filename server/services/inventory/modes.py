@@ -7,6 +7,7 @@ from flask import current_app
 
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
+from server.services.catalogue.items import units_per_scan
 from server.services.inventory import counts
 from server.services.inventory import control
 from server.services.people.auth import Actor
@@ -43,7 +44,9 @@ def count(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any
     """A bin opens it for counting; an item adds `qty` counted units in the bin named by `bin`."""
     if decoded.kind == "bin":
         return {"next": "scan_item", "result": counts.open_bin(decoded.key, actor)}
-    view = counts.count_item(payload.get("bin"), decoded, quantity(payload.get("qty", 1)), actor)
+    # A case's code counts as its units (item_barcodes.qty).
+    view = counts.count_item(payload.get("bin"), decoded, quantity(payload.get("qty", 1)) * units_per_scan(decoded),
+                             actor)
     return {"kind": "item", "next": "scan_item", "result": view}
 
 

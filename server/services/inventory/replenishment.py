@@ -27,7 +27,8 @@ def create_replenishment(bin_code: str, sku: str, actor: Actor) -> Replenishment
     source = db.session.execute(
         select(BinStock).join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id).where(
             BinStock.item_id == item.id, BinStock.bin_id != face_bin.id, Bin.kind.in_(SELLABLE),
-            Bin.blocked.is_(False), BinStock.qty > BinStock.reserved_qty, Lot.status == "available")
+            Bin.blocked.is_(False), BinStock.qty > BinStock.reserved_qty, Lot.status == "available",
+            Lot.block_reason.is_(None))
         .order_by(Lot.received_on, BinStock.id).limit(1)).scalar_one_or_none()
     if source is None:
         raise WmsError("shortage", order=f"{bin_code}", lines=f"{sku} × {wanted}")

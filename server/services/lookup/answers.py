@@ -11,7 +11,7 @@ from server.extensions import db
 from server.services.receiving import putaway
 from server.services.receiving import inbound
 from server.services.people.auth import digest
-from server.services.catalogue.items import bin_view, find_item_key, item_view
+from server.services.catalogue.items import bin_view, find_item_pack, item_view, pack_view
 
 
 # The Lookup journey's answers, prebuilt (server/db/fast.py): with ORM queries a lookup scan cost twice
@@ -63,11 +63,11 @@ def item_locations(item: Item, decoded: Decoded | None = None) -> dict:
 
 
 def item_locations_by_key(decoded: Decoded) -> dict:
-    item_id, _ = find_item_key(decoded)
+    item_id, _, packaging, per_scan = find_item_pack(decoded)
     sku, name_en, name_zh, var_en, var_zh = _ITEM.first(id=item_id)
     view = {"sku": sku, "name": {"en": name_en, "zh": name_zh}, "variant": {"en": var_en, "zh": var_zh},
             "barcodes": [code for (code,) in _ITEM_BARCODES.all(id=item_id)]}
-    return _locations(view, item_id, decoded)
+    return _locations(view, item_id, decoded) | {"pack": pack_view(packaging, per_scan)}
 
 
 def _locations(view: dict, item_id: int, decoded: Decoded | None) -> dict:

@@ -8,6 +8,7 @@ import io
 from collections import defaultdict
 from datetime import datetime
 
+from server.services.imports.files import decode_text  # marketplace exports: GBK (Taobao) or UTF-8
 from server.services.orders import sales_orders
 from server.services.people.auth import Actor
 from server.services.orders.sales_orders import NewLine
@@ -21,16 +22,6 @@ TAOBAO_ORDER_COLUMNS = ("订单编号", "订单状态", "收货人姓名", "收�
 TAOBAO_ITEM_COLUMNS = ("订单编号", "购买数量", "商家编码")
 GENERIC_COLUMNS = ("order_no", "channel", "customer_name", "phone", "address", "carrier", "sku", "qty",
                    "paid_at", "priority", "cut_off")
-
-
-def decode_text(raw: bytes) -> str:
-    """Marketplace exports come as GBK (Taobao) or UTF-8 (with or without BOM)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise WmsError("bad_request", detail="the file is neither UTF-8 nor GBK text")
 
 
 def _rows(text: str, required: tuple[str, ...], name: str) -> list[dict]:

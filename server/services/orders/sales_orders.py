@@ -88,6 +88,11 @@ def find_order(number: str, channel: str | None = None) -> SalesOrder:
     return order
 
 
+def _item_not_blocked(item_id: int):
+    """A blocked (frozen) item has no stock to offer: its bins and lots stay as they are until unblocked."""
+    return select(Item.id).where(Item.id == item_id, Item.block_reason.is_(None)).exists()
+
+
 def free_stock(item_id: int) -> int:
     """Units of an item in storage bins, available lots, not reserved, less what released orders
     (not yet allocated) already claim."""
@@ -95,7 +100,7 @@ def free_stock(item_id: int) -> int:
         select(func.coalesce(func.sum(BinStock.qty - BinStock.reserved_qty), 0))
         .join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id)
         .where(BinStock.item_id == item_id, Bin.kind.in_(SELLABLE), Bin.blocked.is_(False),
-               Lot.status == "available")).scalar()
+               Lot.status == "available", Lot.block_reason.is_(None), _item_not_blocked(item_id))).scalar()
     claimed = db.session.execute(
         select(func.coalesce(func.sum(SalesOrderLine.qty), 0)).join(SalesOrder)
         .where(SalesOrderLine.item_id == item_id, SalesOrderLine.status == "open",
@@ -188,7 +193,8 @@ def stock_places(item_id: int) -> list[StockPlace]:
                Lot.expiry)
         .join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id)
         .where(BinStock.item_id == item_id, BinStock.qty > BinStock.reserved_qty, Bin.kind.in_(SELLABLE),
-               Bin.blocked.is_(False), Lot.status == "available")).all()
+               Bin.blocked.is_(False), Lot.status == "available", Lot.block_reason.is_(None),
+               _item_not_blocked(item_id))).all()
     return [StockPlace(bin=b, lot=lot, available=int(free), received_on=received, expiry=expiry, bin_code=code)
             for b, code, lot, free, received, expiry in rows]
 

@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from printers import documents
-from server.db.models import Bin, BinStock, Item, LedgerEntry, Lot, Parcel, PickTask, SalesOrder, Station, User, utcnow
+from server.db.models import (Bin, BinStock, Device, Item, LedgerEntry, Lot, Parcel, PickTask, SalesOrder, Station,
+                              User, utcnow)
 from server.domain import roles
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
@@ -371,8 +372,10 @@ def parcel_view(parcel: Parcel) -> dict:
 def station_view(station: Station) -> dict:
     packer = db.session.get(User, station.packer_id) if station.packer_id else None
     printer = db.session.get(print_jobs.Printer, station.printer_id) if station.printer_id else None
+    scanner = db.session.get(Device, station.scanner_device_id) if station.scanner_device_id else None
     view = {"station": {"code": station.code, "name": station.name, "printer": printer.code if printer else None,
-                        "packer": {"username": packer.username, "name": packer.name} if packer else None},
+                        "packer": {"username": packer.username, "name": packer.name} if packer else None,
+                        "scanner": scanner.code if scanner else None},
             "order": None, "lines": [], "parcels": [], "complete": False,
             "print_jobs": [print_jobs.job_view(j) for j in print_jobs.recent_jobs(5, printer.code)] if printer else []}
     if station.order_id is None:

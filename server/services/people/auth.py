@@ -124,7 +124,7 @@ _DEVICE = Sql("SELECT id, code, kind FROM devices WHERE code = :code")
 def actor_for_token(token: str) -> Actor:
     device = db.session.execute(
         select(Device).where(Device.token_digest == digest(token))).scalar_one_or_none()
-    if device is None or device.token_revoked_at is not None:
+    if device is None or device.token_revoked_at is not None or device.retired_at is not None:
         raise WmsError("device_token_invalid")
     device.last_seen_at = utcnow()
     db.session.commit()
@@ -137,6 +137,8 @@ def issue_device_token(device_code: str) -> str:
         select(Device).where(Device.code == device_code)).scalar_one_or_none()
     if device is None:
         raise WmsError("not_found", what=f"device {device_code}")
+    if device.retired_at is not None:
+        raise WmsError("device_retired", device=device.code)
     token = secrets.token_urlsafe(32)
     device.token_digest = digest(token)
     device.token_issued_at = utcnow()
@@ -162,9 +164,9 @@ DEVICE_KINDS = ("pda", "scanner_bridge", "printer_agent")
 
 def register_device(code: str, kind: str, name: str = "") -> Device:
     if kind not in DEVICE_KINDS:
-        raise WmsError("bad_request", detail=f"kind must be one of {', '.join(DEVICE_KINDS)}")
+        raise WmsError("unknown_device_kind", kind=str(kind)[:40])
     if db.session.execute(select(Device.id).where(Device.code == code)).first() is not None:
-        raise WmsError("bad_request", detail=f"device {code} already exists")
+        raise WmsError("duplicate_device", device=code)
     device = Device(code=code, kind=kind, name=name)
     db.session.add(device)
     db.session.commit()
@@ -185,7 +187,7 @@ def tokens_in_force(device_ids: set[int]) -> dict[int, str]:
     (rolled back): on SQLite it holds the one pooled connection."""
     in_force = dict(db.session.execute(
         select(Device.id, Device.token_digest)
-        .where(Device.id.in_(device_ids), Device.token_revoked_at.is_(None))).all())
+        .where(Device.id.in_(device_ids), Device.token_revoked_at.is_(None), Device.retired_at.is_(None))).all())
     db.session.rollback()
     return in_force
 
@@ -196,4 +198,5 @@ def device_view(device: Device) -> dict:
             "token": "revoked" if device.token_revoked_at else "active" if device.token_digest else "none",
             "token_issued_at": device.token_issued_at.isoformat() if device.token_issued_at else None,
             "token_revoked_at": device.token_revoked_at.isoformat() if device.token_revoked_at else None,
-            "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None}
+            "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
+            "retired_at": device.retired_at.isoformat() if device.retired_at else None}

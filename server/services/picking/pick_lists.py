@@ -23,7 +23,7 @@ from server.services.orders import sales_orders as order_service
 from server.services.picking.pick_state import ListState, Stop
 from server.services.people.auth import Actor
 from server.services.picking.waves import FloorMap
-from server.services.catalogue.items import find_item_key
+from server.services.catalogue.items import find_item_pack
 
 TOTE_ZONE = "T"
 # Told (after commit) when a hold is placed or released: the realtime layer pushes it to devices.
@@ -153,7 +153,8 @@ def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor,
         raise WmsError("scan_bin_first", expected=stop.bin)
     if not decoded.names_an_item:
         raise WmsError("unknown_barcode", code=decoded.key)
-    item_id, sku = find_item_key(decoded)
+    item_id, sku, _, per_scan = find_item_pack(decoded)
+    qty *= per_scan  # a case's code picks its units (refused as over_pick when the stop needs fewer)
     if item_id != stop.item_id:
         raise WmsError("wrong_item", scanned=sku, expected=stop.sku)
     if decoded.lot and decoded.lot != stop.lot:

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from server.domain.places import SELLABLE
+from server.services.catalogue import floor_plan
 from server.db.fast import Sql, forget_row
 from server.db.models import (Bin, PickList, PickTask, Reservation, SalesOrder, SalesOrderLine, User, Wave,
                               utcnow)
@@ -61,7 +62,8 @@ class WaveFilters:
 
 class FloorMap:
     """The storage bins as routing sees them: each aisle (one x) an index, y along it from the front
-    cross aisle, the depot at the first aisle. Assumes evenly spaced parallel aisles in one block."""
+    cross aisle; blocks (cross aisles) and the depot from the warehouse's saved floor plan
+    (server/services/catalogue/floor_plan.py), else one block with the depot at the first aisle."""
 
     def __init__(self) -> None:
         bins = db.session.execute(select(Bin.id, Bin.x, Bin.y).where(Bin.kind.in_(SELLABLE))).all()
@@ -71,7 +73,9 @@ class FloorMap:
         self.aisle_of_x = {x: n for n, x in enumerate(xs)}
         spacing = min((b - a for a, b in zip(xs, xs[1:], strict=False)), default=3.0)
         ys = [y for _, _, y in bins]
-        self.layout = Layout(aisle_count=len(xs), aisle_length=max(ys) + min(ys), aisle_spacing=spacing)
+        length, blocks, depot = floor_plan.routing_shape(floor_plan.current(), ys, len(xs))
+        self.layout = Layout(aisle_count=len(xs), aisle_length=length, aisle_spacing=spacing, blocks=blocks,
+                             depot_aisle=depot)
         self.where = {bin_id: (self.aisle_of_x[x], y) for bin_id, x, y in bins}
 
     def point(self, bin_id: int, key: object) -> PickPoint:

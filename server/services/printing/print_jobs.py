@@ -6,8 +6,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from printers import documents
-from printers.labels import bin_label_zpl, code_label_zpl
-from server.db.models import Bin, Printer, PrintJob, PrintJobEvent, utcnow
+from printers.labels import bin_label_zpl, code_label_zpl, printer_test_label_zpl
+from server.db.models import Bin, Device, Printer, PrintJob, PrintJobEvent, utcnow
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.domain import roles
@@ -98,8 +98,23 @@ def reprint(job_id: int, actor: Actor, reason: object = None) -> PrintJob:
                     actor, reprint_of=original.id, reprint_reason=reason.strip()[:200])
 
 
+def print_test_label(printer_code: str, actor: Actor) -> PrintJob:
+    """A test label for a printer (its code, name, dpi, label size and the time), through the same queue and
+    agent as every other job: a printed test shows the whole path works, not only the printer."""
+    actor.require("devices.manage")
+    printer = find_printer(printer_code)
+    if printer.agent_id is None:
+        raise WmsError("printer_no_agent", printer=printer.code)
+    at = utcnow().strftime("%Y-%m-%d %H:%M:%S UTC")
+    zpl = printer_test_label_zpl(printer.code, printer.name, printer.dpi, printer.label_width_mm,
+                                 printer.label_height_mm, at)
+    return _new_job(printer, "test_label", f"Test print {printer.code} / 测试打印 {printer.code}", zpl, actor)
+
+
 def _new_job(printer: Printer, kind: str, title: str, zpl: str, actor: Actor,
              commit: bool = True, reprint_of: int | None = None, reprint_reason: str | None = None) -> PrintJob:
+    if not printer.active:
+        raise WmsError("printer_inactive", printer=printer.code)
     job = PrintJob(printer_id=printer.id, printer=printer, kind=kind, title=title[:200], zpl=zpl,
                    status="queued", created_by=actor.user_id, reprint_of=reprint_of,
                    reprint_reason=reprint_reason)
@@ -161,9 +176,12 @@ def printers_for_agent(agent: Actor) -> list[dict]:
 
 
 def printer_view(printer: Printer) -> dict:
+    agent = db.session.get(Device, printer.agent_id) if printer.agent_id else None
     return {"code": printer.code, "name": printer.name, "transport": printer.transport,
             "host": printer.host, "port": printer.port, "queue": printer.queue, "dpi": printer.dpi,
-            "label_width_mm": printer.label_width_mm, "label_height_mm": printer.label_height_mm}
+            "label_width_mm": printer.label_width_mm, "label_height_mm": printer.label_height_mm,
+            "documents": [d for d in (printer.documents or "").split(",") if d], "active": printer.active,
+            "agent": agent.code if agent else None}
 
 
 def profile(printer: Printer) -> dict:

@@ -70,6 +70,24 @@ def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str |
     return po
 
 
+def suppliers_to_order_from() -> list[Supplier]:
+    """Active suppliers by name: whom a purchase order may name."""
+    return list(db.session.execute(select(Supplier).where(Supplier.active.is_(True)).order_by(Supplier.name)).scalars())
+
+
+def parse_po_lines(text: str) -> list[dict]:
+    """Lines typed one per row as `SKU-or-barcode quantity` (tab, comma or spaces between them)."""
+    lines = []
+    for n, row in enumerate(text.splitlines(), start=1):
+        parts = [p for p in row.replace("\t", " ").replace(",", " ").replace("，", " ").split() if p]
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise WmsError("bad_request", detail=f"line {n}: write the SKU (or barcode) and the quantity")
+        lines.append({"sku": parts[0], "qty": parts[1]})
+    return lines
+
+
 PO_CSV_COLUMNS = ("po_number", "supplier", "sku", "qty", "expected_on")
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
+from server.services.catalogue.items import units_per_scan
 from server.services.receiving import inspection
 from server.services.receiving import putaway
 from server.services.receiving import inbound
@@ -21,7 +22,7 @@ def receive(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, A
     if decoded.kind == "po":
         receipt = inbound.start_receipt(decoded.key, actor, bool(payload.get("returned_goods")))
         return {"result": inbound.receipt_view(receipt), "next": "check_carton"}
-    qty = quantity(payload.get("qty", 1))
+    qty = quantity(payload.get("qty", 1)) * units_per_scan(decoded)  # a case's GTIN-14 counts its units
     line, _ = inbound.count(payload.get("receipt"), payload.get("carton"), decoded, qty, actor,
                               payload.get("scan_id"))
     receipt = inbound.counting_receipt(payload.get("receipt"), actor)

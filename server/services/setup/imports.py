@@ -6,6 +6,7 @@ from server.services.catalogue.bin_master import BinMaster
 from server.services.catalogue.item_master import ItemMaster
 from server.services.catalogue.suppliers import SupplierImporter
 from server.services.imports import framework
+from server.services.imports.files import read_sheet
 from server.services.imports.framework import Importer
 from server.services.inventory.opening_stock import OpeningStock
 from server.services.people.auth import Actor
@@ -40,6 +41,11 @@ def run(kind: str, raw: bytes, filename: str, actor: Actor, *, dry_run: bool = F
         mapping: dict[str, str] | None = None) -> tuple[dict, int]:
     return framework.run(importer(kind), raw, filename, actor, dry_run=dry_run, good_rows_only=good_rows_only,
                          mapping=mapping)
+
+
+def headers(raw: bytes, filename: str, kind: str) -> list[str]:
+    """The column names of a file, to match them to an import's fields by hand."""
+    return [h for h in read_sheet(raw, filename, importer(kind).sheet_names).header if h]
 
 
 def columns(kind: str) -> dict[str, tuple[str, ...]]:

@@ -45,7 +45,7 @@ def test_the_demo_warehouse_has_two_zones_of_bins_and_a_catalogue(live_server):
     assert {b["kind"] for b in bins} == {"storage", "quarantine", "hold"}  # totes are not shelves
     items = http.get(f"{live_server.url}/api/v1/items?limit=5000", timeout=5).json()
     assert len(items) >= 190
-    assert all(len(i["barcodes"][0]) == 13 for i in items)
+    assert all(len(i["barcodes"][0]["code"]) == 13 and i["barcodes"][0]["packaging"] == "unit" for i in items)
     taobao = http.get(f"{live_server.url}/api/v1/items/TB01-1-S", timeout=5).json()
     assert taobao["item"]["name"]["zh"] == "纯棉T恤"
 

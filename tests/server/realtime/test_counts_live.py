@@ -55,7 +55,7 @@ def test_a_blind_count_with_a_variance_is_recounted_and_approved(live_server):
         mine = next(t for t in tasks if t["bin"] == bin_code)
         assert mine["round"] == "count" and mine["items"] == [] and not keys(tasks) & BOOK_WORDS
 
-        first = count_visit(counter, bin_code, item["barcodes"][0], 3)  # the books say 5
+        first = count_visit(counter, bin_code, item["barcodes"][0]["code"], 3)  # the books say 5
         assert first[1]["result"]["counted"][0]["qty"] == 3 and first[2]["result"]["closed"]
         for ack in first:
             assert not keys(ack) & BOOK_WORDS, ack
@@ -64,7 +64,7 @@ def test_a_blind_count_with_a_variance_is_recounted_and_approved(live_server):
 
         tasks = live_server.session("receiver").get(f"{url}/api/v1/counts/tasks", timeout=10).json()
         assert next(t for t in tasks if t["bin"] == bin_code)["round"] == "recount"
-        again = count_visit(second, bin_code, item["barcodes"][0], 4)
+        again = count_visit(second, bin_code, item["barcodes"][0]["code"], 4)
         for ack in again:
             assert not keys(ack) & BOOK_WORDS, ack
     finally:

@@ -59,12 +59,12 @@ def test_a_picker_picks_a_wave_and_a_hold_reaches_the_handheld_at_once(live_serv
         supervisor.post(f"{live_server.url}/api/v1/orders/{number}/hold", json={"reason": "地址有误 wrong address"},
                         timeout=10).raise_for_status()
         assert next_event(picker, "hold") == {"order": number, "on_hold": True, "reason": "地址有误 wrong address"}
-        refused = send(picker, "pick", item["barcodes"][0], pick_list=list_id)
+        refused = send(picker, "pick", item["barcodes"][0]["code"], pick_list=list_id)
         assert refused["error"]["code"] == "order_on_hold" and refused["sound"] == "error"
 
         supervisor.post(f"{live_server.url}/api/v1/orders/{number}/release-hold", timeout=10).raise_for_status()
         assert next_event(picker, "hold")["on_hold"] is False
-        done = send(picker, "pick", item["barcodes"][0], pick_list=list_id)
+        done = send(picker, "pick", item["barcodes"][0]["code"], pick_list=list_id)
         assert done["ok"] and done["next"] == "done" and done["result"]["done"]
     finally:
         picker.disconnect()

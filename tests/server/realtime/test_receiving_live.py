@@ -32,7 +32,7 @@ def new_po(live_server):
     answer = http.post(f"{live_server.url}/api/v1/purchase-orders",
                        json={"supplier": "SUP-YW", "lines": [{"sku": item["sku"], "qty": 30}]}, timeout=5)
     assert answer.status_code == 201, answer.text
-    return answer.json()["purchase_order"] | {"barcode": item["barcodes"][0], "sku": item["sku"]}
+    return answer.json()["purchase_order"] | {"barcode": item["barcodes"][0]["code"], "sku": item["sku"]}
 
 
 @pytest.fixture

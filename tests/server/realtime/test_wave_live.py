@@ -75,9 +75,9 @@ def test_a_wave_is_picked_by_two_pickers_through_errors_a_short_and_a_hold(live_
         wrong = send(picker_a, "pick", "Q-01-01-1", pick_list=first["pick_list"])
         assert wrong["error"]["code"] == "wrong_bin" and stop["bin"] in wrong["error"]["message"]["en"]
         assert send(picker_a, "pick", stop["bin"], pick_list=first["pick_list"])["ok"]
-        wrong_item = send(picker_a, "pick", calm["barcodes"][0], pick_list=first["pick_list"])
+        wrong_item = send(picker_a, "pick", calm["barcodes"][0]["code"], pick_list=first["pick_list"])
         assert wrong_item["error"]["code"] == "wrong_item"
-        done = send(picker_a, "pick", busy["barcodes"][0], pick_list=first["pick_list"])
+        done = send(picker_a, "pick", busy["barcodes"][0]["code"], pick_list=first["pick_list"])
         assert done["ok"] and done["result"]["done"]
 
         # Picker B reaches the same bin: its last unit is physically gone (the books said otherwise).
@@ -86,7 +86,7 @@ def test_a_wave_is_picked_by_two_pickers_through_errors_a_short_and_a_hold(live_
         assert shorted["ok"] and shorted["result"]["re_allocated"] == 1, shorted
         new_stop = shorted["result"]["stop"]
         assert new_stop["bin"] != stop["bin"]
-        assert pick_stop(picker_b, second["pick_list"], new_stop, busy["barcodes"][0])["result"]["done"]
+        assert pick_stop(picker_b, second["pick_list"], new_stop, busy["barcodes"][0]["code"])["result"]["done"]
 
         # A hold arrives while picker A works on the third list.
         live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{held['pick_list']}/claim",
@@ -98,10 +98,10 @@ def test_a_wave_is_picked_by_two_pickers_through_errors_a_short_and_a_hold(live_
                   json={"reason": "客户取消 customer cancels"}, timeout=10).raise_for_status()
         assert next_event(picker_a, "hold") == {"order": numbers["held"], "on_hold": True,
                                                   "reason": "客户取消 customer cancels"}
-        refused = send(picker_a, "pick", calm["barcodes"][0], pick_list=held["pick_list"])
+        refused = send(picker_a, "pick", calm["barcodes"][0]["code"], pick_list=held["pick_list"])
         assert refused["error"]["code"] == "order_on_hold"
         boss.post(f"{live_server.url}/api/v1/orders/{numbers['held']}/release-hold", timeout=10).raise_for_status()
-        assert send(picker_a, "pick", calm["barcodes"][0], pick_list=held["pick_list"])["result"]["done"]
+        assert send(picker_a, "pick", calm["barcodes"][0]["code"], pick_list=held["pick_list"])["result"]["done"]
     finally:
         picker_a.disconnect()
         picker_b.disconnect()

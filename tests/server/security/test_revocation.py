@@ -2,12 +2,16 @@
 (the CLI in another process, or an administrator over REST), and the token cannot connect again."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 import uuid
 
 import pytest
 import socketio
+
+from tests.conftest import ROOT
 
 
 def new_device(live_server, kind: str) -> tuple[str, str]:
@@ -69,6 +73,24 @@ def test_a_printer_agent_revoked_over_rest_is_disconnected_and_refused(live_serv
     finally:
         agent.close()
     assert refused(live_server, "/printers", token) == "device_token_invalid"
+
+
+def test_a_retired_scanner_bridge_is_disconnected_refused_and_never_paired_again(live_server):
+    code, token = new_device(live_server, "scanner_bridge")
+    bridge = Watched(live_server, "/floor", token)
+    admin = live_server.session("admin")
+    try:
+        answer = admin.post(f"{live_server.url}/api/v1/devices/{code}/retire", timeout=10)
+        assert answer.status_code == 200 and answer.json()["device"]["retired_at"]
+        assert bridge.gone.wait(2.5), "the retired bridge is still connected"
+    finally:
+        bridge.close()
+    assert refused(live_server, "/floor", token) == "device_token_invalid"
+    again = admin.post(f"{live_server.url}/api/v1/devices/{code}/token", timeout=10)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "device_retired"
+    cli = subprocess.run([sys.executable, "-m", "server", "issue-token", code], env=live_server.env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)  # nor from the command line
+    assert cli.returncode != 0 and "device_retired" in cli.stderr
 
 
 def test_a_new_token_ends_the_old_ones_connections_but_not_its_own(live_server):

@@ -35,6 +35,9 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     # devices: administrators only
     ("GET", "/api/v1/devices", "devices.manage"),
     ("POST", "/api/v1/devices", "devices.manage"),
+    ("GET", "/api/v1/devices/NOPE-DEVICE", "devices.manage"),
+    ("PATCH", "/api/v1/devices/NOPE-DEVICE", "devices.manage"),
+    ("POST", "/api/v1/devices/NOPE-DEVICE/retire", "devices.manage"),
     ("POST", "/api/v1/devices/NOPE-DEVICE/token", "devices.manage"),
     ("POST", "/api/v1/devices/NOPE-DEVICE/revoke", "devices.manage"),
     # catalog and the books
@@ -43,6 +46,19 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/api/v1/items", "authenticated"),
     ("GET", "/api/v1/items/TB08-2", "authenticated"),
     ("GET", "/api/v1/stock/check", "floor.supervise"),
+    # the master and day one's imports (docs/setup.md): managers and the admin change it
+    ("POST", "/api/v1/items", "master.manage"),
+    ("PATCH", "/api/v1/items/NOPE-SKU", "master.manage"),
+    ("GET", "/api/v1/items/export", "pages.view"),
+    ("POST", "/api/v1/bins", "master.manage"),
+    ("PATCH", "/api/v1/bins/NOPE-BIN", "master.manage"),
+    ("POST", "/api/v1/bins/generate", "master.manage"),
+    ("POST", "/api/v1/bins/NOPE-BIN/block", "stock.adjust"),
+    ("POST", "/api/v1/bins/NOPE-BIN/unblock", "stock.adjust"),
+    ("POST", "/api/v1/items/NOPE-SKU/block", "stock.adjust"),
+    ("POST", "/api/v1/items/NOPE-SKU/unblock", "stock.adjust"),
+    ("GET", "/api/v1/imports", "authenticated"),
+    ("POST", "/api/v1/imports/items", "master.manage"),
     # inventory: transfers, adjustments, cycle counts
     ("POST", "/api/v1/transfers", "stock.transfer"),
     ("GET", "/api/v1/transfers", "stock.transfer"),
@@ -81,6 +97,8 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     # packing and handover
     ("GET", "/api/v1/stations", "authenticated"),
     ("GET", "/api/v1/stations/PACK-01", "authenticated"),
+    ("POST", "/api/v1/stations", "devices.manage"),
+    ("PATCH", "/api/v1/stations/NOPE-STATION", "devices.manage"),
     ("POST", "/api/v1/stations/NOPE-STATION/sign-in", "journey.pack+user"),
     ("POST", "/api/v1/stations/NOPE-STATION/sign-out", "journey.pack+user"),
     ("GET", "/api/v1/parcels/NOPE-PARCEL", "authenticated"),
@@ -88,6 +106,10 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", f"/api/v1/manifests/{X}", "authenticated"),
     # printing
     ("GET", "/api/v1/printers", "authenticated"),
+    ("POST", "/api/v1/printers", "devices.manage"),
+    ("GET", "/api/v1/printers/NOPE-PRINTER", "authenticated"),
+    ("PATCH", "/api/v1/printers/NOPE-PRINTER", "devices.manage"),
+    ("POST", "/api/v1/printers/NOPE-PRINTER/test-print", "devices.manage"),
     ("GET", "/api/v1/print-jobs", "authenticated"),
     ("GET", f"/api/v1/print-jobs/{X}", "authenticated"),
     ("POST", "/api/v1/print-jobs/bin-labels", "labels.print"),
@@ -165,10 +187,13 @@ PAGES: dict[str, str] = {
     "/sup/sampling": "floor.supervise", "/sup/suppliers": "floor.supervise", "/sup/clearing": "floor.supervise",
     "/sup/returns": "floor.supervise", "/sup/returns/RMA-NOPE": "floor.supervise",
     "/sup/telemetry": "floor.supervise", "/sup/audit": "audit.view",
+    "/sup/devices": "pages.view",  # acting on it (its POST forms) needs devices.manage: test_devices_page.py
     "/sup/counts": "counts.manage", f"/sup/counts/{X}": "counts.manage",
     "/sup/reports/": "reports.view", "/sup/reports/stock": "reports.view", "/sup/reports/turnover": "reports.view",
     "/sup/reports/suppliers": "reports.view", "/sup/reports/picking": "reports.view",
     "/sup/reports/returns": "reports.view", "/sup/reports/exceptions": "reports.view",
+    "/sup/setup": "pages.view", "/sup/layout": "pages.view", "/sup/items": "pages.view",
+    "/sup/items/NOPE-SKU": "pages.view",
     # people (the "people" branch): every role that sees the pages looks; changes need people.manage
     "/sup/people": "pages.view",
 }
@@ -218,7 +243,7 @@ def request_for(method: str, path: str) -> dict:
         return {"data": b"", "headers": {"Content-Type": "text/csv"}}
     if path == "/api/v1/waves":
         return {"json": {"dry_run": True}}
-    if method in ("POST", "PUT") and _has_body(method, path):
+    if method in ("POST", "PUT", "PATCH") and _has_body(method, path):
         return {"json": {}}
     return {}
 
@@ -400,6 +425,6 @@ def test_every_supervisor_page_is_in_the_table(own_server):
     tabled = {path.replace(str(X), "<int:count_id>") for path in PAGES}
     normalise = {"/sup/print-jobs/<int:count_id>": "/sup/print-jobs/<int:job_id>",
                  "/sup/inspections/<int:count_id>": "/sup/inspections/<int:inspection_id>",
-                 "/sup/returns/RMA-NOPE": "/sup/returns/<number>"}
+                 "/sup/returns/RMA-NOPE": "/sup/returns/<number>", "/sup/items/NOPE-SKU": "/sup/items/<sku>"}
     tabled = {normalise.get(path, path) for path in tabled} | PUBLIC_PAGES
     assert pages == tabled

@@ -9,14 +9,6 @@ from printers.documents import load_samples
 TRACKING = load_samples()["shipping_label"]["tracking"]
 
 
-@pytest.fixture
-def desk(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
-
-
 def natural_sizes(page, template: str) -> list[list[int]]:
     return page.get_by_test_id(f"preview-{template}").locator("img").evaluate_all(
         "images => images.map(i => [i.naturalWidth, i.naturalHeight])")

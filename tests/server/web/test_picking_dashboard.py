@@ -35,7 +35,7 @@ def test_the_dashboard_shows_a_pick_as_it_happens_without_reloading(live_server,
                                            timeout=10).raise_for_status()
         send(picker, "pick.tote", f"TOTE-{uuid.uuid4().hex[:6].upper()}", pick_list=pick_list["pick_list"], slot=1)
         send(picker, "pick", pick_list["stops"][0]["bin"], pick_list=pick_list["pick_list"])
-        assert send(picker, "pick", item["barcodes"][0], pick_list=pick_list["pick_list"])["result"]["done"]
+        assert send(picker, "pick", item["barcodes"][0]["code"], pick_list=pick_list["pick_list"])["result"]["done"]
     finally:
         picker.disconnect()
     expect(row.get_by_test_id("pick-list-status")).to_have_text("done", timeout=10_000)

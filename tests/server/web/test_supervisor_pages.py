@@ -5,14 +5,6 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def desk(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
-
-
 def log_in(page, url, username, password="demo"):
     page.goto(f"{url}/sup/")
     page.fill("input[name=username]", username)

@@ -1,0 +1,68 @@
+"""The warehouse map, drawn on the server as SVG: aisles left to right as the floor plan orders them, each
+bay a box coloured by how full its bins are (or red where a bin is blocked), cross aisles and the depot;
+every box links to its zone's bins."""
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from server.services.catalogue.floor_plan import Cell, FloorPlan
+
+BAY_PX = 14
+AISLE_PX = 34
+TOP = 36
+LEFT = 10
+
+
+def _colour(cell: Cell, by: str) -> str:
+    if by == "blocked":
+        return "#d1242f" if cell.blocked else "#dde3ea"
+    if cell.blocked:
+        return "#d1242f"
+    if cell.units == 0:
+        return "#eef1f4"
+    fill = min(cell.fill, 1.2)
+    if fill > 1:
+        return "#bc4c00"  # over capacity
+    shades = ("#cfe2ff", "#9ec5fe", "#6ea8fe", "#3d8bfd", "#0a58ca")
+    return shades[min(int(fill * len(shades)), len(shades) - 1)]
+
+
+def svg(cells: list[Cell], plan: FloorPlan | None, by: str = "fill") -> Markup:
+    if not cells:
+        return Markup("")
+    aisles = sorted({(c.x, c.aisle) for c in cells})
+    column = {name: n for n, (_, name) in enumerate(aisles)}
+    bays = max(c.bay for c in cells)
+    width = LEFT * 2 + len(aisles) * AISLE_PX
+    height = TOP + bays * BAY_PX + 40
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="floor-map" data-testid="floor-map" '
+             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+             f'aria-label="Warehouse map · 仓库平面图">']
+    for name, n in column.items():
+        x = LEFT + n * AISLE_PX
+        parts.append(f'<text x="{x + AISLE_PX / 2 - 2}" y="{TOP - 8}" font-size="9" text-anchor="middle" '
+                     f'transform="rotate(-45 {x + AISLE_PX / 2 - 2} {TOP - 8})">{escape(name)}</text>')
+    if plan is not None and plan.bays_per_block:
+        for k in range(plan.bays_per_block, bays, plan.bays_per_block):
+            y = TOP + (bays - k) * BAY_PX
+            parts.append(f'<line class="cross-aisle" x1="{LEFT}" x2="{width - LEFT}" y1="{y}" y2="{y}" '
+                         f'stroke="#9a6700" stroke-width="3" stroke-dasharray="6 3"/>')
+    for cell in cells:
+        x = LEFT + column[cell.aisle] * AISLE_PX + 4
+        y = TOP + (bays - cell.bay) * BAY_PX + 1  # the front (bay 1) at the bottom, by the depot
+        title = (f"{cell.aisle} bay {cell.bay}: {cell.units} / {cell.capacity} units"
+                 f"{f', {cell.blocked} blocked' if cell.blocked else ''} · {', '.join(cell.codes)}")
+        parts.append(f'<a href="/sup/bins?zone={escape(cell.zone)}#{escape(cell.codes[0])}">'
+                     f'<rect class="bay" data-aisle="{escape(cell.aisle)}" data-bay="{cell.bay}" '
+                     f'data-units="{cell.units}" data-blocked="{cell.blocked}" x="{x}" y="{y}" '
+                     f'width="{AISLE_PX - 8}" height="{BAY_PX - 2}" rx="2" fill="{_colour(cell, by)}">'
+                     f'<title>{escape(title)}</title></rect></a>')
+    front = TOP + bays * BAY_PX + 6
+    parts.append(f'<line x1="{LEFT}" x2="{width - LEFT}" y1="{front}" y2="{front}" stroke="#57606a"/>')
+    depot = plan.depot_aisle if plan else 0
+    depot_x = LEFT + min(depot, len(aisles) - 1) * AISLE_PX + AISLE_PX / 2
+    parts.append(f'<g class="depot"><rect x="{depot_x - 14}" y="{front + 6}" width="28" height="14" '
+                 f'fill="#1a7f37"/><text x="{depot_x}" y="{front + 17}" font-size="9" fill="#fff" '
+                 f'text-anchor="middle">depot</text></g>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
