@@ -12,27 +12,17 @@ import binascii
 from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import roles
-from server.domain.errors import ImportRejected, WmsError
+from server.domain.errors import WmsError
 from server.services import transaction
 from server.services.catalogue import suppliers
 from server.services.people import users
 from server.services.printing import print_jobs
 from server.services.setup import imports
-from server.web.common import page, sup
+from server.web.common import attempt, page, sup
 from server.web.receiving import suppliers_view
 
 PER_PAGE = 25
 MAX_UPLOAD = 5 * 1024 * 1024
-
-
-def _refused(error: WmsError) -> None:
-    """Flash a refusal: every row of a rejected record, or the error's own message."""
-    transaction.rollback()
-    if isinstance(error, ImportRejected):
-        for row in error.rows:
-            flash(row["message"])
-    else:
-        flash(error.message())
 
 
 def _done(en: str, zh: str) -> None:
@@ -62,12 +52,9 @@ def people_page(actor):
 @page("people.manage")
 def people_add(actor):
     form = request.form
-    try:
-        user = users.create({name: form.get(name) for name in ("username", "name", "role", "password", "employee_no",
-                                                                 "phone")}, actor)
-        transaction.commit()
-    except WmsError as error:
-        _refused(error)
+    user = attempt(lambda: users.create({name: form.get(name) for name in (
+        "username", "name", "role", "password", "employee_no", "phone")}, actor))
+    if user is None:
         return redirect(url_for("supervisor.people_page"))
     _done(f"{user.username} added.", f"已添加 {user.username}。")
     return redirect(url_for("supervisor.people_page", q=user.username))
@@ -79,12 +66,7 @@ def people_edit(actor, username: str):
     form = request.form
     values = {name: form[name] for name in ("name", "role", "employee_no", "phone") if name in form}
     values["active"] = form.get("active") == "1"
-    try:
-        users.edit(username, values, actor)
-        transaction.commit()
-    except WmsError as error:
-        _refused(error)
-    else:
+    if attempt(lambda: users.edit(username, values, actor)) is not None:
         _done(f"{username} saved.", f"已保存 {username}。")
     return redirect(url_for("supervisor.people_page", q=request.args.get("q", "")))
 
@@ -92,12 +74,7 @@ def people_edit(actor, username: str):
 @sup.post("/people/<username>/password")
 @page("people.manage")
 def people_password(actor, username: str):
-    try:
-        users.set_password(username, request.form.get("password", ""), actor)
-        transaction.commit()
-    except WmsError as error:
-        _refused(error)
-    else:
+    if attempt(lambda: users.set_password(username, request.form.get("password", ""), actor) or True):
         _done(f"{username}'s password is set.", f"已设置 {username} 的密码。")
     return redirect(url_for("supervisor.people_page", q=request.args.get("q", "")))
 
@@ -109,7 +86,10 @@ def people_badge(actor, username: str):
         job = print_jobs.print_badge(username, request.form.get("printer", ""), actor)
         transaction.commit_and_notify()
     except WmsError as error:
-        _refused(error)
+        transaction.rollback()
+        if error.code == "forbidden":
+            raise
+        flash(error.message())
         return redirect(url_for("supervisor.people_page", q=request.args.get("q", "")))
     return redirect(url_for("supervisor.jobs", highlight=job.id))
 
@@ -137,7 +117,10 @@ def run_import(kind: str, actor) -> tuple[dict | None, int]:
         answer, status = imports.run(kind, raw, filename, actor, dry_run=form.get("mode") == "dry_run",
                                      good_rows_only=form.get("mode") == "good_rows_only")
     except WmsError as error:
-        _refused(error)
+        transaction.rollback()
+        if error.code == "forbidden":
+            raise
+        flash(error.message())
         return None, error.http_status
     answer["content"], answer["filename"] = base64.b64encode(raw).decode("ascii"), filename
     answer["title"] = imports.TITLES.get(kind, (kind, kind))
@@ -157,14 +140,10 @@ def people_import(actor):
 @page("master.manage")
 def suppliers_add(actor):
     form = request.form
-    try:
-        supplier, _ = suppliers.save({name: form.get(name) for name in ("code", "name", "contact") if form.get(name)},
-                                     actor)
-        transaction.commit()
-    except WmsError as error:
-        _refused(error)
-    else:
-        _done(f"Supplier {supplier.code} added.", f"已添加供应商 {supplier.code}。")
+    saved = attempt(lambda: suppliers.save({name: form.get(name) for name in ("code", "name", "contact")
+                                            if form.get(name)}, actor))
+    if saved is not None:
+        _done(f"Supplier {saved[0].code} added.", f"已添加供应商 {saved[0].code}。")
     return redirect(url_for("supervisor.suppliers_page"))
 
 
@@ -172,13 +151,8 @@ def suppliers_add(actor):
 @page("master.manage")
 def suppliers_edit(actor, code: str):
     form = request.form
-    try:
-        suppliers.save({"name": form.get("name", ""), "contact": form.get("contact", ""),
-                        "active": form.get("active") == "1"}, actor, code=code)
-        transaction.commit()
-    except WmsError as error:
-        _refused(error)
-    else:
+    if attempt(lambda: suppliers.save({"name": form.get("name", ""), "contact": form.get("contact", ""),
+                                       "active": form.get("active") == "1"}, actor, code=code)) is not None:
         _done(f"Supplier {code} saved.", f"已保存供应商 {code}。")
     return redirect(url_for("supervisor.suppliers_page"))
 
