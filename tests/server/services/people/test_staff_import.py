@@ -72,3 +72,18 @@ def test_role_names_and_admin_titles_are_understood(app):
     assert status == 200 and answer["created"] == 3
     assert dict(db.session.execute(select(User.username, User.role)).all()) == {"a1": "admin", "v1": "viewer",
                                                                                 "p1": "picker"}
+
+
+def test_a_picker_from_staff_csv_logs_in_by_badge_over_rest_on_a_live_server(live_server):
+    import requests
+
+    admin = live_server.session("admin")
+    answer = admin.post(f"{live_server.url}/api/v1/imports/staff?good_rows_only=1", timeout=30,
+                        headers={"X-Requested-With": "test"},
+                        files={"file": ("staff.csv", STAFF.read_bytes(), "text/csv")})
+    assert answer.status_code == 200 and answer.json()["created"] + answer.json()["unchanged"] == 9, answer.text
+    picker = requests.post(f"{live_server.url}/api/v1/auth/badge", json={"badge": "BDG-E1002"}, timeout=5)
+    assert picker.status_code == 200 and picker.json()["user"]["username"] == "e1002"
+    assert picker.json()["user"]["role"] == "picker" and "pick" in picker.json()["user"]["journeys"]
+    manager = requests.post(f"{live_server.url}/api/v1/auth/badge", json={"badge": "BDG-E1009"}, timeout=5)
+    assert manager.status_code == 403 and manager.json()["error"]["code"] == "badge_not_allowed"
