@@ -34,6 +34,7 @@ TEMPLATES = {
     "shipping_label": "shipping_label.zpl.j2",
     "packing_list": "packing_list.zpl.j2",
     "exchange_notice": "exchange_notice.zpl.j2",
+    "badge": "badge.zpl.j2",
 }
 
 MARGIN_MM = 3.0
@@ -182,10 +183,28 @@ def exchange_notice(doc: dict, profile: LabelProfile | Mapping[str, Any] | None 
     return _render_pages(templates, "exchange_notice", label, doc, EXCHANGE_NOTICE_TABLE)
 
 
+BADGE_MIN_HEIGHT_MM = 48.0  # the layout in badge.zpl.j2 ends at ~46 mm
+BADGE_DEFAULTS: dict[str, Any] = {"name_en": "", "employee_no": "", "role": _TEXT}
+
+
+def badge(person: dict, profile: LabelProfile | Mapping[str, Any] | None = None, *,
+          templates: str | Path | None = None) -> str:
+    """工牌: the person's name (and English name if any), staff number and role in both languages, and a
+    Code 128 of the badge code the handheld's log-in screen scans."""
+    label = LabelProfile.of(profile)
+    _check_barcode_value(person, "code")
+    if not _present(person.get("name")):
+        raise ValueError("name is required")
+    if label.height_mm < BADGE_MIN_HEIGHT_MM:
+        raise ValueError(f"a badge needs stock at least {BADGE_MIN_HEIGHT_MM:g} mm tall")
+    return _render(templates, "badge", label, {"person": _with_defaults(person, BADGE_DEFAULTS)})
+
+
 DOCUMENTS: dict[str, Callable[..., str]] = {
     "shipping_label": shipping_label,
     "packing_list": packing_list,
     "exchange_notice": exchange_notice,
+    "badge": badge,
 }
 
 

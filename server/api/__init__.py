@@ -14,4 +14,7 @@ def register_api(app: Flask) -> None:
     for module in (auth, catalog, health, inventory, orders, packing, printing, receiving, returns, sampling, scans,
                    stock_control, waves, openapi, devices, imports):
         app.register_blueprint(module.bp)
+    from server.api import people  # users and suppliers (the "people" branch)
+
+    app.register_blueprint(people.bp)
     app.before_request(refuse_cross_site_writes)

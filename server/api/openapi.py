@@ -135,7 +135,8 @@ def _paths() -> dict[str, dict[str, Any]]:
         "POST /auth/login": op("Log in by password; sets the session cookie", PUBLIC, errors=(401, 429),
                                body=obj({"username": STR, "password": STR, "device": STR}, ("username", "password")),
                                tag="auth"),
-        "POST /auth/badge": op("Log in by badge scan; sets the session cookie", PUBLIC, errors=(401, 429),
+        "POST /auth/badge": op("Log in by badge scan (floor roles only: others 403 badge_not_allowed); sets the "
+                               "session cookie", PUBLIC, errors=(401, 403, 429),
                                body=obj({"badge": STR, "device": STR}, ("badge",)), tag="auth"),
         "POST /auth/logout": op("Forget the session", PUBLIC, tag="auth"),
         "GET /auth/me": op("The logged-in user and the journeys their role has", ANY, tag="auth"),
@@ -368,6 +369,57 @@ def _paths() -> dict[str, dict[str, Any]]:
                                       query={"from": TIME, "to": TIME}, tag="stock"),
         "GET /ledger/check": op("Books, goods and bin cards recomputed from the ledger", "floor.supervise",
                                 tag="stock"),
+        **_people_paths(),
+    }
+
+
+# --- people and suppliers (the "people" branch: server/api/people.py) ---------------------------------
+
+ROLE = {"enum": ["picker", "receiver", "inspector", "packer", "supervisor", "manager", "admin", "viewer"],
+        "description": "a role, or a job title of the staff list (拣货员, 仓库主管 …)"}
+USER = obj({"username": NAME, "name": STR, "role": STR, "role_name": obj(TEXT), "active": BOOL,
+            "employee_no": {"type": ["string", "null"]}, "locale": STR, "has_password": BOOL,
+            "badge": {"type": "string", "description": "the badge code (BDG-<staff number>)"},
+            "badge_login": {"type": "boolean", "description": "floor roles only log in by badge"},
+            "phone": {"type": ["string", "null"], "description": "only for roles with people.manage"},
+            "created_at": {"type": ["string", "null"]}})
+SUPPLIER = obj({"code": STR, "name": STR, "contact": STR, "active": BOOL})
+
+
+def _people_paths() -> dict[str, dict[str, Any]]:
+    user_fields = {"name": STR, "role": ROLE, "active": BOOL, "employee_no": STR, "phone": STR,
+                   "locale": {"enum": ["zh", "en"]}}
+    return {
+        "GET /users": op("People (?q= user name, name or staff number; paged); phones only for people.manage",
+                         "pages.view", query={"q": STR, "page": INT, "per_page": INT}, tag="people",
+                         answer=obj({"ok": BOOL, "total": INT, "users": array(USER)})),
+        "POST /users": op("Add a person (no password: none works until one is set; floor roles use their badge)",
+                          "people.manage", ok=201, tag="people", answer=obj({"ok": BOOL, "user": USER}),
+                          body=obj({"username": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+                                    "password": {"type": "string", "minLength": 10}} | user_fields,
+                                   ("username", "role"))),
+        "GET /users/{username}": op("A person", "pages.view", tag="people", answer=obj({"ok": BOOL, "user": USER})),
+        "PATCH /users/{username}": op("Change a person: name, role, active (deactivate), staff number, phone, locale; "
+                                      "never oneself inactive, never the last active admin", "people.manage",
+                                      tag="people", body=obj(user_fields), answer=obj({"ok": BOOL, "user": USER})),
+        "POST /users/{username}/password": op("Set a person's password (at least 10 characters); answers nothing "
+                                              "secret", "people.manage", tag="people",
+                                              body=obj({"password": {"type": "string", "minLength": 10}},
+                                                       ("password",))),
+        "POST /users/{username}/badge-print": op("Print the person's badge (Code 128 of BDG-<staff number>) to a "
+                                                 "printer; the code then logs them in (floor roles)",
+                                                 "people.manage", ok=201, tag="people",
+                                                 body=obj({"printer": NAME}, ("printer",))),
+        "GET /suppliers": op("Suppliers (?q= code, name or contact)", ANY, answer=array(SUPPLIER),
+                             query={"q": STR, "limit": INT}, tag="suppliers"),
+        "POST /suppliers": op("Add a supplier (a code SUP-0001… is made when none is given)", "master.manage",
+                              ok=201, tag="suppliers", errors=(422,), answer=obj({"ok": BOOL, "supplier": SUPPLIER}),
+                              body=obj({"code": STR, "name": STR, "contact": STR, "active": BOOL}, ("name",))),
+        "GET /suppliers/{code}": op("A supplier", ANY, tag="suppliers", answer=obj({"ok": BOOL, "supplier": SUPPLIER})),
+        "PATCH /suppliers/{code}": op("Change a supplier: name, contact, active (purchase orders name only active "
+                                      "ones)", "master.manage", tag="suppliers", errors=(422,),
+                                      body=obj({"name": STR, "contact": STR, "active": BOOL}),
+                                      answer=obj({"ok": BOOL, "supplier": SUPPLIER})),
     }
 
 

@@ -9,6 +9,10 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "viewer": ("viewer", "只读查看"),
 }
 
+# Roles that may log in by scanning their badge. Supervisors, managers, administrators and the viewer see
+# more than the floor does: they log in with a password (a badge alone is too easy to borrow).
+BADGE_ROLES = frozenset({"picker", "receiver", "inspector", "packer"})
+
 # Reading the supervisor pages (the overview, bins, jobs, scans, reports): changes nothing.
 _READ = frozenset({"pages.view", "reports.view", "audit.view", "scan.lookup"})
 _FLOOR_LEAD = _READ | frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect", "journey.pack",
@@ -50,3 +54,7 @@ def can(role: str, permission: str) -> bool:
 
 def journeys_for(role: str) -> list[str]:
     return [name for name, permission in JOURNEYS if can(role, permission)]
+
+
+def may_use_badge(role: str) -> bool:
+    return role in BADGE_ROLES

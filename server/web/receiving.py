@@ -6,8 +6,9 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 
-from server.domain import sampling
+from server.domain import roles, sampling
 from server.domain.errors import WmsError
+from server.services.catalogue import suppliers as supplier_master
 from server.services.receiving import inspection
 from server.services.receiving import inbound
 from server.services.reports import report_queries
@@ -78,10 +79,19 @@ def sampling_page(actor):
 @sup.get("/suppliers")
 @page("floor.supervise")
 def suppliers_page(actor):
+    return suppliers_view(actor)
+
+
+def suppliers_view(actor, result: dict | None = None, status: int = 200):
+    """Supplier quality, and the suppliers' master (add, edit, import: server/web/people.py acts on it)."""
     report = report_queries.supplier_quality()
     for row in report:
         row["switching_text"] = ", ".join(f"{s['state']}" for s in row["switching"]) or "—"
-    return render_template("suppliers.html", actor=actor, report=report)
+    q = request.values.get("q", "").strip()
+    return render_template("suppliers.html", actor=actor, report=report, q=q,
+                           suppliers=[supplier_master.supplier_view(s) for s in supplier_master.list_suppliers(q)],
+                           may_manage=roles.can(actor.role or "", "master.manage"), result=result,
+                           import_action=url_for("supervisor.suppliers_import")), status
 
 
 @sup.get("/clearing")

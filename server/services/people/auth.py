@@ -47,6 +47,10 @@ DEVICE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Stored instead of a password hash for someone who has none yet: no password ever matches it.
+NO_PASSWORD = "!"
+
+
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -61,8 +65,10 @@ def login(username: str, password: str, ip: str = "") -> User:
     throttle.check(subject, ip)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     # An unknown name costs one hash check too, so the answer's timing does not tell which names exist.
-    matches = check_password_hash(user.password_hash if user else _decoy_hash(), password)
-    if user is None or not user.active or not matches:
+    # A person imported from the staff list has no usable password until one is set (NO_PASSWORD).
+    usable = user is not None and user.password_hash != NO_PASSWORD
+    matches = check_password_hash(user.password_hash if usable else _decoy_hash(), password)
+    if user is None or not usable or not user.active or not matches:
         throttle.failed("password", subject, ip)
         raise WmsError("bad_credentials")
     throttle.succeeded("password", subject, ip, user.id)
@@ -77,6 +83,10 @@ def login_by_badge(badge: str, ip: str = "") -> User:
     if user is None or not user.active:
         throttle.failed("badge", subject, ip)
         raise WmsError("unknown_badge")
+    if not roles.may_use_badge(user.role):
+        # A real badge, but of someone who must type a password: refused, and counted like a failure.
+        throttle.failed("badge", subject, ip)
+        raise WmsError("badge_not_allowed", role=user.role, role_zh=roles.ROLE_NAMES.get(user.role, ("", user.role))[1])
     throttle.succeeded("badge", subject, ip, user.id)
     return user
 

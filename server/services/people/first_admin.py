@@ -2,17 +2,15 @@
 user exists yet; `python -m server create-admin` makes another (a lost password, a second admin)."""
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 
 from server.db.models import User
 from server.domain.errors import WmsError
 from server.extensions import db
+from server.services.people import users
 from server.services.people.auth import hash_password
 
-SHORTEST_PASSWORD = 10
-USERNAME = re.compile(r"[\w.@-]{1,64}")
+SHORTEST_PASSWORD = users.MIN_PASSWORD
 
 
 def needed() -> bool:
@@ -21,17 +19,16 @@ def needed() -> bool:
 
 
 def check_password(password: str) -> None:
-    if len(password) < SHORTEST_PASSWORD:
-        raise WmsError("password_too_short", shortest=SHORTEST_PASSWORD, length=len(password))
+    users.check_password(password)
 
 
 def create_admin(username: str, password: str, name: str = "") -> User:
-    """An active admin who logs in with `password` (no badge: admins need a password)."""
-    if not USERNAME.fullmatch(username):
-        raise WmsError("bad_username", username=username)
-    check_password(password)
-    if db.session.execute(select(User.id).where(User.username == username)).first():
-        raise WmsError("user_exists", username=username)
+    """An active admin who logs in with `password` (no badge: admins need a password). The same rules for
+    names and passwords as every person's (server/services/people/users.py)."""
+    username = users.check_username(username)
+    users.check_password(password)
+    if db.session.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
+        raise WmsError("username_taken", username=username)
     user = User(username=username, name=name or username, role="admin", password_hash=hash_password(password))
     db.session.add(user)
     db.session.commit()

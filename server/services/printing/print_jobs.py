@@ -5,11 +5,14 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from printers import documents
 from printers.labels import bin_label_zpl, code_label_zpl, printer_test_label_zpl
 from server.db.models import Bin, Device, Printer, PrintJob, PrintJobEvent, utcnow
 from server.domain.errors import WmsError
 from server.extensions import db
+from server.domain import roles
 from server.services import transaction
+from server.services.people import users
 from server.services.people.auth import Actor
 
 # Which state may follow which. "waiting" repeats while a printer stays in fault.
@@ -51,6 +54,23 @@ def print_bin_labels(zone: str, printer_code: str, actor: Actor, dpi: int | None
     zpl = "\n".join(bin_label_zpl(b.code, b.zone, b.aisle, b.bay, b.level, dpi=dpi) for b in bins)
     title = f"Bin labels zone {zone} ({len(bins)}) / 库区 {zone} 货位标签（{len(bins)}）"
     return _new_job(printer, "bin_labels", title, zpl, actor)
+
+
+def print_badge(username: str, printer_code: str, actor: Actor) -> PrintJob:
+    """A person's badge (工牌: name, staff number, role in both languages, Code 128 of the badge code) to a
+    chosen printer. Printing (re)issues the badge: its code logs the person in from now on (floor roles).
+    The job is stored with the caller's commit."""
+    actor.require("people.manage")
+    printer = find_printer(printer_code)
+    person = users.issue_badge(username, actor)
+    english, chinese = roles.ROLE_NAMES.get(person["role"], (person["role"], person["role"]))
+    try:
+        zpl = documents.badge({"code": person["code"], "name": person["name"], "employee_no": person["employee_no"],
+                               "role": {"en": english, "zh": chinese}}, profile(printer))
+    except ValueError as error:
+        raise WmsError("bad_request", detail=str(error)) from None
+    title = f"Badge {person['username']} {person['name']} / 工牌"
+    return _new_job(printer, "badge", title, zpl, actor, commit=False)
 
 
 def print_code_label(printer_code: str, kind: str, code: str, english: str, chinese: str,

@@ -41,6 +41,8 @@ def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str |
     supplier = db.session.execute(select(Supplier).where(Supplier.code == supplier_code)).scalar()
     if supplier is None:
         raise WmsError("not_found", what=f"supplier {supplier_code}")
+    if not supplier.active:
+        raise WmsError("supplier_inactive", supplier=supplier.code)
     if not lines:
         raise WmsError("bad_request", detail="a purchase order needs at least one line")
     number = (number or _next_po_number()).strip().upper()
@@ -57,6 +59,8 @@ def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str |
         item = item_by_code(code)
         if item is None:
             raise WmsError("not_found", what=f"item {code}")
+        if not item.active:
+            raise WmsError("item_inactive", sku=item.sku)
         po.lines.append(PurchaseOrderLine(line_no=n, item_id=item.id, item=item,
                                           ordered_qty=quantity(line.get("qty")),
                                           expected_on=line.get("expected_on") or expected_on))

@@ -8,17 +8,22 @@ from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.catalogue.bin_master import BinMaster
 from server.services.catalogue.item_master import ItemMaster
+from server.services.catalogue.suppliers import SupplierImporter
 from server.services.imports import framework
 from server.services.imports.files import read_sheet
 from server.services.imports.framework import Importer
 from server.services.inventory.opening_stock import OpeningStock
 from server.services.people import auth
 from server.services.people.auth import Actor
+from server.services.setup.staff import StaffImporter
 
 IMPORTERS: dict[str, type[Importer]] = {
     "items": ItemMaster,
     "bins": BinMaster,
     "opening-stock": OpeningStock,
+    # people and suppliers (the "people" branch)
+    "staff": StaffImporter,
+    "suppliers": SupplierImporter,
 }
 # In the order a new warehouse loads them: the master, the places, then stock on them.
 ORDER = ("items", "bins", "staff", "suppliers", "opening-stock")

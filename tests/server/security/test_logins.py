@@ -9,7 +9,7 @@ import time
 from server.app import create_app
 from server.config import load_settings
 from server.extensions import db
-from server.services.people.auth import hash_password
+from server.services.people.auth import NO_PASSWORD, hash_password
 
 
 def log_in(client, username: str, password: str, ip: str = "10.1.0.1"):
@@ -24,7 +24,8 @@ def test_passwords_are_hashed_with_scrypt(live_server):
         hashes = [row[0] for row in connection.execute("SELECT password_hash FROM users")]
     finally:
         connection.close()
-    assert hashes and all(h.startswith("scrypt:") for h in hashes)
+    # People imported from a staff list have no password until one is set: the marker no password matches.
+    assert hashes and all(h.startswith("scrypt:") or h == NO_PASSWORD for h in hashes)
 
 
 def test_an_unknown_user_takes_as_long_as_a_wrong_password(app, tiny_warehouse):
@@ -104,3 +105,21 @@ def test_the_supervisor_login_page_is_throttled_as_well(app, tiny_warehouse):
         log_in(client, "sue", "nope")
     page = client.post("/sup/login", data={"username": "sue", "password": "pw", "csrf_token": form_token(client)})
     assert page.status_code == 429 and "Too many failed log-ins" in page.get_data(as_text=True)
+
+
+def test_a_supervisors_badge_is_refused_and_counted_like_a_failure(app, tiny_warehouse):
+    """Badges log in floor roles only: the supervisor's real badge is refused `badge_not_allowed` (use your
+    password), and repeated tries are throttled like guesses."""
+    from server.db.models import User
+    from server.services.people.auth import digest
+
+    db.session.execute(db.update(User).where(User.username == "sue").values(badge_digest=digest("BDG-SUE")))
+    db.session.commit()
+    client = app.test_client()
+    for _ in range(5):
+        answer = client.post("/api/v1/auth/badge", json={"badge": "BDG-SUE"}, environ_base={"REMOTE_ADDR": "10.5.0.1"})
+        assert answer.status_code == 403 and answer.json["error"]["code"] == "badge_not_allowed"
+    answer = client.post("/api/v1/auth/badge", json={"badge": "BDG-SUE"}, environ_base={"REMOTE_ADDR": "10.5.0.2"})
+    assert answer.status_code == 429
+    picker = client.post("/api/v1/auth/badge", json={"badge": "BDG-PIA"}, environ_base={"REMOTE_ADDR": "10.5.0.3"})
+    assert picker.status_code == 200 and picker.json["user"]["role"] == "picker"

@@ -148,6 +148,17 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/api/v1/ledger/bins/A-01-01-1", "floor.supervise"),
     ("GET", "/api/v1/ledger/items/TB08-2", "floor.supervise"),
     ("GET", "/api/v1/ledger/check", "floor.supervise"),
+    # people and suppliers (the "people" branch): people managers change people; the master's managers suppliers
+    ("GET", "/api/v1/users", "pages.view"),
+    ("POST", "/api/v1/users", "people.manage"),
+    ("GET", "/api/v1/users/NOPE-USER", "pages.view"),
+    ("PATCH", "/api/v1/users/NOPE-USER", "people.manage"),
+    ("POST", "/api/v1/users/NOPE-USER/password", "people.manage"),
+    ("POST", "/api/v1/users/NOPE-USER/badge-print", "people.manage"),
+    ("GET", "/api/v1/suppliers", "authenticated"),
+    ("POST", "/api/v1/suppliers", "master.manage"),
+    ("GET", "/api/v1/suppliers/SUP-NOPE", "authenticated"),
+    ("PATCH", "/api/v1/suppliers/SUP-NOPE", "master.manage"),
 )
 
 # Every /floor scan mode and the permission it needs (services/*_modes.py register them).
@@ -183,6 +194,8 @@ PAGES: dict[str, str] = {
     "/sup/reports/returns": "reports.view", "/sup/reports/exceptions": "reports.view",
     "/sup/setup": "pages.view", "/sup/layout": "pages.view", "/sup/items": "pages.view",
     "/sup/items/NOPE-SKU": "pages.view",
+    # people (the "people" branch): every role that sees the pages looks; changes need people.manage
+    "/sup/people": "pages.view",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout"}
 

@@ -1,0 +1,38 @@
+"""Day one on the handheld: a picker from the imported staff list scans their badge on the log-in screen and
+is in; a supervisor's badge is refused with the reason (use your password)."""
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def scan(page: Page, code: str) -> None:
+    page.keyboard.type(code, delay=15)
+    page.keyboard.press("Enter")
+
+
+@pytest.fixture
+def staff(live_server) -> str:
+    """Two people imported from a staff list, as staff.csv lists them: a picker and a supervisor."""
+    prefix = f"H{uuid.uuid4().hex[:5].upper()}"
+    sheet = f"工号,姓名,岗位,手机\n{prefix}1,王伟,拣货员,13000000001\n{prefix}2,陈洋,仓库主管,13000000002\n"
+    answer = live_server.session("admin").post(
+        f"{live_server.url}/api/v1/imports/staff", headers={"X-Requested-With": "test"}, timeout=30,
+        files={"file": ("staff.csv", sheet.encode("utf-8-sig"), "text/csv")})
+    assert answer.status_code == 200 and answer.json()["created"] == 2, answer.text
+    return prefix
+
+
+def test_a_picker_from_the_staff_list_signs_in_by_badge(page, staff):
+    expect(page.get_by_test_id("scan-input")).to_be_focused()
+    scan(page, f"BDG-{staff}1")
+    expect(page.get_by_test_id("journey-lookup")).to_be_visible()
+
+
+def test_a_supervisors_badge_is_refused_with_the_reason(page, staff):
+    expect(page.get_by_test_id("scan-input")).to_be_focused()
+    scan(page, f"BDG-{staff}2")
+    expect(page.get_by_test_id("login-error")).to_contain_text("password")
+    expect(page.get_by_test_id("journey-lookup")).to_have_count(0)
