@@ -132,7 +132,7 @@ class ItemMaster(Importer):
                 plan.refuse(row, "name_zh", "import_style_name", style=style, name=named, first_row=first)
         if has("variant"):
             attributes, want["variant_zh"], want["variant_en"] = variant_of(row["variant"])
-            want["attributes"] = json.dumps(attributes, ensure_ascii=False, sort_keys=True)
+            want["attributes"] = _attributes_json(attributes)
         for name, scale in (("tag_price", 100), ("unit_cost", 100), ("weight_kg", 1000), ("weight_g", 1),
                             ("length_mm", 1), ("width_mm", 1), ("height_mm", 1)):
             if has(name):
@@ -303,9 +303,25 @@ def _current(item: Item | None) -> dict:
     fields = ("variant_zh", "variant_en", "attributes", "tag_price_cents", "unit_cost_cents", "weight_g",
               "length_mm", "width_mm", "height_mm", "shelf_life_days", "tracks_expiry", "safety_qty", "lot_tracked",
               "active", "brand", "category", "uom")
-    return {name: getattr(item, name) for name in fields} | {
+    current = {name: getattr(item, name) for name in fields}
+    if current["attributes"] in ("", "{}") and item.variant_zh:  # made before the master had attributes
+        current["attributes"] = _attributes_json(variant_of(_variant_text(item))[0])
+    return current | {
         "style": item.product.code, "name_zh": item.product.name_zh, "name_en": item.product.name_en,
         "supplier": supplier.name if supplier else None}
+
+
+def _attributes_json(attributes: dict) -> str:
+    return json.dumps(attributes, ensure_ascii=False, sort_keys=True)
+
+
+def _variant_text(item: Item) -> str:
+    """The variant as the item master writes it: `黑色;M` (from the attributes, else the shown `黑色 / M`)."""
+    attributes = json.loads(item.attributes or "{}")
+    if attributes:
+        names = list(ATTRIBUTE_NAMES) + [f"spec{n}" for n in range(3, len(attributes) + 1)]
+        return ";".join(attributes[name] for name in names if name in attributes)
+    return ";".join(part.strip() for part in item.variant_zh.split(" / ") if part.strip())
 
 
 def _code_text(code: tuple[str, int] | None) -> str | None:
@@ -339,7 +355,7 @@ def export_rows() -> tuple[list[str], list[list]]:
         codes = {b["packaging"]: b for b in view["barcodes"]}
         values = {"style": view["style"], "sku": item.sku, "name_zh": view["name"]["zh"],
                   "name_en": view["name"]["en"],
-                  "variant": ";".join(json.loads(item.attributes or "{}").values()) or item.variant_zh,
+                  "variant": _variant_text(item),
                   "unit_barcode": codes.get("unit", {}).get("code", ""),
                   "inner_qty": codes.get("inner", {}).get("qty", ""),
                   "inner_barcode": codes.get("inner", {}).get("code", ""),
