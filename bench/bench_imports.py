@@ -97,7 +97,8 @@ def main() -> None:
                 assert loaded["created"] == len(loaded["plan"]) and again["unchanged"] == len(again["plan"])
                 report[kind] = {"rows": loaded["rows"], "file_kb": round(len(raw) / 1024),
                                 "check_s": round(check_s, 2), "load_s": round(load_s, 2),
-                                "reload_unchanged_s": round(again_s, 2), "load_rows_per_s": round(loaded["rows"] / load_s)}
+                                "reload_unchanged_s": round(again_s, 2),
+                                "load_rows_per_s": round(loaded["rows"] / load_s)}
                 print(f"{kind}: {loaded['rows']} rows — check {check_s:.2f} s, load {load_s:.2f} s, "
                       f"again (unchanged) {again_s:.2f} s", flush=True)
     print(json.dumps(report))
