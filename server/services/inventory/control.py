@@ -131,7 +131,12 @@ def post(bin_: Bin, item: Item, qty: int, reason: str, actor: Actor, ref: str, s
 # --- transfers ----------------------------------------------------------------------------------
 
 def _known_warehouse(code: str) -> str:
-    if code not in settings().get("warehouses", [code]):
+    """A warehouse of `[inventory] warehouses`, or one whose bins were set up (day one: a location list or
+    generated bins naming it)."""
+    if code in settings().get("warehouses", [code]):
+        return code
+    if db.session.execute(select(Bin.id).where(Bin.warehouse == code, Bin.kind.not_in(("transit",))).limit(1)
+                          ).scalar() is None:
         raise WmsError("unknown_warehouse", warehouse=code)
     return code
 
