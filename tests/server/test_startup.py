@@ -157,7 +157,7 @@ def test_a_first_admin_password_under_ten_characters_is_refused(tmp_path):
     env = clean_env(tmp_path, WMS_SECRET_KEY=OWN_KEY, WMS_ADMIN_USER="boss", WMS_ADMIN_PASSWORD="123456789")
     done = manage(env, "setup")
     assert done.returncode == 2
-    assert "A password needs at least 10 characters; this one has 9." in done.stderr
+    assert "The password must have at least 10 characters." in done.stderr
     assert "密码至少需要 10 个字符" in done.stderr
     assert users(tmp_path) == []
 
