@@ -55,6 +55,17 @@ def import_file(desk: Page, url: str, kind: str, name: str) -> None:
     expect(desk.get_by_test_id("import-done")).to_contain_text(f"{LOADED[kind]} new")
 
 
+def add_and_pair(desk: Page, url: str, code: str, kind: str) -> None:
+    """Add a device on the Devices page and pair it: the page then shows its token once, with a QR code."""
+    desk.goto(f"{url}/sup/devices")
+    desk.locator("summary", has_text="Add a device").click()
+    add = desk.get_by_test_id("add-device")
+    add.locator("input[name=code]").fill(code)
+    add.locator("select[name=kind]").select_option(kind)
+    add.locator("button[type=submit]").click()
+    desk.get_by_test_id(f"pair-{code}").click()
+
+
 def step_done(desk: Page, url: str, key: str) -> bool:
     desk.goto(f"{url}/sup/setup")
     return desk.get_by_test_id(f"step-{key}").get_attribute("data-done") == "yes"
@@ -79,13 +90,7 @@ def test_day_one_through_the_pages(empty_warehouse, chromium, printer_emulator, 
         assert all(step_done(desk, url, key) for key in ("items", "bins", "staff"))
 
         # A printer agent paired on the Devices page, then the printer it drives: the emulator.
-        desk.goto(f"{url}/sup/devices")
-        desk.locator("summary", has_text="Add a device").click()
-        add = desk.get_by_test_id("add-device")
-        add.locator("input[name=code]").fill("AGENT-01")
-        add.locator("select[name=kind]").select_option("printer_agent")
-        add.locator("button[type=submit]").click()
-        desk.get_by_test_id("pair-AGENT-01").click()
+        add_and_pair(desk, url, "AGENT-01", "printer_agent")
         token = desk.get_by_test_id("pairing-token").inner_text().strip()
         agent = PrinterAgent(url, token, retry_seconds=0.2).start()
         assert agent.ready.wait(10), "the paired agent did not connect"
@@ -116,13 +121,7 @@ def test_day_one_through_the_pages(empty_warehouse, chromium, printer_emulator, 
         assert step_done(desk, url, "bin-labels")
 
         # A handheld paired: its token shown once, with the QR code it scans.
-        desk.goto(f"{url}/sup/devices")
-        desk.locator("summary", has_text="Add a device").click()
-        add = desk.get_by_test_id("add-device")
-        add.locator("input[name=code]").fill("PDA-01")
-        add.locator("select[name=kind]").select_option("pda")
-        add.locator("button[type=submit]").click()
-        desk.get_by_test_id("pair-PDA-01").click()
+        add_and_pair(desk, url, "PDA-01", "pda")
         expect(desk.get_by_test_id("pairing-qr").locator("svg")).to_be_visible()
         assert len(desk.get_by_test_id("pairing-token").inner_text().strip()) >= 20
         assert step_done(desk, url, "handhelds")
