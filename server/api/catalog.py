@@ -1,6 +1,5 @@
 """The master data over REST: bins (with what they hold) and items (with where they are); creating and
 editing them goes through the same checks as their imports (server/services/catalogue/*_master.py)."""
-import csv
 import io
 
 import openpyxl
@@ -10,6 +9,7 @@ from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
 from server.services import transaction
 from server.services.catalogue import bin_master, item_master
+from server.services.imports import files
 from server.services.catalogue import items as catalogue
 from server.services.catalogue.items import find_bin
 from server.services.lookup import answers as lookup
@@ -123,18 +123,14 @@ def export_items():
     current_actor().require("pages.view")
     header, rows = item_master.export_rows()
     if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+        return Response(files.to_csv(header, rows), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=item-master.csv"})
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "商品资料"
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append([files.safe_cell(value) for value in row])  # openpyxl would store "=…" as a formula
     data = io.BytesIO()
     book.save(data)
     return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

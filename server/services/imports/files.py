@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -135,3 +137,28 @@ def _reads_as_chinese(text: str) -> bool:
         except UnicodeEncodeError:
             unusual += 1
     return unusual * 20 <= total  # a rare name (喆, 堃) among common words happens; mostly rare ones do not
+
+
+# --- spreadsheets out -----------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?%?")
+
+
+def safe_cell(value: object) -> object:
+    """A cell a spreadsheet will not run: text starting with = + - @ (or a tab or CR) gets a leading
+    apostrophe, as OWASP advises against CSV injection — a customer's name "=HYPERLINK(…)" stays text.
+    Numbers, negative ones included, stay numbers."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START) or _NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def to_csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
+    """UTF-8 with a byte-order mark first (without it Excel reads Chinese as GBK and garbles it); every
+    cell made safe (safe_cell)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(h) for h in header])
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
+    return "\ufeff" + out.getvalue()

@@ -4,8 +4,6 @@ supplier quality by month, picking productivity, returns, open exceptions) with 
 Every report returns plain rows (dicts) computed with SQL aggregates; pages only draw them."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,6 +18,7 @@ from server.db.models import (Bin, BinStock, CountLine, Inspection, Item, Ledger
                               SalesOrder, StockAlert, Supplier, SupplierQuality, User, VendorReturn)
 from server.domain.errors import WmsError
 from server.extensions import db
+from server.services.imports import files
 from server.services.receiving import inspection as inspections
 from server.services.returns import return_cases
 
@@ -151,12 +150,8 @@ class Column:
 
 
 def to_csv(columns: list[Column], rows: Iterable[dict]) -> str:
-    """UTF-8 text with a byte-order mark first: without it Excel reads the Chinese as GBK and garbles it."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([c.header for c in columns])
-    writer.writerows([c.raw(row.get(c.key)) for c in columns] for row in rows)
-    return "\ufeff" + out.getvalue()
+    """The report as CSV (UTF-8 with BOM; no cell a spreadsheet would run as a formula: files.to_csv)."""
+    return files.to_csv([c.header for c in columns], ([c.raw(row.get(c.key)) for c in columns] for row in rows))
 
 
 @dataclass(frozen=True)

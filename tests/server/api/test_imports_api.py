@@ -74,3 +74,19 @@ def test_only_roles_that_manage_the_master_may_import_and_unknown_kinds_are_name
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden", role
     unknown = post(admin, live_server.url, "pallets", "p.csv", raw)
     assert unknown.status_code == 400 and "items" in unknown.json()["error"]["message"]["en"]
+
+
+def test_an_exported_master_runs_no_formula_from_a_name(live_server, admin):
+    import io
+
+    import openpyxl
+
+    sku = f"EVIL-{uuid.uuid4().hex[:6].upper()}"
+    made = admin.post(f"{live_server.url}/api/v1/items", json={"sku": sku, "name_zh": '=HYPERLINK("http://x","点")'},
+                      timeout=10)
+    assert made.status_code == 201, made.text
+    text = admin.get(f"{live_server.url}/api/v1/items/export", params={"format": "csv"}, timeout=30).text
+    assert f"{sku},'=HYPERLINK" in text.replace('"', "")
+    book = openpyxl.load_workbook(io.BytesIO(admin.get(f"{live_server.url}/api/v1/items/export", timeout=30).content))
+    [row] = [r for r in book.active.iter_rows() if r[1].value == sku]
+    assert row[2].data_type == "s" and row[2].value.startswith("'=HYPERLINK")
