@@ -4,6 +4,7 @@ from datetime import datetime
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
+from server.domain import roles
 from server.domain.errors import WmsError
 from server.services import transaction
 from server.services.orders import order_import
@@ -37,15 +38,22 @@ def _rejected(error: ImportRejected):
 
 @bp.get("")
 def list_orders():
-    current_actor()
+    actor = current_actor()
     orders = sales_orders.recent_orders(request.args.get("status"), limit=500)
-    return jsonify([sales_orders.order_view(o) for o in orders])
+    return jsonify([_for(actor, sales_orders.order_view(o)) for o in orders])
 
 
 @bp.get("/<number>")
 def get_order(number: str):
-    current_actor()
-    return jsonify(sales_orders.order_view(sales_orders.find_order(number, request.args.get("channel"))))
+    actor = current_actor()
+    return jsonify(_for(actor, sales_orders.order_view(sales_orders.find_order(number, request.args.get("channel")))))
+
+
+def _for(actor, view: dict) -> dict:
+    """An order as this reader may see it: without the customer's details unless their work needs them."""
+    if actor.role is not None and roles.can(actor.role, "customers.view"):
+        return view
+    return view | dict.fromkeys(roles.CUSTOMER_FIELDS) | {"customer_hidden": True}
 
 
 @bp.post("")

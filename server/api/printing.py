@@ -51,8 +51,11 @@ def jobs():
 
 @bp.get("/print-jobs/<int(max=2147483647):job_id>")
 def job(job_id: int):
-    current_actor()
-    view = print_jobs.job_view(print_jobs.get_job(job_id), with_zpl=request.args.get("zpl") == "1")
+    actor = current_actor()
+    with_zpl = request.args.get("zpl") == "1"
+    if with_zpl:  # a label's ZPL carries what it prints: a shipping label, the customer's address
+        actor.require("customers.view")
+    view = print_jobs.job_view(print_jobs.get_job(job_id), with_zpl=with_zpl)
     return jsonify(view | {"history": print_jobs.job_history(job_id)})
 
 

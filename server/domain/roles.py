@@ -18,7 +18,7 @@ _READ = frozenset({"pages.view", "reports.view", "audit.view", "scan.lookup"})
 _FLOOR_LEAD = _READ | frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect", "journey.pack",
                          "labels.print", "floor.supervise", "orders.manage", "returns.open", "returns.inspect",
                          "stock.transfer", "stock.count", "counts.manage", "stock.adjust", "stock.opening",
-                         "reports.view", "audit.view"})
+                         "reports.view", "audit.view", "customers.view"})
 
 # What each role may do. A permission is checked by services, never by the page that hides a button.
 # Signing a return case's levels is by role, as config/default.toml [returns] chain says.
@@ -26,7 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "picker": frozenset({"scan.lookup", "journey.pick", "stock.transfer", "stock.count"}),
     "receiver": frozenset({"scan.lookup", "journey.receive", "returns.open", "stock.transfer", "stock.count"}),
     "inspector": frozenset({"scan.lookup", "journey.inspect", "returns.open", "returns.inspect"}),
-    "packer": frozenset({"scan.lookup", "journey.pack", "labels.print", "returns.open"}),
+    "packer": frozenset({"scan.lookup", "journey.pack", "labels.print", "returns.open", "customers.view"}),
     "supervisor": _FLOOR_LEAD,
     # The master (items, places, suppliers, opening stock), people and devices: managers and the admin.
     "manager": _FLOOR_LEAD | {"master.manage", "people.manage", "devices.manage"},
@@ -46,6 +46,11 @@ JOURNEYS: tuple[tuple[str, str], ...] = (
     ("transfer", "stock.transfer"),
     ("lookup", "scan.lookup"),
 )
+
+
+# Customers' names, phones and addresses (and the labels that carry them): only roles whose work needs them
+# — packing and running orders. Pickers, receivers, inspectors, the viewer and every device token see none.
+CUSTOMER_FIELDS = ("customer_name", "phone", "address")
 
 
 def can(role: str, permission: str) -> bool:

@@ -97,8 +97,8 @@ def reprint(actor, job_id: int):
 @page("labels.print")
 def job_detail(actor, job_id: int):
     job = print_jobs.get_job(job_id)
-    return render_template("job.html", actor=actor, job=job,
-                           history=print_jobs.job_history(job_id))
+    return render_template("job.html", actor=actor, job=job, history=print_jobs.job_history(job_id),
+                           show_zpl=roles.can(actor.role or "", "customers.view"))
 
 
 @sup.get("/scans")
