@@ -312,6 +312,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                      "{sku} 已冻结（{reason}），不能移动或分配。"),
     "lot_blocked": (409, "Lot {lot} of {sku} is blocked ({reason}): it cannot be moved or allocated.",
                     "{sku} 的批次 {lot} 已冻结（{reason}），不能移动或分配。"),
+    "quarantine_release_refused": (403, "Units in quarantine bin {bin} leave it only with a supervisor's release: "
+                                   "your role ({role}) may not move them.",
+                                   "隔离区货位 {bin} 的货品须经主管放行才能移出：您的角色（{role}）无权移动。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.",
                         "未导入任何数据：{count} 行有错误。"),
     # --- people and suppliers (server/services/people/users.py, server/services/catalogue/suppliers.py) ---

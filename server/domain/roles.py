@@ -18,7 +18,7 @@ _READ = frozenset({"pages.view", "reports.view", "audit.view", "scan.lookup"})
 _FLOOR_LEAD = _READ | frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect", "journey.pack",
                          "labels.print", "floor.supervise", "orders.manage", "returns.open", "returns.inspect",
                          "stock.transfer", "stock.count", "counts.manage", "stock.adjust", "stock.opening",
-                         "reports.view", "audit.view", "customers.view"})
+                         "reports.view", "audit.view", "customers.view", "quarantine.release"})
 
 # What each role may do. A permission is checked by services, never by the page that hides a button.
 # Signing a return case's levels is by role, as config/default.toml [returns] chain says.

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from server.db.models import Adjustment, Bin, BinStock, Item, Lot, Transfer, User, utcnow
 from server.domain.barcodes import Decoded
+from server.domain import roles
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
@@ -166,6 +167,10 @@ def transfer(from_code: object, item: Item, qty: int, actor: Actor, *, to_code: 
     unless a lot is named (a GS1 code's lot). Everything is checked before anything moves."""
     actor.require("stock.transfer")
     source = stock_bin(from_code)
+    if source.kind == "quarantine" and not roles.can(actor.role or "", "quarantine.release"):
+        # Defective units leave quarantine only when a supervisor releases them: moved into storage by
+        # anyone, they would be allocated to orders.
+        raise WmsError("quarantine_release_refused", bin=source.code, role=actor.role or actor.device_kind)
     target = stock_bin(to_code) if to_code else None
     if target is not None and target.id == source.id:
         raise WmsError("same_bin", bin=source.code)
