@@ -315,6 +315,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "quarantine_release_refused": (403, "Units in quarantine bin {bin} leave it only with a supervisor's release: "
                                    "your role ({role}) may not move them.",
                                    "隔离区货位 {bin} 的货品须经主管放行才能移出：您的角色（{role}）无权移动。"),
+    "scan_id_conflict": (409, "Scan id {scan_id} was already used for another scan: this one was not applied. "
+                         "Scan again.", "扫描编号 {scan_id} 已用于另一次扫描，本次未生效，请重新扫描。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.",
                         "未导入任何数据：{count} 行有错误。"),
     # --- people and suppliers (server/services/people/users.py, server/services/catalogue/suppliers.py) ---

@@ -108,16 +108,16 @@ class _Batch:
     def __init__(self, batch: Sequence[tuple[Any, Actor | None]]) -> None:
         ids = list(dict.fromkeys(scan_id for payload, _ in batch
                                  if (scan_id := _scan_id_of(payload)) is not None and SCAN_ID.match(scan_id)))
-        self.acks: dict[str, dict[str, Any]] = stored_acks(ids)
+        self.acks: dict[str, Stored] = stored_acks(ids)
         self.scans: list[dict[str, Any]] = []
         self.audit: list[dict[str, Any]] = []
 
-    def answered(self, scan_id: str) -> dict[str, Any] | None:
+    def answered(self, scan_id: str) -> Stored | None:
         return self.acks.get(scan_id)
 
     def keep(self, scan_id: str, row: dict[str, Any], ack: dict[str, Any], audit_row: dict[str, Any] | None) -> None:
         self.scans.append(row)
-        self.acks[scan_id] = ack
+        self.acks[scan_id] = Stored(ack, _identity(row["mode"], row["code"], row["user_id"], row["device_id"]))
         if audit_row is not None:
             self.audit.append(audit_row)
 
@@ -130,6 +130,34 @@ class _Batch:
             # resend of that scan finds the stored ack.
             raise _Raced(str(error)) from error
         audit.insert(self.audit)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An answered scan: its ack, and what it was (mode, code, who) — a resend must be the same scan."""
+
+    ack: dict[str, Any]
+    identity: tuple
+
+
+def _identity(mode: object, code: object, user_id: int | None, device_id: int | None) -> tuple:
+    return (str(mode)[:32], code[:256] if isinstance(code, str) else "", user_id,
+            device_id if user_id is None else None)
+
+
+def _replay(stored: Stored, scan_id: str, mode: object, code: object, actor: Actor) -> dict[str, Any]:
+    """A resend gets the stored ack — after the same permission check as a first sending, and only when
+    it is the same scan: the same mode, code and person (a device alone: the same device). Another scan
+    under a used scan id is refused, not silently answered as if it had been applied."""
+    try:
+        if not isinstance(mode, str) or mode not in MODES:
+            raise WmsError("unsupported_mode", mode=str(mode)[:32])
+        actor.require(MODES[mode].permission)
+        if _identity(mode, code, actor.user_id, actor.device_id) != stored.identity:
+            raise WmsError("scan_id_conflict", scan_id=scan_id)
+    except WmsError as error:
+        return error_ack(scan_id, error)
+    return stored.ack
 
 
 class _Raced(RuntimeError):
@@ -159,12 +187,12 @@ def _answer(payload: Any, actor: Actor | None, via: str | None, batch: _Batch) -
     if not isinstance(scan_id, str) or not SCAN_ID.match(scan_id):
         return Answer(error_ack(scan_id if isinstance(scan_id, str) else None, WmsError("bad_scan_id")))
 
-    stored = batch.answered(scan_id)
-    if stored is not None:
-        return Answer(stored, replayed=True)
-
     code = payload.get("code")
     mode = payload.get("mode") or "lookup"
+    stored = batch.answered(scan_id)
+    if stored is not None:
+        return Answer(_replay(stored, scan_id, mode, code, actor), replayed=True)
+
     decoded: Decoded | None = None
     scan = _Savepoint()
     try:
@@ -275,7 +303,8 @@ def _stored_acks_sql(count: int) -> Sql:
     sql = _STORED_ACKS.get(count)
     if sql is None:
         places = ", ".join(f":id{n}" for n in range(count))
-        sql = _STORED_ACKS[count] = Sql(f"SELECT scan_id, ack_json FROM scans WHERE scan_id IN ({places})")
+        sql = _STORED_ACKS[count] = Sql(
+            f"SELECT scan_id, ack_json, mode, code, user_id, device_id FROM scans WHERE scan_id IN ({places})")
     return sql
 
 
@@ -292,13 +321,14 @@ def _discard_session() -> None:
     transaction.rolled_back()
 
 
-def stored_acks(scan_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The stored acks of those of `scan_ids` already answered (scan id -> ack)."""
-    found: dict[str, dict[str, Any]] = {}
+def stored_acks(scan_ids: Sequence[str]) -> dict[str, Stored]:
+    """The stored acks of those of `scan_ids` already answered, with what each scan was."""
+    found: dict[str, Stored] = {}
     for start in range(0, len(scan_ids), _STORED_ACKS_AT_ONCE):
         ids = scan_ids[start:start + _STORED_ACKS_AT_ONCE]
-        for scan_id, ack_json in _stored_acks_sql(len(ids)).all(**{f"id{n}": v for n, v in enumerate(ids)}):
-            found[scan_id] = fastjson.loads(ack_json)
+        for scan_id, ack_json, mode, code, user_id, device_id in _stored_acks_sql(len(ids)).all(
+                **{f"id{n}": v for n, v in enumerate(ids)}):
+            found[scan_id] = Stored(fastjson.loads(ack_json), _identity(mode, code, user_id, device_id))
     return found
 
 

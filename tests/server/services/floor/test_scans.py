@@ -54,9 +54,31 @@ def test_a_replayed_scan_id_returns_the_identical_ack_and_writes_nothing(tiny_wa
     scan_id = str(uuid.uuid4())
     first = scan(tiny_warehouse.picker, "A-01-01-1", scan_id)
     scans_before = count(Scan)
-    again = scan(tiny_warehouse.picker, "something else entirely", scan_id)
+    again = scan(tiny_warehouse.picker, "A-01-01-1", scan_id)
     assert again == first
     assert count(Scan) == scans_before
+
+
+def test_a_used_scan_id_with_another_code_mode_or_person_is_refused_not_answered_as_applied(tiny_warehouse):
+    w = tiny_warehouse
+    scan_id = str(uuid.uuid4())
+    assert scan(w.picker, "A-01-01-1", scan_id)["ok"]
+    scans_before = count(Scan)
+    for actor, code, context in ((w.picker, "A-01-02-1", {}), (w.picker, "A-01-01-1", {"mode": "count"}),
+                                 (w.packer, "A-01-01-1", {})):
+        refused = scan(actor, code, scan_id, **context)
+        assert refused["ok"] is False and refused["error"]["code"] == "scan_id_conflict", (actor.username, refused)
+        assert scan_id in refused["error"]["message"]["en"] and "未生效" in refused["error"]["message"]["zh"]
+    assert count(Scan) == scans_before
+
+
+def test_permission_is_checked_before_a_stored_ack_is_returned(tiny_warehouse):
+    w = tiny_warehouse
+    scan_id = str(uuid.uuid4())
+    first = scan(w.supervisor, "A-01-01-1", scan_id, mode="count")  # a count scan: the packer may not count
+    replayed_by_packer = scan(w.packer, "A-01-01-1", scan_id, mode="count")
+    assert replayed_by_packer["error"]["code"] in ("journey_not_allowed", "forbidden"), replayed_by_packer
+    assert replayed_by_packer != first
 
 
 def test_a_refusal_is_stored_too_so_its_replay_is_identical(tiny_warehouse):
