@@ -5,7 +5,7 @@ import io
 import openpyxl
 from flask import Blueprint, Response, jsonify, request
 
-from server.api.common import current_actor, json_body, ok
+from server.api.common import current_actor, json_body, ok, optional_json
 from server.domain.errors import WmsError
 from server.services import transaction
 from server.services.catalogue import bin_master, item_master
@@ -184,7 +184,7 @@ def unblock_item(sku: str):
     """{"lot"?}: unblock the item, or one lot of it."""
     actor = current_actor()
     actor.require("stock.adjust")
-    body = request.get_json(silent=True) or {}
+    body = optional_json() or {}
     lot = body.get("lot") if isinstance(body, dict) else None
     item = item_master.set_blocked(sku, False, "", actor, lot_code=str(lot) if lot else None)
     transaction.commit()

@@ -30,10 +30,41 @@ def json_body() -> dict:
     """The request's JSON object. Only an `application/json` body is read: no cross-site HTML form can
     send one (that needs a CORS preflight this server never grants), which is what keeps JSON routes
     safe from forged cookie-authenticated requests without a CSRF token."""
-    body = request.get_json(silent=True)
+    body = optional_json()
     if not isinstance(body, dict):
         raise WmsError("bad_request", detail="a JSON object body is expected")
     return body
+
+
+def optional_json() -> object:
+    """The JSON body if there is one (None otherwise), refused with a clear error instead of a 500 when it
+    nests too deep for the parser or carries text no database can store (a lone UTF-16 surrogate)."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise WmsError("bad_request", detail="the JSON nests too deeply") from None
+    if not _valid_text(body):
+        raise WmsError("bad_request", detail="the JSON carries text that is not valid Unicode")
+    return body
+
+
+def _valid_text(value: object) -> bool:
+    """Every string (keys too) encodes as UTF-8: JSON's "\\udcff" decodes to a lone surrogate that would
+    fail later, in the database or the answer. Walked without recursion."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return True
 
 
 def ok(**fields):

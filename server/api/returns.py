@@ -4,7 +4,7 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
-from server.api.common import current_actor, json_body, ok
+from server.api.common import current_actor, json_body, ok, optional_json
 from server.domain.errors import WmsError
 from server.services import transaction
 from server.services.orders import sales_orders
@@ -54,7 +54,7 @@ def exchange(number: str):
     """{"lines"?: [{"sku", "qty"}]} (default: the items expected back) -> 201 the exchange order."""
     actor = current_actor()
     actor.require("orders.manage")  # before the body is read: a refused role gets 403, not 400
-    body = request.get_json(silent=True) or {}
+    body = optional_json() or {}
     if not isinstance(body, dict):
         body = json_body()
     order = return_cases.request_exchange(number, actor, body.get("lines"))

@@ -87,6 +87,9 @@ class FloorNamespace(BlockingNamespace):
         with current_app.test_request_context(environ_base={"HTTP_COOKIE": environ.get("HTTP_COOKIE", "")}):
             try:
                 actor = authenticate(auth)
+                if actor.device_kind == "printer_agent" and actor.role is None:
+                    # Agents print (/printers); /floor carries scans, holds and alerts they have no use for.
+                    raise WmsError("forbidden", role="printer_agent")
             except WmsError as error:
                 raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
         token = auth.get("token") if isinstance(auth, dict) else None

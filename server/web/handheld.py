@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, send_from_directory
@@ -58,8 +59,13 @@ def zpl_renderer(name: str):  # ~9 MB: only the label preview page imports it, o
 
 @handheld.get("/hh/<path:name>")
 def handheld_file(name: str):
-    if name.startswith(("node_modules", "package")) or Path(name).suffix not in {
+    """The app's own files only: never its npm folder or package files, however the path is spelled
+    (`./package.json`, `a/../node_modules/…`)."""
+    clean = posixpath.normpath(name)
+    parts = clean.split("/")
+    if clean.startswith(("/", "..")) or "node_modules" in parts or parts[-1].startswith("package") or \
+            any(part.startswith(".") for part in parts) or Path(clean).suffix not in {
             ".js", ".css", ".html", ".png", ".svg", ".json", ".webmanifest", ".ico"}:
         abort(404)
-    return send_from_directory(HANDHELD, name, max_age=0)
+    return send_from_directory(HANDHELD, clean, max_age=0)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 import requests
 import socketio
 from itsdangerous import TimestampSigner
@@ -151,3 +152,28 @@ def test_an_oversized_socket_message_drops_that_socket_and_others_carry_on(live_
         offender.disconnect()
         bystander.disconnect()
     assert requests.get(f"{live_server.url}/healthz", timeout=5).status_code == 200
+
+
+def test_json_nested_thousands_deep_or_with_a_lone_surrogate_is_a_clear_400(live_server):
+    http = live_server.session("supervisor")
+    deep = '{"lines": ' + "[" * 5000 + "]" * 5000 + "}"
+    for body in (deep, '{"supplier": "SUP-YW", "lines": [{"sku": "\\udcff", "qty": 1}]}',
+                 '{"\\ud800": 1}'):
+        answer = http.post(f"{live_server.url}/api/v1/purchase-orders", data=body,
+                           headers={"Content-Type": "application/json"}, timeout=10)
+        assert answer.status_code == 400, (body[:40], answer.status_code, answer.text[:200])
+        assert answer.json()["error"]["code"] == "bad_request"
+
+
+def test_the_handheld_folder_serves_only_its_own_files_however_the_path_is_spelled(live_server):
+    for path in ("/hh/./package.json", "/hh/package-lock.json", "/hh/x/../package.json",
+                 "/hh/./node_modules/socket.io-client/package.json", "/hh/.hidden.js"):
+        assert requests.get(live_server.url + path, timeout=10).status_code == 404, path
+    assert requests.get(live_server.url + "/hh/app.js", timeout=10).status_code == 200
+
+
+def test_a_printer_agent_is_not_let_onto_the_floor_namespace(live_server):
+    token = (live_server.data_dir / "token-AGENT-01.txt").read_text().strip()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        socketio.SimpleClient().connect(live_server.url, namespace="/floor", transports=["websocket"],
+                                        auth={"token": token}, wait_timeout=5)

@@ -348,7 +348,9 @@ def test_allowed_rest_calls_are_never_answered_401_or_403(own_server, principals
 
 
 def _floor(server, principal: str) -> socketio.SimpleClient | None:
-    if principal == "anonymous":
+    """A connected /floor client, or None for those not let on at all: nobody, and printer agents (they
+    print through /printers; tests/server/security/test_requests.py)."""
+    if principal in ("anonymous", "printer_agent"):
         return None
     if principal in ROLES:
         return server.floor_client(principal)
@@ -364,10 +366,12 @@ def test_every_scan_mode_for_every_role_over_socketio(own_server):
     problems = []
     for principal in PRINCIPALS:
         floor = _floor(own_server, principal)
-        if floor is None:  # anonymous: not even connected
+        if floor is None:  # anonymous or a printer agent: not even connected
+            auth = {"token": (own_server.data_dir / "token-AGENT-01.txt").read_text().strip()} \
+                if principal == "printer_agent" else None
             with pytest.raises(socketio.exceptions.ConnectionError):
                 socketio.SimpleClient().connect(own_server.url, namespace="/floor", transports=["websocket"],
-                                                wait_timeout=5)
+                                                auth=auth, wait_timeout=5)
             continue
         try:
             before = fingerprint(own_server)
