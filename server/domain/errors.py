@@ -317,6 +317,10 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                                    "隔离区货位 {bin} 的货品须经主管放行才能移出：您的角色（{role}）无权移动。"),
     "scan_id_conflict": (409, "Scan id {scan_id} was already used for another scan: this one was not applied. "
                          "Scan again.", "扫描编号 {scan_id} 已用于另一次扫描，本次未生效，请重新扫描。"),
+    "order_rows_disagree": (422, "Order {order} is on row {first_row} with another {columns}: rows of one order "
+                            "must agree (two customers with one order number?). Nothing imported.",
+                            "订单 {order} 与第 {first_row} 行的 {columns} 不一致：同一订单的各行必须一致"
+                            "（是否两位客户用了同一订单号？）。未导入任何数据。"),
     "import_rejected": (422, "Nothing imported: {count} row(s) have errors.",
                         "未导入任何数据：{count} 行有错误。"),
     # --- people and suppliers (server/services/people/users.py, server/services/catalogue/suppliers.py) ---

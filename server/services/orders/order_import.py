@@ -20,6 +20,8 @@ TAOBAO_UNPAID = "等待买家付款"
 TAOBAO_CLOSED = "交易关闭"
 TAOBAO_ORDER_COLUMNS = ("订单编号", "订单状态", "收货人姓名", "收货地址", "联系手机", "订单付款时间", "物流公司")
 TAOBAO_ITEM_COLUMNS = ("订单编号", "购买数量", "商家编码")
+# What a generic CSV's rows of one order must agree on (the lines may differ).
+ORDER_COLUMNS = ("customer_name", "phone", "address", "carrier", "paid_at", "priority", "cut_off")
 GENERIC_COLUMNS = ("order_no", "channel", "customer_name", "phone", "address", "carrier", "sku", "qty",
                    "paid_at", "priority", "cut_off")
 
@@ -115,6 +117,14 @@ def import_generic(raw: bytes, actor: Actor) -> dict:
             problems.append({"row": n} | WmsError("bad_request", detail="order_no is empty").as_dict())
             continue
         order = grouped.setdefault(key, {"row": n, "head": row, "lines": []})
+        differs = [column for column in ORDER_COLUMNS if (row[column] or "") != (order["head"][column] or "")]
+        if differs:
+            # Two rows of one order number that disagree about the order (another customer, address…):
+            # merging them would ship one customer's goods to the other. Refused by row, never merged.
+            problems.append({"row": n, "order": row["order_no"]} | WmsError(
+                "order_rows_disagree", order=row["order_no"], first_row=order["row"], columns=", ".join(differs))
+                .as_dict())
+            continue
         try:
             order["lines"].append(NewLine(row["sku"], int(row["qty"])))
             int(row["priority"] or 0)

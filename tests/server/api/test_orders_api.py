@@ -1,5 +1,6 @@
 """Orders over REST on the live server: the Taobao/Tmall export pair (GBK) imports out of the box,
 wrong orders stop at review with their reasons, a broken file imports nothing."""
+import uuid
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,22 @@ def test_a_generic_csv_order_import_and_its_errors(live_server):
     bad = header + "G-2,jd,王强,138,北京,顺丰速运,TB03-1,two,,,\n"
     refused = http.post(f"{live_server.url}/api/v1/orders/import", data=bad.encode(), headers=UPLOAD, timeout=10)
     assert refused.status_code == 422 and refused.json()["error"]["rows"][0]["row"] == 2
+
+
+def test_two_rows_of_one_order_number_with_different_customers_are_refused_not_merged(live_server):
+    http = live_server.session("supervisor")
+    number = f"G-{uuid.uuid4().hex[:8].upper()}"
+    header = "order_no,channel,customer_name,phone,address,carrier,sku,qty,paid_at,priority,cut_off\n"
+    rows = (f"{number},jd,王强,13800000000,北京市 朝阳区 建国路1号,顺丰速运,TB03-1,1,,,\n"
+            f"{number},jd,王强,13800000000,北京市 朝阳区 建国路1号,顺丰速运,TB01-1-S,1,,,\n"  # a second line: fine
+            f"{number},jd,李娜,13900000000,上海市 徐汇区 漕溪路2号,顺丰速运,TB03-1,1,,,\n")  # another customer
+    refused = http.post(f"{live_server.url}/api/v1/orders/import", data=(header + rows).encode(), headers=UPLOAD,
+                        timeout=10)
+    assert refused.status_code == 422, refused.text
+    [row] = refused.json()["error"]["rows"]
+    assert (row["row"], row["code"]) == (4, "order_rows_disagree")
+    assert "customer_name, phone, address" in row["message"]["en"] and "第 2 行" in row["message"]["zh"]
+    assert http.get(f"{live_server.url}/api/v1/orders/{number}", params={"channel": "jd"}, timeout=5).status_code == 404
 
 
 def test_an_order_without_an_address_is_corrected_and_then_released(live_server, taobao_import):
