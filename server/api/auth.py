@@ -1,8 +1,9 @@
 """Log in by password or badge; the session cookie then authenticates REST and Socket.IO."""
-from flask import Blueprint, jsonify, request, session
+from flask import Blueprint, current_app, jsonify, request, session
 
 from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
+from server.services import transaction
 from server.services.people import auth
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
@@ -11,6 +12,7 @@ bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 def _start_session(user, device: str | None):
     session.clear()
     session["user_id"] = user.id
+    session["sid"] = auth.new_session_id()
     if device:
         session["device"] = str(device)[:64]
     session.permanent = True
@@ -36,6 +38,10 @@ def badge():
 
 @bp.post("/logout")
 def logout():
+    """Ends the session on the server too: the old cookie, kept or copied, no longer works."""
+    if session.get("sid"):
+        auth.end_session(session["sid"], session.get("user_id"), current_app.config["WMS"]["server"]["session_hours"])
+        transaction.commit()
     session.clear()
     return ok()
 

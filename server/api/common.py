@@ -19,7 +19,7 @@ def current_actor() -> Actor:
         audit.act_as(actor)
         return actor
     user_id = session.get("user_id")
-    actor = actor_for_user(user_id, session.get("device")) if user_id else None
+    actor = actor_for_user(user_id, session.get("device"), session.get("sid")) if user_id else None
     if actor is None:
         raise WmsError("not_authenticated")
     audit.act_as(actor)

@@ -962,3 +962,13 @@ class SiteFact(db.Model):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EndedSession(db.Model):
+    """A log-out: the session it ended, so its cookie (signed, not stored) no longer works, even copied.
+    Kept as long as a session can live ([server] session_hours), then dropped."""
+
+    __tablename__ = "ended_sessions"
+    sid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ended_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

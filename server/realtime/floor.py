@@ -24,7 +24,7 @@ def authenticate(auth: object) -> Actor:
         return actor_for_token(auth["token"])
     user_id = session.get("user_id")
     device = auth.get("device") if isinstance(auth.get("device"), str) else session.get("device")
-    actor = actor_for_user(user_id, device) if user_id else None
+    actor = actor_for_user(user_id, device, session.get("sid")) if user_id else None
     if actor is None:
         raise WmsError("not_authenticated")
     return actor

@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 def _supervisor_actor():
     user_id = session.get("user_id")
-    actor = auth.actor_for_user(user_id) if user_id else None
+    actor = auth.actor_for_user(user_id, sid=session.get("sid")) if user_id else None
     if actor is None:
         return None
     return actor

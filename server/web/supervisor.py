@@ -1,10 +1,11 @@
 """Supervisor pages: log in and out, the home page, bins and their labels, print jobs, the latest scans."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 
 from server.domain import places, roles
 from server.domain.errors import WmsError
+from server.services import transaction
 from server.services.catalogue import items as catalogue
 from server.services.floor import scans as floor_scans
 from server.services.people import auth
@@ -25,6 +26,7 @@ def login():
         else:
             session.clear()
             session["user_id"] = user.id
+            session["sid"] = auth.new_session_id()
             session.permanent = True  # expires after [server] session_hours, like the handheld's
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/sup") else url_for("supervisor.home"))
@@ -33,6 +35,10 @@ def login():
 
 @sup.get("/logout")
 def logout():
+    """Ends the session on the server too (auth.end_sessions): the old cookie no longer works."""
+    if session.get("sid"):
+        auth.end_session(session["sid"], session.get("user_id"), current_app.config["WMS"]["server"]["session_hours"])
+        transaction.commit()
     session.clear()
     return redirect(url_for("supervisor.login"))
 

@@ -5,12 +5,13 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.db.fast import Sql
-from server.db.models import Device, User, utcnow
+from server.db.models import Device, EndedSession, User, utcnow
 from server.domain import roles
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -105,10 +106,11 @@ def user_view(user: User) -> dict:
             "journeys": roles.journeys_for(user.role), "locale": user.locale}
 
 
-def actor_for_user(user_id: int, device_code: str | None = None) -> Actor | None:
-    """Every REST request and socket asks this first: prebuilt statements (server/db/fast.py)."""
+def actor_for_user(user_id: int, device_code: str | None = None, sid: str | None = None) -> Actor | None:
+    """Every REST request and socket asks this first: prebuilt statements (server/db/fast.py). With a
+    session's `sid`: None once that session was logged out (one query either way)."""
     db.session.flush()  # a user changed in this transaction is seen as changed
-    user = _ACTIVE_USER.first(id=user_id, yes=True)
+    user = _ACTIVE_USER.first(id=user_id, yes=True, sid=sid or "")
     if user is None:
         return None
     device = _DEVICE.first(code=device_code) if device_code else None
@@ -117,7 +119,25 @@ def actor_for_user(user_id: int, device_code: str | None = None) -> Actor | None
                  device.kind if device else None)
 
 
-_ACTIVE_USER = Sql("SELECT id, username, name, role FROM users WHERE id = :id AND active = :yes")
+_ACTIVE_USER = Sql("""
+    SELECT id, username, name, role FROM users
+    WHERE id = :id AND active = :yes AND NOT EXISTS (SELECT 1 FROM ended_sessions WHERE sid = :sid)""")
+
+
+def new_session_id() -> str:
+    """A session's own id, kept in its (signed) cookie: what a log-out ends."""
+    return secrets.token_hex(16)
+
+
+def end_session(sid: object, user_id: int | None, keep_hours: float) -> None:
+    """Log out on the server: this session's cookie stops working, wherever a copy of it is. Ended
+    sessions older than any session can live are forgotten. The caller commits."""
+    if not isinstance(sid, str) or not sid:
+        return
+    db.session.execute(delete(EndedSession).where(EndedSession.ended_at < utcnow() - timedelta(hours=keep_hours)))
+    if db.session.get(EndedSession, sid) is None:
+        db.session.add(EndedSession(sid=sid[:32], user_id=user_id))
+    db.session.flush()
 _DEVICE = Sql("SELECT id, code, kind FROM devices WHERE code = :code")
 
 

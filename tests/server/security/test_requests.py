@@ -177,3 +177,23 @@ def test_a_printer_agent_is_not_let_onto_the_floor_namespace(live_server):
     with pytest.raises(socketio.exceptions.ConnectionError):
         socketio.SimpleClient().connect(live_server.url, namespace="/floor", transports=["websocket"],
                                         auth={"token": token}, wait_timeout=5)
+
+
+def test_logging_out_ends_the_session_on_the_server_a_copied_cookie_included(live_server):
+    name = f"leaver{uuid.uuid4().hex[:6]}"
+    made = live_server.session("admin").post(f"{live_server.url}/api/v1/users", json={
+        "username": name, "password": "ten chars or more", "role": "picker", "name": "Leaver"}, timeout=10)
+    assert made.status_code == 201, made.text
+    http = live_server.session(name, "ten chars or more")
+    copied = requests.Session()
+    copied.cookies.update(http.cookies)  # what a thief kept, or another tab
+    assert copied.get(f"{live_server.url}/api/v1/auth/me", timeout=10).status_code == 200
+    assert http.post(f"{live_server.url}/api/v1/auth/logout", timeout=10).status_code == 200
+    refused = copied.get(f"{live_server.url}/api/v1/auth/me", timeout=10)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "not_authenticated"
+    cookie = "; ".join(f"{k}={v}" for k, v in copied.cookies.items())
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        socketio.SimpleClient().connect(live_server.url, namespace="/floor", transports=["websocket"],
+                                        headers={"Cookie": cookie}, auth={"device": "PDA-01"}, wait_timeout=5)
+    again = live_server.session(name, "ten chars or more")  # a new log-in works as before
+    assert again.get(f"{live_server.url}/api/v1/auth/me", timeout=10).status_code == 200
