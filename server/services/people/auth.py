@@ -114,6 +114,10 @@ def actor_for_user(user_id: int, device_code: str | None = None, sid: str | None
     if user is None:
         return None
     device = _DEVICE.first(code=device_code) if device_code else None
+    if device is not None and (device.kind != "pda" or device.retired_at is not None):
+        # A person's session may name the handheld it runs on, never a scanner bridge, a printer agent or a
+        # retired device: those are who their token says, so the trail cannot be made to blame them.
+        device, device_code = None, None
     return Actor(user.id, user.username, user.name, user.role,
                  device.id if device else None, device.code if device else device_code,
                  device.kind if device else None)
@@ -138,7 +142,7 @@ def end_session(sid: object, user_id: int | None, keep_hours: float) -> None:
     if db.session.get(EndedSession, sid) is None:
         db.session.add(EndedSession(sid=sid[:32], user_id=user_id))
     db.session.flush()
-_DEVICE = Sql("SELECT id, code, kind FROM devices WHERE code = :code")
+_DEVICE = Sql("SELECT id, code, kind, retired_at FROM devices WHERE code = :code")
 
 
 def actor_for_token(token: str) -> Actor:

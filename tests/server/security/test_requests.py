@@ -197,3 +197,17 @@ def test_logging_out_ends_the_session_on_the_server_a_copied_cookie_included(liv
                                         headers={"Cookie": cookie}, auth={"device": "PDA-01"}, wait_timeout=5)
     again = live_server.session(name, "ten chars or more")  # a new log-in works as before
     assert again.get(f"{live_server.url}/api/v1/auth/me", timeout=10).status_code == 200
+
+
+def test_a_session_cannot_name_a_scanner_bridge_or_an_agent_as_its_device(live_server):
+    for device in ("BRIDGE-01", "AGENT-01"):
+        http = requests.Session()
+        answer = http.post(f"{live_server.url}/api/v1/auth/login",
+                           json={"username": "manager", "password": "demo", "device": device}, timeout=10)
+        assert answer.status_code == 200
+        who = http.get(f"{live_server.url}/api/v1/auth/whoami", timeout=10).json()
+        assert (who["user"], who["device"], who["kind"]) == ("manager", None, None), who
+    http = requests.Session()  # a handheld's own name is kept
+    http.post(f"{live_server.url}/api/v1/auth/login", json={"username": "picker", "password": "demo",
+                                                            "device": "PDA-01"}, timeout=10)
+    assert http.get(f"{live_server.url}/api/v1/auth/whoami", timeout=10).json()["device"] == "PDA-01"
