@@ -15,6 +15,7 @@ def natural_sizes(page, template: str) -> list[list[int]]:
 
 
 @pytest.mark.browser
+@pytest.mark.browser
 def test_a_supervisor_sees_the_shipping_label_drawn_from_its_zpl(live_server, desk):
     desk.goto(f"{live_server.url}/sup/labels/")  # not logged in: the login page sends us back here
     desk.fill("input[name=username]", "supervisor")
