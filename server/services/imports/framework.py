@@ -6,6 +6,7 @@ each row into a plan (created / updated / unchanged, or the problems that refuse
 Re-importing a file already loaded plans every row `unchanged`, so it changes nothing."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -56,7 +57,7 @@ class Plan:
         self.problems.append(Problem(row.number, row.column(name), code, params))
 
 
-class Importer:
+class Importer(ABC):
     """One kind of import. Subclasses set the class attributes and write check() and apply()."""
 
     kind = ""
@@ -66,13 +67,15 @@ class Importer:
     columns: dict[str, tuple[str, ...]] = {}
     required: tuple[str, ...] = ()  # fields whose column must be in the file
 
+    @abstractmethod
     def check(self, rows: list[Row]) -> list[Plan]:
-        raise NotImplementedError
+        """One plan per row, in the rows' order: what it would do, or the problems that refuse it."""
 
+    @abstractmethod
     def apply(self, plans: list[Plan], actor: Actor) -> None:
-        raise NotImplementedError
+        """Write the good rows' plans (the caller commits, once, for the whole file)."""
 
-    def prepare(self, actor: Actor) -> None:
+    def prepare(self, actor: Actor) -> None:  # noqa: B027  (optional: most imports refuse nothing up front)
         """Checks that refuse the whole import before any row is read (e.g. opening stock already loaded)."""
 
 
