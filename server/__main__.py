@@ -115,7 +115,7 @@ def serve() -> None:
 
 def run_gunicorn(settings: dict, make_app, **worker: object) -> None:
     """One gunicorn worker process serving `make_app(settings)`, with `worker` settings (its class, and
-    threads for a threaded one). Also serves bench/flask_socketio_server.py, so the two stacks of the
+    threads for a threaded one). Also serves scripts/flask_socketio_server.py, so the two stacks of the
     A/B differ only in their worker."""
     from gunicorn.app.base import BaseApplication
 

@@ -1,7 +1,7 @@
 """JSON text for the hot path (scan acks on the wire and in the scans table), written by orjson.
 
 The standard json module took 18.8 µs to write a pick scan's ack (about 1.5 KB: it carries the list's
-view), orjson 3.1 µs (bench/bench_ack_encoding.py; docs/reliability.md).
+view), orjson 3.1 µs (scripts/bench_ack_encoding.py; docs/reliability.md).
 Output is compact UTF-8; keys that are not strings are written as strings, as json does."""
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ def test_every_error_code_is_documented_in_both_languages():
 
 
 ROOT = Path(__file__).resolve().parent.parent
-# A path into the tree, as the docs write them: `server/services/floor/scans.py`, bench/floor_sim.py, …
+# A path into the tree, as the docs write them: `server/services/floor/scans.py`, scripts/floor_sim.py, …
 NAMED_PATH = re.compile(r"(?<![\w./-])((?:server|printers|handheld_web|scripts|bench|tests|config|docs)/[\w./*-]*\w)")
 # A module as the docs write it in Python's dotted form: server.services.floor.scans, services.floor.scans.
 # `server.threads` and the like are configuration keys, not modules: only names under a package are checked.

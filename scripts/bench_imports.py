@@ -2,7 +2,7 @@
 case GTIN-14 each) and a location list of M bins, checked (dry run), loaded, then loaded again (every row
 unchanged), in-process on an empty SQLite database of its own.
 
-    .venv/bin/python bench/bench_imports.py --items 10000 --bins 5000
+    .venv/bin/python scripts/bench_imports.py --items 10000 --bins 5000
 
 The last line is a JSON object: rows and seconds per step, and rows per second of each load.
 """

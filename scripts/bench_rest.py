@@ -2,8 +2,8 @@
 handheld makes around its scans (who am I, the open pick lists, take the next list) sent one after
 another — the server's CPU per request (from /proc, the whole process group) and the latency.
 
-    .venv/bin/python bench/bench_rest.py
-    .venv/bin/python bench/bench_rest.py --compare ../other-checkout --rounds 8
+    .venv/bin/python scripts/bench_rest.py
+    .venv/bin/python scripts/bench_rest.py --compare ../other-checkout --rounds 8
 
 With --compare, a second server runs from another checkout (e.g. a `git worktree` of an older commit)
 and the two are asked in turns, round by round, so that this machine's swings in speed fall on both.

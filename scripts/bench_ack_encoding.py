@@ -2,7 +2,7 @@
 ack for binary parts, then the json module) against this server's (server/realtime/wire.py: orjson, no
 walk), and the json module against orjson for the copy kept in the scans table.
 
-    .venv/bin/python bench/bench_ack_encoding.py [--stops 5] [--repeat 20000]
+    .venv/bin/python scripts/bench_ack_encoding.py [--stops 5] [--repeat 20000]
 
 Last line: a JSON object with µs per ack for each."""
 from __future__ import annotations

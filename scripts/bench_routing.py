@@ -8,8 +8,8 @@
    published instances) and on a wave of 10,000 order lines, whose planning (batching + routing every
    batch) is timed.
 
-    .venv/bin/python bench/bench_routing.py --quick     # < 1 min
-    .venv/bin/python bench/bench_routing.py             # a few minutes
+    .venv/bin/python scripts/bench_routing.py --quick     # < 1 min
+    .venv/bin/python scripts/bench_routing.py             # a few minutes
 
 Percentages "above optimal" are mean rule length / mean optimal length − 1, per density. The last
 line is a JSON object: optimal_gap_pct (must be 0.0), sshape_excess_pct and largest_gap_excess_pct

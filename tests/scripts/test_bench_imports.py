@@ -1,4 +1,4 @@
-"""bench/bench_imports.py runs small: its generated files import cleanly, load, and load again unchanged."""
+"""scripts/bench_imports.py runs small: its generated files import cleanly, load, and load again unchanged."""
 import json
 import subprocess
 import sys
@@ -7,7 +7,7 @@ from tests.conftest import ROOT
 
 
 def test_the_import_benchmark_runs_small():
-    done = subprocess.run([sys.executable, "bench/bench_imports.py", "--items", "40", "--bins", "30"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "scripts/bench_imports.py", "--items", "40", "--bins", "30"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])

@@ -4,7 +4,7 @@ then TcpTransport.send — compared with writing the same ZPL to the printer on 
 against an in-process Zebra emulator that answers at once (segment_delay=0), so the figure is our
 software's cost, not a printer's. (The agent's journal and confirm steps are not in this figure.)
 
-    .venv/bin/python bench/bench_labels.py [--documents 2000] [--jobs 300]
+    .venv/bin/python scripts/bench_labels.py [--documents 2000] [--jobs 300]
 Last line: JSON with labels_per_s, agent_overhead_ms and the figures behind them.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Simulated handhelds for load and fault tests: asyncio python-socketio clients that pick like the app.
 
-Each handheld logs in over REST (its own picker user and device, made by bench/bench_setup.py),
+Each handheld logs in over REST (its own picker user and device, made by scripts/bench_setup.py),
 claims the next pick list, binds its cart's totes (`pick.tote`), then walks the stops in route order:
 scan the bin, the item with a quantity, the tote (`pick.put`); now and then a wrong scan or a short
 (`pick.short`), at configurable rates. Like handheld_web/app.js, every scan goes through the device's
@@ -10,7 +10,7 @@ one ack before queuing the next scan of a stop (a picker keeps scanning while th
 
 Also here: starting/killing/restarting a server of our own, making a wave big enough for N handhelds
 (orders over REST as supervisor, released, waves released) and checking the database afterwards
-(no scan lost or applied twice). Used by bench/fault_test.py and bench/bench_scans.py.
+(no scan lost or applied twice). Used by scripts/fault_test.py and scripts/bench_scans.py.
 Traffic goes only to 127.0.0.1.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ def free_port() -> int:
 
 
 def picker_name(n: int) -> str:
-    return f"picker{n:03d}"  # as bench/bench_setup.py makes them
+    return f"picker{n:03d}"  # as scripts/bench_setup.py makes them
 
 
 def device_code(n: int) -> str:
@@ -150,7 +150,7 @@ def start_server(data_dir: Path, pickers: int, top_up: int = 200, printer_port: 
     env["WMS_PORT"] = env.get("WMS_PORT") or str(free_port())
     server = Server(data_dir, env, int(env["WMS_PORT"]), command=command)
     _run_step([PY, "-m", "server", "setup", "--demo", "--printer-port", str(printer_port or free_port())], env)
-    setup = ROOT / "bench" / "bench_setup.py"
+    setup = ROOT / "scripts" / "bench_setup.py"
     if not setup.exists():  # an older checkout (--serve-from) kept it in scripts/
         setup = ROOT / "scripts" / "bench_setup.py"
     _run_step([PY, str(setup), "--pickers", str(pickers), "--top-up", str(top_up)], env)

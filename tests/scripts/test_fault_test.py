@@ -1,4 +1,4 @@
-"""bench/fault_test.py, small: 20 simulated handhelds pick a wave, the server is SIGKILLed once in
+"""scripts/fault_test.py, small: 20 simulated handhelds pick a wave, the server is SIGKILLed once in
 the middle and restarted; then the printer agent is SIGKILLed mid-batch at each point of a write.
 Nothing may be lost or applied twice, the books must balance, every list and label must finish once."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 def test_fault_test_loses_and_doubles_nothing():
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "fault_test.py"), "--handhelds", "20", "--kills", "1",
+        [sys.executable, str(ROOT / "scripts" / "fault_test.py"), "--handhelds", "20", "--kills", "1",
          "--kill-after", "3", "--lists-per-handheld", "2", "--think", "0.15", "--seconds", "90",
          "--printer-agent", "--label-jobs", "6", "--agent-kills", "4"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

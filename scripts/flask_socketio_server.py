@@ -1,8 +1,8 @@
 """Today's app under Flask-SocketIO's threading mode (simple-websocket), gunicorn gthread: a measurement harness
 for the A/B against the asyncio server (`python -m server serve`), not a way to run the server.
 
-    WMS_DATA_DIR=var .venv/bin/python bench/flask_socketio_server.py
-    .venv/bin/python bench/bench_scans.py --serve-with flask-socketio --handhelds 300 --think 2 --seconds 30
+    WMS_DATA_DIR=var .venv/bin/python scripts/flask_socketio_server.py
+    .venv/bin/python scripts/bench_scans.py --serve-with flask-socketio --handhelds 300 --think 2 --seconds 30
 
 The app is `server.app.create_app` unchanged. Its /floor and /printers namespaces (BlockingNamespace subclasses
 with plain blocking `on_<event>(sid, ...)` methods) are driven by a thin `flask_socketio.Namespace` adapter: every

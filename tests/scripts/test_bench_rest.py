@@ -1,8 +1,8 @@
-"""bench/bench_rest.py, small: the REST cost figures in the closing notes come from it."""
+"""scripts/bench_rest.py, small: the REST cost figures in the closing notes come from it."""
 from __future__ import annotations
 
 from tests.conftest import ROOT
-from tests.bench.test_bench_scans import run
+from tests.scripts.test_bench_scans import run
 
 
 def test_bench_rest_asks_two_checkouts_in_turns_and_reports_each_request():

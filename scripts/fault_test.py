@@ -2,7 +2,7 @@
 
 1. A server of our own (demo warehouse, one picker user and device per handheld, stock topped up),
    a wave with work for every handheld (orders over REST, released, waves released).
-2. The handhelds (bench/floor_sim.py) claim and pick lists; every `--kill-after` seconds the whole
+2. The handhelds (scripts/floor_sim.py) claim and pick lists; every `--kill-after` seconds the whole
    server process group gets SIGKILL and is started again on the same port and data dir
    (`--kills` times). Clients reconnect and resend what they had not been answered, same scan id.
 3. Afterwards: every scan sent is in `scans` exactly once, each with exactly the ledger rows one
@@ -15,7 +15,7 @@
 5. `--database-restart` (PostgreSQL mode, `--database-url postgresql+psycopg://…`): PostgreSQL is
    restarted (`pg_ctl restart -D --pg-data`) in the middle of the picking as well.
 
-    .venv/bin/python bench/fault_test.py --handhelds 100 --kill-after 6 --kills 2 --printer-agent
+    .venv/bin/python scripts/fault_test.py --handhelds 100 --kill-after 6 --kills 2 --printer-agent
 
 The last line is a JSON object (scans_sent, lost, doubled, ledger_balanced, pick_lists,
 pick_lists_done, …); exit 0 only when nothing was lost or doubled, the ledger balances, every pick

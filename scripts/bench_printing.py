@@ -2,7 +2,7 @@
 instantly), so any limit measured here is ours, not the printer's. A real ZD421 prints about
 6 in/s, i.e. roughly three 2-inch labels a second; our path must be far above that.
 
-    .venv/bin/python bench/bench_printing.py --jobs 50
+    .venv/bin/python scripts/bench_printing.py --jobs 50
 Last line: JSON with single_label_jobs, job_to_printed_p50_ms, job_to_printed_max_ms,
 zone_labels, zone_labels_per_s.
 """

@@ -1,11 +1,11 @@
 """Where a pick scan's server time goes, without the network: the demo warehouse with waves made
-over REST (like bench/bench_scans.py), then pick lists picked in this process through the scan
+over REST (like scripts/bench_scans.py), then pick lists picked in this process through the scan
 pipeline (`services.floor.scans.handle`, the function the /floor `scan` event calls) — per mode: mean ms
 and SQL statements per scan; optionally a cProfile of the whole loop.
 
-    .venv/bin/python bench/profile_scans.py --lists 40
-    .venv/bin/python bench/profile_scans.py --lists 40 --cprofile 25
-    .venv/bin/python bench/profile_scans.py --lists 40 --batch 8   # as at saturation: 8 scans a transaction
+    .venv/bin/python scripts/profile_scans.py --lists 40
+    .venv/bin/python scripts/profile_scans.py --lists 40 --cprofile 25
+    .venv/bin/python scripts/profile_scans.py --lists 40 --batch 8   # as at saturation: 8 scans a transaction
 
 The last line is a JSON object: scans, ms_per_scan, statements_per_scan, and per mode
 {scans, ms, statements}.

@@ -4,7 +4,7 @@ with a handler that answers a scan-shaped payload at once — inline on the even
 worker thread as the floor does — and N python-socketio clients back to back. Shows how much of a
 scan's server time the transport is (docs/reliability.md). Traffic only to 127.0.0.1, bounded in time.
 
-    .venv/bin/python bench/bench_transport.py --clients 20 --seconds 8
+    .venv/bin/python scripts/bench_transport.py --clients 20 --seconds 8
 
 The last line is a JSON object: per handler style, messages/s and server CPU ms a message.
 """

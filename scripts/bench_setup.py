@@ -4,7 +4,7 @@ The demo warehouse has one user per role and thin stock. Simulated handhelds eac
 picker (a claim belongs to a user: `next/claim` hands a user their unfinished list first, so two
 devices sharing one user would pick the same list) and waves need stock to allocate from.
 
-    WMS_DATA_DIR=var .venv/bin/python bench/bench_setup.py --pickers 100 --top-up 200
+    WMS_DATA_DIR=var .venv/bin/python scripts/bench_setup.py --pickers 100 --top-up 200
 
 Creates users `picker001…` (password "demo") and PDA devices `HH-001…`, and books `--top-up` units
 into every stocked storage place as a ledger receipt (so the books still balance). Idempotent for

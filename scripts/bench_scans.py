@@ -1,4 +1,4 @@
-"""Scan latency benchmark: a live server on 127.0.0.1, simulated handhelds (bench/floor_sim.py:
+"""Scan latency benchmark: a live server on 127.0.0.1, simulated handhelds (scripts/floor_sim.py:
 real Socket.IO clients over WebSocket, each with its own outbox, user and device) doing realistic
 pick flows by default — claim a list, bind totes, bin → item (qty) → tote at each stop, a few wrong
 scans and shorts, and the list reads the app makes beside its scans (its pick screen — its own and the open
@@ -13,11 +13,11 @@ Before each phase the work it needs is made over REST (orders, release, waves). 
 to 127.0.0.1; phases are bounded in count and time.
 
     .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python bench/bench_scans.py --handhelds 300 --think 2 --seconds 30
-    .venv/bin/python bench/bench_scans.py --ladder 50,150,300 --think 2 --seconds 30
-    .venv/bin/python bench/bench_scans.py --ladder 50,150,300 \\
+    .venv/bin/python scripts/bench_scans.py --handhelds 300 --think 2 --seconds 30
+    .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 --think 2 --seconds 30
+    .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 \\
         --database-url postgresql+psycopg://wms@127.0.0.1/wms --redis-url redis://127.0.0.1:6379/0
-    .venv/bin/python bench/bench_scans.py --ladder 50,150,300 --own-postgres --own-redis
+    .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 --own-postgres --own-redis
 
 One JSON line per phase; the last line is the last floor phase (with `--ladder`, plus `ladder`: every
 step in short): handhelds, scans, scans_per_s, p50_ms, p95_ms, p99_ms, max_ms, errors, lost (scans
@@ -72,7 +72,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "under this load generator")
     parser.add_argument("--serve-with", choices=("asyncio", "flask-socketio"), default="asyncio",
                         help="our own server: `python -m server serve` (asyncio), or today's app under "
-                             "Flask-SocketIO's threading mode and gunicorn gthread (bench/flask_socketio_server.py, "
+                             "Flask-SocketIO's threading mode and gunicorn gthread (scripts/flask_socketio_server.py, "
                              "an A/B harness)")
     args = parser.parse_args(argv)
     args.steps = [int(n) for n in args.ladder.split(",")] if args.ladder else [args.handhelds]
@@ -204,12 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         if url is None:
             extra = {k: v for k, v in (("WMS_DATABASE_URL", args.database_url), ("WMS_REDIS_URL", args.redis_url))
                      if v}
-            harness = Path(__file__).resolve().parent.parent / "bench" / "flask_socketio_server.py"
+            harness = Path(__file__).resolve().parent / "flask_socketio_server.py"
             command = [sys.executable, str(harness)] if args.serve_with == "flask-socketio" else None
             server = sim.start_server(Path(tmp.name), max(args.steps), extra_env=extra, command=command)
             url, database_url = server.url, server.database_url
         elif args.flow == "pick" and not pick_users_exist(url, max(args.steps)):
-            print(f"warning: {url} has no user {sim.picker_name(max(args.steps))} (bench/bench_setup.py makes "
+            print(f"warning: {url} has no user {sim.picker_name(max(args.steps))} (scripts/bench_setup.py makes "
                   "them); measuring the lookup flow instead", file=sys.stderr)
             args.flow = "lookup"
         rows = []

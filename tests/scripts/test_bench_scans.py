@@ -1,4 +1,4 @@
-"""bench/bench_scans.py and bench/profile_scans.py, small: the benchmark's figures in the closing
+"""scripts/bench_scans.py and scripts/profile_scans.py, small: the benchmark's figures in the closing
 notes come from these scripts, so they must keep running against the code as it is (a removed service
 function once broke the profiler without any test noticing)."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 
 
 def run(script: str, *args: str, timeout: float = 240) -> tuple[dict, str]:
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT,
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / script), *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr[-3000:]
