@@ -20,6 +20,8 @@ const FLUSH_INTERVAL_MS = 3000;
 const RETRY_AFTER_MS = 1000; // after a try_again answer (the database was away for a moment)
 const DEVICE_KEY = "hh.device";
 const DEFAULT_DEVICE = "PDA-01";
+// The handheld's device token, from its pairing code (/sup/devices): what proves which handheld this is.
+const DEVICE_TOKEN_KEY = "hh.deviceToken";
 const USER_KEY = "hh.user"; // the signed-in user, so a reload while offline opens the app as them
 const RESUME_KEY = "hh.resume."; // + user key: {screen, journeys: {name: snapshot}} for a reload while offline
 const SESSION_CHECK_MS = 6000;
@@ -60,6 +62,40 @@ const $ = (id) => document.getElementById(id);
 
 function deviceCode() {
   return localStorage.getItem(DEVICE_KEY) || DEFAULT_DEVICE;
+}
+
+function deviceToken() {
+  return localStorage.getItem(DEVICE_TOKEN_KEY) || "";
+}
+
+// What a log-in and the socket send to say which handheld this is: the name, and the token proving it.
+function deviceProof() {
+  const token = deviceToken();
+  return token ? { device: deviceCode(), device_token: token } : { device: deviceCode() };
+}
+
+// A pairing code read by the scanner (or pasted): {"wms":1,"server","device","kind":"pda","token"}.
+function pairingFrom(text) {
+  if (!text.trim().startsWith("{")) return null;
+  try {
+    const pairing = JSON.parse(text);
+    if (pairing?.wms === 1 && typeof pairing.device === "string" && typeof pairing.token === "string") return pairing;
+  } catch {
+    // not JSON: not a pairing code
+  }
+  return { invalid: true };
+}
+
+function pair(pairing) {
+  if (pairing.invalid || pairing.kind !== "pda") {
+    state.loginError = { key: pairing.invalid ? "device_pair_bad" : "device_pair_not_handheld" };
+  } else {
+    localStorage.setItem(DEVICE_KEY, pairing.device.toUpperCase());
+    localStorage.setItem(DEVICE_TOKEN_KEY, pairing.token);
+    state.loginError = null;
+    state.paired = true;
+  }
+  renderLogin();
 }
 
 function userKey() {
@@ -164,6 +200,9 @@ function renderLogin() {
   box.hidden = !error;
   box.textContent = error ? (error.key ? t(error.key) : pick(error.message)) : "";
   $("device-code").value = deviceCode();
+  const paired = $("device-paired");
+  paired.textContent = deviceToken() ? t("device_paired") : t("device_unpaired");
+  paired.classList.toggle("device__state--ok", Boolean(deviceToken()));
 }
 
 function renderMenu() {
@@ -611,7 +650,7 @@ function connectSocket() {
   disconnectSocket();
   const socket = window.io("/floor", {
     transports: ["websocket"],
-    auth: { device: deviceCode() },
+    auth: deviceProof(),
     reconnectionDelay: 500,
     reconnectionDelayMax: 3000,
   });
@@ -706,6 +745,10 @@ async function login(path, body) {
     if (status === 200 && data?.ok) {
       if (path.endsWith("/badge")) signal("ok");
       await loggedIn(data.user);
+      if (!data.device) {
+        state.menuHint = "device_unproven"; // the server did not take this handheld's name on its word
+        renderMenu();
+      }
       return;
     }
     state.loginError = data?.error?.message ? { message: data.error.message } : { key: "login_unreachable" };
@@ -842,7 +885,9 @@ const JOURNEYS = {
 function onScan(code) {
   unlock();
   if (state.screen === "login") {
-    login("/api/v1/auth/badge", { badge: code, device: deviceCode() });
+    const pairing = pairingFrom(code);
+    if (pairing) pair(pairing);
+    else login("/api/v1/auth/badge", { badge: code, ...deviceProof() });
   } else if (state.screen === "menu") {
     state.menuHint = "menu_scan_hint";
     signal("error");
@@ -894,14 +939,23 @@ $("login-form").addEventListener("submit", (event) => {
     renderLogin();
     return;
   }
-  login("/api/v1/auth/login", { username, password, device: deviceCode() });
+  login("/api/v1/auth/login", { username, password, ...deviceProof() });
 });
 
 $("device-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const code = $("device-code").value.trim().toUpperCase();
-  if (code) localStorage.setItem(DEVICE_KEY, code);
-  else localStorage.removeItem(DEVICE_KEY);
+  const typed = $("device-code").value.trim();
+  const pairing = pairingFrom(typed);
+  if (pairing) {
+    pair(pairing);
+  } else {
+    const code = typed.toUpperCase();
+    // A token proves one handheld: naming another one forgets it.
+    if (code !== deviceCode()) localStorage.removeItem(DEVICE_TOKEN_KEY);
+    if (code) localStorage.setItem(DEVICE_KEY, code);
+    else localStorage.removeItem(DEVICE_KEY);
+    renderLogin();
+  }
   $("device-code").value = deviceCode();
   $("device-code").blur();
   focusScan();

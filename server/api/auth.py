@@ -1,7 +1,8 @@
 """Log in by password or badge; the session cookie then authenticates REST and Socket.IO."""
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, current_app, jsonify, session
 
 from server.api.common import current_actor, json_body, ok
+from server.api.login_client import client_address, known_users, remember, trust_device_names
 from server.domain.errors import WmsError
 from server.services import transaction
 from server.services.people import auth
@@ -9,14 +10,19 @@ from server.services.people import auth
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 
 
+def _handheld(body: dict) -> str | None:
+    """The handheld this session runs on, as its device token proves (auth.session_device)."""
+    return auth.session_device(body.get("device"), body.get("device_token"), trust_device_names())
+
+
 def _start_session(user, device: str | None):
     session.clear()
     session["user_id"] = user.id
     session["sid"] = auth.new_session_id()
     if device:
-        session["device"] = str(device)[:64]
+        session["device"] = device
     session.permanent = True
-    return ok(user=auth.user_view(user))
+    return remember(ok(user=auth.user_view(user), device=device), user.id)
 
 
 @bp.post("/login")
@@ -25,7 +31,8 @@ def login():
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise WmsError("bad_request", detail="username and password are required")
-    return _start_session(auth.login(username, password, request.remote_addr or ""), body.get("device"))
+    device = _handheld(body)  # a bad token is refused before the password is tried
+    return _start_session(auth.login(username, password, client_address(), known_users()), device)
 
 
 @bp.post("/badge")
@@ -33,7 +40,8 @@ def badge():
     body = json_body()
     if not isinstance(body.get("badge"), str):
         raise WmsError("bad_request", detail="badge is required")
-    return _start_session(auth.login_by_badge(body["badge"], request.remote_addr or ""), body.get("device"))
+    device = _handheld(body)
+    return _start_session(auth.login_by_badge(body["badge"], client_address(), known_users()), device)
 
 
 @bp.post("/logout")

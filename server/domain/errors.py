@@ -6,6 +6,8 @@ from typing import Any
 # code -> (HTTP status, English template, Chinese template). Templates use str.format fields.
 CATALOG: dict[str, tuple[int, str, str]] = {
     "bad_request": (400, "The request is incomplete: {detail}.", "请求不完整：{detail}。"),
+    "bad_packet": (400, "The message could not be read ({detail}): send it again from the app.",
+                   "无法读取该消息（{detail}）：请从应用重新发送。"),
     "not_authenticated": (401, "Please log in first.", "请先登录。"),
     "bad_credentials": (401, "Wrong user name or password.", "用户名或密码错误。"),
     "unknown_badge": (401, "This badge is not registered.", "该工牌未登记。"),
@@ -56,6 +58,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                             "未知的设备类型 {kind}：请选择 pda、scanner_bridge 或 printer_agent。"),
     "wrong_device_kind": (409, "Device {device} is a {kind}; this needs a {expected}.",
                           "设备 {device} 的类型是 {kind}，此处需要 {expected}。"),
+    "device_not_a_handheld": (403, "{device} is not a handheld: a person logs in on a paired handheld only.",
+                              "{device} 不是手持终端：人员只能在已配对的手持终端上登录。"),
     "device_retired": (409, "Device {device} is retired: it can no longer be paired, changed or used.",
                        "设备 {device} 已停用：不能再配对、修改或使用。"),
     "scanner_in_use": (409, "Scanner {device} is already the fixed scanner of station {station}.",

@@ -42,7 +42,7 @@ class Hub:
         if redis.get("url"):
             # Several server processes: every emit goes through Redis to the process holding the socket.
             manager = socketio.AsyncRedisManager(redis["url"], channel=redis.get("channel") or "flask-socketio")
-        self.server = socketio.AsyncServer(
+        self.server = wire.Server(
             async_mode="asgi",
             client_manager=manager,
             serializer=wire.Packet,

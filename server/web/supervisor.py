@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
+from server.api.login_client import client_address, known_users, remember
 from server.domain import places, roles
 from server.domain.errors import WmsError
 from server.services import transaction
@@ -20,7 +21,7 @@ def login():
     if request.method == "POST":
         try:
             user = auth.login(request.form.get("username", ""), request.form.get("password", ""),
-                              request.remote_addr or "")
+                              client_address(), known_users())
         except WmsError as exc:
             error = exc
         else:
@@ -29,7 +30,7 @@ def login():
             session["sid"] = auth.new_session_id()
             session.permanent = True  # expires after [server] session_hours, like the handheld's
             target = request.args.get("next", "")
-            return redirect(target if target.startswith("/sup") else url_for("supervisor.home"))
+            return remember(redirect(target if target.startswith("/sup") else url_for("supervisor.home")), user.id)
     return render_template("login.html", error=error), error.http_status if error else 200
 
 

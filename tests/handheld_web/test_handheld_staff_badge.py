@@ -1,5 +1,6 @@
 """Day one on the handheld: a picker from the imported staff list scans their badge on the log-in screen and
 is in; a supervisor's badge is refused with the reason (use your password)."""
+import json
 import uuid
 
 import pytest
@@ -36,3 +37,29 @@ def test_a_supervisors_badge_is_refused_with_the_reason(page, staff):
     scan(page, f"BDG-{staff}2")
     expect(page.get_by_test_id("login-error")).to_contain_text("password")
     expect(page.get_by_test_id("journey-lookup")).to_have_count(0)
+
+
+def test_a_handheld_is_paired_by_scanning_its_pairing_code_and_proves_itself_at_log_in(page, live_server, staff):
+    admin = live_server.session("admin")
+    code = f"PDA-{staff}"
+    made = admin.post(f"{live_server.url}/api/v1/devices", json={"code": code, "kind": "pda", "name": "pairing test"},
+                      headers={"X-Requested-With": "test"}, timeout=10)
+    assert made.status_code in (200, 201), made.text
+    paired = admin.post(f"{live_server.url}/api/v1/devices/{code}/token", headers={"X-Requested-With": "test"},
+                        timeout=10).json()
+    expect(page.get_by_test_id("device-paired")).to_contain_text("Not paired")
+
+    scan(page, '{"wms":1,"device":"PDA-X"}')  # half a code: refused with words, nothing stored
+    expect(page.get_by_test_id("login-error")).to_contain_text("not a pairing code")
+    pairing = json.dumps({"wms": 1, "server": live_server.url, "device": code, "kind": "pda", "token": paired["token"]})
+    scan(page, pairing)
+    expect(page.get_by_test_id("device-paired")).to_contain_text("Paired")
+    expect(page.get_by_test_id("device-code")).to_have_value(code)
+
+    with page.expect_request("**/api/v1/auth/badge") as sent:
+        scan(page, f"BDG-{staff}1")
+    body = json.loads(sent.value.post_data)
+    assert body["device"] == code and body["device_token"] == paired["token"]  # the token goes with the name
+    expect(page.get_by_test_id("journey-lookup")).to_be_visible()
+    who = page.request.get(f"{live_server.url}/api/v1/auth/whoami").json()
+    assert who["device"] == code

@@ -60,41 +60,61 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def login(username: str, password: str, ip: str = "") -> User:
-    """The user, if the password is right and neither the name nor the address is throttled."""
+def login(username: str, password: str, ip: str = "", known: frozenset[int] = frozenset()) -> User:
+    """The user, if the password is right. The password is always checked: throttling only makes a
+    guessed name or address wait its turn (throttle.turn), and the right password from a device where
+    this person logged in before (`known` user ids, from the signed cookie) does not wait at all."""
     subject = f"user:{username.strip().lower()[:100]}"
-    throttle.check(subject, ip)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     # An unknown name costs one hash check too, so the answer's timing does not tell which names exist.
     # A person imported from the staff list has no usable password until one is set (NO_PASSWORD).
     usable = user is not None and user.password_hash != NO_PASSWORD
     matches = check_password_hash(user.password_hash if usable else _decoy_hash(), password)
-    if user is None or not usable or not user.active or not matches:
-        throttle.failed("password", subject, ip)
-        raise WmsError("bad_credentials")
-    throttle.succeeded("password", subject, ip, user.id)
+    right = user is not None and usable and user.active and matches
+    with throttle.turn(subject, ip, skip=right and user.id in known):
+        if not right:
+            throttle.failed("password", subject, ip)
+            raise WmsError("bad_credentials")
+        throttle.succeeded("password", subject, ip, user.id)
     return user
 
 
-def login_by_badge(badge: str, ip: str = "") -> User:
+def login_by_badge(badge: str, ip: str = "", known: frozenset[int] = frozenset()) -> User:
     key = digest(badge.strip().upper())
     subject = f"badge:{key[:16]}"
-    throttle.check(subject, ip)
     user = db.session.execute(select(User).where(User.badge_digest == key)).scalar_one_or_none()
-    if user is None or not user.active:
-        throttle.failed("badge", subject, ip)
-        raise WmsError("unknown_badge")
-    if not roles.may_use_badge(user.role):
-        # A real badge, but of someone who must type a password: refused, and counted like a failure.
-        throttle.failed("badge", subject, ip)
-        raise WmsError("badge_not_allowed", role=user.role, role_zh=roles.ROLE_NAMES.get(user.role, ("", user.role))[1])
-    throttle.succeeded("badge", subject, ip, user.id)
+    allowed = user is not None and user.active and roles.may_use_badge(user.role)
+    with throttle.turn(subject, ip, skip=allowed and user.id in known):
+        if user is None or not user.active:
+            throttle.failed("badge", subject, ip)
+            raise WmsError("unknown_badge")
+        if not allowed:
+            # A real badge, but of someone who must type a password: refused, and counted like a failure.
+            throttle.failed("badge", subject, ip)
+            raise WmsError("badge_not_allowed", role=user.role,
+                           role_zh=roles.ROLE_NAMES.get(user.role, ("", user.role))[1])
+        throttle.succeeded("badge", subject, ip, user.id)
     return user
 
 
 @functools.cache
 def _decoy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
+
+
+def session_device(claimed: object, token: object, trust_names: bool) -> str | None:
+    """The handheld a person's session runs on: the one its device token proves (the token decides, not
+    the name sent with it), never a scanner bridge or a printer agent. Without a token the name sent is
+    believed only where `trust_names` (the demo, whose handhelds are not paired); elsewhere the session
+    has no device, and the trail says so rather than repeat a claim."""
+    if isinstance(token, str) and token:
+        device = actor_for_token(token)
+        if device.device_kind != "pda":
+            raise WmsError("device_not_a_handheld", device=device.device_code)
+        return device.device_code
+    if trust_names and isinstance(claimed, str) and claimed.strip():
+        return claimed.strip()[:64]
+    return None
 
 
 def get_user(user_id: int) -> User | None:

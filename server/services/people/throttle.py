@@ -1,8 +1,18 @@
-"""Log-in throttling: after too many failures in a short window, a user name (or a client address)
-must wait. Counted in the database, so every server process sees the same attempts."""
+"""Log-in throttling that slows guessing but never refuses the right password.
+
+After too many failures of one name (or from one client address) each further attempt is *answered
+late*: it waits a back-off (doubling up to a bound) counted from the last failure, then the password
+decides as always. Nobody is locked out by someone else's guesses: the right password logs in when
+its wait is over, and at once from a device where this person logged in before (`known`).
+Failures are counted in the database, so every server process sees the same attempts; the queue of
+waiting attempts is per process (parallel guesses of one name wait one after the other)."""
 from __future__ import annotations
 
 import math
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -12,25 +22,86 @@ from server.db.models import LoginAttempt, utcnow
 from server.domain.errors import WmsError
 from server.extensions import db
 
-DEFAULTS = {"login_window_seconds": 300, "login_max_failures": 5, "login_max_failures_per_ip": 30}
+DEFAULTS = {"login_window_seconds": 900, "login_max_failures": 5, "login_max_failures_per_ip": 30,
+            "login_max_wait_seconds": 15, "login_max_waiting": 4}
+
+# Replaced by tests, which check the waits without spending them.
+pause = time.sleep
+clock = time.monotonic
+wall = utcnow  # when attempts happened (stored), and the back-off counted from them
+
+_lock = threading.Lock()
+_next_turn: dict[str, float] = {}  # name → the clock time its next attempt may be answered
+_waiting = 0
 
 
-def _limits() -> tuple[timedelta, int, int]:
-    security = DEFAULTS | current_app.config["WMS"].get("security", {})
-    return (timedelta(seconds=int(security["login_window_seconds"])), int(security["login_max_failures"]),
-            int(security["login_max_failures_per_ip"]))
+def _settings() -> dict:
+    return DEFAULTS | current_app.config["WMS"].get("security", {})
 
 
-def check(subject: str, ip: str) -> None:
-    """Refuse with `too_many_attempts` (and how long to wait) while either counter is at its limit."""
-    window, per_subject, per_ip = _limits()
-    now = utcnow()
-    waits = [_wait(_failures_since_success(subject, now - window), per_subject, window, now)]
-    if ip and per_ip > 0:
-        waits.append(_wait(_failures_from(ip, now - window), per_ip, window, now))
-    wait = max(waits)
-    if wait > 0:
-        raise WmsError("too_many_attempts", retry_after=wait)
+@contextmanager
+def turn(subject: str, ip: str, skip: bool = False) -> Iterator[float]:
+    """Wait this attempt's turn (yields the seconds waited). `skip`: the right password from a device this
+    person used before, answered at once. Only when more attempts wait than the process holds, or the
+    queue of one name reaches past the longest wait, is an attempt sent back unchecked with
+    `too_many_attempts` and when to try again: that happens to parallel guessing, not to a person."""
+    if skip:
+        yield 0.0
+        return
+    settings = _settings()
+    backoff = max(_backoff(subject, ip, settings), 0.0)
+    longest = float(settings["login_max_wait_seconds"])
+    global _waiting
+    with _lock:
+        now = clock()
+        # Parallel attempts of one name queue; those from one address only wait their back-off (a shared
+        # handheld address must not make a shift's log-ins queue behind each other).
+        key = f"name:{subject}"
+        at = max(now + backoff, _next_turn.get(key, 0.0))
+        wait = at - now
+        if wait > 0 and (wait > longest + 0.5 or _waiting >= int(settings["login_max_waiting"])):
+            raise WmsError("too_many_attempts", retry_after=max(1, math.ceil(wait)))
+        reserved = at + min(backoff, longest) if wait > 0 else None
+        if reserved is not None:
+            _waiting += 1
+            _next_turn[key] = reserved  # a parallel attempt arriving meanwhile waits for this one
+        _forget_old(now)
+    try:
+        if wait > 0:
+            pause(wait)
+        yield max(wait, 0.0)
+    finally:
+        if reserved is not None:
+            with _lock:
+                _waiting -= 1
+                if _next_turn.get(key) == reserved:  # nobody queued behind: the next attempt waits its back-off only
+                    del _next_turn[key]
+
+
+def _forget_old(now: float) -> None:
+    if len(_next_turn) > 10_000:
+        for key in [key for key, at in _next_turn.items() if at < now]:
+            del _next_turn[key]
+
+
+def _backoff(subject: str, ip: str, settings: dict) -> float:
+    """Seconds still to wait: 1 s after the limit's failure, doubling with each further one, up to
+    `login_max_wait_seconds`, counted from the latest failure (of the name, or of the address)."""
+    window = timedelta(seconds=int(settings["login_window_seconds"]))
+    now = wall()
+    waits = [_remaining(_failures_since_success(subject, now - window), int(settings["login_max_failures"]),
+                        settings, now)]
+    if ip and int(settings["login_max_failures_per_ip"]) > 0:
+        waits.append(_remaining(_failures_from(ip, now - window), int(settings["login_max_failures_per_ip"]),
+                                settings, now))
+    return max(waits)
+
+
+def _remaining(failures: list[datetime], limit: int, settings: dict, now: datetime) -> float:
+    if limit <= 0 or len(failures) < limit:
+        return 0.0
+    wait = min(float(settings["login_max_wait_seconds"]), 2.0 ** min(len(failures) - limit, 30))
+    return (failures[0] + timedelta(seconds=wait) - now).total_seconds()
 
 
 def _failures_since_success(subject: str, since: datetime) -> list[datetime]:
@@ -49,14 +120,7 @@ def _failures_since_success(subject: str, since: datetime) -> list[datetime]:
 def _failures_from(ip: str, since: datetime) -> list[datetime]:
     return list(db.session.execute(
         select(LoginAttempt.at).where(LoginAttempt.ip == ip, LoginAttempt.at >= since, LoginAttempt.ok.is_(False))
-        .order_by(LoginAttempt.at.desc()).limit(1000)).scalars())
-
-
-def _wait(failures: list[datetime], limit: int, window: timedelta, now: datetime) -> int:
-    """Seconds until fewer than `limit` failures remain in the window (0: not throttled)."""
-    if limit <= 0 or len(failures) < limit:
-        return 0
-    return max(1, math.ceil((failures[limit - 1] + window - now).total_seconds()))
+        .order_by(LoginAttempt.at.desc()).limit(200)).scalars())
 
 
 def failed(kind: str, subject: str, ip: str) -> None:
@@ -69,5 +133,5 @@ def succeeded(kind: str, subject: str, ip: str, user_id: int) -> None:
 
 def _record(kind: str, subject: str, ip: str, ok: bool, user_id: int | None) -> None:
     """Committed at once: a failure must count even though the request ends in an error."""
-    db.session.add(LoginAttempt(kind=kind, subject=subject, ip=(ip or "")[:64], ok=ok, user_id=user_id))
+    db.session.add(LoginAttempt(kind=kind, subject=subject, ip=(ip or "")[:64], ok=ok, user_id=user_id, at=wall()))
     db.session.commit()

@@ -100,3 +100,29 @@ def test_scans_are_attributed_to_the_user_and_the_device(live_server, picker):
             "SELECT u.username, d.code FROM scans s JOIN users u ON u.id = s.user_id "
             "JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ?", (scan_id,)).fetchone()
     assert (user, device) == ("picker", "PDA-01")
+
+
+def test_a_packet_the_server_cannot_read_is_answered_and_the_link_stays_up(live_server):
+    """Broken JSON used to end in the server's log: the device waited for an ack that never came."""
+    import queue
+
+    client = live_server.floor_client("picker")
+    try:
+        link = client.client  # the SimpleClient's Client: raw Engine.IO sends
+        link.eio.send('2/floor,["scan",{"scan_id": "broken')  # an EVENT (Engine.IO adds its 4), no ack id
+        event, told = client.receive(timeout=10)
+        assert event == "error" and told["ok"] is False and told["error"]["code"] == "bad_packet"
+        assert "重新发送" in told["error"]["message"]["zh"]
+
+        acks: queue.Queue = queue.Queue()
+        ack_id = link._generate_ack_id("/floor", lambda *answer: acks.put(answer))
+        link.eio.send(f'2/floor,{ack_id}["scan",{{"scan_id": ')  # with an ack id: the call is answered
+        (answer,) = acks.get(timeout=10)
+        assert answer["error"]["code"] == "bad_packet" and answer["sound"] == "error"
+        link.eio.send("9/floor,[]")  # no such packet type
+        event, told = client.receive(timeout=10)
+        assert event == "error" and told["error"]["code"] == "bad_packet"
+
+        assert scan(client, live_server.demo["bin_with_stock"])["ok"]  # the same connection still scans
+    finally:
+        client.disconnect()

@@ -211,3 +211,41 @@ def test_a_session_cannot_name_a_scanner_bridge_or_an_agent_as_its_device(live_s
     http.post(f"{live_server.url}/api/v1/auth/login", json={"username": "picker", "password": "demo",
                                                             "device": "PDA-01"}, timeout=10)
     assert http.get(f"{live_server.url}/api/v1/auth/whoami", timeout=10).json()["device"] == "PDA-01"
+
+
+def test_outside_the_demo_a_handheld_is_who_its_token_says_never_what_a_body_claims(app, tiny_warehouse):
+    from server.realtime.floor import authenticate
+    from server.services.people.auth import issue_device_token
+
+    app.config["WMS"]["security"]["trust_device_names"] = False  # as outside the demo
+    token, agent_token = issue_device_token("PDA-T"), issue_device_token("AGENT-T")
+    pia = user_id(app, "pia")
+    client = app.test_client()
+    claimed = client.post("/api/v1/auth/login", json={"username": "pia", "password": "pw", "device": "PDA-T"})
+    assert claimed.status_code == 200 and claimed.json["device"] is None  # a name alone proves nothing
+    assert client.get("/api/v1/auth/whoami").json["device"] is None
+
+    proven = client.post("/api/v1/auth/login", json={"username": "pia", "password": "pw", "device": "PDA-99",
+                                                     "device_token": token})
+    assert proven.status_code == 200 and proven.json["device"] == "PDA-T"  # the token decides, not the name
+    assert client.get("/api/v1/auth/whoami").json["device"] == "PDA-T"
+
+    agent = client.post("/api/v1/auth/login", json={"username": "pia", "password": "pw",
+                                                    "device_token": agent_token})
+    assert agent.status_code == 403 and agent.json["error"]["code"] == "device_not_a_handheld"
+    assert "手持终端" in agent.json["error"]["message"]["zh"]
+    forged = client.post("/api/v1/auth/login", json={"username": "pia", "password": "pw", "device_token": "x" * 43})
+    assert forged.status_code == 401 and forged.json["error"]["code"] == "device_token_invalid"
+
+    with app.test_request_context():  # the socket's connect payload the same way
+        from flask import session
+
+        session["user_id"], session["sid"] = pia, "s1"
+        assert authenticate({"device": "PDA-T"}).device_code is None
+        assert authenticate({"device": "PDA-99", "device_token": token}).device_code == "PDA-T"
+
+
+def user_id(app, username: str) -> int:
+    from server.db.models import User
+
+    return db.session.execute(db.select(User.id).where(User.username == username)).scalar_one()
