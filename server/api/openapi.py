@@ -228,7 +228,12 @@ def _paths() -> dict[str, dict[str, Any]]:
         "POST /count-lines/{line_id}/{decision}": op("Approve (book) or reject a recounted line's variance",
                                                      "counts.manage", tag="inventory"),
         # --- orders ---
-        "GET /orders": op("Sales orders (?status=)", ANY, answer=LIST, query={"status": STR}, tag="orders"),
+        "GET /orders": op("Sales orders, a page at a time, newest first", ANY, answer=obj({
+            "items": LIST, "page": INT, "pages": INT, "total": INT}), query={
+            "status": STR, "channel": STR, "carrier": STR, "q": STR, "stopped": STR, "page": INT, "per_page": INT},
+            tag="orders"),
+        "POST /orders/release": op("Release many orders: one result each", "orders.manage", body=obj({
+            "numbers": LIST, "all_ready": BOOL, "channel": STR, "carrier": STR, "q": STR}), tag="orders"),
         "POST /orders": op("Create an order; it is reviewed at once", "orders.manage", ok=201, body=obj({
             "channel": STR, "number": NAME, "customer_name": STR, "phone": STR, "address": STR, "carrier": STR,
             "paid_at": TIME, "priority": INT, "cut_off": TIME, "lines": array(LINE, minItems=1),
@@ -241,7 +246,8 @@ def _paths() -> dict[str, dict[str, Any]]:
         "POST /orders/import": op("Import orders from a generic CSV", "orders.manage", ok=201, errors=(422,),
                                   media=csv, tag="orders"),
         "GET /orders/{number}": op("An order (?channel=)", ANY, query={"channel": STR}, tag="orders"),
-        "POST /orders/{number}/release": op("Check stock and release the order", "orders.manage", tag="orders"),
+        "POST /orders/{number}/release": op("Check stock and release the order (?channel=)", "orders.manage",
+                                            query={"channel": STR}, tag="orders"),
         "POST /orders/{number}/correct": op("Correct a stopped order, review it again", "orders.manage", body=obj({
             "address": STR, "phone": STR, "customer_name": STR, "carrier": STR,
             "paid_at": {"type": ["string", "null"], "format": "date-time"}}), tag="orders"),

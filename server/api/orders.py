@@ -38,9 +38,52 @@ def _rejected(error: ImportRejected):
 
 @bp.get("")
 def list_orders():
+    """?status=&q=&channel=&carrier=&stopped=&page=&per_page= → {"items", "page", "pages", "total"}, newest first."""
     actor = current_actor()
-    orders = sales_orders.recent_orders(request.args.get("status"), limit=500)
-    return jsonify([_for(actor, sales_orders.order_view(o)) for o in orders])
+    args = request.args
+    where = sales_orders.OrderFilter(status=args.get("status") or None, channel=args.get("channel") or None,
+                                     carrier=args.get("carrier") or None, q=args.get("q") or None,
+                                     stopped=args.get("stopped") or None)
+    found = sales_orders.order_page(where, _whole(args.get("page"), 1), _whole(args.get("per_page"), 50))
+    return jsonify(found | {"items": [_for(actor, sales_orders.order_view(o)) for o in found["items"]]})
+
+
+def _whole(value, default: int) -> int:
+    try:
+        number = int(value) if value not in (None, "") else default
+    except ValueError:
+        raise WmsError("bad_request", detail=f"a whole number is expected, not {value}") from None
+    if not 1 <= number <= 1_000_000:
+        raise WmsError("bad_request", detail=f"a whole number is expected, not {value}")
+    return number
+
+
+@bp.post("/release")
+def release_many():
+    """{"numbers": ["…" | {"number", "channel"}, …]} or {"all_ready": true} (optionally narrowed as the list
+    is: "channel", "carrier", "q"): one result per order."""
+    actor = current_actor()
+    actor.require("orders.manage")
+    body = json_body()
+    if body.get("all_ready") is True:
+        narrowed = {key: body[key] for key in ("channel", "carrier", "q")
+                    if isinstance(body.get(key), str) and body[key]}
+        wanted = sales_orders.ready_orders(sales_orders.OrderFilter(**narrowed))
+    elif isinstance(body.get("numbers"), list) and body["numbers"] and len(body["numbers"]) <= 5000:
+        wanted = []
+        for entry in body["numbers"]:
+            if isinstance(entry, str):
+                wanted.append((entry, None))
+            elif isinstance(entry, dict) and isinstance(entry.get("number"), str):
+                channel = entry.get("channel")
+                wanted.append((entry["number"], channel if isinstance(channel, str) else None))
+            else:
+                raise WmsError("bad_request", detail="numbers: order numbers or {number, channel}")
+    else:
+        raise WmsError("bad_request", detail='send {"numbers": [...]} (at most 5000) or {"all_ready": true}')
+    results = sales_orders.release_many(wanted, actor)
+    return ok(results=results, released=sum(r["released"] for r in results),
+              refused=sum(not r["released"] for r in results))
 
 
 @bp.get("/<number>")
@@ -105,10 +148,11 @@ def import_generic():
 @bp.post("/<number>/release")
 def release(number: str):
     try:
-        return ok(order=sales_orders.order_view(sales_orders.release(number, current_actor())))
+        return ok(order=sales_orders.order_view(sales_orders.release(number, current_actor(),
+                                                                     request.args.get("channel"))))
     except WmsError as error:
         if error.code in ("shortage", "order_stopped"):
-            view = sales_orders.order_view(sales_orders.find_order(number))
+            view = sales_orders.order_view(sales_orders.find_order(number, request.args.get("channel")))
             return jsonify({"ok": False, "error": error.as_dict(), "order": view}), error.http_status
         raise
 

@@ -6,6 +6,15 @@ from typing import Any
 # code -> (HTTP status, English template, Chinese template). Templates use str.format fields.
 CATALOG: dict[str, tuple[int, str, str]] = {
     "bad_request": (400, "The request is incomplete: {detail}.", "请求不完整：{detail}。"),
+    "order_number_missing": (400, "An order needs its order number.", "订单需要订单编号。"),
+    "order_number_too_long": (400, "Order number {order} is too long: at most {max} characters.",
+                              "订单编号 {order} 过长：最多 {max} 个字符。"),
+    "order_number_characters": (400, "Order number {order} has a character a label barcode cannot carry: "
+                                     "'{char}'. Use letters, digits and - _ . / #.",
+                                "订单编号 {order} 含有标签条码无法承载的字符：'{char}'。"
+                                "请只用字母、数字和 - _ . / #。"),
+    "order_number_ambiguous": (409, "Order number {order} exists in several channels ({channels}): name the channel.",
+                               "订单编号 {order} 在多个渠道中存在（{channels}）：请指明渠道。"),
     "bad_packet": (400, "The message could not be read ({detail}): send it again from the app.",
                    "无法读取该消息（{detail}）：请从应用重新发送。"),
     "not_authenticated": (401, "Please log in first.", "请先登录。"),

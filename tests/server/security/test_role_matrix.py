@@ -78,6 +78,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/v1/orders", "orders.manage"),
     ("POST", "/api/v1/orders/import/taobao", "orders.manage"),
     ("POST", "/api/v1/orders/import", "orders.manage"),
+    ("POST", "/api/v1/orders/release", "orders.manage"),
     ("GET", "/api/v1/orders/NOPE-1", "authenticated"),
     ("POST", "/api/v1/orders/NOPE-1/release", "orders.manage"),
     ("POST", "/api/v1/orders/NOPE-1/correct", "orders.manage"),
