@@ -126,6 +126,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/api/v1/inspections", "authenticated"),
     ("GET", f"/api/v1/inspections/{X}", "authenticated"),
     ("GET", "/api/v1/putaway-tasks", "authenticated"),
+    ("GET", "/api/v1/reports/day-end", "reports.view"),
     ("GET", "/api/v1/reports/same-day-clearing", "authenticated"),
     ("GET", "/api/v1/reports/suppliers", "authenticated"),
     ("POST", "/api/v1/suppliers/SUP-NOPE/quality/NOPE/approve-reduced", "floor.supervise"),
