@@ -338,6 +338,30 @@ def sign(ref: object, level: object, actor: Actor, note: object = "", scan_id: s
     return case
 
 
+def next_level(case: ReturnCase) -> int:
+    """The level to sign next: the lowest needed one nobody signed (`return_not_ready` before that)."""
+    signed = signoffs_of(case)
+    following = next((lv.level for lv in levels_of(case) if lv.needed and lv.level not in signed), None)
+    if following is None:
+        raise WmsError("return_closed", case=case.number, status=case.status, status_zh=STATUS_ZH[case.status])
+    return following
+
+
+def cancel_case(ref: object, reason: object, actor: Actor) -> ReturnCase:
+    """Call a case off before its chain is complete (opened by mistake, the parcel belongs elsewhere): a
+    written reason, kept in the note; nothing moved in stock, since stock moves only on completion."""
+    actor.require("returns.inspect")
+    case = find_case(ref)
+    if case.status in ("done", "cancelled"):
+        raise WmsError("return_closed", case=case.number, status=case.status, status_zh=STATUS_ZH[case.status])
+    if not isinstance(reason, str) or not reason.strip():
+        raise WmsError("bad_request", detail="a cancellation needs its reason")
+    case.status, case.closed_at = "cancelled", utcnow()
+    case.note = f"{case.note}\n取消 / cancelled: {reason.strip()}".strip()[:500]
+    db.session.flush()
+    return case
+
+
 def _check_signer(case: ReturnCase, level: int, actor: Actor) -> None:
     needed = [lv for lv in levels_of(case) if lv.needed]
     this = next((lv for lv in needed if lv.level == level), None)

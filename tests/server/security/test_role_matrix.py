@@ -139,6 +139,10 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/api/v1/returns/costs", "reports.view"),
     ("GET", "/api/v1/returns/RMA-NOPE", "authenticated"),
     ("POST", "/api/v1/returns/RMA-NOPE/exchange", "orders.manage"),
+    ("POST", "/api/v1/returns", "returns.open"),
+    ("POST", "/api/v1/returns/RMA-NOPE/dispose", "returns.inspect"),
+    ("POST", "/api/v1/returns/RMA-NOPE/sign", "returns.inspect"),
+    ("POST", "/api/v1/returns/RMA-NOPE/cancel", "returns.inspect"),
     # scans over HTTP
     ("POST", "/api/v1/scans", "scan"),
     # stock control and the ledger
