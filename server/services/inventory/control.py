@@ -200,8 +200,9 @@ def transfer(from_code: object, item: Item, qty: int, actor: Actor, *, to_code: 
     return made
 
 
-def find_transfer(transfer_id: object) -> Transfer:
-    row = db.session.get(Transfer, transfer_id) if isinstance(transfer_id, int) else None
+def find_transfer(transfer_id: object, lock: bool = False) -> Transfer:
+    row = db.session.get(Transfer, transfer_id, with_for_update=lock or None, populate_existing=lock) \
+        if isinstance(transfer_id, int) else None
     if row is None:
         raise WmsError("unknown_transfer", transfer=transfer_id)
     return row
@@ -210,7 +211,9 @@ def find_transfer(transfer_id: object) -> Transfer:
 def receive(transfer_id: object, to_code: object, actor: Actor, scan_id: str | None = None) -> Transfer:
     """Units of a warehouse transfer arrive: from the transit bin into the bin scanned at the destination."""
     actor.require("stock.transfer")
-    row = find_transfer(transfer_id)
+    # Locked: two handhelds receiving one transfer take turns; the second finds it done. Without it both
+    # would take from the transit bin — the second the units of another transfer on the road.
+    row = find_transfer(transfer_id, lock=True)
     if row.status != "in_transit":
         raise WmsError("transfer_not_in_transit", transfer=row.id, status=row.status)
     target = stock_bin(to_code)

@@ -153,7 +153,10 @@ def open_inspection(inspection_id: object, actor: Actor) -> Inspection:
     actor.require("journey.inspect")
     if inspection_id is None:
         raise WmsError("choose_lot_first")
-    inspection = db.session.get(Inspection, inspection_id) if isinstance(inspection_id, int) else None
+    # Locked for the scan's transaction: two inspectors marking units of one lot take turns, so its
+    # counters add up every unit and the lot is decided (put-away tasks, labels) once.
+    inspection = db.session.get(Inspection, inspection_id, with_for_update=True, populate_existing=True) \
+        if isinstance(inspection_id, int) else None
     if inspection is None:
         raise WmsError("not_found", what=f"inspection {inspection_id}")
     if inspection.status != "open":
