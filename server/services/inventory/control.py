@@ -201,7 +201,8 @@ def transfer(from_code: object, item: Item, qty: int, actor: Actor, *, to_code: 
 
 
 def find_transfer(transfer_id: object, lock: bool = False) -> Transfer:
-    row = db.session.get(Transfer, transfer_id, with_for_update=lock or None, populate_existing=lock) \
+    row = db.session.get(Transfer, transfer_id, with_for_update={"of": Transfer} if lock else None,
+                        populate_existing=lock) \
         if isinstance(transfer_id, int) else None
     if row is None:
         raise WmsError("unknown_transfer", transfer=transfer_id)

@@ -298,7 +298,7 @@ def _book_variance(line: CountLine, variance: int, actor: Actor, scan_id: str | 
 def _close_if_done(count: CycleCount) -> None:
     # The count row is locked before its lines are counted: when the last two bins close at once, the
     # one that takes the lock second sees the other's lines done, so the count is closed, not left open.
-    count = db.session.get(CycleCount, count.id, with_for_update=True, populate_existing=True)
+    count = db.session.get(CycleCount, count.id, with_for_update={"of": CycleCount}, populate_existing=True)
     left = db.session.execute(select(func.count(CountLine.id)).where(
         CountLine.count_id == count.id, CountLine.status.in_(UNFINISHED))).scalar()
     if not left and count.status == "open":
@@ -321,7 +321,7 @@ def recount_variance(line: CountLine) -> int:
 def _recounted_line(line_id: object, actor: Actor) -> CountLine:
     actor.require("counts.manage")
     # Locked: two supervisors deciding one line take turns; the second finds it decided (booked once).
-    line = db.session.get(CountLine, line_id, with_for_update=True, populate_existing=True) \
+    line = db.session.get(CountLine, line_id, with_for_update={"of": CountLine}, populate_existing=True) \
         if isinstance(line_id, int) else None
     if line is None:
         raise WmsError("unknown_count", count=f"line {line_id}")

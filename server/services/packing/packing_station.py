@@ -167,7 +167,7 @@ def _locked(order: SalesOrder) -> SalesOrder:
     """The order row locked for the scan's transaction (PostgreSQL; SQLite serialises writers anyway):
     two stations scanning one order take turns, so the second sees where the first bound it, and every
     packing step of an order reads its packed units after the last step's commit."""
-    return db.session.execute(select(SalesOrder).where(SalesOrder.id == order.id).with_for_update()
+    return db.session.execute(select(SalesOrder).where(SalesOrder.id == order.id).with_for_update(of=SalesOrder)
                               .execution_options(populate_existing=True)).scalar_one()
 
 

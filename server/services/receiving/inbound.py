@@ -194,7 +194,7 @@ def counting_receipt(receipt_id: object, actor: Actor) -> Receipt:
     # Locked for the scan's transaction (PostgreSQL; SQLite serialises writers anyway): a count, a carton
     # and the signature on one receipt take turns, so no unit is counted into a receipt while another
     # device signs it (the signature's lots would miss that unit) and the receipt is signed once.
-    receipt = db.session.get(Receipt, receipt_id, with_for_update=True, populate_existing=True) \
+    receipt = db.session.get(Receipt, receipt_id, with_for_update={"of": Receipt}, populate_existing=True) \
         if isinstance(receipt_id, int) else None
     if receipt is None:
         raise WmsError("not_found", what=f"receipt {receipt_id}")

@@ -155,7 +155,7 @@ def open_inspection(inspection_id: object, actor: Actor) -> Inspection:
         raise WmsError("choose_lot_first")
     # Locked for the scan's transaction: two inspectors marking units of one lot take turns, so its
     # counters add up every unit and the lot is decided (put-away tasks, labels) once.
-    inspection = db.session.get(Inspection, inspection_id, with_for_update=True, populate_existing=True) \
+    inspection = db.session.get(Inspection, inspection_id, with_for_update={"of": Inspection}, populate_existing=True) \
         if isinstance(inspection_id, int) else None
     if inspection is None:
         raise WmsError("not_found", what=f"inspection {inspection_id}")

@@ -90,7 +90,7 @@ def put_away(task_id: object, decoded: Decoded, actor: Actor, scan_id: str | Non
         raise WmsError("scan_lpn_first")
     # Locked: the same LPN scanned into bins on two handhelds at once is put away once (the second
     # waits, then sees the task done), never booked into stock twice.
-    task = db.session.get(PutawayTask, task_id, with_for_update=True, populate_existing=True) \
+    task = db.session.get(PutawayTask, task_id, with_for_update={"of": PutawayTask}, populate_existing=True) \
         if isinstance(task_id, int) else None
     if task is None:
         raise WmsError("not_found", what=f"put-away task {task_id}")

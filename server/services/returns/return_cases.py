@@ -60,7 +60,7 @@ def find_case(ref: object, lock: bool = False) -> ReturnCase:
         query = None
     if query is not None:
         if lock:
-            query = query.with_for_update().execution_options(populate_existing=True)
+            query = query.with_for_update(of=ReturnCase).execution_options(populate_existing=True)
         case = db.session.execute(query).scalar()
     if case is None:
         raise WmsError("unknown_return", case=ref)
