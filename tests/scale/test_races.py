@@ -23,8 +23,8 @@ from sqlalchemy import func, select, text
 from server.app import MIGRATIONS, create_app
 from server.config import load_settings
 from server.db.models import (Adjustment, Bin, BinStock, CountLine, InspectedUnit, Inspection, LedgerEntry, Lot,
-                              Parcel, PurchaseOrderLine, PutawayTask, ReturnCase, ReturnLine, ReturnUnit, Station,
-                              Transfer)
+                              Manifest, Parcel, PurchaseOrderLine, PutawayTask, ReturnCase, ReturnLine, ReturnUnit,
+                              Station, Transfer)
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
@@ -76,7 +76,7 @@ class Interleave:
         original = getattr(module, name)
 
         def held(*args, **kwargs):
-            self._arrive()
+            self.hold()
             return original(*args, **kwargs)
         monkeypatch.setattr(module, name, held)
 
@@ -87,7 +87,7 @@ class Interleave:
             return self.monitor.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
                                         (pid,)).fetchone()[0] is True
 
-    def _arrive(self) -> None:
+    def hold(self) -> None:
         me = getattr(self.state, "n", None)
         if me is None or self.arrived[me]:
             return
@@ -205,6 +205,33 @@ def test_the_page_and_the_scanner_of_one_station_packing_the_last_unit_pack_it_o
     db.session.rollback()
     assert packing_station.packed_units(db.session.get(type(order), order.id))[w.tee.id] == 2
     books_balance()
+
+
+def test_the_first_parcels_of_a_carrier_handed_over_at_two_stations_at_once_start_one_manifest(
+        tiny_warehouse, interleave, monkeypatch):
+    """No manifest is open for 顺丰 yet; two packed parcels of it are scanned for handover at two stations
+    at once: both go onto one manifest (a second one would never be confirmed by the driver)."""
+    w = tiny_warehouse
+    db.session.add(Station(code="PACK-T", name="T", printer_id=w.printer.id))
+    db.session.commit()
+    trackings = []
+    for number, tote in (("O-1", "TOTE-0001"), ("O-2", "TOTE-0002")):
+        picked_order(w, number, lines=(("TEE-BLK-M", 1),), tote=tote)
+        ok(send(w.packer, "pack", station="PACK-T", code=number))
+        ok(send(w.packer, "pack", station="PACK-T", code=TEE))
+        trackings.append(ok(send(w.packer, "pack.close", station="PACK-T"))["result"]["closed"]["tracking"])
+    constructed = Manifest.__init__
+
+    def new_manifest(self, *args, **kwargs):  # the point held: no open manifest was found, one is made
+        interleave.hold()
+        constructed(self, *args, **kwargs)
+    monkeypatch.setattr(Manifest, "__init__", new_manifest)
+    acks = interleave.run(lambda: send(w.packer, "handover", code=trackings[0]),
+                          lambda: send(w.supervisor, "handover", code=trackings[1]))
+    assert codes(acks) == ["ok", "ok"], acks
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(Manifest)).scalar() == 1
+    assert len({ack["result"]["id"] for ack in acks}) == 1
 
 
 # --- receiving --------------------------------------------------------------------------------

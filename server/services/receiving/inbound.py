@@ -175,6 +175,9 @@ def start_receipt(po_number: str, actor: Actor, returned_goods: bool = False) ->
     """The receiver's receipt for this PO: resumed if they left one open, else a new one."""
     actor.require("journey.receive")
     po = open_po(po_number)
+    # The PO row locked: the receiver's two handhelds scanning the PO at once resume one receipt, never
+    # start two (a second open receipt of one receiver would make every later resume ambiguous).
+    db.session.execute(select(PurchaseOrder.id).where(PurchaseOrder.id == po.id).with_for_update())
     receipt = db.session.execute(
         select(Receipt).where(Receipt.po_id == po.id, Receipt.status == "counting",
                               Receipt.created_by == actor.user_id)).unique().scalar_one_or_none()
