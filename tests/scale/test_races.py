@@ -23,13 +23,13 @@ from sqlalchemy import func, select, text
 from server.app import MIGRATIONS, create_app
 from server.config import load_settings
 from server.db.models import (Adjustment, Bin, BinStock, CountLine, InspectedUnit, Inspection, LedgerEntry, Lot,
-                              Manifest, Parcel, PurchaseOrderLine, PutawayTask, ReturnCase, ReturnLine, ReturnUnit,
-                              Station, Transfer)
+                              Manifest, Parcel, PurchaseOrderLine, PutawayTask, Receipt, ReturnCase, ReturnLine,
+                              ReturnUnit, Station, Transfer)
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
 from server.services.floor import scans
-from server.services.inventory import control, counts, stock
+from server.services.inventory import control, counts, ledger, stock
 from server.services.packing import packing_station
 from server.services.people.auth import Actor
 from server.services.receiving import inbound, inspection
@@ -152,7 +152,8 @@ def codes(acks) -> list:
 
 def books_balance() -> None:
     db.session.rollback()  # a fresh snapshot: what both sessions committed
-    assert stock.books_disagreements() == []
+    report = ledger.check()  # what `python -m server check-ledger` reports
+    assert report["balanced"] and report["negative_places"] == 0, report
     assert db.session.execute(select(func.count()).select_from(BinStock).where(
         (BinStock.qty < 0) | (BinStock.reserved_qty > BinStock.qty))).scalar() == 0
 
@@ -244,6 +245,27 @@ def _receipt(w, counted: int, condition: str = "intact") -> tuple[int, int]:
     ok(send(w.receiver, "receive", TEE, receipt=receipt, qty=counted))
     line = db.session.execute(select(PurchaseOrderLine.id)).scalar_one()
     return receipt, line
+
+
+def test_one_receiver_scanning_a_po_on_two_handhelds_at_once_resumes_one_receipt(
+        tiny_warehouse, interleave, monkeypatch):
+    """Rex scans PO-RACE-1 on two handhelds at the same moment: one receipt, both handhelds count into it
+    (two open receipts of one receiver would make every later scan of the PO fail to resume)."""
+    w = tiny_warehouse
+    inbound.create_po("SUP-T", [{"sku": "TEE-BLK-M", "qty": 20}], w.receiver, number="PO-RACE-1")
+    second_handheld = Actor(w.receiver.user_id, "rex", "Rex", "receiver", None, None, None)
+    constructed = Receipt.__init__
+
+    def new_receipt(self, *args, **kwargs):  # the point held: no receipt of Rex's was found, one is made
+        interleave.hold()
+        constructed(self, *args, **kwargs)
+    monkeypatch.setattr(Receipt, "__init__", new_receipt)
+    acks = interleave.run(lambda: send(w.receiver, "receive", "PO-RACE-1"),
+                          lambda: send(second_handheld, "receive", "PO-RACE-1"))
+    assert codes(acks) == ["ok", "ok"], acks
+    assert acks[0]["result"]["receipt"] == acks[1]["result"]["receipt"]
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(Receipt)).scalar() == 1
 
 
 def test_a_unit_counted_while_another_receiver_signs_the_receipt_is_in_a_lot_or_refused(
