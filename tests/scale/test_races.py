@@ -186,10 +186,10 @@ def test_two_stations_scanning_one_order_at_once_bind_it_to_one_and_tell_the_oth
                               ).scalar() == 1
 
 
-def test_the_page_and_the_scanner_of_one_station_packing_the_last_unit_pack_it_once(
+def test_two_devices_at_one_station_packing_the_last_unit_pack_it_once(
         tiny_warehouse, interleave, monkeypatch):
-    """The order wants 2 tees, one is packed; the tote holds a spare tee of another order. The station's
-    page and a second device of the packer scan the last tee at once: 2 packed, not 3."""
+    """The order wants 2 tees, one is packed; the tote holds a spare tee of another order. Two devices
+    at the station (its page and another of the packer's) scan the last tee at once: 2 packed, not 3."""
     w = tiny_warehouse
     order = picked_order(w, "O-LAST")
     db.session.add(Station(code="PACK-T", name="T", printer_id=w.printer.id))
@@ -437,3 +437,32 @@ def test_a_warehouse_transfer_received_on_two_handhelds_at_once_arrives_once(tin
     books_balance()
     assert db.session.execute(select(func.count()).select_from(LedgerEntry).where(
         LedgerEntry.ref == f"transfer {first}", LedgerEntry.qty > 0)).scalar() == 2  # into transit, into the bin
+
+
+def test_the_first_two_transfers_to_a_warehouse_at_once_make_its_transit_bin_once(
+        tiny_warehouse, interleave, monkeypatch):
+    """No transfer has gone to WH2 yet; two pickers send a tee each there at the same moment: both travel,
+    in the one transit bin (made on first use: the second maker takes the first's, its scan is not lost).
+    The same holds for every row made on first use (returns staging bins, manifests, a family's inspection
+    record, a count's found-units lot: `transaction.found_or_added`)."""
+    w = tiny_warehouse
+    db.session.add(Bin(code="C-01-01-1", zone="C", aisle="01", bay="01", level="1", x=0, y=0, warehouse="WH2"))
+    db.session.commit()
+    constructed = Bin.__init__
+
+    def new_bin(self, *args, **kwargs):  # the point held: no transit bin was found, one is made
+        interleave.hold()
+        constructed(self, *args, **kwargs)
+    monkeypatch.setattr(Bin, "__init__", new_bin)
+
+    def send_one(actor):
+        made = control.transfer("A-01-01-1", control.find_sku("TEE-BLK-M"), 1, actor, to_warehouse="WH2")
+        control.commit()
+        return {"ok": True, "transit": made[0].transit_bin_id}
+    second_picker = Actor(w.receiver.user_id, "rex", "Rex", "receiver", None, None, None)
+    acks = interleave.run(lambda: send_one(w.picker), lambda: send_one(second_picker))
+    assert codes(acks) == ["ok", "ok"], acks
+    assert acks[0]["transit"] == acks[1]["transit"]
+    db.session.rollback()
+    assert units_in("TRANSIT-WH2", w.tee.id) == 2
+    books_balance()

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from server.db.models import BinStock, Manifest, Parcel, PrintJob, SalesOrder, User, utcnow
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
+from server.services import transaction
 from server.services.inventory import stock
 from server.services.packing.parcels import carrier_for, exchange_notice_number, parcel_units
 from server.services.people.auth import Actor
@@ -44,17 +44,10 @@ def find_manifest(manifest_id: object) -> Manifest:
 
 def open_manifest(carrier: str, actor: Actor) -> Manifest:
     """Today's open manifest of a carrier, started by the first parcel scanned for it."""
-    manifest = _open_manifest_of(carrier)
-    if manifest is None:
-        try:
-            # A savepoint: the index allows one open manifest a carrier, and another station (process) may
-            # have started it a moment ago; then that one is the manifest, and the scan's other work stays.
-            with db.session.begin_nested():
-                manifest = Manifest(carrier=carrier, status="open", created_by=actor.user_id)
-                db.session.add(manifest)
-        except IntegrityError:
-            manifest = _open_manifest_of(carrier)
-    return manifest
+    # One open manifest per carrier (a unique index): another station (process) may start it at the same
+    # moment; then that one is the manifest.
+    return transaction.found_or_added(lambda: _open_manifest_of(carrier),
+                                      lambda: Manifest(carrier=carrier, status="open", created_by=actor.user_id))
 
 
 def _open_manifest_of(carrier: str) -> Manifest | None:

@@ -14,6 +14,7 @@ from server.domain import sampling
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
 from server.extensions import db
+from server.services import transaction
 from server.services.printing import print_jobs
 from server.services.receiving import putaway
 from server.services.receiving import inbound
@@ -50,15 +51,12 @@ def supplier_history(supplier_id: int) -> list[sampling.LotOutcome]:
 
 
 def _quality(supplier_id: int, product_id: int) -> SupplierQuality:
-    quality = db.session.execute(select(SupplierQuality).where(
-        SupplierQuality.supplier_id == supplier_id,
-        SupplierQuality.product_id == product_id)).scalar_one_or_none()
-    if quality is None:
-        quality = SupplierQuality(supplier_id=supplier_id, product_id=product_id,
-                                  switching_json=json.dumps(sampling.SwitchingState.initial().as_dict()))
-        db.session.add(quality)
-        db.session.flush()
-    return quality
+    # Made by the family's first lot: two lots of it confirmed at once (two processes) make it once.
+    return transaction.found_or_added(
+        lambda: db.session.execute(select(SupplierQuality).where(
+            SupplierQuality.supplier_id == supplier_id, SupplierQuality.product_id == product_id)).scalar_one_or_none(),
+        lambda: SupplierQuality(supplier_id=supplier_id, product_id=product_id,
+                                switching_json=json.dumps(sampling.SwitchingState.initial().as_dict())))
 
 
 def switching_state(supplier_id: int, product_id: int) -> sampling.SwitchingState:

@@ -23,6 +23,7 @@ from server.domain.stock import Movement
 from server.extensions import db
 from server.services.receiving import inspection
 from server.services.orders import sales_orders
+from server.services import transaction
 from server.services.printing import print_jobs
 from server.services.receiving import putaway
 from server.services.receiving import inbound
@@ -425,12 +426,10 @@ def _stage(case: ReturnCase, disposition: str, item_id: int, lot_id: int, units:
 
 def staging_bin(disposition: str) -> Bin:
     code = f"RET-{disposition.upper()}"
-    place = db.session.execute(select(Bin).where(Bin.code == code)).scalar()
-    if place is None:
-        place = Bin(code=code, zone=STAGING_ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="returns")
-        db.session.add(place)
-        db.session.flush()
-    return place
+    # Made by the first case completed with the disposition: two at once (two processes) make it once.
+    return transaction.found_or_added(
+        lambda: db.session.execute(select(Bin).where(Bin.code == code)).scalar(),
+        lambda: Bin(code=code, zone=STAGING_ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="returns"))
 
 
 # --- exchanges --------------------------------------------------------------------------------
