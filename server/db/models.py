@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -659,7 +660,13 @@ class Manifest(db.Model):
     packer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     packer_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    __table_args__ = (CheckConstraint("status IN ('open','shipped')", name="status_known"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('open','shipped')", name="status_known"),
+        # One open manifest per carrier: the first parcels of a carrier scanned at two stations at once
+        # (two processes) must not start two manifests, one of which the driver would never confirm.
+        Index("uq_manifests_open_carrier", "carrier", unique=True, sqlite_where=text("status = 'open'"),
+              postgresql_where=text("status = 'open'")),
+    )
 
 
 # --- returns (退货入库) -----------------------------------------------------------------------------
