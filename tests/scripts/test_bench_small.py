@@ -1,7 +1,7 @@
 """Every benchmark script runs, small (seconds each), and its figures say what they must: the figures in
 docs/reliability.md and docs/picking.md come from these scripts, so they must keep running against the
-code as it is. (bench_scans, profile_scans, bench_rest, bench_printing, bench_imports and the fault test
-have tests of their own.)"""
+code as it is. (bench_scans, profile_scans, bench_ack_encoding, the Flask-SocketIO harness, bench_rest,
+bench_printing, bench_imports and the fault test have tests of their own.)"""
 from __future__ import annotations
 
 import json
@@ -43,13 +43,6 @@ def test_bench_transport_answers_messages_both_ways():
     assert [style["handler"] for style in row["styles"]] == ["inline", "thread"], log
     for style in row["styles"]:
         assert style["messages_per_s"] > 0 and style["server_cpu_ms_per_message"] > 0, log
-
-
-def test_bench_ack_encoding_writes_the_same_ack_both_ways_and_ours_is_cheaper():
-    row, log = run("bench_ack_encoding.py", "--stops", "3", "--repeat", "300")
-    assert row["ack_bytes"] > 500, log
-    assert 0 < row["wire_packet_us"] < row["socketio_default_packet_us"], log
-    assert 0 < row["fastjson_dumps_us"] < row["json_dumps_us"], log
 
 
 def test_bench_setup_adds_pickers_once_and_keeps_the_books_balanced(tmp_path):
