@@ -48,10 +48,16 @@ def test_the_station_sees_its_labels_wait_for_paper_and_then_print_once(
         assert {j["kind"] for j in done if j["status"] == "printed"} == {"shipping_label", "packing_list"}
         # Each label once: a one-label job sent after them to the same printer comes out next (the agent
         # prints a printer's jobs one at a time, in order), so a duplicate would have come out before it.
-        live_server.session("supervisor").post(f"{live_server.url}/api/v1/print-jobs/bin-labels", timeout=10, json={
-            "printer": live_server.demo["printer"], "zone": "A", "bins": ["A-02-02-2"]}).raise_for_status()
+        boss = live_server.session("supervisor")
+        barrier = boss.post(f"{live_server.url}/api/v1/print-jobs/bin-labels", timeout=10, json={
+            "printer": live_server.demo["printer"], "zone": "A", "bins": ["A-02-02-2"]}).json()["job"]["id"]
         labels = healthy_printer.wait_for_printed(printed_before + 3, timeout=20)[printed_before:]
         assert len(labels) == 3 and "A-02-02-2" in labels[2].zpl, [label.zpl[:80] for label in labels]
+        # and reported printed before the agent stops (a job left `sent` would hold up later tests' agents)
+        deadline = time.monotonic() + 20
+        while boss.get(f"{live_server.url}/api/v1/print-jobs/{barrier}", timeout=10).json()["status"] != "printed":
+            assert time.monotonic() < deadline, "the barrier job was not reported printed"
+            time.sleep(0.05)
         assert sum(tracking[-6:] in label.zpl for label in labels[:2]) == 1
     finally:
         page.disconnect()
