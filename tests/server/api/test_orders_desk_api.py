@@ -1,4 +1,4 @@
-"""The orders boss's REST side on the live server: order numbers a label can carry, one number in two
+"""The orders desk's REST side on the live server: order numbers a label can carry, one number in two
 channels, a paged and filtered list, and releasing many orders at once with one result each."""
 import uuid
 
