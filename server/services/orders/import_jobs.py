@@ -275,12 +275,16 @@ def _write_batch(batch: list[order_import.PlannedOrder], items: dict[str, int | 
                       "kind": "sale"})
         lines_of.append(lines)
     if heads:
-        table = SalesOrder.__table__
-        ids = db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), heads
-                                 ).scalars().all()
+        # Plain executemany, then the new ids in one read: INSERT … RETURNING in parameter order is sent a
+        # row at a time on SQLite (measured: 10,000 statements for 10,000 orders).
+        db.session.execute(insert(SalesOrder.__table__), heads)
+        ids = {(channel, number): order_id for channel, number, order_id in db.session.execute(
+            select(SalesOrder.channel, SalesOrder.number, SalesOrder.id).where(
+                tuple_(SalesOrder.channel, SalesOrder.number).in_([(h["channel"], h["number"]) for h in heads])))}
         db.session.execute(insert(SalesOrderLine.__table__), [
-            {"order_id": order_id, "line_no": n, "sku_text": sku, "item_id": item, "qty": qty, "status": "open"}
-            for order_id, lines in zip(ids, lines_of, strict=True) for n, sku, item, qty in lines])
+            {"order_id": ids[(head["channel"], head["number"])], "line_no": n, "sku_text": sku, "item_id": item,
+             "qty": qty, "status": "open"}
+            for head, lines in zip(heads, lines_of, strict=True) for n, sku, item, qty in lines])
     return stopped, skipped
 
 

@@ -28,12 +28,16 @@ GENERIC_COLUMNS = ("order_no", "channel", "customer_name", "phone", "address", "
                    "paid_at", "priority", "cut_off")
 
 
-def _rows(text: str, required: tuple[str, ...], name: str) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
+def _rows(text: str, required: tuple[str, ...], name: str, optional: tuple[str, ...] = ()) -> list[dict]:
+    """Each row as {column: stripped text}, of the columns read only (an export has 27 and 双11 100,000 rows:
+    building every cell of every row was a third of the check). Blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    missing = [c for c in required if c not in header]
     if missing:
         raise WmsError("bad_request", detail=f"{name}: columns missing: {', '.join(missing)}")
-    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    where = {column: i for i, column in enumerate(header) if column in required or column in optional}
+    return [{column: row[i].strip() if i < len(row) else "" for column, i in where.items()} for row in reader if row]
 
 
 def _phone(text: str) -> str:
@@ -81,7 +85,7 @@ class Checked:
 def check_taobao(orders_raw: bytes, items_raw: bytes) -> Checked:
     """The seller back office's order report (one row per order) and item report (one row per
     line; 商家编码 = our SKU)."""
-    order_rows = _rows(decode_text(orders_raw), TAOBAO_ORDER_COLUMNS, "order report")
+    order_rows = _rows(decode_text(orders_raw), TAOBAO_ORDER_COLUMNS, "order report", ("联系电话", "买家留言"))
     item_rows = _rows(decode_text(items_raw), TAOBAO_ITEM_COLUMNS, "item report")
     problems: list[dict] = []
     lines: dict[str, list[NewLine]] = defaultdict(list)
