@@ -22,7 +22,8 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from itertools import islice
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,7 +37,7 @@ from server.db.models import (Item, ItemBarcode, OrderImportFile, OrderImportJob
 from server.domain.barcodes import item_code_key
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.services.orders import order_import, sales_orders
+from server.services.orders import check_process, order_import, sales_orders
 from server.services.people import audit
 from server.services.people.auth import Actor
 
@@ -171,28 +172,32 @@ def _run(job: OrderImportJob, actor: Actor, pacing: Pacing, after_batch) -> Orde
     with _reading():
         files = {f.name: f.content for f in db.session.execute(
             select(OrderImportFile).where(OrderImportFile.job_id == job.id)).scalars()}
+    check = check_process.Check(job.kind, files)  # parsed in a process of its own: the floor keeps the interpreter
     try:
-        checked = (order_import.check_taobao(files["orders"], files["items"]) if job.kind == "taobao"
-                   else order_import.check_generic(files["file"]))
-    except WmsError as error:  # the file as a whole cannot be read (columns missing, not text)
-        _finish(job, "refused", {"errors": [error.as_dict()], "errors_total": 1})
-        return job
-    if checked.problems:
-        job.rows_total = checked.rows
-        _finish(job, "refused", {"errors": checked.problems[:REPORT_LIMIT], "errors_total": len(checked.problems)})
-        return job
-    with _reading():
-        items = _item_ids({line.sku for order in checked.orders for line in order.lines})
-    job.rows_total, job.orders_total, job.phase = checked.rows, len(checked.orders), "writing"
-    job.heartbeat_at = utcnow()
+        verdict = check.verdict()
+        if verdict.refused:  # any wrong row: nothing is written, every wrong row is named
+            job.rows_total = verdict.rows
+            _finish(job, "refused", {"errors": verdict.errors, "errors_total": verdict.errors_total})
+            return job
+        with _reading():
+            items = _item_ids(set(verdict.codes))
+        job.rows_total = verdict.rows
+        _write(job, check.orders(), verdict.orders, items, pacing, after_batch)
+    finally:
+        check.close()
+    return job
+
+
+def _write(job: OrderImportJob, orders: Iterator[order_import.PlannedOrder], total: int,
+           items: dict[str, int | None], pacing: Pacing, after_batch) -> None:
+    job.orders_total, job.phase, job.heartbeat_at = total, "writing", utcnow()
     db.session.commit()
     report = json.loads(job.report_json or "{}")
     report.setdefault("stopped", [])
     report.setdefault("skipped", [])
-    seen = {(o.channel, o.number) for o in checked.orders[:job.orders_done]}
-    while job.orders_done < len(checked.orders):
+    seen = {(o.channel, o.number) for o in islice(orders, job.orders_done)}  # written before a restart
+    while batch := list(islice(orders, pacing.batch_orders)):
         started = time.perf_counter()
-        batch = checked.orders[job.orders_done:job.orders_done + pacing.batch_orders]
         stopped, skipped = _write_batch(batch, items, seen)
         job.orders_done += len(batch)
         job.rows_done += sum(len(o.lines) for o in batch)
@@ -209,7 +214,6 @@ def _run(job: OrderImportJob, actor: Actor, pacing: Pacing, after_batch) -> Orde
         # Give the writer and the interpreter back: scans waiting for the connection take it now.
         time.sleep(max(0.002, (time.perf_counter() - started) * pacing.yield_factor))
     _finish(job, "done", report)
-    return job
 
 
 def _finish(job: OrderImportJob, status: str, report: dict) -> None:
