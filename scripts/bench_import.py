@@ -128,7 +128,7 @@ class Upload:
         while True:
             time.sleep(0.5)  # as the page polls
             job = http.get(f"{self.url}/api/v1/orders/import-jobs/{job_id}", timeout=30).json()
-            self.polls.append({k: job[k] for k in ("status", "phase", "rows_done")})
+            self.polls.append({"at": time.monotonic(), "phase": job["phase"], "rows_done": job["rows_done"]})
             if job["status"] in ("done", "refused", "failed"):
                 self.finished = time.monotonic()
                 self.result = {"status": job["status"], "path": "background job", "job": job_id,
@@ -152,6 +152,20 @@ async def prepare(url: str, args: argparse.Namespace) -> tuple[sim.Catalogue, li
 
 def window(stats: sim.Stats, start: float, end: float) -> list[float]:
     return [ms for ms, at in zip(stats.latencies_ms, stats.acked_at, strict=True) if start <= at <= end]
+
+
+def timeline(stats: sim.Stats, upload: Upload, step: float = 5.0) -> list[dict]:
+    """During the import, every `step` seconds: the job's phase and lines done by then, and the scans' p99."""
+    rows, start = [], upload.started
+    while start < upload.finished:
+        end = min(start + step, upload.finished)
+        seen = [p for p in upload.polls if p["at"] <= end]
+        latencies = window(stats, start, end)
+        rows.append({"t": round(start - upload.started), "phase": seen[-1]["phase"] if seen else "upload",
+                     "rows_done": seen[-1]["rows_done"] if seen else 0, "scans": len(latencies),
+                     "p99_ms": round(sim.percentile(latencies, 99), 1)})
+        start = end
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                "handhelds": args.handhelds, "think_s": args.think, "flow": args.flow,
                "resends": stats.resends, "reconnects": stats.reconnects, "errors": stats.errors(),
                **{k: v for k, v in upload.result.items() if k not in ("rows_done",)}}
+        row["timeline"] = timeline(stats, upload)
         if stats.failures or stats.unexpected:
             row["error_samples"] = (stats.failures + stats.unexpected)[:3]
         print(json.dumps(row, ensure_ascii=False))

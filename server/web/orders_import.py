@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from server.domain import roles
 from server.domain.errors import WmsError
 from server.services.orders import import_jobs
 from server.web.common import page, sup
@@ -13,7 +14,7 @@ from server.web.common import page, sup
 @sup.get("/orders/import")
 @page("orders.manage")
 def orders_import_page(actor):
-    jobs = [import_jobs.view(job) for job in import_jobs.recent(actor, limit=20)]
+    jobs = [import_jobs.view(job) for job in import_jobs.recent(actor, limit=20, permission=_looking(actor))]
     return render_template("orders_import.html", actor=actor, jobs=jobs)
 
 
@@ -34,5 +35,10 @@ def orders_import_upload(actor, kind: str):
 @sup.get("/orders/import/<int(max=2147483647):job_id>")
 @page("orders.manage")
 def orders_import_job(actor, job_id: int):
-    job = import_jobs.view(import_jobs.get(job_id, actor))
+    job = import_jobs.view(import_jobs.get(job_id, actor, permission=_looking(actor)))
     return render_template("orders_import_job.html", actor=actor, job=job)
+
+
+def _looking(actor) -> str:
+    """Who may look: the page guard let in order managers and the roles that view every page."""
+    return "orders.manage" if roles.can(actor.role or "", "orders.manage") else "pages.view"

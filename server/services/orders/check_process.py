@@ -110,6 +110,7 @@ def _child(fd: int) -> None:
 
 
 if __name__ == "__main__":
+    os.nice(10)  # background work: the floor's server and its scans go first when the cores are busy
     sys.stdout = sys.stderr  # the frames have a pipe of their own: nothing else may write into it
     try:
         _child(int(sys.argv[1]))

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask, g
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, insert, select, update
 
 from server.db.engine import is_sqlite
 from server.db.models import (Item, ItemBarcode, OrderImportFile, OrderImportJob, SalesOrder, SalesOrderLine, User,
@@ -90,16 +90,17 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def get(job_id: int, actor: Actor) -> OrderImportJob:
-    actor.require("orders.manage")
+def get(job_id: int, actor: Actor, permission: str = "orders.manage") -> OrderImportJob:
+    """`permission`: the supervisor pages let every role that views the pages look (pages.view)."""
+    actor.require(permission)
     job = db.session.get(OrderImportJob, job_id)
     if job is None:
         raise WmsError("not_found", what=f"import job {job_id}")
     return job
 
 
-def recent(actor: Actor, limit: int = 20) -> list[OrderImportJob]:
-    actor.require("orders.manage")
+def recent(actor: Actor, limit: int = 20, permission: str = "orders.manage") -> list[OrderImportJob]:
+    actor.require(permission)
     return list(db.session.execute(select(OrderImportJob).order_by(OrderImportJob.id.desc()).limit(limit)).scalars())
 
 
@@ -204,9 +205,11 @@ def _write(job: OrderImportJob, orders: Iterator[order_import.PlannedOrder], tot
         job.imported += len(batch) - len(skipped)
         job.stopped += len(stopped)
         job.skipped += len(skipped)
+        grew = len(report["stopped"]) < REPORT_LIMIT and stopped or len(report["skipped"]) < REPORT_LIMIT and skipped
         report["stopped"] += stopped[:REPORT_LIMIT - len(report["stopped"])]
         report["skipped"] += skipped[:REPORT_LIMIT - len(report["skipped"])]
-        job.report_json = json.dumps(report, ensure_ascii=False)
+        if grew:  # rewritten while its lists grow (a restart carries them on), no more once they are full
+            job.report_json = json.dumps(report, ensure_ascii=False)
         job.heartbeat_at = utcnow()
         db.session.commit()  # the batch and the progress that says it is done, together
         if after_batch is not None:
@@ -243,22 +246,21 @@ def _item_ids(codes: set[str]) -> dict[str, int | None]:
     return found
 
 
-def _write_batch(batch: list[order_import.PlannedOrder], items: dict[str, int | None],
-                 seen: set[tuple[str, str]]) -> tuple[list[dict], list[dict]]:
-    """Whole orders in the current transaction, as create_order would store them (reviewed, or cancelled
-    when the marketplace closed them), with multi-row INSERTs. Returns (stopped, skipped) for the report."""
-    keys = [(o.channel, o.number) for o in batch]
-    existing = set(db.session.execute(select(SalesOrder.channel, SalesOrder.number).where(
-        tuple_(SalesOrder.channel, SalesOrder.number).in_(keys))).all())
-    now = utcnow()
-    heads, lines_of, stopped, skipped = [], [], [], []
+@dataclass
+class _Row:
+    """One order of a batch, ready to insert: built before the transaction, so the writer is held only for
+    the statements."""
+
+    key: tuple[str, str]
+    head: dict
+    lines: list[tuple[int, str, int | None, int]]  # (line_no, sku as sent, item id, qty)
+    reasons: list[dict]
+
+
+def _prepare(batch: list[order_import.PlannedOrder], items: dict[str, int | None]) -> list[_Row]:
+    """The rows create_order would store: reviewed, or cancelled when the marketplace closed the order."""
+    now, rows = utcnow(), []
     for order in batch:
-        key = (order.channel, order.number)
-        if key in existing or key in seen:
-            skipped.append({"order": order.number} | WmsError("duplicate_order", order=order.number,
-                                                              channel=order.channel).as_dict())
-            continue
-        seen.add(key)
         fields = order.fields
         lines = [(n, line.sku, items.get(line.sku), line.qty) for n, line in enumerate(order.lines, start=1)]
         if fields.get("marketplace_status") == "closed":
@@ -268,28 +270,51 @@ def _write_batch(batch: list[order_import.PlannedOrder], items: dict[str, int | 
             reasons = sales_orders.review_reasons(order.number, fields.get("paid_at"),
                                                   fields.get("address", "").strip(),
                                                   [(n, sku, item) for n, sku, item, _ in lines])
-        if reasons:
-            stopped.append({"order": order.number, "reasons": reasons})
-        heads.append({"channel": order.channel, "number": order.number, "status": status,
-                      "review_json": json.dumps(reasons, ensure_ascii=False),
-                      "customer_name": fields.get("customer_name", ""), "phone": fields.get("phone", ""),
-                      "address": fields.get("address", "").strip(), "carrier": fields.get("carrier", ""),
-                      "buyer_note": fields.get("buyer_note", "")[:500], "paid_at": fields.get("paid_at"),
-                      "priority": fields.get("priority", 0), "cut_off": fields.get("cut_off"), "created_at": now,
-                      "kind": "sale"})
-        lines_of.append(lines)
-    if heads:
+        head = {"channel": order.channel, "number": order.number, "status": status,
+                "review_json": json.dumps(reasons, ensure_ascii=False),
+                "customer_name": fields.get("customer_name", ""), "phone": fields.get("phone", ""),
+                "address": fields.get("address", "").strip(), "carrier": fields.get("carrier", ""),
+                "buyer_note": fields.get("buyer_note", "")[:500], "paid_at": fields.get("paid_at"),
+                "priority": fields.get("priority", 0), "cut_off": fields.get("cut_off"), "created_at": now,
+                "kind": "sale"}
+        rows.append(_Row((order.channel, order.number), head, lines, reasons))
+    return rows
+
+
+def _write_batch(batch: list[order_import.PlannedOrder], items: dict[str, int | None],
+                 seen: set[tuple[str, str]]) -> tuple[list[dict], list[dict]]:
+    """Whole orders in the current transaction, with multi-row INSERTs; orders already stored (or earlier in
+    the file) are skipped. Returns (stopped, skipped) for the report."""
+    rows = _prepare(batch, items)
+    existing = set(_ids(batch))  # from here on the transaction holds the writer
+    new, skipped = [], []
+    for row in rows:
+        if row.key in existing or row.key in seen:
+            skipped.append({"order": row.key[1]} | WmsError("duplicate_order", order=row.key[1],
+                                                            channel=row.key[0]).as_dict())
+        else:
+            seen.add(row.key)
+            new.append(row)
+    if new:
         # Plain executemany, then the new ids in one read: INSERT … RETURNING in parameter order is sent a
         # row at a time on SQLite (measured: 10,000 statements for 10,000 orders).
-        db.session.execute(insert(SalesOrder.__table__), heads)
-        ids = {(channel, number): order_id for channel, number, order_id in db.session.execute(
-            select(SalesOrder.channel, SalesOrder.number, SalesOrder.id).where(
-                tuple_(SalesOrder.channel, SalesOrder.number).in_([(h["channel"], h["number"]) for h in heads])))}
+        db.session.execute(insert(SalesOrder.__table__), [row.head for row in new])
+        ids = _ids(batch)
         db.session.execute(insert(SalesOrderLine.__table__), [
-            {"order_id": ids[(head["channel"], head["number"])], "line_no": n, "sku_text": sku, "item_id": item,
-             "qty": qty, "status": "open"}
-            for head, lines in zip(heads, lines_of, strict=True) for n, sku, item, qty in lines])
-    return stopped, skipped
+            {"order_id": ids[row.key], "line_no": n, "sku_text": sku, "item_id": item, "qty": qty, "status": "open"}
+            for row in new for n, sku, item, qty in row.lines])
+    return [{"order": row.key[1], "reasons": row.reasons} for row in new if row.reasons], skipped
+
+
+def _ids(batch: list[order_import.PlannedOrder]) -> dict[tuple[str, str], int]:
+    """(channel, number) → id of the batch's orders already stored: a query a channel, on the unique index
+    (channel, number) (a row-value IN over both columns scanned the table, slower as it grew)."""
+    numbers: dict[str, list[str]] = {}
+    for order in batch:
+        numbers.setdefault(order.channel, []).append(order.number)
+    return {(channel, number): order_id for channel, wanted in numbers.items()
+            for number, order_id in db.session.execute(select(SalesOrder.number, SalesOrder.id).where(
+                SalesOrder.channel == channel, SalesOrder.number.in_(wanted)))}
 
 
 # -- the runner: one worker thread a process ------------------------------------------------------------
