@@ -22,6 +22,7 @@ from server.services.orders import order_import
 
 CHUNK = 100  # orders a frame: each frame is read (unpickled) in about a millisecond
 REPORT_LIMIT = 1000
+IN_PROCESS_LINES = 2000  # a file this small is checked in the server's process (as the synchronous import)
 _LENGTH = struct.Struct("!Q")
 _ROOT = Path(__file__).resolve().parents[3]  # where `python -m server…` finds the package
 
@@ -74,6 +75,36 @@ class Check:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(30)
+
+
+class CheckHere:
+    """A small file's check in this process (milliseconds: not worth a process of its own)."""
+
+    def __init__(self, kind: str, files: dict[str, bytes]) -> None:
+        self.kind, self.files, self.checked = kind, files, None
+
+    def verdict(self) -> Verdict:
+        try:
+            self.checked = check(self.kind, self.files)
+        except WmsError as error:
+            return Verdict(True, 0, errors=[error.as_dict()], errors_total=1)
+        if self.checked.problems:
+            return Verdict(True, self.checked.rows, errors=self.checked.problems[:REPORT_LIMIT],
+                           errors_total=len(self.checked.problems))
+        codes = tuple(sorted({line.sku for order in self.checked.orders for line in order.lines}))
+        return Verdict(False, self.checked.rows, len(self.checked.orders), codes)
+
+    def orders(self) -> Iterator[order_import.PlannedOrder]:
+        return iter(self.checked.orders)
+
+    def close(self) -> None:
+        pass
+
+
+def checker(kind: str, files: dict[str, bytes]) -> Check | CheckHere:
+    """A process of its own for a big file, this one for a small file."""
+    lines = sum(raw.count(b"\n") for raw in files.values())
+    return Check(kind, files) if lines > IN_PROCESS_LINES else CheckHere(kind, files)
 
 
 def check(kind: str, files: dict[str, bytes]) -> order_import.Checked:

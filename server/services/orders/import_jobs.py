@@ -175,7 +175,7 @@ def _run(job: OrderImportJob, actor: Actor, pacing: Pacing, after_batch) -> Orde
     with _reading():
         files = {f.name: f.content for f in db.session.execute(
             select(OrderImportFile).where(OrderImportFile.job_id == job.id)).scalars()}
-    check = check_process.Check(job.kind, files)  # parsed in a process of its own: the floor keeps the interpreter
+    check = check_process.checker(job.kind, files)  # a big file in a process of its own: the floor keeps the lock
     try:
         verdict = check.verdict()
         if verdict.refused:  # any wrong row: nothing is written, every wrong row is named

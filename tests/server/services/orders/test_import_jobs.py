@@ -137,3 +137,24 @@ def test_only_order_managers_start_or_read_jobs(tiny_warehouse):
     with pytest.raises(WmsError) as hidden:
         import_jobs.get(job.id, w.packer)
     assert hidden.value.code == "forbidden"
+
+
+def test_a_big_file_is_checked_in_a_process_of_its_own_with_the_same_outcome(tiny_warehouse, monkeypatch):
+    from server.services.orders import check_process
+
+    monkeypatch.setattr(check_process, "IN_PROCESS_LINES", 0)  # every file counts as big here
+    spawned = []
+    real = check_process.Check.__init__
+
+    def spy(self, kind, files):
+        real(self, kind, files)
+        spawned.append(self.process.pid)
+
+    monkeypatch.setattr(check_process.Check, "__init__", spy)
+    w = tiny_warehouse
+    done = import_jobs.run(job_for(w, generic(12, unknown_every=6)).id, Pacing(batch_orders=5, yield_factor=0))
+    assert (done.status, done.imported, done.stopped, done.rows_total) == ("done", 12, 2, 24)
+    wrong = import_jobs.run(job_for(w, generic(3, extra=f"J-9,shop,郭丽,1,{ADDRESS},SF,TEE-BLK-M,0,,0,\n")).id,
+                            Pacing(yield_factor=0))
+    assert wrong.status == "refused" and [e["row"] for e in import_jobs.view(wrong)["report"]["errors"]] == [8]
+    assert len(spawned) == 2 and orders_stored() == 12
