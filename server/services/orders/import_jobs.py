@@ -336,9 +336,9 @@ class Runner:
 
     def start(self, app: Flask) -> None:
         with self._lock:
+            self._app = app  # the latest app (tests make one per test; a server has one)
             if self._thread is not None:
                 return
-            self._app = app
             self._thread = threading.Thread(target=self._work, name="order-import", daemon=True)
             self._thread.start()
 
