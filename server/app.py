@@ -97,7 +97,8 @@ def _security_config(server: dict[str, Any]) -> dict[str, Any]:
 
 # Routes that take files (CSV imports) may take up to MAX_CONTENT_LENGTH; the rest far less.
 IMPORT_ENDPOINTS = frozenset({"orders.import_taobao", "orders.import_generic", "receiving.import_purchase_orders",
-                              "imports.run", "supervisor.setup_import"})
+                              "imports.run", "supervisor.setup_import",
+                              "supervisor.orders_import_upload"})
 
 
 def _limit_body() -> None:

@@ -113,6 +113,13 @@ def op(summary: str, permission: str, *, ok: int = 200, answer: dict | None = No
     return operation
 
 
+def background_job(operation: dict[str, Any]) -> dict[str, Any]:
+    """An import that answers 202 with a background job for a big file (or `?background=1`)."""
+    operation["responses"]["202"] = {"description": "a background job: follow it at the Location",
+                                     "content": {"application/json": {"schema": OBJ}}}
+    return operation
+
+
 _TEXT_OR_NUMBER = {"type": ["string", "number", "null"]}
 ITEM_FIELDS = obj({name: _TEXT_OR_NUMBER for name in (
     "sku", "style", "name_zh", "name_en", "variant", "unit_barcode", "inner_qty", "inner_barcode", "case_qty",
@@ -238,13 +245,17 @@ def _paths() -> dict[str, dict[str, Any]]:
             "channel": STR, "number": NAME, "customer_name": STR, "phone": STR, "address": STR, "carrier": STR,
             "paid_at": TIME, "priority": INT, "cut_off": TIME, "lines": array(LINE, minItems=1),
             "exchange_of": STR, "exchange_reason": STR}, ("number", "lines")), tag="orders"),
-        "POST /orders/import/taobao": op("Import a Taobao seller export pair", "orders.manage", ok=201,
-                                         errors=(422,), tag="orders", media={"multipart/form-data": {"schema": obj({
-                                             "orders": {"type": "string", "contentMediaType": "text/csv"},
-                                             "items": {"type": "string", "contentMediaType": "text/csv"}},
-                                             ("orders", "items"))}}),
-        "POST /orders/import": op("Import orders from a generic CSV", "orders.manage", ok=201, errors=(422,),
-                                  media=csv, tag="orders"),
+        "POST /orders/import/taobao": background_job(op(
+            "Import a Taobao seller export pair", "orders.manage", ok=201, errors=(422,), tag="orders",
+            query={"background": {"enum": ["1"]}}, media={"multipart/form-data": {"schema": obj({
+                "orders": {"type": "string", "contentMediaType": "text/csv"},
+                "items": {"type": "string", "contentMediaType": "text/csv"}}, ("orders", "items"))}})),
+        "POST /orders/import": background_job(op("Import orders from a generic CSV", "orders.manage", ok=201,
+                                                 errors=(422,), media=csv, tag="orders",
+                                                 query={"background": {"enum": ["1"]}})),
+        "GET /orders/import-jobs": op("The latest order import jobs", "orders.manage", answer=LIST, tag="orders"),
+        "GET /orders/import-jobs/{job_id}": op("An order import job: status, progress, report", "orders.manage",
+                                               tag="orders"),
         "GET /orders/{number}": op("An order (?channel=)", ANY, query={"channel": STR}, tag="orders"),
         "POST /orders/{number}/release": op("Check stock and release the order (?channel=)", "orders.manage",
                                             query={"channel": STR}, tag="orders"),

@@ -67,17 +67,25 @@ def create_order(channel: str, number: str, lines: list[NewLine], actor: Actor, 
 def review(order: SalesOrder) -> list[dict]:
     """What stops an order before it may ship: unpaid, no address, unknown SKUs (wrong orders are
     corrected before they ship)."""
-    problems = []
-    if order.paid_at is None:
-        problems.append(WmsError("unpaid", order=order.number))
-    if not order.address:
-        problems.append(WmsError("missing_address", order=order.number))
-    for line in order.lines:
-        if line.status == "open" and line.item_id is None:
-            problems.append(WmsError("unknown_sku", order=order.number, line=line.line_no, sku=line.sku_text))
-    reasons = [p.as_dict() for p in problems]
+    reasons = review_reasons(order.number, order.paid_at, order.address,
+                             [(ln.line_no, ln.sku_text, ln.item_id) for ln in order.lines if ln.status == "open"])
     order.review_json = json.dumps(reasons, ensure_ascii=False)
     return reasons
+
+
+def review_reasons(number: str, paid_at: datetime | None, address: str,
+                   open_lines: list[tuple[int, str, int | None]]) -> list[dict]:
+    """review's reasons from plain values (the background import writes orders without the ORM).
+    open_lines: (line_no, sku as sent, item id or None)."""
+    problems = []
+    if paid_at is None:
+        problems.append(WmsError("unpaid", order=number))
+    if not address:
+        problems.append(WmsError("missing_address", order=number))
+    for line_no, sku_text, item_id in open_lines:
+        if item_id is None:
+            problems.append(WmsError("unknown_sku", order=number, line=line_no, sku=sku_text))
+    return [p.as_dict() for p in problems]
 
 
 def find_order(number: str, channel: str | None = None) -> SalesOrder:

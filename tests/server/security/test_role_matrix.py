@@ -103,6 +103,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/v1/orders/import/taobao", "orders.manage"),
     ("POST", "/api/v1/orders/import", "orders.manage"),
     ("POST", "/api/v1/orders/release", "orders.manage"),
+    ("GET", "/api/v1/orders/import-jobs", "orders.manage"), ("GET", f"/api/v1/orders/import-jobs/{X}", "orders.manage"),
     ("GET", "/api/v1/orders/NOPE-1", "authenticated"),
     ("POST", "/api/v1/orders/NOPE-1/release", "orders.manage"),
     ("POST", "/api/v1/orders/NOPE-1/correct", "orders.manage"),
@@ -226,6 +227,8 @@ PAGES: dict[str, str] = {
     "/sup/items/NOPE-SKU": "pages.view",
     # people (the "people" branch): every role that sees the pages looks; changes need people.manage
     "/sup/people": "pages.view",
+    # order imports: the viewer looks too (every page); uploading needs orders.manage
+    "/sup/orders/import": "orders.manage", f"/sup/orders/import/{X}": "orders.manage",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout"}
 
@@ -485,6 +488,7 @@ def test_every_supervisor_page_is_in_the_table(own_server):
     tabled = {path.replace(str(X), "<int:count_id>") for path in PAGES}
     normalise = {"/sup/print-jobs/<int:count_id>": "/sup/print-jobs/<int:job_id>",
                  "/sup/inspections/<int:count_id>": "/sup/inspections/<int:inspection_id>",
-                 "/sup/returns/RMA-NOPE": "/sup/returns/<number>", "/sup/items/NOPE-SKU": "/sup/items/<sku>"}
+                 "/sup/returns/RMA-NOPE": "/sup/returns/<number>", "/sup/items/NOPE-SKU": "/sup/items/<sku>",
+                 "/sup/orders/import/<int:count_id>": "/sup/orders/import/<int(max=2147483647):job_id>"}
     tabled = {normalise.get(path, path) for path in tabled} | PUBLIC_PAGES
     assert pages == tabled
