@@ -151,8 +151,8 @@ def start_server(data_dir: Path, pickers: int, top_up: int = 200, printer_port: 
     server = Server(data_dir, env, int(env["WMS_PORT"]), command=command)
     _run_step([PY, "-m", "server", "setup", "--demo", "--printer-port", str(printer_port or free_port())], env)
     setup = ROOT / "scripts" / "bench_setup.py"
-    if not setup.exists():  # an older checkout (--serve-from) kept it in scripts/
-        setup = ROOT / "scripts" / "bench_setup.py"
+    if not setup.exists():  # an older checkout (--serve-from) kept it in bench/
+        setup = ROOT / "bench" / "bench_setup.py"
     _run_step([PY, str(setup), "--pickers", str(pickers), "--top-up", str(top_up)], env)
     server.serve()
     return server
@@ -266,8 +266,9 @@ OPEN_LISTS = "/api/v1/pick-lists?status=open&view=summary"  # with MY_LISTS: an 
 class Rest:
     """One aiohttp session for all handhelds; each request carries its device's cookie."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, connections: int = 64) -> None:
         self.url = url
+        self.connections = connections  # at once; a shift start wants one a handheld, as real devices have
         self.http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Rest:
@@ -276,7 +277,7 @@ class Rest:
                                           # Idle connections are dropped before the server's keep-alive
                                           # (uvicorn: 5 s) ends them: reusing one it is closing at that
                                           # moment failed a long POST with ServerDisconnectedError.
-                                          connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=2),
+                                          connector=aiohttp.TCPConnector(limit=self.connections, keepalive_timeout=2),
                                           timeout=aiohttp.ClientTimeout(total=30))
         return self
 
@@ -419,6 +420,9 @@ class Options:
     # What the pick screen reads: one request; an older server (bench_scans --serve-from) answers it 404,
     # and from then on its own app's two reads are made instead.
     pick_screen: tuple[str, ...] = (PICK_SCREEN,)
+    # Journeys start within this many seconds of the run's start (default: one think time, no lockstep);
+    # a shift start (bench_scans --shift-start) claims at once.
+    start_spread: float | None = None
 
 
 @dataclass
@@ -431,6 +435,7 @@ class Record:
     future: asyncio.Future
     ack: dict | None = None
     attempts: int = 0
+    acked_at: float | None = None  # monotonic: queued_at → acked_at is what the picker waited
 
     @property
     def scan_id(self) -> str:
@@ -457,6 +462,7 @@ class Stats:
     # ack latency includes this much of the load generator being busy (it shares the machine's cores).
     loop_lag_ms: list[float] = field(default_factory=list)
     claim_ms: list[float] = field(default_factory=list)  # each "take the next pick list" over REST
+    claimed_at: list[float] = field(default_factory=list)  # when each claim was answered (monotonic)
     read_ms: list[float] = field(default_factory=list)  # each list read the app makes (Options.app_reads)
     read_failures: Counter = field(default_factory=Counter)  # reads answered other than 200, or not at all
 
@@ -585,7 +591,7 @@ class Handheld:
                 await asyncio.sleep(0.5)
                 continue
             self.outbox.popleft()
-            record.ack = ack
+            record.ack, record.acked_at = ack, time.monotonic()
             self._judge(record)
             record.future.set_result(ack)
 
@@ -646,7 +652,8 @@ class Handheld:
         """The journey until `until` (stop mid-list then), or — with `work_deadline` — until no open
         pick list is left (finishing the one in hand), giving up at `work_deadline`."""
         try:
-            await asyncio.sleep(self.rng.uniform(0, max(self.options.think, 0.05)))  # no lockstep
+            spread = self.options.start_spread  # no lockstep, unless a shift start asks for one
+            await asyncio.sleep(self.rng.uniform(0, max(self.options.think, 0.05) if spread is None else spread))
             if self.options.flow == "lookup":
                 await self.lookups(until)
             else:
@@ -666,6 +673,7 @@ class Handheld:
                 status, answer = await self.rest.call("POST", "/api/v1/pick-lists/next/claim", self.cookie,
                                                       retry_until=end)
                 self.stats.claim_ms.append((time.perf_counter() - asked) * 1000)
+                self.stats.claimed_at.append(time.monotonic())
                 if status == 404:
                     self.read_lists(*self.options.pick_screen)  # "nothing to pick": the lists are shown again
                     return  # no open list left
