@@ -64,9 +64,29 @@ def pinned(connection: Connection) -> Iterator[None]:
         _pin.connection = before
 
 
+@contextmanager
+def together() -> Iterator[None]:
+    """PostgreSQL: the statements run in this block on the pinned connection go out together (psycopg's
+    pipeline mode) and are answered in one round trip, not one each; what they return is not read in the
+    block. An error is raised as SQLAlchemy's when the block ends. On SQLite (no round trips) a no-op."""
+    connection = _pin.connection
+    if connection is None or not connection.in_transaction() or connection.dialect.name != "postgresql":
+        yield
+        return
+    dialect = connection.dialect
+    raw = connection.connection.dbapi_connection
+    try:
+        with raw.pipeline():
+            yield
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from error
+
+
 class Sql:
-    """One statement. `{lock}` marks where PostgreSQL takes a row lock (`FOR UPDATE`); SQLite needs
-    none (BEGIN IMMEDIATE already serialises writers)."""
+    """One statement. `{lock}` marks where PostgreSQL takes a row lock (`FOR UPDATE`), `{skip_locked}` where
+    it takes one on rows no other transaction holds (`FOR UPDATE SKIP LOCKED`); SQLite needs neither
+    (BEGIN IMMEDIATE already serialises writers)."""
 
     audited = False  # True for audit.Write: its run() records what it changes in the audit trail
 
@@ -79,8 +99,9 @@ class Sql:
             raise TypeError(f"a prebuilt {self.op} on {self.table} must be an audit.Write, which records "
                             "it in the audit trail (server/db/fast.py)")
         self._by_dialect = {
-            "sqlite": text.replace("{lock}", ""),
-            "postgresql": _NAMED.sub(r"%(\1)s", text.replace("%", "%%")).replace("{lock}", " FOR UPDATE"),
+            "sqlite": text.replace("{lock}", "").replace("{skip_locked}", ""),
+            "postgresql": _NAMED.sub(r"%(\1)s", text.replace("%", "%%")).replace("{lock}", " FOR UPDATE")
+            .replace("{skip_locked}", " FOR UPDATE SKIP LOCKED"),
         }
         self._row: type | None = None  # rows with the columns' names, made on first use
 

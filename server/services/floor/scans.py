@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from server import fastjson
-from server.db.fast import Sql, pinned, pinned_connection
+from server.db.fast import Sql, pinned, pinned_connection, together
 from server.db.models import Scan, User, utcnow
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
@@ -123,13 +123,14 @@ class _Batch:
 
     def write(self) -> None:
         try:
-            _INSERT_SCAN.run_many(self.scans)
+            with together():  # PostgreSQL: both inserts in one round trip
+                _INSERT_SCAN.run_many(self.scans)
+                audit.insert(self.audit)
         except IntegrityError as error:
             # The same scan id raced in on another connection (another server process, PostgreSQL) since
             # the batch read the table: nothing of the batch is kept, the devices resend, and the
             # resend of that scan finds the stored ack.
             raise _Raced(str(error)) from error
-        audit.insert(self.audit)
 
 
 @dataclass(frozen=True)
