@@ -83,6 +83,34 @@ def together() -> Iterator[None]:
                                   dialect=dialect) from error
 
 
+def read_together(*statements: tuple[Sql, dict[str, Any]]) -> list[list]:
+    """Each statement's rows, in order, on the session's connection. PostgreSQL: sent together (pipeline
+    mode) and answered in one round trip; each statement still runs after the one before it, so rows a
+    statement locks are read as their last holder left them. SQLite: one after the other."""
+    connection = _pin.connection
+    if connection is None or not connection.in_transaction():
+        connection = db.session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        return [sql.run_on(connection, **params).all() for sql, params in statements]
+    raw = connection.connection.dbapi_connection
+    cursors = []
+    try:
+        with raw.pipeline():
+            for sql, params in statements:
+                text = sql.text("postgresql")
+                for callback in on_execute:
+                    callback(text, params)
+                cursors.append(raw.cursor())
+                cursors[-1].execute(text, params)
+    except dialect.loaded_dbapi.Error as error:
+        for cursor in cursors:
+            cursor.close()
+        raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from error
+    return [_Result(cursor, sql.row_type(cursor)).all() for (sql, _), cursor in zip(statements, cursors, strict=True)]
+
+
 class Sql:
     """One statement. `{lock}` marks where PostgreSQL takes a row lock (`FOR UPDATE`), `{skip_locked}` where
     it takes one on rows no other transaction holds (`FOR UPDATE SKIP LOCKED`); SQLite needs neither
@@ -139,9 +167,13 @@ class Sql:
 
     def _direct(self, connection: Connection, params: Any, many: bool) -> _Result:
         cursor = _execute(connection, self._by_dialect[connection.dialect.name], params, many)
+        return _Result(cursor, self.row_type(cursor))
+
+    def row_type(self, cursor: Any) -> type | None:
+        """Rows with the columns' names (made once, from the first cursor that has any)."""
         if cursor.description is not None and self._row is None:
             self._row = namedtuple("Row", [c[0] for c in cursor.description], rename=True)
-        return _Result(cursor, self._row)
+        return self._row
 
     def first(self, **params: Any) -> Any:
         return self.run(**params).first()
