@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -48,6 +49,7 @@ on_execute: list[Callable[[str, Any], None]] = []
 
 class _Pin(threading.local):
     connection: Connection | None = None
+    deferred: list[str] | None = None  # PostgreSQL: statements to send with the next one (defer)
 
 
 _pin = _Pin()
@@ -61,7 +63,7 @@ def pinned(connection: Connection) -> Iterator[None]:
     try:
         yield
     finally:
-        _pin.connection = before
+        _pin.connection, _pin.deferred = before, None
 
 
 @contextmanager
@@ -83,6 +85,38 @@ def together() -> Iterator[None]:
                                   dialect=dialect) from error
 
 
+def defer(sql: Sql) -> None:
+    """`sql` (no parameters, nothing to read: a SAVEPOINT) on the pinned connection. PostgreSQL: it goes out
+    with the next statement, in the same round trip (pipeline mode); if no statement follows before the
+    batch ends, it is never sent. Any statement on the connection sends it first, the ORM's too
+    (driver_savepoints hooks the engine). SQLite: now."""
+    connection = _pin.connection
+    if connection is not None and connection.in_transaction() and connection.dialect.name == "postgresql":
+        _pin.deferred = [*(_pin.deferred or ()), sql.text("postgresql")]
+        return
+    sql.run_on(connection if connection is not None else db.session.connection())
+
+
+def undefer(sql: Sql) -> bool:
+    """True if `sql` was the last statement deferred and is still unsent: taken back, as never sent."""
+    if _pin.deferred and _pin.deferred[-1] == sql.text("postgresql"):
+        _pin.deferred.pop()
+        return True
+    return False
+
+
+def _send_deferred(raw: Any) -> list[str] | None:
+    """Take the deferred statements of the pinned connection if `raw` is its driver connection."""
+    deferred = _pin.deferred
+    if not deferred or _pin.connection is None or raw is not _pin.connection.connection.dbapi_connection:
+        return None
+    _pin.deferred = None
+    for text in deferred:
+        for callback in on_execute:
+            callback(text, None)
+    return deferred
+
+
 def read_together(*statements: tuple[Sql, dict[str, Any]]) -> list[list]:
     """Each statement's rows, in order, on the session's connection. PostgreSQL: sent together (pipeline
     mode) and answered in one round trip; each statement still runs after the one before it, so rows a
@@ -97,6 +131,8 @@ def read_together(*statements: tuple[Sql, dict[str, Any]]) -> list[list]:
     cursors = []
     try:
         with raw.pipeline():
+            for text in _send_deferred(raw) or ():
+                raw.execute(text)
             for sql, params in statements:
                 text = sql.text("postgresql")
                 for callback in on_execute:
@@ -190,17 +226,29 @@ def _execute(connection: Connection, text: str, params: Any, many: bool = False)
     dialect = connection.dialect
     for callback in on_execute:
         callback(text, params)
-    cursor = connection.connection.dbapi_connection.cursor()
+    raw = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    deferred = _send_deferred(raw)
     try:
-        if params is None:
-            cursor.execute(text)
+        if deferred:  # PostgreSQL: in the same round trip
+            with raw.pipeline():
+                for earlier in deferred:
+                    raw.execute(earlier)
+                _send(cursor, text, params, many)
         else:
-            (cursor.executemany if many else cursor.execute)(text, params)
+            _send(cursor, text, params, many)
     except dialect.loaded_dbapi.Error as error:
         cursor.close()
         raise DBAPIError.instance(text, params, error, dialect.loaded_dbapi.Error, dialect=dialect,
                                   ismulti=many) from error
     return cursor
+
+
+def _send(cursor: Any, text: str, params: Any, many: bool) -> None:
+    if params is None:
+        cursor.execute(text)
+    else:
+        (cursor.executemany if many else cursor.execute)(text, params)
 
 
 def pinned_connection(session: Any) -> Connection:
@@ -226,6 +274,13 @@ def driver_savepoints(engine: Engine) -> None:
                 raise ValueError(f"unexpected savepoint name {name!r}")
             _execute(connection, f"{verb} {name}", None).close()
         return send
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _deferred_first(connection, cursor, *_):
+        # A statement through SQLAlchemy (the ORM's flush, exec_driver_sql) on the pinned connection: what
+        # was deferred (defer) goes first, as it would have.
+        for text in _send_deferred(connection.connection.dbapi_connection) or ():
+            connection.connection.dbapi_connection.execute(text)
 
     engine.dialect.do_savepoint = sender("SAVEPOINT")
     engine.dialect.do_release_savepoint = sender("RELEASE SAVEPOINT")
