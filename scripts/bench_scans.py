@@ -76,6 +76,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "and Redis (--own-postgres/--database-url, --own-redis/--redis-url)")
     parser.add_argument("--shift-start", action="store_true",
                         help="the floor phase starts as a shift: every handheld logs in and claims at once")
+    parser.add_argument("--login", choices=("badge", "password"), default="badge",
+                        help="--shift-start: how the pickers log in (badge, as on the floor; falls back to password "
+                             "on a server whose pickers have no badges)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-app-reads", dest="app_reads", action="store_false",
                         help="pick flow: leave out the list reads the app makes around its scans (older figures)")
@@ -141,7 +144,9 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
 
     options = sim.Options(think=think, flow=args.flow, wrong_rate=args.wrong_rate, short_rate=args.short_rate,
                           user="picker" if args.flow == "lookup" else None, app_reads=args.app_reads,
-                          start_spread=0.0 if shift_start else None)
+                          start_spread=0.0 if shift_start else None,
+                          # At a shift's start pickers scan their badges; a password costs a scrypt (≈ 0.1 s of CPU).
+                          badge_login=shift_start and args.login == "badge")
     logins_ms: list[float] = []
     if shift_start:
         stats = asyncio.run(shift(url, catalogue, handhelds, options, seconds, args.seed, read_cpu, logins_ms))
@@ -170,7 +175,8 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
                "claim_p99_ms": round(sim.percentile(stats.claim_ms, 99), 1),
                "claim_p99_by_10s_ms": by_window(list(zip(stats.claimed_at, stats.claim_ms, strict=True)),
                                                 stats.started)} if stats.claim_ms else {}),
-           **({"logins": len(logins_ms), "login_p50_ms": round(sim.percentile(logins_ms, 50), 1),
+           **({"logins": len(logins_ms), "login_by": args.login,
+               "login_p50_ms": round(sim.percentile(logins_ms, 50), 1),
                "login_p99_ms": round(sim.percentile(logins_ms, 99), 1)} if logins_ms else {}),
            # The lists the app reads around its scans (REST, beside the scans; --no-app-reads leaves them out).
            **({"reads": len(stats.read_ms), "read_p50_ms": round(sim.percentile(stats.read_ms, 50), 1),
@@ -250,6 +256,16 @@ async def shift(url: str, catalogue: sim.Catalogue, count: int, options: sim.Opt
     return stats
 
 
+def badges_work(url: str) -> bool:
+    """Do the pickers have badges (scripts/bench_setup.py gives them; an older checkout's did not)?"""
+    async def check() -> bool:
+        async with sim.Rest(url) as rest:
+            status, _ = await rest.call("POST", "/api/v1/auth/badge", body={"badge": sim.badge_code(1)})
+            return status == 200
+
+    return asyncio.run(check())
+
+
 def pick_users_exist(url: str, count: int) -> bool:
     async def check() -> bool:
         async with sim.Rest(url) as rest:
@@ -292,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warning: {url} has no user {sim.picker_name(max(args.steps))} (scripts/bench_setup.py makes "
                   "them); measuring the lookup flow instead", file=sys.stderr)
             args.flow = "lookup"
+        if args.shift_start and args.login == "badge" and not badges_work(url):
+            print("warning: the pickers have no badges there; they log in by password", file=sys.stderr)
+            args.login = "password"
         rows = []
         row, catalogue = phase(url, args, "idle: 1 handheld, back to back", 1, 0, args.idle_scans * 0.01, None,
                                server, database_url)

@@ -61,6 +61,10 @@ def device_code(n: int) -> str:
     return f"HH-{n:03d}"
 
 
+def badge_code(n: int) -> str:
+    return f"BDG-SIM-{n:04d}"  # as scripts/bench_setup.py gives them
+
+
 # ---------------------------------------------------------------------------------------------
 # A server of our own
 
@@ -303,14 +307,16 @@ class Rest:
                 raise RuntimeError(f"{method} {path}: server did not answer in time")
             await asyncio.sleep(0.3)
 
-    async def login(self, username: str, device: str | None = None, retry_until: float | None = None) -> str:
-        """The session cookie of a fresh login, as a Cookie header value."""
+    async def login(self, username: str, device: str | None = None, retry_until: float | None = None,
+                    badge: str | None = None) -> str:
+        """The session cookie of a fresh login (by password, or by `badge` as pickers do), as a Cookie header
+        value."""
         deadline = retry_until or time.monotonic() + 30
+        path, body = (("/api/v1/auth/badge", {"badge": badge, "device": device}) if badge else
+                      ("/api/v1/auth/login", {"username": username, "password": PASSWORD, "device": device}))
         while True:
             try:
-                async with self.http.post(f"{self.url}/api/v1/auth/login",
-                                          json={"username": username, "password": PASSWORD, "device": device}
-                                          ) as answer:
+                async with self.http.post(f"{self.url}{path}", json=body) as answer:
                     if answer.status == 200:
                         return "; ".join(f"{k}={v.value}" for k, v in answer.cookies.items())
                     if answer.status < 500:
@@ -423,6 +429,7 @@ class Options:
     # Journeys start within this many seconds of the run's start (default: one think time, no lockstep);
     # a shift start (bench_scans --shift-start) claims at once.
     start_spread: float | None = None
+    badge_login: bool = False  # log in by badge scan (BDG-SIM-0001…), as pickers do, not by password
 
 
 @dataclass
@@ -494,7 +501,8 @@ class Handheld:
     # -- connection ------------------------------------------------------------------------
 
     async def start(self, deadline: float) -> None:
-        self.cookie = await self.rest.login(self.username, self.device, retry_until=deadline)
+        badge = badge_code(self.n) if self.options.badge_login else None
+        self.cookie = await self.rest.login(self.username, self.device, retry_until=deadline, badge=badge)
         self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=3,
                                         randomization_factor=0.5)
         self.sio.on("connect", self._on_connect, namespace=NAMESPACE)
