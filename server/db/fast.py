@@ -207,7 +207,8 @@ class Sql:
 
     def row_type(self, cursor: Any) -> type | None:
         """Rows with the columns' names (made once, from the first cursor that has any)."""
-        if cursor.description is not None and self._row is None:
+        # The known row type first: psycopg builds `description` anew at each reading (a Column a column).
+        if self._row is None and cursor.description is not None:
             self._row = namedtuple("Row", [c[0] for c in cursor.description], rename=True)
         return self._row
 
@@ -295,7 +296,7 @@ class _Result:
 
     def __init__(self, cursor: Any, row: type | None) -> None:
         self._cursor, self._row, self.rowcount = cursor, row, cursor.rowcount
-        if cursor.description is None:  # a write: nothing to fetch
+        if row is None and cursor.description is None:  # a write: nothing to fetch
             cursor.close()
 
     def first(self) -> Any:
