@@ -225,11 +225,11 @@ class Sql:
 def _execute(connection: Connection, text: str, params: Any, many: bool = False) -> Any:
     """`text` on the connection's driver cursor; a driver error raised as SQLAlchemy's."""
     dialect = connection.dialect
+    raw = connection.connection.dbapi_connection
+    deferred = _send_deferred(raw)  # (before this statement, in the callbacks too)
     for callback in on_execute:
         callback(text, params)
-    raw = connection.connection.dbapi_connection
     cursor = raw.cursor()
-    deferred = _send_deferred(raw)
     try:
         if deferred:  # PostgreSQL: in the same round trip
             with raw.pipeline():
