@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import ResourceClosedError, IntegrityError, InterfaceError, OperationalError
 
 from server import fastjson
-from server.db.fast import Sql, pinned, pinned_connection
+from server.db.fast import Sql, defer, pinned, pinned_connection, together, undefer
 from server.db.models import Scan, User, utcnow
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
@@ -146,13 +146,14 @@ class _Batch:
 
     def write(self) -> None:
         try:
-            _INSERT_SCAN.run_many(self.scans)
+            with together():  # PostgreSQL: both inserts in one round trip
+                _INSERT_SCAN.run_many(self.scans)
+                audit.insert(self.audit)
         except IntegrityError as error:
             # The same scan id raced in on another connection (another server process, PostgreSQL) since
             # the batch read the table: nothing of the batch is kept, the devices resend, and the
             # resend of that scan finds the stored ack.
             raise _Raced(str(error)) from error
-        audit.insert(self.audit)
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ class _Savepoint:
         if not session.identity_map and not session.new and not session.deleted:
             self.savepoint = None
             self.connection = pinned_connection(session)
-            _SAVEPOINT.run_on(self.connection)
+            defer(_SAVEPOINT)  # PostgreSQL: sent with the scan's first statement, one round trip fewer
         else:
             self.savepoint = session.begin_nested()
             # SQLAlchemy emits SAVEPOINT when the nested transaction first asks for the connection;
@@ -309,7 +310,7 @@ class _Savepoint:
 
     def undo(self) -> None:
         if self.savepoint is None:
-            if self._open():
+            if self._open() and not undefer(_SAVEPOINT):  # (never sent: nothing to undo on the database)
                 _ROLLBACK_TO.run_on(self.connection)
                 _RELEASE.run_on(self.connection)
             db.session.expunge_all()  # the session was empty when the scan began: all of it is the scan's
