@@ -324,7 +324,8 @@ export function createPick(app) {
           tote_slot: next.tote,
           tote: s.totes[next.tote] || "",
           order: next.order,
-          bin_confirmed: false,
+          // still standing at the bin just scanned: the server takes the item at once (pick_lists._stay_at_bin)
+          bin_confirmed: picked && next.bin === stop.bin && Boolean(stop.bin_confirmed),
           on_hold: false,
         }
       : null;
