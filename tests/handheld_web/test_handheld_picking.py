@@ -582,3 +582,28 @@ def test_on_a_360x640_screen_the_next_prompt_shows_without_scrolling_and_a_bin_i
     expect(page.locator(f'[data-testid="pick-stop"][data-task="{second["task"]}"]')).to_have_count(0)
     assert last_sound(page) != "error"
 
+
+
+def test_a_tote_still_holding_another_orders_units_is_refused_in_the_pickers_language(page, live_server,
+                                                                                      pick_an_order):
+    busy = pick_an_order()  # picked into its tote, not packed yet
+    item = stocked_item(live_server, 1)
+    pick_list, _ = released_wave(live_server, [[(item["sku"], 1)]])
+    sign_in(page)
+    page.get_by_test_id("lang-toggle").tap()
+    open_pick(page)
+    take_list(page, pick_list)
+
+    scan(page, busy["tote"])
+    panel = page.get_by_test_id("error-panel")
+    expect(panel).to_have_attribute("data-code", "tote_in_use")
+    expect(page.get_by_test_id("error-message")).to_contain_text(f"周转箱 {busy['tote']} 正用于订单 {busy['number']}")
+    assert last_sound(page) == "error"
+    text = page.locator("body").inner_text()
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), text  # no raw code on the screen
+    expect(page.locator('[data-testid="pick-bound-tote"][data-slot="1"]')).to_have_attribute("data-tote", "")
+
+    page.get_by_test_id("lang-toggle").tap()
+    scan(page, busy["tote"])
+    expect(page.get_by_test_id("error-message")).to_contain_text(
+        f"Tote {busy['tote']} is in use for order {busy['number']}")
