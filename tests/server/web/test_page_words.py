@@ -1,5 +1,10 @@
-"""Why a print job waits, in words on the supervisor pages: the agent's codes (no_status_response, …)
-stay in a tooltip for support."""
+"""What the supervisor pages print is words and values: why a print job waits is said in words (the
+agent's codes, no_status_response …, stay in a tooltip for support), and no page prints a Python object
+where a value belongs (the overview's items tile once read "<built-in method items of dict …>")."""
+import re
+
+import pytest
+
 from server.db.models import PrintJob, PrintJobEvent
 from server.extensions import db
 from tests.server.conftest import log_in_on_the_pages
@@ -20,3 +25,18 @@ def test_a_waiting_jobs_reason_reads_as_words_on_the_overview_the_jobs_page_and_
         assert "打印机无响应（缺纸或打印头未合上？）" in page, path
         assert ">no_status_response<" not in page and " no_status_response<" not in page, path
         assert 'title="no_status_response"' in page, path  # the code, for support
+
+
+PYTHON_OBJECT = re.compile(r"<built-in method|<bound method|object at 0x|<function ")
+
+
+@pytest.mark.parametrize("path", ["/sup/", "/sup/bins", "/sup/bins?zone=A", "/sup/print-jobs", "/sup/labels/",
+                                  "/sup/picking", "/sup/receiving", "/sup/items", "/sup/layout", "/sup/setup",
+                                  "/sup/reports/stock"])
+def test_no_page_prints_a_python_object(app, tiny_warehouse, path):
+    client = log_in_on_the_pages(app.test_client(), "sue")
+
+    answer = client.get(path)
+
+    assert answer.status_code == 200, path
+    assert not PYTHON_OBJECT.search(answer.get_data(as_text=True)), path
