@@ -340,7 +340,7 @@ def _environment(directory: str) -> SandboxedEnvironment:
     # auto_reload re-reads a template whose file changed, so an edit shows on the next label.
     env = _LabelEnvironment(loader=FileSystemLoader(directory), undefined=StrictUndefined, auto_reload=True,
                                finalize=_finalize, trim_blocks=True, lstrip_blocks=True, autoescape=True)
-    env.filters.update(zpl=lambda value: Zpl(_escape(str(value))), kg=_kg, when=_when)
+    env.filters.update(zpl=lambda value: Zpl(_escape(str(value))), kg=_kg, when=_when, channel=_channel)
     return env
 
 
@@ -351,6 +351,16 @@ def _finalize(value: Any) -> Any:
     if callable(value):  # a method, not a value: refuse rather than print "<bound method …>"
         raise LabelTemplateError(f"a label template prints {value!r}, not a value")
     return Zpl(_field("" if value is None else str(value)))
+
+
+# An order's channel (sales_orders.channel) as people call it; the station page has the same names.
+CHANNEL_NAMES = {"taobao": "Taobao 淘宝", "tmall": "Tmall 天猫", "jd": "JD 京东", "pdd": "Pinduoduo 拼多多",
+                 "douyin": "Douyin 抖音", "api": "API", "csv": "CSV"}
+
+
+def _channel(code: str | None) -> str:
+    """The channel's name in both languages; a channel we do not know, as it came."""
+    return CHANNEL_NAMES.get(str(code or "").lower(), str(code or ""))
 
 
 def _kg(grams: float | None) -> str:

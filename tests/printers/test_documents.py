@@ -263,7 +263,7 @@ def test_the_shipping_label_footer_says_the_order_channel_and_how_many_items() -
     texts = label_texts(shipping_label(a_parcel(items=3), None))
 
     footer = next(text for text in texts if text.startswith("Order 订单"))
-    assert footer.startswith("Order 订单 · taobao · 3 items 件 · packed 打包 2026-11-23")  # the time: docs/labels.md
+    assert footer.startswith("Order 订单 · Taobao 淘宝 · 3 items 件 · packed 打包 2026-11-23")  # time: docs/labels.md
 
 
 @pytest.mark.parametrize("name", ["shipping_label", "packing_list", "exchange_notice", "badge"])
@@ -274,6 +274,11 @@ def test_no_label_prints_a_python_object_instead_of_a_value(name: str) -> None:
 
     printed = " ".join(label_texts(zpl))
     assert printed and not re.search(r"<built-in|<bound method|object at 0x|<function", printed)
+
+
+def test_the_packing_list_names_the_channel_and_an_unknown_channel_prints_as_it_came() -> None:
+    assert "Taobao 淘宝" in label_texts(packing_list(an_order_of(1)))
+    assert "Kuaishou" in label_texts(packing_list(an_order_of(1, channel="Kuaishou")))
 
 
 def test_a_template_that_prints_a_method_is_refused(tmp_path: Path) -> None:
