@@ -142,8 +142,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                   "此处只需再拣 {remaining} 件，而不是 {qty} 件。"),
     "bind_totes_first": (409, "Scan the cart's totes first (tote {slot}).",
                          "请先扫描拣货车上的周转箱（第 {slot} 箱）。"),
-    "tote_in_use": (409, "Tote {tote} is already on another open pick list.",
-                    "周转箱 {tote} 已用于其他未完成的拣货单。"),
+    "tote_in_use": (409, "Tote {tote} is in use for order {order} (on an open pick list, or picked and not "
+                         "packed yet): take another tote.",
+                    "周转箱 {tote} 正用于订单 {order}（拣货未完成或已拣未打包），请换一个周转箱。"),
     "pick_list_done": (409, "Pick list {pick_list} is finished.", "拣货单 {pick_list} 已完成。"),
     "order_on_hold": (409, "Order {order} is on hold: {reason}. Set it apart and do not ship.",
                       "订单 {order} 已暂缓出货：{reason}。请单独放置，不要发货。"),

@@ -1,8 +1,11 @@
 """A packing station's page on the live server: it is told why its labels wait (the printer is out of
 paper) the moment the agent knows, and when they print — each exactly once; a hold placed while the
 order is on the station stops its next scan."""
+import re
 import time
 import uuid
+
+from tests.conftest import label_texts
 
 STATION = "PACK-01"
 
@@ -84,3 +87,25 @@ def test_a_hold_stops_the_order_on_the_station_and_the_packer_sets_it_aside(live
         assert send(page, "pack.aside")["ok"]  # leave the station free for the other tests
     finally:
         page.disconnect()
+
+
+def test_the_shipping_label_that_reaches_the_printer_says_how_many_items_the_parcel_holds(
+        live_server, printer_agent, healthy_printer, pick_an_order):
+    order = pick_an_order()  # 2 + 1 units
+    live_server.session("packer").post(f"{live_server.url}/api/v1/stations/{STATION}/sign-in",
+                                       timeout=10).raise_for_status()
+    page = live_server.floor_client("packer", station=STATION)
+    try:
+        pack_everything(page, order)
+        printed_before = len(healthy_printer.printed)
+        tracking = send(page, "pack.close", weight_g=800)["result"]["closed"]["tracking"]
+        pushes(page, "print_job", lambda seen: len({j["id"] for j in seen if j["status"] == "printed"}) == 2)
+        labels = healthy_printer.wait_for_printed(printed_before + 2, timeout=20)[printed_before:]
+    finally:
+        page.disconnect()
+    shipping = next(label_texts(label.zpl) for label in labels if tracking in label_texts(label.zpl))
+    footer = next(text for text in shipping if text.startswith("Order 订单"))
+    # Read as printed, whichever word the line wraps at.
+    assert re.sub(r"\s", "", footer).startswith("Order订单·API·3items件·packed打包"), footer
+    for label in labels:  # every word printed is a value, never a Python object
+        assert not re.search(r"<built-in|<bound method|object at 0x", " ".join(label_texts(label.zpl))), label.zpl
