@@ -13,8 +13,10 @@ def register_web(app: Flask) -> None:
     from server.web import devices  # noqa: F401  (adds the devices and printers page to `sup`)
     from server.web import layout, setup  # noqa: F401  (day one: imports, items, bin blocks, the layout and map)
     from server.web import people  # noqa: F401  (adds the people page and the suppliers' master to `sup`)
+    from server.web import language
     from server.web.common import sup
 
+    language.install(app)
     app.register_blueprint(handheld.handheld)
     app.register_blueprint(sup)
     app.register_blueprint(labels.bp)

@@ -1,0 +1,95 @@
+"""The supervisor pages in one language at a time, English or 中文, with a switch in the navigation (as the
+handheld has). The choice is kept in a cookie; without one, the logged-in person's `locale`, else the
+browser's Accept-Language. Templates say both texts where they are written, `t("Items", "货品")`, and show
+the one the reader chose; data that carries both languages (an (en, zh) pair, {"en", "zh"}, an error's
+message, "English · 中文" text built in Python) goes through the `lang` filter. Times go through `local`
+(server/local_time.py): the warehouse's time zone, never UTC."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, g, redirect, request, session
+from markupsafe import Markup
+
+from server import local_time
+from server.web.common import sup
+
+LANGUAGES = ("en", "zh")
+COOKIE = "sup_lang"
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def current() -> str:
+    """The reader's language: the switch's cookie, else their account's locale, else the browser's."""
+    if "sup_lang" in g:
+        return g.sup_lang
+    chosen = request.cookies.get(COOKIE)
+    if chosen not in LANGUAGES:
+        chosen = _account_locale() or (request.accept_languages.best_match(["en", "zh"], default="zh") or "zh")
+        chosen = chosen if chosen in LANGUAGES else "zh"
+    g.sup_lang = chosen
+    return chosen
+
+
+def _account_locale() -> str | None:
+    user_id = session.get("user_id")
+    if not user_id:
+        return None
+    from server.db.models import User
+    from server.extensions import db
+    user = db.session.get(User, user_id)
+    locale = (user.locale or "").lower()[:2] if user else ""
+    return locale if locale in LANGUAGES else None
+
+
+def t(en: Any, zh: Any = None) -> Any:
+    """The text in the reader's language: t("Items", "货品"), or one value carrying both (see `pick`)."""
+    if zh is None:
+        return pick(en)
+    return zh if current() == "zh" else en
+
+
+def pick(value: Any) -> Any:
+    """One language of a value that carries both: an (en, zh) pair, a mapping or object with en/zh, or text
+    written "English · 中文" (the last " · " before Chinese splits it). Anything else is shown as it is."""
+    zh = current() == "zh"
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return value[1] if zh else value[0]
+    if isinstance(value, Mapping) and "en" in value and "zh" in value:
+        return value["zh"] if zh else value["en"]
+    if hasattr(value, "en") and hasattr(value, "zh"):
+        return value.zh if zh else value.en
+    if isinstance(value, str) and " · " in value:
+        left, _, right = value.rpartition(" · ")
+        if _CJK.search(right) and not _CJK.search(left):
+            chosen = right if zh else left
+            return Markup(chosen) if isinstance(value, Markup) else chosen
+    return value
+
+
+def local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time as the warehouse's clock shows it."""
+    return local_time.local(moment, fmt)
+
+
+@sup.get("/language/<code>")
+def switch_language(code: str):
+    """The navigation's switch: remember the language for a year, back to the page it was pressed on."""
+    back = request.args.get("next") or request.referrer or "/sup/"
+    parts = urlsplit(back)
+    back = (parts.path or "/sup/") + (f"?{parts.query}" if parts.query else "")  # this site only
+    if not back.startswith("/") or back.startswith(("//", "/\\")):
+        back = "/sup/"
+    response = redirect(back)
+    if code in LANGUAGES:
+        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def install(app: Flask) -> None:
+    from server.web.statuses import names
+    app.jinja_env.globals.update(t=t, language=current, time_zone=local_time.zone_name, status_names=names)
+    app.jinja_env.filters.update(lang=pick, local=local)
