@@ -45,11 +45,13 @@ def _account_locale() -> str | None:
     return locale if locale in LANGUAGES else None
 
 
-def t(en: Any, zh: Any = None) -> Any:
-    """The text in the reader's language: t("Items", "货品"), or one value carrying both (see `pick`)."""
+def t(en: Any, zh: Any = None, **values: Any) -> Any:
+    """The text in the reader's language: t("Items", "货品"), t("Zone {zone}", "库区 {zone}", zone=z), or
+    one value carrying both (see `pick`). The page escapes the result, values included."""
     if zh is None:
         return pick(en)
-    return zh if current() == "zh" else en
+    text = zh if current() == "zh" else en
+    return text.format(**values) if values else text
 
 
 def pick(value: Any) -> Any:
@@ -59,7 +61,9 @@ def pick(value: Any) -> Any:
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, str) for v in value):
         return value[1] if zh else value[0]
     if isinstance(value, Mapping) and "en" in value and "zh" in value:
-        return value["zh"] if zh else value["en"]
+        # a name given in one language only (an item's English name is optional) is shown as it is
+        chosen, other = (value["zh"], value["en"]) if zh else (value["en"], value["zh"])
+        return chosen or other
     if hasattr(value, "en") and hasattr(value, "zh"):
         return value.zh if zh else value.en
     if isinstance(value, str) and " · " in value:
@@ -68,6 +72,24 @@ def pick(value: Any) -> Any:
             chosen = right if zh else left
             return Markup(chosen) if isinstance(value, Markup) else chosen
     return value
+
+
+def badge(code: str | None, testid: str | None = None) -> Markup:
+    """A status as a word in the reader's language with its colour (server/web/statuses.py); the code stays
+    in data-status for scripts and tests."""
+    from server.web.statuses import names
+    en, zh, tone = names(code)
+    test = Markup(' data-testid="{}"').format(testid) if testid else ""
+    return Markup('<span class="badge tone-{}" data-status="{}"{}>{}</span>').format(
+        tone, code or "", test, zh if current() == "zh" else en)
+
+
+def column_name(names: Any, field: str) -> str:
+    """An import column as the reader calls it: the Chinese header, or in English the first English one the
+    import also understands (else the field's own name)."""
+    if current() == "zh":
+        return names[0]
+    return next((n for n in names if not _CJK.search(n)), field.replace("_", " "))
 
 
 def local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -90,6 +112,6 @@ def switch_language(code: str):
 
 
 def install(app: Flask) -> None:
-    from server.web.statuses import names
-    app.jinja_env.globals.update(t=t, language=current, time_zone=local_time.zone_name, status_names=names)
+    app.jinja_env.globals.update(t=t, language=current, time_zone=local_time.zone_name, badge=badge,
+                               column_name=column_name)
     app.jinja_env.filters.update(lang=pick, local=local)
