@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, request, session
+from flask import Flask, g, has_request_context, redirect, request, session
 from markupsafe import Markup
 
 from server import local_time
@@ -56,7 +56,10 @@ def t(en: Any, zh: Any = None, **values: Any) -> Any:
 
 def pick(value: Any) -> Any:
     """One language of a value that carries both: an (en, zh) pair, a mapping or object with en/zh, or text
-    written "English · 中文" (the last " · " before Chinese splits it). Anything else is shown as it is."""
+    written "English · 中文" (the last " · " before Chinese splits it). Anything else is shown as it is;
+    outside a request (no reader) everything is."""
+    if not has_request_context():
+        return value
     zh = current() == "zh"
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, str) for v in value):
         return value[1] if zh else value[0]

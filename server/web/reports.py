@@ -173,7 +173,7 @@ def reports_turnover(actor):
                        [("Closing stock · 日末库存", [d["closing"] for d in data["daily"]]),
                         ("Average · 平均", [totals["avg_on_hand"]] * len(data["daily"])),
                         (f"Issued ({data['basis']}) · 出库", [d["issued"] for d in data["daily"]])],
-                       integer=True, fmt=lambda v: f"{v:,.0f}", x_label="Day (UTC) · 日期", y_label="Units · 件")
+                       integer=True, fmt=lambda v: f"{v:,.0f}", x_label="Day (UTC) · 日期（UTC）", y_label="Units · 件")
     basis = {"ship": "shipped · 交接发出", "pick": "picked (no handover yet) · 拣货出库"}[data["basis"]]
     summary = [("Period · 期间", span.label), ("Units issued = · 出库口径", basis),
                ("Units issued · 出库件数", f"{totals['issued']:,}"),
