@@ -246,6 +246,7 @@ def supervisor_page(chromium, live_server):
     showing `path`. The browser context is closed after the test."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(10_000)
+    context.add_cookies([{"name": "sup_lang", "value": "en", "url": "http://127.0.0.1"}])  # pages in English
 
     def open_(path: str, username: str = "supervisor"):
         page = context.new_page()

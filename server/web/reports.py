@@ -210,7 +210,7 @@ def reports_suppliers(actor):
     return respond(actor, ("Supplier quality by month", "供应商质量（按月）"),
                    [Table("by_month", "By month and supplier", "按月、按供应商", report_queries.QUALITY_COLUMNS, rows)],
                    [rates, lots], _period_filters(span, 365) + [
-                       _select("supplier", "Supplier · 供应商", [(c, f"{c} {n}") for c, n in codes])],
+                       _select("supplier", "Supplier · 供应商", [(c, f"{c} {n}") for c, n in codes]) | {"data": True}],
                    [("Period · 期间", span.label)],
                    ["Defect rate = defects ÷ units sampled (flagged cartons included); sampling rate = units sampled "
                     "÷ units in the lots; a lot counts in the month it was decided. · 不合格率 = 残次 ÷ 抽检件数；"
