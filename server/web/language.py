@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, redirect, request, session
+from flask import Flask, has_request_context, redirect, request, session
 from markupsafe import Markup
 
 from server import local_time
@@ -24,13 +24,14 @@ _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 def current() -> str:
     """The reader's language: the switch's cookie, else their account's locale, else the browser's."""
-    if "sup_lang" in g:
-        return g.sup_lang
+    cached = request.environ.get("wms.sup_lang")  # per request (g can outlive one: an app context in tests)
+    if cached:
+        return cached
     chosen = request.cookies.get(COOKIE)
     if chosen not in LANGUAGES:
         chosen = _account_locale() or (request.accept_languages.best_match(["en", "zh"], default="zh") or "zh")
         chosen = chosen if chosen in LANGUAGES else "zh"
-    g.sup_lang = chosen
+    request.environ["wms.sup_lang"] = chosen
     return chosen
 
 

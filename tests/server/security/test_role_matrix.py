@@ -197,7 +197,7 @@ PAGES: dict[str, str] = {
     # people (the "people" branch): every role that sees the pages looks; changes need people.manage
     "/sup/people": "pages.view",
 }
-PUBLIC_PAGES = {"/sup/login", "/sup/logout"}
+PUBLIC_PAGES = {"/sup/login", "/sup/logout", "/sup/language/<code>"}  # the language switch: a cookie, no data
 
 
 def allowed(principal: str, policy: str) -> bool:
