@@ -3,7 +3,7 @@ database, the API and the logs keep UTC (naive datetimes are UTC); only what a p
 local time, here, so a label, a page and a CSV export never disagree about what "14:05" means."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -28,7 +28,7 @@ def to_local(moment: datetime | str | None, tz: ZoneInfo | None = None) -> datet
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(tz or zone())
 
 

@@ -1,5 +1,5 @@
 """Times as people read them: the warehouse's zone from the settings, the database's UTC turned into it."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,7 +36,7 @@ def test_berlin_follows_summer_time():
 
 
 def test_an_aware_time_is_converted_and_nothing_is_empty():
-    assert local_time.local(datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc), tz=BERLIN) == "2026-03-02 01:30"
+    assert local_time.local(datetime(2026, 3, 2, 0, 30, tzinfo=UTC), tz=BERLIN) == "2026-03-02 01:30"
     assert local_time.local(None) == "" and local_time.local_iso("") == ""
 
 

@@ -310,7 +310,8 @@ def in_process_stock(warehouse: str | None = None) -> list[dict]:
             for kind, (en, zh) in IN_PROCESS_KINDS.items()]
 
 
-IN_PROCESS_COLUMNS = [Column("state", "Where", "状态", "words"), Column("places", "Bins / totes / parcels", "位置数", "int"),
+IN_PROCESS_COLUMNS = [Column("state", "Where", "状态", "words"),
+                      Column("places", "Bins / totes / parcels", "位置数", "int"),
                       Column("units", "Units", "件数", "int"), Column("value_cents", "Value ¥", "金额（元）", "money")]
 
 
