@@ -44,6 +44,7 @@ class LiveServer:
         answer = http.post(f"{self.url}/api/v1/auth/login",
                            json={"username": username, "password": password}, timeout=5)
         assert answer.status_code == 200, answer.text
+        http.cookies.set("sup_lang", "en")  # supervisor pages in English (the language switch's cookie)
         return http
 
     def floor_client(self, username: str = "picker", device: str = "PDA-01", **auth: str) -> socketio.SimpleClient:

@@ -46,7 +46,7 @@ def test_the_people_list_searches_and_pages(live_server):
     page = admin.get(f"{live_server.url}/sup/people?q=picker", timeout=10).text
     assert 'data-username="picker"' in page and 'data-username="packer"' not in page
     first = admin.get(f"{live_server.url}/sup/people", timeout=10).text
-    assert "page 1 /" in first and "People · 人员" in first
+    assert "page 1 /" in first and "<h1>People</h1>" in first
     assert "csrf_token" in first  # every form carries its token
 
 
@@ -87,7 +87,7 @@ def test_a_badge_is_printed_from_the_page(live_server):
 def test_the_viewer_sees_people_without_phones_and_changes_nothing(live_server):
     viewer = live_server.session("viewer")
     page = viewer.get(f"{live_server.url}/sup/people", timeout=10)
-    assert page.status_code == 200 and "Phone · 手机" not in page.text and 'data-testid="add-person"' not in page.text
+    assert page.status_code == 200 and "<th>Phone</th>" not in page.text and 'data-testid="add-person"' not in page.text
     for path, data in (("/sup/people/add", {"username": "sneaky", "name": "x", "role": "admin"}),
                        ("/sup/people/picker/password", {"password": "0123456789"}),
                        ("/sup/people/picker/edit", {"role": "admin", "active": "1"}),

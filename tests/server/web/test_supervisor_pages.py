@@ -16,7 +16,7 @@ def test_a_supervisor_prints_a_zones_bin_labels_and_sees_the_job_printed(
         live_server, printer_agent, healthy_printer, desk):
     before = len(healthy_printer.printed)
     log_in(desk, live_server.url, "supervisor")
-    desk.click("text=Bins · 货位")
+    desk.click("header nav >> text=Bins")
     desk.click("a.pill:text-is('B')")
     expect(desk.locator("h1")).to_contain_text("Zone B")
     desk.select_option("select[name=dpi]", "300")
@@ -31,6 +31,9 @@ def test_a_supervisor_prints_a_zones_bin_labels_and_sees_the_job_printed(
 def test_a_wrong_password_on_the_supervisor_login_is_explained(live_server, desk):
     log_in(desk, live_server.url, "supervisor", "wrong")
     expect(desk.get_by_test_id("login-error")).to_contain_text("Wrong user name or password")
+    expect(desk.get_by_test_id("login-error")).not_to_contain_text("用户名或密码错误")  # one language at a time
+    desk.get_by_test_id("language-switch").click()
+    log_in(desk, live_server.url, "supervisor", "wrong")
     expect(desk.get_by_test_id("login-error")).to_contain_text("用户名或密码错误")
 
 
