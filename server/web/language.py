@@ -39,9 +39,8 @@ def _account_locale() -> str | None:
     user_id = session.get("user_id")
     if not user_id:
         return None
-    from server.db.models import User
-    from server.extensions import db
-    user = db.session.get(User, user_id)
+    from server.services.people import auth
+    user = auth.get_user(user_id)
     locale = (user.locale or "").lower()[:2] if user else ""
     return locale if locale in LANGUAGES else None
 

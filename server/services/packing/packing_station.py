@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from printers import documents
+from server import local_time
 from server.local_time import local_iso
 from server.db.models import (Bin, BinStock, Device, Item, LedgerEntry, Lot, Parcel, PickTask, SalesOrder, Station,
                               User, utcnow)
@@ -376,7 +377,8 @@ def station_view(station: Station) -> dict:
     scanner = db.session.get(Device, station.scanner_device_id) if station.scanner_device_id else None
     view = {"station": {"code": station.code, "name": station.name, "printer": printer.code if printer else None,
                         "packer": {"username": packer.username, "name": packer.name} if packer else None,
-                        "scanner": scanner.code if scanner else None},
+                        "scanner": scanner.code if scanner else None,
+                        "time_zone": local_time.zone_name()},  # the page shows times on the warehouse's clock
             "order": None, "lines": [], "parcels": [], "complete": False,
             "print_jobs": [print_jobs.job_view(j) for j in print_jobs.recent_jobs(5, printer.code)] if printer else []}
     if station.order_id is None:
