@@ -69,11 +69,12 @@ def pick(value: Any) -> Any:
         return chosen or other
     if hasattr(value, "en") and hasattr(value, "zh"):
         return value.zh if zh else value.en
-    if isinstance(value, str) and " · " in value:
-        left, _, right = value.rpartition(" · ")
-        if _CJK.search(right) and not _CJK.search(left):
-            chosen = right if zh else left
-            return Markup(chosen) if isinstance(value, Markup) else chosen
+    for mark in (" · ", " / "):  # " / ": stored print job titles ("Test print P1 / 测试打印 P1")
+        if isinstance(value, str) and mark in value:
+            left, _, right = value.rpartition(mark)
+            if _CJK.search(right) and not _CJK.search(left):
+                chosen = right if zh else left
+                return Markup(chosen) if isinstance(value, Markup) else chosen
     return value
 
 

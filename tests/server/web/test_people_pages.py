@@ -30,7 +30,7 @@ def test_a_manager_adds_changes_and_gives_a_password_to_a_person(live_server):
     person = manager.get(f"{live_server.url}/api/v1/users/{name}", timeout=5).json()["user"]
     assert (person["name"], person["role"], person["active"]) == ("李娜娜", "inspector", True)
     page = post(manager, live_server, f"/sup/people/{name}/password", {"password": "short"})
-    assert "at least 10 characters" in page.text and "至少需要 10 个字符" in page.text
+    assert "at least 10 characters" in page.text and "至少需要 10 个字符" not in page.text  # one language
     page = post(manager, live_server, f"/sup/people/{name}/password", {"password": "ten chars!!"})
     assert "password is set" in page.text
     assert requests.post(f"{live_server.url}/api/v1/auth/login", json={"username": name, "password": "ten chars!!"},
@@ -66,7 +66,7 @@ def test_a_staff_list_is_imported_from_the_page_dry_run_first_then_good_rows_onl
     content = re.search(r'name="content" value="([^"]+)"', page.text).group(1)
     page = post(admin, live_server, "/sup/people/import", {"mode": "good_rows_only", "content": content,
                                                            "filename": "staff.csv"})
-    assert "loaded" in page.text and re.search(r"created 新增 <b>2</b>", page.text)
+    assert "loaded" in page.text and re.search(r"created <b>2</b>", page.text)
     found = admin.get(f"{live_server.url}/api/v1/users?q={prefix}", timeout=5).json()["users"]
     assert {(u["username"], u["role"]) for u in found} == {(f"{prefix.lower()}1", "picker"),
                                                           (f"{prefix.lower()}2", "supervisor")}
@@ -97,7 +97,7 @@ def test_the_viewer_sees_people_without_phones_and_changes_nothing(live_server):
         assert answer.status_code == 403, path
     assert viewer.get(f"{live_server.url}/api/v1/users/sneaky", timeout=5).status_code == 404
     seen = live_server.session("supervisor").get(f"{live_server.url}/sup/people", timeout=10, allow_redirects=False)
-    assert seen.status_code == 200 and "Phone · 手机" not in seen.text and "add-person" not in seen.text  # looks only
+    assert seen.status_code == 200 and "<th>Phone</th>" not in seen.text and "add-person" not in seen.text  # looks only
 
 
 def test_suppliers_are_added_edited_and_imported_on_the_suppliers_page(live_server):
@@ -105,7 +105,7 @@ def test_suppliers_are_added_edited_and_imported_on_the_suppliers_page(live_serv
     name = f"供应商 {uuid.uuid4().hex[:6]}"
     page = post(manager, live_server, "/sup/suppliers/add", {"name": name, "contact": "王"})
     assert "added" in page.text and name in page.text
-    code = re.search(r'data-code="([^"]+)"><td>[^<]*</td><td>' + re.escape(name), page.text).group(1)
+    code = re.search(r'data-code="([^"]+)"><td>[^<]*</td><td[^>]*>' + re.escape(name), page.text).group(1)
     page = post(manager, live_server, f"/sup/suppliers/{code}/edit", {"name": name, "contact": "李"})
     assert f"{code} saved" in page.text
     assert manager.get(f"{live_server.url}/api/v1/suppliers/{code}", timeout=5).json()["supplier"]["active"] is False

@@ -23,7 +23,7 @@ def test_the_index_links_every_report_and_same_day_clearing(live_server):
     page = live_server.session("supervisor").get(f"{live_server.url}/sup/reports/", timeout=10).text
     for name in PAGES:
         assert f'href="/sup/reports/{name}"' in page
-    assert 'href="/sup/clearing"' in page and "库存周转率" in page
+    assert 'href="/sup/clearing"' in page and "Stock turnover" in page
 
 
 def test_the_stock_csv_opens_in_excel_with_the_same_rows_as_the_table(live_server):

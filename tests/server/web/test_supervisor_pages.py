@@ -23,7 +23,7 @@ def test_a_supervisor_prints_a_zones_bin_labels_and_sees_the_job_printed(
     desk.click("button:has-text('Print labels for zone B')")
 
     row = desk.locator("tr.highlight")
-    expect(row.get_by_test_id("job-status")).to_have_text("printed", timeout=20_000)
+    expect(row.get_by_test_id("job-status")).to_have_text("Printed", timeout=20_000)
     assert len(healthy_printer.printed) - before == 200
     assert "^PW1219" in healthy_printer.printed[-1].zpl  # 4 inches at 300 dpi
 
