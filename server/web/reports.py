@@ -133,7 +133,8 @@ def reports_stock(actor):
                             [("Units · 件数", [r["units"] for r in rows])],
                             x_label="Lot age, days · 库龄（天）", y_label="Units · 件")
     else:
-        ages = [(f"{label} d · 天", [r[f"age {label}"] for r in rows]) for label, *_ in report_queries.AGE_BUCKETS]
+        ages = [(f"{label} d · {label} 天", [r[f"age {label}"] for r in rows])
+                for label, *_ in report_queries.AGE_BUCKETS]
         on_hand = bar_chart((f"Stock on hand by {by}, split by lot age", "在库件数（按库龄分段）"), _labels(rows, key),
                             ages, stacked=True, x_label=STOCK_AXIS[by], y_label="Units · 件")
     process = bar_chart(("Stock in process (not on the shelf)", "在途及待处理库存"),
