@@ -14,6 +14,7 @@ import { createPutaway } from "./putaway.js";
 import { createPick } from "./pick.js";
 import { createCount } from "./count.js";
 import { createTransfer } from "./transfer.js";
+import { createReturns } from "./returns.js";
 
 const ACK_TIMEOUT_MS = 5000;
 const FLUSH_INTERVAL_MS = 3000;
@@ -37,6 +38,7 @@ const SCREEN_TITLES = {
   putaway: "journey_putaway",
   count: "journey_count",
   transfer: "journey_transfer",
+  returns: "journey_returns",
 };
 
 const state = {
@@ -878,6 +880,7 @@ const JOURNEYS = {
   putaway: { ...createPutaway(appContext), label: "journey_putaway", hint: "journey_putaway_hint" },
   count: { ...createCount(appContext), label: "journey_count", hint: "journey_count_hint" },
   transfer: { ...createTransfer(appContext), label: "journey_transfer", hint: "journey_transfer_hint" },
+  returns: { ...createReturns(appContext), label: "journey_returns", hint: "journey_returns_hint" },
   lookup: { name: "lookup", modes: ["lookup"], label: "journey_lookup", hint: "journey_lookup_hint" },
 };
 

@@ -324,7 +324,8 @@ export function createPick(app) {
           tote_slot: next.tote,
           tote: s.totes[next.tote] || "",
           order: next.order,
-          bin_confirmed: false,
+          // still standing at the bin just scanned: the server takes the item at once (pick_lists._stay_at_bin)
+          bin_confirmed: picked && next.bin === stop.bin && Boolean(stop.bin_confirmed),
           on_hold: false,
         }
       : null;
@@ -815,6 +816,16 @@ export function createPick(app) {
         h("span", { class: "stop__bin-label" }, confirmed ? t("pick_at_bin") : t("pick_go_to")),
         h("span", { class: "stop__bin-code" }, stop.bin),
       ),
+      // What to scan next, right under the bin: above the fold on a 360 × 640 screen (details below).
+      held
+        ? h("p", { class: "prompt prompt--defect", testid: "pick-prompt", "data-next": "on_hold" }, t("pick_held_prompt", { order: stop.order }))
+        : s.putDue
+        ? h("p", { class: "prompt", testid: "pick-prompt", "data-next": "scan_tote" }, t("pick_put_first", { slot: s.putDue.slot }))
+        : h(
+            "p",
+            { class: "prompt", testid: "pick-prompt", "data-next": confirmed ? "scan_item" : "scan_bin" },
+            confirmed ? t("pick_scan_item", { n: stop.qty - stop.picked }) : t("pick_scan_bin", { bin: stop.bin }),
+          ),
       h(
         "div",
         { class: "stop__item", testid: "pick-item", "data-sku": stop.sku, "data-lot": stop.lot },
@@ -841,15 +852,6 @@ export function createPick(app) {
           h("span", { class: "stop__num-sub" }, toteCode || "—"),
         ),
       ),
-      held
-        ? h("p", { class: "prompt prompt--defect", testid: "pick-prompt", "data-next": "on_hold" }, t("pick_held_prompt", { order: stop.order }))
-        : s.putDue
-        ? h("p", { class: "prompt", testid: "pick-prompt", "data-next": "scan_tote" }, t("pick_put_first", { slot: s.putDue.slot }))
-        : h(
-            "p",
-            { class: "prompt", testid: "pick-prompt", "data-next": confirmed ? "scan_item" : "scan_bin" },
-            confirmed ? t("pick_scan_item", { n: stop.qty - stop.picked }) : t("pick_scan_bin", { bin: stop.bin }),
-          ),
     );
   }
 

@@ -110,6 +110,7 @@ function logEntry(record, ack, echo) {
     mode: record.mode,
     ok: Boolean(ack.ok),
     error: ack.error?.code || null,
+    message: ack.error?.message || null,
     source: echo ? echo.device || echo.user || "?" : null,
   };
 }
@@ -329,12 +330,12 @@ function errorBanner(error) {
       HEADLINED.includes(code) ? t(`st_err_${code}`) : t("error_title")),
     h("p", { class: "st-error__message", testid: "station-error-message" }, text),
     message?.[other] && message[other] !== text ? h("p", { class: "st-error__other", lang: other === "zh" ? "zh-CN" : "en" }, message[other]) : null,
+    // The code is for support: in the tooltip, never in the words the packer reads.
     h(
       "p",
-      { class: "st-error__code" },
-      `${t("st_error_code")}${t("colon")}${code}`,
-      scanned ? ` · ${t("scanned")}${t("colon")}${scanned}` : "",
-      error.source ? ` · ${sourceText(error.source)}` : "",
+      { class: "st-error__code", title: `${t("st_error_code")}${t("colon")}${code}` },
+      scanned ? `${t("scanned")}${t("colon")}${scanned}` : "",
+      error.source ? `${scanned ? " · " : ""}${sourceText(error.source)}` : "",
     ),
     button({ class: "btn btn--small st-error__dismiss", testid: "error-dismiss", onclick: () => { state.error = null; render(); } }, t("st_dismiss")),
   );
@@ -367,6 +368,12 @@ function sourceText(device) {
   return device === STATION ? t("st_source_station") : t("st_source_scanner", { device });
 }
 
+/** A refused scan in the log, in words: the headline of a packing error, else the server's message. */
+function errorWords(entry) {
+  if (HEADLINED.includes(entry.error)) return t(`st_err_${entry.error}`);
+  return pick(entry.message) || t("error_title");
+}
+
 function renderLog() {
   $("scan-log").replaceChildren(
     ...state.log.map((entry) =>
@@ -383,7 +390,7 @@ function renderLog() {
         },
         h("span", { class: "st-log__time" }, when(entry.at, { timeOnly: true })),
         h("span", { class: "st-log__code" }, entry.code || t(`st_action_${entry.mode}`)),
-        h("span", { class: "st-log__result" }, entry.ok ? "✔" : `✘ ${entry.error || ""}`),
+        h("span", { class: "st-log__result", title: entry.error || "" }, entry.ok ? "✔" : `✘ ${errorWords(entry)}`),
         h("span", { class: "st-source", testid: "scan-source" }, entry.source ? sourceText(entry.source) : t("st_source_page")),
       ),
     ),

@@ -19,7 +19,7 @@ function orderHeader(order) {
     order.kind === "exchange" ? h("span", { class: "st-badge st-badge--exchange", testid: "order-exchange" }, t("st_exchange")) : null,
     h("div", { class: "st-order__meta" }, `${t("st_customer")}${t("colon")}${order.customer || ""}`),
     h("div", { class: "st-order__meta", testid: "order-carrier" }, `${t("st_carrier")}${t("colon")}${termOr("carrier", order.carrier)}`),
-    order.channel ? h("div", { class: "st-order__meta" }, `${t("st_channel")}${t("colon")}${order.channel}`) : null,
+    order.channel ? h("div", { class: "st-order__meta" }, `${t("st_channel")}${t("colon")}${termOr("channel", order.channel)}`) : null,
   );
 }
 

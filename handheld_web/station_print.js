@@ -3,7 +3,7 @@
 // only print CSS shows, and opens the browser's print dialog.
 
 import { pick, t, tn, when } from "./i18n.js";
-import { h } from "./ui.js";
+import { h, termOr } from "./ui.js";
 
 function table(testid, heads, rows) {
   return h(
@@ -37,7 +37,7 @@ export function printPackingList(closed, station) {
     h("h1", { class: "doc__title" }, t("st_doc_packing_list")),
     facts([
       ["st_order", order?.number],
-      ["st_channel", order?.channel],
+      ["st_channel", order?.channel ? termOr("channel", order.channel) : ""],
       ["st_customer", order?.customer],
       ["st_parcel", `${parcel.seq}/${parcel.of}`],
       ["st_tracking", parcel.tracking],

@@ -9,7 +9,7 @@
 const SHELL = self.HH_SHELL || {
   version: "dev",
   files: ["./", "app.css", "app.js", "i18n.js", "feedback.js", "wedge.js", "outbox.js", "ids.js", "ui.js",
-    "pick.js", "receive.js", "inspect.js", "putaway.js", "vendor/socket.io.min.js"],
+    "pick.js", "receive.js", "inspect.js", "putaway.js", "returns.js", "vendor/socket.io.min.js"],
 };
 const PREFIX = "hh-shell-";
 const CACHE = PREFIX + SHELL.version;

@@ -325,12 +325,22 @@ def _frame(body: str, profile: LabelProfile, template_file: str) -> str:
     return "\n".join([head, *commands, "^XZ"])
 
 
+class _LabelEnvironment(SandboxedEnvironment):
+    """Label documents are plain dicts: `parcel.items` is the parcel's `items` field, never the dict's
+    method of that name (Jinja tries the attribute first, and a label printed "<built-in method …>")."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @functools.lru_cache(maxsize=16)
 def _environment(directory: str) -> SandboxedEnvironment:
     # auto_reload re-reads a template whose file changed, so an edit shows on the next label.
-    env = SandboxedEnvironment(loader=FileSystemLoader(directory), undefined=StrictUndefined, auto_reload=True,
+    env = _LabelEnvironment(loader=FileSystemLoader(directory), undefined=StrictUndefined, auto_reload=True,
                                finalize=_finalize, trim_blocks=True, lstrip_blocks=True, autoescape=True)
-    env.filters.update(zpl=lambda value: Zpl(_escape(str(value))), kg=_kg, when=_when)
+    env.filters.update(zpl=lambda value: Zpl(_escape(str(value))), kg=_kg, when=_when, channel=_channel)
     return env
 
 
@@ -338,7 +348,19 @@ def _finalize(value: Any) -> Any:
     """Every printed expression is field data unless a helper made it ZPL: escape it for ^FH_."""
     if isinstance(value, Markup):  # a helper's ZPL, or a macro's output made of it
         return value
+    if callable(value):  # a method, not a value: refuse rather than print "<bound method …>"
+        raise LabelTemplateError(f"a label template prints {value!r}, not a value")
     return Zpl(_field("" if value is None else str(value)))
+
+
+# An order's channel (sales_orders.channel) as people call it; the station page has the same names.
+CHANNEL_NAMES = {"taobao": "Taobao 淘宝", "tmall": "Tmall 天猫", "jd": "JD 京东", "pdd": "Pinduoduo 拼多多",
+                 "douyin": "Douyin 抖音", "api": "API", "csv": "CSV"}
+
+
+def _channel(code: str | None) -> str:
+    """The channel's name in both languages; a channel we do not know, as it came."""
+    return CHANNEL_NAMES.get(str(code or "").lower(), str(code or ""))
 
 
 def _kg(grams: float | None) -> str:

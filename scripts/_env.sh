@@ -45,12 +45,14 @@ ensure_node_modules() {
 }
 
 # Debian packages the tests drive for real: Chromium (browser tests) and a CJK font, CUPS (the zebra transport),
-# PostgreSQL and Redis (tests/scale starts private instances of both; no system service is used).
+# PostgreSQL and Redis (tests/scale starts private instances of both; no system service is used), nginx
+# (scripts/bench_scans.py --processes N runs one of its own, as a non-root process on 127.0.0.1).
 ensure_apt_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   command -v cupsd >/dev/null 2>&1 || [ -x /usr/sbin/cupsd ] || missing+=(cups)
   command -v lpstat >/dev/null 2>&1 || missing+=(cups-client)
   command -v lpr >/dev/null 2>&1 || missing+=(cups-bsd)

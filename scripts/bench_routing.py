@@ -9,6 +9,7 @@
    batch) is timed.
 
     .venv/bin/python scripts/bench_routing.py --quick     # < 1 min
+    .venv/bin/python scripts/bench_routing.py --smoke     # seconds: a few instances each (the test's run)
     .venv/bin/python scripts/bench_routing.py             # a few minutes
 
 Percentages "above optimal" are mean rule length / mean optimal length − 1, per density. The last
@@ -163,28 +164,33 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer instances: under a minute")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few instances of everything and a 1,000-line wave: seconds, figures only indicative")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    quick = args.quick
+    quick = args.quick or args.smoke
+
+    def count(instances: int) -> int:
+        return max(3, instances // 25) if args.smoke else instances
     rng = random.Random(args.seed)
     started = time.perf_counter()
 
-    exact = [exactness(rng, 1, 1000 if quick else 5000, 10),
-             *(exactness(rng, b, 150 if quick else 800, 10) for b in (2, 3, 4)),
-             *(exactness(rng, b, 100 if quick else 500, 11) for b in (5, 6))]
+    exact = [exactness(rng, 1, count(1000 if quick else 5000), 10),
+             *(exactness(rng, b, count(150 if quick else 800), 10) for b in (2, 3, 4)),
+             *(exactness(rng, b, count(100 if quick else 500), 11) for b in (5, 6))]
     table("Optimal route vs brute force (Held–Karp), random layouts of 1–10 aisles; ≤ 10 picks (≤ 11 from 5 blocks)",
           ["blocks", "method", "instances", "mean gap %", "max gap %", "instances worse"],
           [[e["blocks"], "exact sweep" if e["blocks"] <= 4 else "local search", e["instances"], e["mean_gap_pct"],
             e["max_gap_pct"], e["worse"]] for e in exact])
 
-    searched = [local_search_vs_exact(rng, b, n, 30 if quick else 150) for b in (2, 3, 4) for n in (10, 20, 40)]
+    searched = [local_search_vs_exact(rng, b, n, count(30 if quick else 150)) for b in (2, 3, 4) for n in (10, 20, 40)]
     table("Local search (the method from 5 blocks on) vs the exact sweep, 10 aisles × 30 m split into blocks",
           ["blocks", "picks", "instances", "mean gap %", "max gap %"],
           [[g["blocks"], g["picks"], g["instances"], g["mean_gap_pct"], g["max_gap_pct"]] for g in searched])
 
     densities = (5, 10, 20, 30, 50, 100)
-    one = rules_vs_optimal(rng, ONE_BLOCK, densities, 300 if quick else 2000)
-    two = rules_vs_optimal(rng, TWO_BLOCKS, densities, 100 if quick else 500)
+    one = rules_vs_optimal(rng, ONE_BLOCK, densities, count(300 if quick else 2000))
+    two = rules_vs_optimal(rng, TWO_BLOCKS, densities, count(100 if quick else 500))
     for name, rows in (("10 aisles × 30 bays × 2 sides, one block", one),
                        ("the same aisles split by a middle cross aisle (2 blocks × 15 m)", two)):
         table(f"Routing rules vs optimal — {name}; % above optimal",
@@ -193,17 +199,18 @@ def main() -> int:
               [[r["picks"], r["optimal_m"], *(f"{r[m]:+.1f}" for m in RULES), f"{r['sshape_shortest_legs']:+.1f}",
                 f"{r['optimal_shorter_than_sshape_pct']:.1f}", r["ms_per_instance"]] for r in rows])
 
-    speed = {n: optimal_route_ms(rng, ONE_BLOCK, n, 50 if quick else 200) for n in (10, 30, 100)}
-    speed_two = {n: optimal_route_ms(rng, TWO_BLOCKS, n, 20 if quick else 100) for n in (10, 30, 100)}
+    speed = {n: optimal_route_ms(rng, ONE_BLOCK, n, count(50 if quick else 200)) for n in (10, 30, 100)}
+    speed_two = {n: optimal_route_ms(rng, TWO_BLOCKS, n, count(20 if quick else 100)) for n in (10, 30, 100)}
     table("Optimal route time (ms)", ["picks", "one block", "two blocks"],
           [[n, speed[n], speed_two[n]] for n in speed])
 
-    reps = 5 if quick else 20
+    reps = 2 if args.smoke else 5 if quick else 20
     web = [batching(ONE_BLOCK, CART, [[order(rng, ONE_BLOCK, n) for n in range(size)] for _ in range(reps)])
            for size in (60, 200)]
     dense = batching(ONE_BLOCK, Cart(totes=4, tote_capacity=25),
                      [[dense_order(rng, ONE_BLOCK, n) for n in range(60)] for _ in range(reps)])
-    big = batching(ONE_BLOCK, CART, [orders(rng, ONE_BLOCK, 10_000)], timings=3)
+    big = batching(ONE_BLOCK, CART, [orders(rng, ONE_BLOCK, 1_000 if args.smoke else 10_000)],
+                   timings=1 if args.smoke else 3)
     waves = [big] + ([] if quick else [batching(TWO_BLOCKS, CART, [orders(rng, TWO_BLOCKS, 10_000)])])
     rows = [("web-shop orders", w) for w in web] + [("orders of 5–25 lines", dense)] + [("10,000-line wave", w)
                                                                                          for w in waves]
@@ -216,7 +223,7 @@ def main() -> int:
 
     low = [r for r in one if r["picks"] in LOW_DENSITIES]
     result = {
-        "quick": quick,
+        "quick": quick, "smoke": args.smoke,
         "optimal_gap_pct": exact[0]["mean_gap_pct"],
         "optimal_gap_max_pct": max(e["max_gap_pct"] for e in exact if e["blocks"] <= 4),
         "multiblock_local_search_gap_pct": {e["blocks"]: [e["mean_gap_pct"], e["max_gap_pct"]] for e in exact[4:]},

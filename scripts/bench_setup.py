@@ -32,11 +32,16 @@ def device_code(n: int) -> str:
     return f"HH-{n:03d}"
 
 
+def badge_code(n: int) -> str:
+    return f"BDG-SIM-{n:04d}"  # as floor_sim.badge_code: pickers log in by badge at a shift start
+
+
 def add_pickers(count: int) -> int:
-    """Users picker001..count and devices HH-001..count; returns how many users were new."""
+    """Users picker001..count (password "demo", badge BDG-SIM-0001…) and devices HH-001..count; returns how many
+    users were new."""
     from server.db.models import Device, User
     from server.extensions import db
-    from server.services.people.auth import hash_password
+    from server.services.people.auth import digest, hash_password
 
     existing = set(db.session.execute(select(User.username)).scalars())
     devices = set(db.session.execute(select(Device.code)).scalars())
@@ -45,7 +50,7 @@ def add_pickers(count: int) -> int:
     for n in range(1, count + 1):
         if picker_name(n) not in existing:
             db.session.add(User(username=picker_name(n), name=f"Sim picker {n}", role="picker",
-                                password_hash=password_hash, locale="en"))
+                                password_hash=password_hash, badge_digest=digest(badge_code(n)), locale="en"))
             added += 1
         if device_code(n) not in devices:
             db.session.add(Device(code=device_code(n), kind="pda", name=f"Simulated handheld {n}"))

@@ -5,21 +5,28 @@
 2. The handhelds (scripts/floor_sim.py) claim and pick lists; every `--kill-after` seconds the whole
    server process group gets SIGKILL and is started again on the same port and data dir
    (`--kills` times). Clients reconnect and resend what they had not been answered, same scan id.
-3. Afterwards: every scan sent is in `scans` exactly once, each with exactly the ledger rows one
-   application makes, every ack a client got is the stored one, every pick list is done, and
-   `python -m server check-ledger` exits 0.
+   Each kill lands after a commit and before its acks went out: the server's test hook
+   WMS_TEST_PAUSE_AFTER_COMMIT holds a stored batch's acks while a file exists (chance alone
+   almost never lands there; `--no-pause-hook` leaves it to chance). Each kill counts the scans in
+   flight (sent, no ack yet) and, read from the database while the server is dead, those of them
+   already stored whose ack the device never got. The run fails unless both are ≥ 1.
+3. Afterwards: every scan sent is in `scans`, each with exactly the ledger rows one application
+   makes (doubles are counted from the ledger), every ack a client got is the stored one, every pick
+   list is done, and `python -m server check-ledger` exits 0.
 4. `--printer-agent`: a Zebra emulator and `python -m printers.agent` as processes; label jobs are
    queued, the agent is SIGKILLed mid-batch several times (at each point of a write, via its
    WMS_AGENT_TEST_PAUSE hook, and once at a random moment) and restarted; every label must come
-   out of the emulator exactly once.
+   out of the emulator exactly once, and every kill must have hit its point (`agent_kills`).
 5. `--database-restart` (PostgreSQL mode, `--database-url postgresql+psycopg://…`): PostgreSQL is
    restarted (`pg_ctl restart -D --pg-data`) in the middle of the picking as well.
 
     .venv/bin/python scripts/fault_test.py --handhelds 100 --kill-after 6 --kills 2 --printer-agent
 
-The last line is a JSON object (scans_sent, lost, doubled, ledger_balanced, pick_lists,
-pick_lists_done, …); exit 0 only when nothing was lost or doubled, the ledger balances, every pick
-list finished (and, with --printer-agent, every label printed exactly once).
+The last line is a JSON object (scans_sent, in_flight_at_kill, stored_ack_lost_at_kill, lost,
+doubled, ledger_balanced, pick_lists, pick_lists_done, …); exit 0 only when every kill landed with
+scans in flight and stored-but-unacked ones, nothing was lost or doubled, the ledger balances, every
+pick list finished (and, with --printer-agent, every agent kill hit its point and every label printed
+exactly once).
 """
 from __future__ import annotations
 
@@ -72,6 +79,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pg-data", help="with --database-url: that cluster's data directory, for pg_ctl restart")
     p.add_argument("--resend-internal-errors", action="store_true",
                    help="devices resend a scan answered internal_error (not stored) instead of taking it as final")
+    p.add_argument("--no-pause-hook", dest="pause_hook", action="store_false",
+                   help="kill at a random moment instead of after a commit (stored_ack_lost is then rarely ≥ 1)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="keep the data directory (printed on stderr)")
     args = p.parse_args(argv)
@@ -122,11 +131,18 @@ async def floor_phase(server: sim.Server, args: argparse.Namespace) -> dict:
     took = time.monotonic() - started
     log(f"picking took {took:.1f} s")
     result = sim.verify(server.database_url, stats.records, work["waves"])
-    result |= {"picking_s": round(took, 1), "faults": events, "resends": stats.resends,
+    kills = [e for e in events if e["fault"] == "server_sigkill"]
+    # A scan's latency as its picker sees it: from when it was queued (made) to its ack, however many
+    # sends and reconnects that took; ack_timeouts: sends that waited ack_timeout in vain.
+    waited = [(r.acked_at - r.queued_at) * 1000 for r in stats.records if r.acked_at is not None]
+    result |= {"picking_s": round(took, 1), "faults": events, "server_kills": len(kills),
+               "in_flight_at_kill": sum(e["in_flight"] for e in kills),
+               "stored_ack_lost_at_kill": sum(e["stored_ack_lost"] for e in kills),
+               "resends": stats.resends, "ack_timeouts": stats.emit_errors.get("TimeoutError", 0),
                "send_failures": dict(stats.emit_errors), "resent_after_error": dict(stats.resent_codes),
                "reconnects": stats.reconnects, "unacked": sim.unacked(stats.records),
                "errors": stats.errors(), "outcomes": sim.outcome_counts(stats.records),
-               **sim.latency_summary(stats.latencies_ms)}
+               **{f"queued_to_ack_{k}": v for k, v in sim.latency_summary(waited).items()}}
     if stats.unexpected or stats.failures:
         result["error_samples"] = (stats.failures + stats.unexpected)[:5]
     return result
@@ -137,19 +153,50 @@ async def _sleep_until(when: float, task: asyncio.Task) -> None:
         await asyncio.sleep(0.05)
 
 
+def pause_file(server: sim.Server) -> Path:
+    """While this file exists the server holds the acks of each batch it has just committed."""
+    return server.data_dir / "pause-after-commit"
+
+
 async def kill_server(server: sim.Server, stats: sim.Stats, args: argparse.Namespace) -> dict:
-    """SIGKILL the server's process group, look at what it had stored, start it again."""
+    """SIGKILL the server's process group (after a commit, before its acks, with the hook), count what
+    was in flight and what of it the database already holds, start it again."""
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, server.kill)
-    await asyncio.sleep(0.2)  # acks already on the wire still arrive; what is unanswered now is in doubt
-    in_doubt = [r.scan_id for r in stats.records if r.ack is None]
-    stored = await loop.run_in_executor(None, stored_ids, server.database_url, in_doubt)
-    log(f"server killed: {len(in_doubt)} scans unanswered, {len(stored)} of them already stored")
+    paused = False
+    if args.pause_hook:
+        log_file = server.data_dir / "server.log"
+        offset = log_file.stat().st_size
+        pause_file(server).touch()
+        paused = await _wait_for_text(log_file, offset, "TEST PAUSE after_commit", timeout=15)
+    # Killed and counted without yielding to the event loop: no ack is taken in between, so "sent and
+    # not acked" is the state at the kill.
+    server.kill()
+    pause_file(server).unlink(missing_ok=True)
+    in_flight = [r for r in stats.records if r.sent_at is not None and r.ack is None]
+    queued = sum(1 for r in stats.records if r.sent_at is None)
+    await asyncio.sleep(0.2)  # acks the server wrote before dying still arrive; the rest are lost
+    ack_lost = [r.scan_id for r in in_flight if r.ack is None]
+    stored = await loop.run_in_executor(None, stored_ids, server.database_url, ack_lost)
+    log(f"server killed{' after a commit' if paused else ''}: {len(in_flight)} scans in flight "
+        f"({queued} more queued), {len(stored)} of them stored with the ack lost")
     await asyncio.sleep(args.restart_delay)
     begun = time.monotonic()
     await loop.run_in_executor(None, server.serve)
     log(f"server back after {time.monotonic() - begun:.1f} s")
-    return {"fault": "server_sigkill", "unanswered": len(in_doubt), "stored_before_kill_ack_lost": len(stored)}
+    return {"fault": "server_sigkill", "after_commit_pause": paused, "in_flight": len(in_flight),
+            "queued_unsent": queued, "stored_ack_lost": len(stored), "stored_ack_lost_ids": sorted(stored)[:5]}
+
+
+async def _wait_for_text(path: Path, offset: int, text: str, timeout: float) -> bool:
+    """Poll a process's log (another process: no event to await) until `text` appears after `offset`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(path, "rb") as file:
+            file.seek(offset)
+            if text.encode() in file.read():
+                return True
+        await asyncio.sleep(0.02)
+    return False
 
 
 def stored_ids(database_url: str, scan_ids: list[str]) -> set[str]:
@@ -260,12 +307,13 @@ def agent_phase(server: sim.Server, control_port: int, work: Path, args: argpars
         agent = Agent(server, state_dir, point)
         if point is None:
             time.sleep(0.3 + 0.2 * n)  # a moment somewhere in the batch
-            hit = agent.process.poll() is None
+            # A hit: the agent was still running with labels of the batch not yet out of the printer.
+            hit = agent.process.poll() is None and printed_count(control_port) < args.label_jobs * size
         else:
-            hit = agent.wait_for("TEST PAUSE", 30)
+            hit = agent.wait_for(f"TEST PAUSE {point}", 30)
         agent.kill()
-        kills.append(point or "random")
-        log(f"agent killed ({point or 'random moment'}; {'in a job' if hit else 'no job seen'})")
+        kills.append({"point": point or "random", "hit": hit})
+        log(f"agent killed ({point or 'random moment'}; {'hit' if hit else 'missed: no job there'})")
     agent = Agent(server, state_dir, None)
     try:
         statuses = wait_jobs_final(boss, server.url, jobs, timeout=60)
@@ -280,7 +328,12 @@ def agent_phase(server: sim.Server, control_port: int, work: Path, args: argpars
     return {"label_jobs": len(jobs), "labels_expected": sum(expected.values()),
             "labels_printed": sum(printed.values()), "labels_duplicated": sum((printed - expected).values()),
             "labels_missing": sum((expected - printed).values()),
-            "jobs_printed": sum(1 for s in statuses.values() if s == "printed"), "agent_kills": kills}
+            "jobs_printed": sum(1 for s in statuses.values() if s == "printed"), "agent_kills": kills,
+            "agent_kill_hits": sum(1 for k in kills if k["hit"])}
+
+
+def printed_count(control_port: int) -> int:
+    return len(requests.get(f"http://127.0.0.1:{control_port}/labels", timeout=10).json())
 
 
 def label_key(zpl: str) -> str:
@@ -301,12 +354,16 @@ def wait_jobs_final(http: requests.Session, url: str, jobs: list[int], timeout: 
 
 
 def passed(result: dict, args: argparse.Namespace) -> bool:
-    ok = (result["lost"] == 0 and result["doubled"] == 0 and result["ledger_balanced"]
+    # Figures that can fail: each kill must have caught scans in flight and stored-but-unacked ones,
+    # else "nothing lost, nothing doubled" proves nothing about the kill.
+    ok = (result["server_kills"] == args.kills and (args.kills == 0 or (
+          result["in_flight_at_kill"] >= 1 and result["stored_ack_lost_at_kill"] >= 1))
+          and result["lost"] == 0 and result["doubled"] == 0 and result["ledger_balanced"]
           and result["ack_mismatch"] == 0 and result["unacked"] == 0
           and result["pick_lists_done"] == result["pick_lists"] and result["pick_units_mismatch"] == 0)
     if args.printer_agent:
         ok = ok and result["labels_duplicated"] == 0 and result["labels_missing"] == 0 \
-            and result["jobs_printed"] == result["label_jobs"]
+            and result["jobs_printed"] == result["label_jobs"] and all(k["hit"] for k in result["agent_kills"])
     return ok
 
 
@@ -328,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.database_restart:
             args.pg = sim.Postgres.locate(Path(args.pg_data))
         extra = {k: v for k, v in (("WMS_DATABASE_URL", args.database_url), ("WMS_REDIS_URL", args.redis_url)) if v}
+        if args.pause_hook:  # test-only server hook (server/realtime/floor.py): armed by creating the file
+            extra["WMS_TEST_PAUSE_AFTER_COMMIT"] = str(work / "data" / "pause-after-commit")
         server = sim.start_server(work / "data", args.handhelds, printer_port=printer_port, extra_env=extra)
         log(f"server up at {server.url} ({time.monotonic() - started:.1f} s)")
         result = {"handhelds": args.handhelds, "kills": args.kills}

@@ -61,6 +61,10 @@ def device_code(n: int) -> str:
     return f"HH-{n:03d}"
 
 
+def badge_code(n: int) -> str:
+    return f"BDG-SIM-{n:04d}"  # as scripts/bench_setup.py gives them
+
+
 # ---------------------------------------------------------------------------------------------
 # A server of our own
 
@@ -151,8 +155,8 @@ def start_server(data_dir: Path, pickers: int, top_up: int = 200, printer_port: 
     server = Server(data_dir, env, int(env["WMS_PORT"]), command=command)
     _run_step([PY, "-m", "server", "setup", "--demo", "--printer-port", str(printer_port or free_port())], env)
     setup = ROOT / "scripts" / "bench_setup.py"
-    if not setup.exists():  # an older checkout (--serve-from) kept it in scripts/
-        setup = ROOT / "scripts" / "bench_setup.py"
+    if not setup.exists():  # an older checkout (--serve-from) kept it in bench/
+        setup = ROOT / "bench" / "bench_setup.py"
     _run_step([PY, str(setup), "--pickers", str(pickers), "--top-up", str(top_up)], env)
     server.serve()
     return server
@@ -266,8 +270,9 @@ OPEN_LISTS = "/api/v1/pick-lists?status=open&view=summary"  # with MY_LISTS: an 
 class Rest:
     """One aiohttp session for all handhelds; each request carries its device's cookie."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, connections: int = 64) -> None:
         self.url = url
+        self.connections = connections  # at once; a shift start wants one a handheld, as real devices have
         self.http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Rest:
@@ -276,7 +281,7 @@ class Rest:
                                           # Idle connections are dropped before the server's keep-alive
                                           # (uvicorn: 5 s) ends them: reusing one it is closing at that
                                           # moment failed a long POST with ServerDisconnectedError.
-                                          connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=2),
+                                          connector=aiohttp.TCPConnector(limit=self.connections, keepalive_timeout=2),
                                           timeout=aiohttp.ClientTimeout(total=30))
         return self
 
@@ -302,14 +307,16 @@ class Rest:
                 raise RuntimeError(f"{method} {path}: server did not answer in time")
             await asyncio.sleep(0.3)
 
-    async def login(self, username: str, device: str | None = None, retry_until: float | None = None) -> str:
-        """The session cookie of a fresh login, as a Cookie header value."""
+    async def login(self, username: str, device: str | None = None, retry_until: float | None = None,
+                    badge: str | None = None) -> str:
+        """The session cookie of a fresh login (by password, or by `badge` as pickers do), as a Cookie header
+        value."""
         deadline = retry_until or time.monotonic() + 30
+        path, body = (("/api/v1/auth/badge", {"badge": badge, "device": device}) if badge else
+                      ("/api/v1/auth/login", {"username": username, "password": PASSWORD, "device": device}))
         while True:
             try:
-                async with self.http.post(f"{self.url}/api/v1/auth/login",
-                                          json={"username": username, "password": PASSWORD, "device": device}
-                                          ) as answer:
+                async with self.http.post(f"{self.url}{path}", json=body) as answer:
                     if answer.status == 200:
                         return "; ".join(f"{k}={v.value}" for k, v in answer.cookies.items())
                     if answer.status < 500:
@@ -419,6 +426,10 @@ class Options:
     # What the pick screen reads: one request; an older server (bench_scans --serve-from) answers it 404,
     # and from then on its own app's two reads are made instead.
     pick_screen: tuple[str, ...] = (PICK_SCREEN,)
+    # Journeys start within this many seconds of the run's start (default: one think time, no lockstep);
+    # a shift start (bench_scans --shift-start) claims at once.
+    start_spread: float | None = None
+    badge_login: bool = False  # log in by badge scan (BDG-SIM-0001…), as pickers do, not by password
 
 
 @dataclass
@@ -431,6 +442,8 @@ class Record:
     future: asyncio.Future
     ack: dict | None = None
     attempts: int = 0
+    sent_at: float | None = None  # monotonic: the last attempt went out (None: never sent yet)
+    acked_at: float | None = None  # monotonic: queued_at → acked_at is what the picker waited
 
     @property
     def scan_id(self) -> str:
@@ -457,6 +470,7 @@ class Stats:
     # ack latency includes this much of the load generator being busy (it shares the machine's cores).
     loop_lag_ms: list[float] = field(default_factory=list)
     claim_ms: list[float] = field(default_factory=list)  # each "take the next pick list" over REST
+    claimed_at: list[float] = field(default_factory=list)  # when each claim was answered (monotonic)
     read_ms: list[float] = field(default_factory=list)  # each list read the app makes (Options.app_reads)
     read_failures: Counter = field(default_factory=Counter)  # reads answered other than 200, or not at all
 
@@ -488,7 +502,8 @@ class Handheld:
     # -- connection ------------------------------------------------------------------------
 
     async def start(self, deadline: float) -> None:
-        self.cookie = await self.rest.login(self.username, self.device, retry_until=deadline)
+        badge = badge_code(self.n) if self.options.badge_login else None
+        self.cookie = await self.rest.login(self.username, self.device, retry_until=deadline, badge=badge)
         self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=3,
                                         randomization_factor=0.5)
         self.sio.on("connect", self._on_connect, namespace=NAMESPACE)
@@ -585,13 +600,14 @@ class Handheld:
                 await asyncio.sleep(0.5)
                 continue
             self.outbox.popleft()
-            record.ack = ack
+            record.ack, record.acked_at = ack, time.monotonic()
             self._judge(record)
             record.future.set_result(ack)
 
     async def _emit(self, record: Record) -> dict | None:
         """One attempt: the ack, or None if it timed out or the link went down first."""
         record.attempts += 1
+        record.sent_at = time.monotonic()
         sent = time.perf_counter()
         call = asyncio.ensure_future(self.sio.call("scan", record.payload, namespace=NAMESPACE,
                                                    timeout=self.options.ack_timeout))
@@ -646,7 +662,8 @@ class Handheld:
         """The journey until `until` (stop mid-list then), or — with `work_deadline` — until no open
         pick list is left (finishing the one in hand), giving up at `work_deadline`."""
         try:
-            await asyncio.sleep(self.rng.uniform(0, max(self.options.think, 0.05)))  # no lockstep
+            spread = self.options.start_spread  # no lockstep, unless a shift start asks for one
+            await asyncio.sleep(self.rng.uniform(0, max(self.options.think, 0.05) if spread is None else spread))
             if self.options.flow == "lookup":
                 await self.lookups(until)
             else:
@@ -666,6 +683,7 @@ class Handheld:
                 status, answer = await self.rest.call("POST", "/api/v1/pick-lists/next/claim", self.cookie,
                                                       retry_until=end)
                 self.stats.claim_ms.append((time.perf_counter() - asked) * 1000)
+                self.stats.claimed_at.append(time.monotonic())
                 if status == 404:
                     self.read_lists(*self.options.pick_screen)  # "nothing to pick": the lists are shown again
                     return  # no open list left
@@ -848,10 +866,11 @@ def verify(database_url: str, records: list[Record], waves: list[int] | None = N
     """Check the database against what the handhelds sent and were answered.
 
     lost: a scan id sent (acked or not) with no row in `scans`, or a stored pick with its stock
-    movement missing. doubled: a scan id stored twice, a scan with more ledger rows than one
-    application makes, ledger rows under a scan id never stored, or a pick list whose units in
-    totes differ from what its stops say were picked. ack_mismatch: a client got an ack that is not
-    the stored one (a replay answered by applying again instead of the stored ack).
+    movement missing. doubled, counted from the ledger (`scans.scan_id` is unique: its rows cannot
+    show a double): a scan with more stock movements than one application makes (an item picked:
+    two), or movements under a scan id never stored; pick_units_mismatch: a pick list whose units in
+    totes (by the ledger) differ from what its stops say were picked. ack_mismatch: a client got an
+    ack that is not the stored one (a replay answered by applying again instead of the stored ack).
     """
     from sqlalchemy import create_engine, text
 
@@ -866,7 +885,6 @@ def verify(database_url: str, records: list[Record], waves: list[int] | None = N
         lists = _pick_lists(db, waves) if waves else {}
     sent = {r.scan_id for r in records}
     lost = [s for s in sent if s not in stored]
-    doubled = [s for s in sent if len(stored.get(s, [])) > 1]
     over, under = [], []
     for scan_id in sent & stored.keys():
         mode, ok, kind, _ = stored[scan_id][0]
@@ -881,12 +899,12 @@ def verify(database_url: str, records: list[Record], waves: list[int] | None = N
                 and json.loads(stored[r.scan_id][0][3]) != r.ack]
     result = {"scans_sent": len(sent), "scan_records": len(records),
               "acked": sum(1 for r in records if r.ack is not None),
-              "lost": len(lost) + len(under), "doubled": len(doubled) + len(over) + len(phantom),
-              "ack_mismatch": len(mismatch)}
+              "lost": len(lost) + len(under), "doubled": len(over) + len(phantom),
+              "ledger_movements": sum(ledger.get(s, 0) for s in sent), "ack_mismatch": len(mismatch)}
     if lists:
         result |= {"pick_lists": len(lists), "pick_lists_done": sum(1 for v in lists.values() if v["status"] == "done"),
                    "pick_units_mismatch": sum(1 for v in lists.values() if v["picked"] != v["in_totes"])}
-    details = {"lost_ids": lost[:5], "under_applied": under[:5], "doubled_ids": doubled[:5], "over_applied": over[:5],
+    details = {"lost_ids": lost[:5], "under_applied": under[:5], "over_applied": over[:5],
                "phantom_ledger": phantom[:5], "ack_mismatch_ids": mismatch[:5]}
     result["details"] = {k: v for k, v in details.items() if v}
     return result

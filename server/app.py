@@ -9,7 +9,8 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from server.config import ROOT, load_settings
-from server.db.engine import READER, configure_sqlite, configure_sqlite_reader, engine_options, is_sqlite, reader_binds
+from server.db.engine import (READER, configure_sqlite, configure_sqlite_reader, engine_options, is_postgresql,
+                              is_sqlite, pipelined_ping, reader_binds)
 from server.db.fast import driver_savepoints
 from server.domain.barcodes import DecoderRules
 from server.domain.errors import WmsError
@@ -45,6 +46,8 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
             configure_sqlite(db.engine)
             configure_sqlite_reader(db.engines[READER])
         driver_savepoints(db.engine)
+        if is_postgresql(url):
+            pipelined_ping(db.engine)
 
     csrf.init_app(app)
     audit.install()
@@ -97,7 +100,8 @@ def _security_config(server: dict[str, Any]) -> dict[str, Any]:
 
 # Routes that take files (CSV imports) may take up to MAX_CONTENT_LENGTH; the rest far less.
 IMPORT_ENDPOINTS = frozenset({"orders.import_taobao", "orders.import_generic", "receiving.import_purchase_orders",
-                              "imports.run", "supervisor.setup_import"})
+                              "imports.run", "supervisor.setup_import",
+                              "supervisor.orders_import_upload"})
 
 
 def _limit_body() -> None:

@@ -179,6 +179,21 @@ def read_barcodes(zpl: str, width: int = 813, height: int = 1219, dpi: int = 203
             for label in document.labels]
 
 
+def label_texts(zpl: str) -> list[str]:
+    """The words a label prints, as a person reads them: each text field's data (^FD…^FS of a field
+    that is not a barcode), ^FH_ hex escapes decoded and ^FB line breaks (\\&) made spaces."""
+    texts = []
+    for commands in re.findall(r"\^FO[^^]*((?:\^(?!FS)[^^]*)*)\^FS", zpl):
+        if "^B" in commands or "^FD" not in commands:
+            continue  # a barcode (its caption is the data, read by label_barcodes) or a box
+        data = commands.split("^FD", 1)[1]
+        if "^FH_" in commands:
+            data = re.sub(rb"_([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]),
+                          data.encode("utf-8")).decode("utf-8")
+        texts.append(data.replace("\\&", " "))
+    return texts
+
+
 @pytest.fixture
 def label_barcodes():
     """label_barcodes(zpl, width=813, height=1219, dpi=203): each label's decoded barcodes (4 x 6 in default)."""

@@ -113,6 +113,13 @@ def op(summary: str, permission: str, *, ok: int = 200, answer: dict | None = No
     return operation
 
 
+def background_job(operation: dict[str, Any]) -> dict[str, Any]:
+    """An import that answers 202 with a background job for a big file (or `?background=1`)."""
+    operation["responses"]["202"] = {"description": "a background job: follow it at the Location",
+                                     "content": {"application/json": {"schema": OBJ}}}
+    return operation
+
+
 _TEXT_OR_NUMBER = {"type": ["string", "number", "null"]}
 ITEM_FIELDS = obj({name: _TEXT_OR_NUMBER for name in (
     "sku", "style", "name_zh", "name_en", "variant", "unit_barcode", "inner_qty", "inner_barcode", "case_qty",
@@ -228,20 +235,30 @@ def _paths() -> dict[str, dict[str, Any]]:
         "POST /count-lines/{line_id}/{decision}": op("Approve (book) or reject a recounted line's variance",
                                                      "counts.manage", tag="inventory"),
         # --- orders ---
-        "GET /orders": op("Sales orders (?status=)", ANY, answer=LIST, query={"status": STR}, tag="orders"),
+        "GET /orders": op("Sales orders, a page at a time, newest first", ANY, answer=obj({
+            "items": LIST, "page": INT, "pages": INT, "total": INT}), query={
+            "status": STR, "channel": STR, "carrier": STR, "q": STR, "stopped": STR, "page": INT, "per_page": INT},
+            tag="orders"),
+        "POST /orders/release": op("Release many orders: one result each", "orders.manage", body=obj({
+            "numbers": LIST, "all_ready": BOOL, "channel": STR, "carrier": STR, "q": STR}), tag="orders"),
         "POST /orders": op("Create an order; it is reviewed at once", "orders.manage", ok=201, body=obj({
             "channel": STR, "number": NAME, "customer_name": STR, "phone": STR, "address": STR, "carrier": STR,
             "paid_at": TIME, "priority": INT, "cut_off": TIME, "lines": array(LINE, minItems=1),
             "exchange_of": STR, "exchange_reason": STR}, ("number", "lines")), tag="orders"),
-        "POST /orders/import/taobao": op("Import a Taobao seller export pair", "orders.manage", ok=201,
-                                         errors=(422,), tag="orders", media={"multipart/form-data": {"schema": obj({
-                                             "orders": {"type": "string", "contentMediaType": "text/csv"},
-                                             "items": {"type": "string", "contentMediaType": "text/csv"}},
-                                             ("orders", "items"))}}),
-        "POST /orders/import": op("Import orders from a generic CSV", "orders.manage", ok=201, errors=(422,),
-                                  media=csv, tag="orders"),
+        "POST /orders/import/taobao": background_job(op(
+            "Import a Taobao seller export pair", "orders.manage", ok=201, errors=(422,), tag="orders",
+            query={"background": {"enum": ["1"]}}, media={"multipart/form-data": {"schema": obj({
+                "orders": {"type": "string", "contentMediaType": "text/csv"},
+                "items": {"type": "string", "contentMediaType": "text/csv"}}, ("orders", "items"))}})),
+        "POST /orders/import": background_job(op("Import orders from a generic CSV", "orders.manage", ok=201,
+                                                 errors=(422,), media=csv, tag="orders",
+                                                 query={"background": {"enum": ["1"]}})),
+        "GET /orders/import-jobs": op("The latest order import jobs", "orders.manage", answer=LIST, tag="orders"),
+        "GET /orders/import-jobs/{job_id}": op("An order import job: status, progress, report", "orders.manage",
+                                               tag="orders"),
         "GET /orders/{number}": op("An order (?channel=)", ANY, query={"channel": STR}, tag="orders"),
-        "POST /orders/{number}/release": op("Check stock and release the order", "orders.manage", tag="orders"),
+        "POST /orders/{number}/release": op("Check stock and release the order (?channel=)", "orders.manage",
+                                            query={"channel": STR}, tag="orders"),
         "POST /orders/{number}/correct": op("Correct a stopped order, review it again", "orders.manage", body=obj({
             "address": STR, "phone": STR, "customer_name": STR, "carrier": STR,
             "paid_at": {"type": ["string", "null"], "format": "date-time"}}), tag="orders"),
@@ -323,6 +340,9 @@ def _paths() -> dict[str, dict[str, Any]]:
         "GET /inspections": op("Open inspections", ANY, answer=LIST, tag="receiving"),
         "GET /inspections/{inspection_id}": op("An inspection", ANY, tag="receiving"),
         "GET /putaway-tasks": op("Open put-away tasks", ANY, answer=LIST, tag="receiving"),
+        "GET /reports/day-end": op("Day-end: what is not cleared, wherever it was started", "reports.view",
+                                   answer=obj({"at": STR, "cleared": BOOL, "sections": OBJ, "counts": OBJ}),
+                                   tag="receiving"),
         "GET /reports/same-day-clearing": op("Same-day clearing of a day (?date=)", ANY, query=when,
                                              tag="receiving"),
         "GET /reports/suppliers": op("Supplier quality", ANY, answer=LIST, tag="receiving"),
@@ -346,6 +366,15 @@ def _paths() -> dict[str, dict[str, Any]]:
         "GET /returns/costs": op("The cost of returns (?from=&to=)", "reports.view",
                                  query={"from": DATE, "to": DATE}, tag="returns"),
         "GET /returns/{number}": op("A return case", ANY, tag="returns"),
+        "POST /returns": op("Open a return case by tracking or order number", "returns.open", ok=201, tag="returns",
+                            body=obj({"code": STR, "reason": STR, "unknown_parcel": BOOL, "lines": LIST,
+                                      "shipping_cost_cents": INT, "note": STR}, ("code", "reason"))),
+        "POST /returns/{number}/dispose": op("Give units their disposition", "returns.inspect", tag="returns",
+                                             body=obj({"units": LIST, "disposition": STR}, ("units", "disposition"))),
+        "POST /returns/{number}/sign": op("Sign the next level of the chain", "returns.inspect", tag="returns",
+                                          body=obj({"level": INT, "note": STR})),
+        "POST /returns/{number}/cancel": op("Call a case off, with its reason", "returns.inspect", tag="returns",
+                                            body=obj({"reason": STR}, ("reason",))),
         "POST /returns/{number}/exchange": op("An exchange order for a return", "orders.manage", ok=201,
                                               body=obj({"lines": array(obj({"sku": NAME, "qty": QTY}, ("sku",)))}),
                                               body_required=False, tag="returns"),

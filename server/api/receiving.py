@@ -1,5 +1,5 @@
 """Purchase orders (REST and CSV import), receipts, inspections waiting, put-away tasks."""
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, jsonify, request
 
@@ -9,7 +9,7 @@ from server.services.imports.files import decode_text
 from server.services.receiving import inspection
 from server.services.receiving import putaway
 from server.services.receiving import inbound
-from server.services.reports import report_queries
+from server.services.reports import day_end, report_queries
 from server.domain.errors import ImportRejected
 
 bp = Blueprint("receiving", __name__, url_prefix="/api/v1")
@@ -106,6 +106,27 @@ def receipt(receipt_id: int):
 def same_day_clearing():
     current_actor()
     return jsonify(report_queries.same_day_clearing(_date(request.args.get("date")) or date.today()))
+
+
+@bp.get("/reports/day-end")
+def day_end_report():
+    """Day-end (当日清): what the warehouse has not cleared, wherever it was started (docs/reports.md)."""
+    current_actor().require("reports.view")
+    report = day_end.day_end()
+    return jsonify(_utc_times(report))
+
+
+def _utc_times(value):
+    """Times as ISO 8601 UTC (`…Z`), as every other answer gives them."""
+    if isinstance(value, datetime):
+        return value.isoformat() + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _utc_times(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_utc_times(item) for item in value]
+    return value
 
 
 @bp.get("/reports/suppliers")

@@ -1,5 +1,6 @@
-"""Customer returns: read cases, ask for an exchange, the cost report. The returns journey itself
-(open, inspect, dispose, sign) is scans: `/floor` modes `return.*`, see docs/returns.md."""
+"""Customer returns: open a case, give units their disposition, sign the chain, cancel a case, read
+cases, ask for an exchange, the cost report. Inspecting unit by unit is the handheld's scans (`/floor`
+modes `return.*`, which can also open, dispose and sign), see docs/returns.md."""
 from datetime import date
 
 from flask import Blueprint, jsonify, request
@@ -28,6 +29,56 @@ def list_cases():
     flag = request.args.get("escalated")
     cases = return_cases.list_cases(request.args.get("status") or None, None if flag is None else flag == "1")
     return jsonify([return_cases.summary(c) for c in cases])
+
+
+@bp.post("")
+def open_case():
+    """{"code": tracking or order number, "reason", "unknown_parcel"?, "lines"?, "shipping_cost_cents"?, "note"?}"""
+    actor = current_actor()
+    actor.require("returns.open")
+    body = json_body()
+    case = return_cases.open_case(body.get("code"), body.get("reason"), actor, lines=body.get("lines"),
+                                  unknown_parcel=body.get("unknown_parcel") is True,
+                                  shipping_cost_cents=body.get("shipping_cost_cents"), note=body.get("note"))
+    transaction.commit()
+    return ok(case=return_cases.case_view(return_cases.find_case(case.number))), 201
+
+
+@bp.post("/<number>/dispose")
+def dispose(number: str):
+    """{"units": [unit ids], "disposition": "restock" | "repair" | "scrap" | "rtv"}"""
+    actor = current_actor()
+    actor.require("returns.inspect")
+    body = json_body()
+    return_cases.dispose(number, body.get("units"), body.get("disposition"), actor)
+    transaction.commit()
+    return ok(case=return_cases.case_view(return_cases.find_case(number)))
+
+
+@bp.post("/<number>/sign")
+def sign(number: str):
+    """{"level"?, "note"?}: signs the next level (the one given, which must be the next) as this user."""
+    actor = current_actor()
+    actor.require("returns.inspect")
+    body = optional_json() or {}
+    if not isinstance(body, dict):
+        body = json_body()
+    level = body.get("level")
+    if level is None:
+        level = return_cases.next_level(return_cases.find_case(number))
+    return_cases.sign(number, level, actor, body.get("note"))
+    transaction.commit()
+    return ok(case=return_cases.case_view(return_cases.find_case(number)))
+
+
+@bp.post("/<number>/cancel")
+def cancel(number: str):
+    """{"reason"}: the case is called off; nothing had moved in stock."""
+    actor = current_actor()
+    actor.require("returns.inspect")
+    return_cases.cancel_case(number, json_body().get("reason"), actor)
+    transaction.commit()
+    return ok(case=return_cases.case_view(return_cases.find_case(number)))
 
 
 @bp.get("/settings")

@@ -213,3 +213,16 @@ def _sqlite_connections(engine: Engine, pragmas: tuple[str, ...], begin: str) ->
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql(begin)
+
+
+def pipelined_ping(engine: Engine) -> None:
+    """PostgreSQL: the pool's pre-ping (a connection checked out is tried before use) goes out with psycopg's
+    BEGIN in one round trip (pipeline mode) instead of two; the transaction it opens is the one the scan or
+    request then uses. A dead connection still fails the ping, and the pool replaces it."""
+
+    def ping(dbapi_connection) -> bool:
+        with dbapi_connection.pipeline():
+            dbapi_connection.execute("SELECT 1")
+        return True
+
+    engine.dialect.do_ping = ping

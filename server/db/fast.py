@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -48,6 +49,7 @@ on_execute: list[Callable[[str, Any], None]] = []
 
 class _Pin(threading.local):
     connection: Connection | None = None
+    deferred: list[str] | None = None  # PostgreSQL: statements to send with the next one (defer)
 
 
 _pin = _Pin()
@@ -61,12 +63,94 @@ def pinned(connection: Connection) -> Iterator[None]:
     try:
         yield
     finally:
-        _pin.connection = before
+        _pin.connection, _pin.deferred = before, None
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """PostgreSQL: the statements run in this block on the pinned connection go out together (psycopg's
+    pipeline mode) and are answered in one round trip, not one each; what they return is not read in the
+    block. An error is raised as SQLAlchemy's when the block ends. On SQLite (no round trips) a no-op."""
+    connection = _pin.connection
+    if connection is None or not connection.in_transaction() or connection.dialect.name != "postgresql":
+        yield
+        return
+    dialect = connection.dialect
+    raw = connection.connection.dbapi_connection
+    try:
+        with raw.pipeline():
+            yield
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from error
+
+
+def defer(sql: Sql) -> None:
+    """`sql` (no parameters, nothing to read: a SAVEPOINT) on the pinned connection. PostgreSQL: it goes out
+    with the next statement, in the same round trip (pipeline mode); if no statement follows before the
+    batch ends, it is never sent. Any statement on the connection sends it first, the ORM's too
+    (driver_savepoints hooks the engine). SQLite: now."""
+    connection = _pin.connection
+    if connection is not None and connection.in_transaction() and connection.dialect.name == "postgresql":
+        _pin.deferred = [*(_pin.deferred or ()), sql.text("postgresql")]
+        return
+    sql.run_on(connection if connection is not None else db.session.connection())
+
+
+def undefer(sql: Sql) -> bool:
+    """True if `sql` was the last statement deferred and is still unsent: taken back, as never sent."""
+    if _pin.deferred and _pin.deferred[-1] == sql.text("postgresql"):
+        _pin.deferred.pop()
+        return True
+    return False
+
+
+def _send_deferred(raw: Any) -> list[str] | None:
+    """Take the deferred statements of the pinned connection if `raw` is its driver connection."""
+    deferred = _pin.deferred
+    if not deferred or _pin.connection is None or raw is not _pin.connection.connection.dbapi_connection:
+        return None
+    _pin.deferred = None
+    for text in deferred:
+        for callback in on_execute:
+            callback(text, None)
+    return deferred
+
+
+def read_together(*statements: tuple[Sql, dict[str, Any]]) -> list[list]:
+    """Each statement's rows, in order, on the session's connection. PostgreSQL: sent together (pipeline
+    mode) and answered in one round trip; each statement still runs after the one before it, so rows a
+    statement locks are read as their last holder left them. SQLite: one after the other."""
+    connection = _pin.connection
+    if connection is None or not connection.in_transaction():
+        connection = db.session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        return [sql.run_on(connection, **params).all() for sql, params in statements]
+    raw = connection.connection.dbapi_connection
+    cursors = []
+    try:
+        with raw.pipeline():
+            for text in _send_deferred(raw) or ():
+                raw.execute(text)
+            for sql, params in statements:
+                text = sql.text("postgresql")
+                for callback in on_execute:
+                    callback(text, params)
+                cursors.append(raw.cursor())
+                cursors[-1].execute(text, params)
+    except dialect.loaded_dbapi.Error as error:
+        for cursor in cursors:
+            cursor.close()
+        raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from error
+    return [_Result(cursor, sql.row_type(cursor)).all() for (sql, _), cursor in zip(statements, cursors, strict=True)]
 
 
 class Sql:
-    """One statement. `{lock}` marks where PostgreSQL takes a row lock (`FOR UPDATE`); SQLite needs
-    none (BEGIN IMMEDIATE already serialises writers)."""
+    """One statement. `{lock}` marks where PostgreSQL takes a row lock (`FOR UPDATE`), `{skip_locked}` where
+    it takes one on rows no other transaction holds (`FOR UPDATE SKIP LOCKED`); SQLite needs neither
+    (BEGIN IMMEDIATE already serialises writers)."""
 
     audited = False  # True for audit.Write: its run() records what it changes in the audit trail
 
@@ -79,8 +163,9 @@ class Sql:
             raise TypeError(f"a prebuilt {self.op} on {self.table} must be an audit.Write, which records "
                             "it in the audit trail (server/db/fast.py)")
         self._by_dialect = {
-            "sqlite": text.replace("{lock}", ""),
-            "postgresql": _NAMED.sub(r"%(\1)s", text.replace("%", "%%")).replace("{lock}", " FOR UPDATE"),
+            "sqlite": text.replace("{lock}", "").replace("{skip_locked}", ""),
+            "postgresql": _NAMED.sub(r"%(\1)s", text.replace("%", "%%")).replace("{lock}", " FOR UPDATE")
+            .replace("{skip_locked}", " FOR UPDATE SKIP LOCKED"),
         }
         self._row: type | None = None  # rows with the columns' names, made on first use
 
@@ -118,9 +203,14 @@ class Sql:
 
     def _direct(self, connection: Connection, params: Any, many: bool) -> _Result:
         cursor = _execute(connection, self._by_dialect[connection.dialect.name], params, many)
-        if cursor.description is not None and self._row is None:
+        return _Result(cursor, self.row_type(cursor))
+
+    def row_type(self, cursor: Any) -> type | None:
+        """Rows with the columns' names (made once, from the first cursor that has any)."""
+        # The known row type first: psycopg builds `description` anew at each reading (a Column a column).
+        if self._row is None and cursor.description is not None:
             self._row = namedtuple("Row", [c[0] for c in cursor.description], rename=True)
-        return _Result(cursor, self._row)
+        return self._row
 
     def first(self, **params: Any) -> Any:
         return self.run(**params).first()
@@ -135,19 +225,31 @@ class Sql:
 def _execute(connection: Connection, text: str, params: Any, many: bool = False) -> Any:
     """`text` on the connection's driver cursor; a driver error raised as SQLAlchemy's."""
     dialect = connection.dialect
+    raw = connection.connection.dbapi_connection
+    deferred = _send_deferred(raw)  # (before this statement, in the callbacks too)
     for callback in on_execute:
         callback(text, params)
-    cursor = connection.connection.dbapi_connection.cursor()
+    cursor = raw.cursor()
     try:
-        if params is None:
-            cursor.execute(text)
+        if deferred:  # PostgreSQL: in the same round trip
+            with raw.pipeline():
+                for earlier in deferred:
+                    raw.execute(earlier)
+                _send(cursor, text, params, many)
         else:
-            (cursor.executemany if many else cursor.execute)(text, params)
+            _send(cursor, text, params, many)
     except dialect.loaded_dbapi.Error as error:
         cursor.close()
         raise DBAPIError.instance(text, params, error, dialect.loaded_dbapi.Error, dialect=dialect,
                                   ismulti=many) from error
     return cursor
+
+
+def _send(cursor: Any, text: str, params: Any, many: bool) -> None:
+    if params is None:
+        cursor.execute(text)
+    else:
+        (cursor.executemany if many else cursor.execute)(text, params)
 
 
 def pinned_connection(session: Any) -> Connection:
@@ -174,6 +276,13 @@ def driver_savepoints(engine: Engine) -> None:
             _execute(connection, f"{verb} {name}", None).close()
         return send
 
+    @event.listens_for(engine, "before_cursor_execute")
+    def _deferred_first(connection, cursor, *_):
+        # A statement through SQLAlchemy (the ORM's flush, exec_driver_sql) on the pinned connection: what
+        # was deferred (defer) goes first, as it would have.
+        for text in _send_deferred(connection.connection.dbapi_connection) or ():
+            connection.connection.dbapi_connection.execute(text)
+
     engine.dialect.do_savepoint = sender("SAVEPOINT")
     engine.dialect.do_release_savepoint = sender("RELEASE SAVEPOINT")
     engine.dialect.do_rollback_to_savepoint = sender("ROLLBACK TO SAVEPOINT")
@@ -187,7 +296,7 @@ class _Result:
 
     def __init__(self, cursor: Any, row: type | None) -> None:
         self._cursor, self._row, self.rowcount = cursor, row, cursor.rowcount
-        if cursor.description is None:  # a write: nothing to fetch
+        if row is None and cursor.description is None:  # a write: nothing to fetch
             cursor.close()
 
     def first(self) -> Any:

@@ -12,9 +12,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -541,6 +543,47 @@ class SalesOrderLine(db.Model):
     )
 
 
+class OrderImportJob(db.Model):
+    """A marketplace order file imported in the background (server/services/orders/import_jobs.py): checked
+    whole, then written a batch of orders per transaction. Its progress and report live here, so any page
+    or process can follow it, and a restarted server can carry it on."""
+
+    __tablename__ = "order_import_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # taobao | generic
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    phase: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | checking | writing | finished
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The worker writes this with every batch: a running job whose heartbeat is old has lost its process.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)  # order lines in the file
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    orders_total: Mapped[int] = mapped_column(Integer, default=0)
+    orders_done: Mapped[int] = mapped_column(Integer, default=0)  # orders of the file dealt with, in file order
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    stopped: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    resumed: Mapped[int] = mapped_column(Integer, default=0)  # times carried on after a restart
+    report_json: Mapped[str] = mapped_column(Text, default="{}")
+    __table_args__ = (
+        CheckConstraint("status IN ('queued','running','done','refused','failed')", name="status_known"),
+        CheckConstraint("kind IN ('taobao','generic')", name="kind_known"),
+    )
+
+
+class OrderImportFile(db.Model):
+    """An uploaded file of an import job, kept until the job ends (a restart reads it again)."""
+
+    __tablename__ = "order_import_files"
+    job_id: Mapped[int] = mapped_column(ForeignKey("order_import_jobs.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)  # orders | items | file
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Reservation(db.Model):
     """Units of one bin/lot promised to one order line: no other order (or wave) can promise them."""
 
@@ -659,7 +702,13 @@ class Manifest(db.Model):
     packer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     packer_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    __table_args__ = (CheckConstraint("status IN ('open','shipped')", name="status_known"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('open','shipped')", name="status_known"),
+        # One open manifest per carrier: the first parcels of a carrier scanned at two stations at once
+        # (two processes) must not start two manifests, one of which the driver would never confirm.
+        Index("uq_manifests_open_carrier", "carrier", unique=True, sqlite_where=text("status = 'open'"),
+              postgresql_where=text("status = 'open'")),
+    )
 
 
 # --- returns (退货入库) -----------------------------------------------------------------------------

@@ -6,6 +6,15 @@ from typing import Any
 # code -> (HTTP status, English template, Chinese template). Templates use str.format fields.
 CATALOG: dict[str, tuple[int, str, str]] = {
     "bad_request": (400, "The request is incomplete: {detail}.", "请求不完整：{detail}。"),
+    "order_number_missing": (400, "An order needs its order number.", "订单需要订单编号。"),
+    "order_number_too_long": (400, "Order number {order} is too long: at most {max} characters.",
+                              "订单编号 {order} 过长：最多 {max} 个字符。"),
+    "order_number_characters": (400, "Order number {order} has a character a label barcode cannot carry: "
+                                     "'{char}'. Use letters, digits and - _ . / #.",
+                                "订单编号 {order} 含有标签条码无法承载的字符：'{char}'。"
+                                "请只用字母、数字和 - _ . / #。"),
+    "order_number_ambiguous": (409, "Order number {order} exists in several channels ({channels}): name the channel.",
+                               "订单编号 {order} 在多个渠道中存在（{channels}）：请指明渠道。"),
     "bad_packet": (400, "The message could not be read ({detail}): send it again from the app.",
                    "无法读取该消息（{detail}）：请从应用重新发送。"),
     "not_authenticated": (401, "Please log in first.", "请先登录。"),
@@ -133,8 +142,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                   "此处只需再拣 {remaining} 件，而不是 {qty} 件。"),
     "bind_totes_first": (409, "Scan the cart's totes first (tote {slot}).",
                          "请先扫描拣货车上的周转箱（第 {slot} 箱）。"),
-    "tote_in_use": (409, "Tote {tote} is already on another open pick list.",
-                    "周转箱 {tote} 已用于其他未完成的拣货单。"),
+    "tote_in_use": (409, "Tote {tote} is in use for order {order} (on an open pick list, or picked and not "
+                         "packed yet): take another tote.",
+                    "周转箱 {tote} 正用于订单 {order}（拣货未完成或已拣未打包），请换一个周转箱。"),
     "pick_list_done": (409, "Pick list {pick_list} is finished.", "拣货单 {pick_list} 已完成。"),
     "order_on_hold": (409, "Order {order} is on hold: {reason}. Set it apart and do not ship.",
                       "订单 {order} 已暂缓出货：{reason}。请单独放置，不要发货。"),

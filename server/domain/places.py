@@ -4,6 +4,10 @@ from __future__ import annotations
 # Sellable stock lives here: allocated, picked, counted, routed, replenished from.
 SELLABLE = ("storage", "pick_face")
 
+# Bins in the ledger that are not places on the shelves: units travel in totes, parcels (one pseudo-bin
+# per parcel, zone P) and transit. No zone list, bin label or shelf count shows them.
+NOT_ON_SHELVES = ("tote", "parcel", "transit")
+
 # Places a person sets up (the bins page, the location import), in the reader's words.
 KINDS: dict[str, tuple[str, str]] = {
     "storage": ("storage", "存储"),

@@ -44,6 +44,7 @@ JOURNEYS: tuple[tuple[str, str], ...] = (
     ("putaway", "journey.receive"),
     ("count", "stock.count"),
     ("transfer", "stock.transfer"),
+    ("returns", "returns.inspect"),
     ("lookup", "scan.lookup"),
 )
 

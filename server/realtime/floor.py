@@ -1,6 +1,10 @@
 """/floor: handhelds and scanner bridges send scans here and get the ack back at once."""
 from __future__ import annotations
 
+import os
+import sys
+import time
+
 from flask import current_app, session
 
 from server.api.login_client import trust_device_names
@@ -135,6 +139,7 @@ class FloorNamespace(BlockingNamespace):
         actors = [self.connections.get(sid) for sid, _ in calls]
         answers = scans.handle_all([(payload, actor) for (_, payload), actor in zip(calls, actors, strict=True)],
                                    via="/floor scan")
+        _test_pause_after_commit()
         for (_, payload), actor, answer in zip(calls, actors, answers, strict=True):
             if actor is None or not isinstance(payload, dict):
                 continue
@@ -143,3 +148,16 @@ class FloorNamespace(BlockingNamespace):
             if payload.get("mode") in STATION_MODES:
                 _tell_station(payload, actor, answer.ack)
         return [answer.ack for answer in answers]
+
+
+# Tests only (scripts/fault_test.py): while the file this names exists, a stored batch's acks are held
+# back, so the test's SIGKILL lands after the commit and before the ack. Demo warehouses only; never set.
+PAUSE_AFTER_COMMIT_ENV = "WMS_TEST_PAUSE_AFTER_COMMIT"
+
+
+def _test_pause_after_commit() -> None:
+    path = os.environ.get(PAUSE_AFTER_COMMIT_ENV)
+    if path and current_app.config["WMS"]["demo"] and os.path.exists(path):
+        print("TEST PAUSE after_commit", file=sys.stderr, flush=True)
+        while os.path.exists(path):
+            time.sleep(0.05)

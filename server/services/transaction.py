@@ -3,10 +3,14 @@ are sent only for what is really stored (after commit, never before, never for a
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import g
+from sqlalchemy.exc import IntegrityError
 
 from server.extensions import db
+
+Row = TypeVar("Row")
 
 
 def after_commit(callback: Callable[[], None]) -> None:
@@ -48,3 +52,23 @@ def commit_and_notify() -> None:
 def rollback() -> None:
     """Roll the request's transaction back (only the database's: see rolled_back for the waiting work)."""
     db.session.rollback()
+
+
+def found_or_added(find: Callable[[], Row | None], make: Callable[[], Row]) -> Row:
+    """The row `find` returns, else the one `make` builds, added in a savepoint. A row made on first use
+    (a transit bin, a returns staging bin, a manifest…) has a unique key: when another transaction (another
+    server process) added the same row a moment ago, its insert wins, this one is undone alone — the
+    scan's other work stays — and `find` returns the winner's row."""
+    found = find()
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            made = make()
+            db.session.add(made)
+        return made
+    except IntegrityError:
+        found = find()
+        if found is None:
+            raise
+        return found

@@ -8,13 +8,14 @@ from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from server.domain import roles
+from server.domain import printer_words, roles
 from server.domain.errors import WmsError
 from server.services import transaction
 from server.services.people import audit
 from server.services.people import auth
 
 sup = Blueprint("supervisor", __name__, url_prefix="/sup")
+sup.add_app_template_global(printer_words.job_reason, "job_reason")
 T = TypeVar("T")
 
 

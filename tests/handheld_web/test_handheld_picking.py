@@ -508,6 +508,9 @@ def test_a_short_report_at_a_stop_books_the_count_and_shows_the_re_allocation(pa
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text(f"0 × {item['sku']} found, 2 missing")
     expect(page.get_by_test_id("confirm-no")).to_be_focused()
+    # A routine question: its Yes is the app's calm accent blue, never the error red (#b00020).
+    yes_colour = page.get_by_test_id("confirm-yes").evaluate("button => getComputedStyle(button).backgroundColor")
+    assert yes_colour == "rgb(0, 80, 179)", yes_colour
     page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
     expect(page.get_by_test_id("pick-stop")).to_have_attribute("data-task", stop["task"])
@@ -537,3 +540,70 @@ def test_a_short_report_at_a_stop_books_the_count_and_shows_the_re_allocation(pa
         pick_stop(page, {item["sku"]: item["barcodes"][0]["code"]})
     expect(page.get_by_test_id("pick-done")).to_contain_text("Pick list complete")
     assert order_status(live_server, number) == "picked"
+
+
+def in_view(page: Page, testid: str) -> dict:
+    """The element's box, asserted wholly inside the 360 × 640 screen (no scrolling to read it)."""
+    box = page.get_by_test_id(testid).bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 640, box
+    return box
+
+
+def test_on_a_360x640_screen_the_next_prompt_shows_without_scrolling_and_a_bin_is_scanned_once(
+        page, live_server, tmp_path):
+    page.set_viewport_size({"width": 360, "height": 640})
+    item = stocked_item(live_server, 2)
+    pick_list, _ = released_wave(live_server, [[(item["sku"], 1)], [(item["sku"], 1)]])
+    assert [stop["bin"] for stop in pick_list["stops"]] == [item["lines"][0]["bin"]] * 2, pick_list["stops"]
+    barcode = item["barcodes"][0]["code"]
+    sign_in(page)
+    open_pick(page)
+    take_list(page, pick_list)
+    bind_totes(page, 2)
+
+    first = current_stop(page)
+    scan(page, first["bin"])
+    prompt = page.get_by_test_id("pick-prompt")
+    expect(prompt).to_have_attribute("data-next", "scan_item")
+    expect(prompt).to_contain_text("(1 to go)")
+    page.screenshot(path=str(tmp_path / "pick-after-bin-360x640.png"))
+    in_view(page, "pick-prompt")
+    scan(page, barcode)
+    confirm_put(page)
+
+    # The next stop is at the bin the picker stands at: the item scan is taken at once.
+    second = current_stop(page)
+    assert second["task"] != first["task"] and second["bin"] == first["bin"]
+    expect(prompt).to_have_attribute("data-next", "scan_item")
+    page.screenshot(path=str(tmp_path / "pick-same-bin-360x640.png"))
+    in_view(page, "pick-prompt")
+    scan(page, barcode)
+    expect(page.get_by_test_id("error-panel")).to_have_count(0)
+    expect(page.locator(f'[data-testid="pick-stop"][data-task="{second["task"]}"]')).to_have_count(0)
+    assert last_sound(page) != "error"
+
+
+
+def test_a_tote_still_holding_another_orders_units_is_refused_in_the_pickers_language(page, live_server,
+                                                                                      pick_an_order):
+    busy = pick_an_order()  # picked into its tote, not packed yet
+    item = stocked_item(live_server, 1)
+    pick_list, _ = released_wave(live_server, [[(item["sku"], 1)]])
+    sign_in(page)
+    page.get_by_test_id("lang-toggle").tap()
+    open_pick(page)
+    take_list(page, pick_list)
+
+    scan(page, busy["tote"])
+    panel = page.get_by_test_id("error-panel")
+    expect(panel).to_have_attribute("data-code", "tote_in_use")
+    expect(page.get_by_test_id("error-message")).to_contain_text(f"周转箱 {busy['tote']} 正用于订单 {busy['number']}")
+    assert last_sound(page) == "error"
+    text = page.locator("body").inner_text()
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), text  # no raw code on the screen
+    expect(page.locator('[data-testid="pick-bound-tote"][data-slot="1"]')).to_have_attribute("data-tote", "")
+
+    page.get_by_test_id("lang-toggle").tap()
+    scan(page, busy["tote"])
+    expect(page.get_by_test_id("error-message")).to_contain_text(
+        f"Tote {busy['tote']} is in use for order {busy['number']}")

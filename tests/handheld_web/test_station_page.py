@@ -342,3 +342,50 @@ def test_a_split_order_is_handed_over_driver_and_packer_confirm_and_the_manifest
     expect(doc.get_by_test_id("doc-sign-driver")).to_contain_text("李师傅")
     expect(doc.get_by_test_id("doc-sign-driver")).to_contain_text("浙A·12345")
     expect(doc.get_by_test_id("doc-sign-packer")).to_contain_text("Confirmed at")
+
+
+# A code as the server and the agent speak it (not_in_order, no_status_response, …), never meant for people.
+RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(lpn|taobao)\b")
+
+
+def visible_text(page: Page) -> str:
+    return page.locator("body").inner_text()
+
+
+def test_the_station_speaks_the_packers_language_and_shows_no_raw_codes(page, live_server, pick_an_order,
+                                                                      printer_agent, healthy_printer):
+    order = pick_an_order(channel="taobao")
+    wrong = live_server.demo["item_barcode"]
+    sign_in(page)
+    page.get_by_test_id("lang-toggle").click()
+    expect(page.get_by_test_id("tab-handover")).to_have_text("交接")
+
+    scan(page, order["tote"])
+    expect(page.get_by_test_id("pack-order")).to_contain_text("渠道：淘宝")
+    page.get_by_test_id("lang-toggle").click()
+    expect(page.get_by_test_id("pack-order")).to_contain_text("Channel: Taobao")
+    page.get_by_test_id("lang-toggle").click()
+    scan(page, wrong)
+    banner = error_banner(page, "not_in_order")
+    expect(banner.get_by_test_id("station-error-headline")).to_have_text("错货：不属于此订单")
+    assert not RAW_CODE.search(visible_text(page)), visible_text(page)
+    scan(page, "LPN-000001")  # a licence plate (箱号) is no unit to pack
+    expect(page.get_by_test_id("station-error")).not_to_have_attribute("data-code", "not_in_order")
+    assert not RAW_CODE.search(visible_text(page)), visible_text(page)
+
+    healthy_printer.set_faults(paper_out=True)
+    for _, qty, barcode in order["lines"]:
+        for _ in range(qty):
+            scan(page, barcode)
+    expect(page.get_by_test_id("pack-prompt")).to_have_attribute("data-next", "close_parcel")
+    close_parcel(page)
+    waiting = page.locator('[data-testid="print-job"][data-kind="shipping_label"][data-status="waiting"]')
+    expect(waiting.first).to_contain_text("打印机无响应（缺纸或打印头未合上？）")
+    assert not RAW_CODE.search(visible_text(page)), visible_text(page)
+
+    page.get_by_test_id("lang-toggle").click()
+    expect(waiting.first).to_contain_text("printer not answering (paper out or head open?)")
+    assert not RAW_CODE.search(visible_text(page)), visible_text(page)
+    healthy_printer.set_faults(paper_out=False)
+    expect(page.locator('[data-testid="print-job"][data-kind="shipping_label"]').first).to_have_attribute(
+        "data-status", "printed", timeout=20_000)

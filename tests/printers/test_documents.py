@@ -21,11 +21,14 @@ from printers.documents import (
     PACKING_LIST_TABLE,
     LabelProfile,
     LabelTemplateError,
+    DOCUMENTS,
     code128_data,
     exchange_notice,
+    load_samples,
     packing_list,
     shipping_label,
 )
+from tests.conftest import label_texts
 
 PROFILES = {
     "4x6in-203dpi": {"dpi": 203, "width_mm": 101.6, "height_mm": 152.4},
@@ -253,6 +256,35 @@ def test_a_template_the_sandbox_forbids_is_refused_with_a_clear_error(tmp_path: 
     (tmp_path / "shipping_label.zpl.j2").write_text(body, encoding="utf-8")
 
     with pytest.raises(LabelTemplateError, match=re.escape(message)):
+        shipping_label(a_parcel(), None, templates=tmp_path)
+
+
+def test_the_shipping_label_footer_says_the_order_channel_and_how_many_items() -> None:
+    texts = label_texts(shipping_label(a_parcel(items=3), None))
+
+    footer = next(text for text in texts if text.startswith("Order 订单"))
+    assert footer.startswith("Order 订单 · Taobao 淘宝 · 3 items 件 · packed 打包 2026-11-23")  # time: docs/labels.md
+
+
+@pytest.mark.parametrize("name", ["shipping_label", "packing_list", "exchange_notice", "badge"])
+def test_no_label_prints_a_python_object_instead_of_a_value(name: str) -> None:
+    """Every template rendered with its demo data (config/labels/samples.json): no method or object
+    printed where a value belongs (a dict's `.items` read as the method printed one on every label)."""
+    zpl = DOCUMENTS[name](load_samples()[name], {"dpi": 203, "width_mm": 101.6, "height_mm": 152.4})
+
+    printed = " ".join(label_texts(zpl))
+    assert printed and not re.search(r"<built-in|<bound method|object at 0x|<function", printed)
+
+
+def test_the_packing_list_names_the_channel_and_an_unknown_channel_prints_as_it_came() -> None:
+    assert "Taobao 淘宝" in label_texts(packing_list(an_order_of(1)))
+    assert "Kuaishou" in label_texts(packing_list(an_order_of(1, channel="Kuaishou")))
+
+
+def test_a_template_that_prints_a_method_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "shipping_label.zpl.j2").write_text("{{ parcel.get }}", encoding="utf-8")
+
+    with pytest.raises(LabelTemplateError, match="not a value"):
         shipping_label(a_parcel(), None, templates=tmp_path)
 
 

@@ -28,7 +28,24 @@ def test_bench_scans_picks_with_a_few_handhelds_and_loses_nothing():
     assert row["reads"] >= 4 + row["lists_done"] and "read_failures" not in row, report
     assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"], report
     assert (row["errors"], row["lost"], row["doubled"], row["ack_mismatch"]) == (0, 0, 0, 0), report
+    assert (row["timeouts"], row["unanswered"]) == (0, 0), report  # any would fail the run (exit 1)
     assert row["ledger_balanced"] is True, report
+
+
+def test_a_shift_start_logs_everyone_in_at_once_and_reports_scans_and_claims_by_window():
+    row, log = run("bench_scans.py", "--handhelds", "4", "--think", "0.05", "--seconds", "4", "--idle-scans", "10",
+                   "--shift-start")
+    report = json.dumps(row, indent=1) + "\n" + log
+    assert row["phase"].startswith("shift start: 4 handhelds"), report
+    # each handheld logged in, by its badge as pickers do (scripts/bench_setup.py gives them BDG-SIM-0001…)
+    assert row["logins"] == 4 and row["login_by"] == "badge" and row["login_p50_ms"] <= row["login_p99_ms"], report
+    assert row["scans"] > 20 and row["lists_done"] >= 1, report
+    # The phase is 4 s: one 10 s window each for the scans and the claims, each with its p99.
+    assert len(row["p99_by_10s_ms"]) == 1 and len(row["claim_p99_by_10s_ms"]) == 1, report
+    assert row["p99_by_10s_ms"][0] > 0 and row["claim_p99_by_10s_ms"][0] > 0, report
+    # Latency counts from the moment the handheld queued the scan: never less than the answered send alone.
+    assert row["p50_ms"] >= row["sent_p50_ms"] and row["p99_ms"] >= row["sent_p99_ms"], report
+    assert (row["timeouts"], row["unanswered"], row["errors"], row["lost"], row["doubled"]) == (0, 0, 0, 0, 0), report
 
 
 def test_profile_scans_works_lists_to_the_end_and_reports_each_pick_mode():
@@ -54,3 +71,9 @@ def test_the_flask_socketio_harness_serves_the_same_app_and_loses_nothing():
     report = json.dumps(row, indent=1) + "\n" + log
     assert row["handhelds"] == 3 and row["scans"] > 20 and row["lists_done"] >= 1, report
     assert (row["errors"], row["lost"], row["doubled"], row["ack_mismatch"]) == (0, 0, 0, 0), report
+
+
+def test_more_than_one_process_needs_postgresql_and_redis():
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_scans.py"), "--processes", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--processes > 1 needs PostgreSQL and Redis" in done.stderr, done.stderr

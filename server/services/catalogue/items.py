@@ -8,6 +8,7 @@ from server.db.fast import Sql
 from server.db.models import Bin, BinStock, Item, ItemBarcode
 from server.domain.barcodes import Decoded, item_code_key
 from server.domain.errors import WmsError
+from server.domain.places import NOT_ON_SHELVES
 from server.extensions import db
 
 
@@ -81,7 +82,6 @@ def item_by_code(code: str) -> Item | None:
     return item
 
 
-NOT_ON_SHELVES = ("tote", "parcel", "transit")
 
 
 def list_bins(kind: str | None, zone: str | None, limit: int) -> list[Bin]:
@@ -113,14 +113,14 @@ def item_by_sku(sku: str) -> Item | None:
 
 
 def bins_with_units(zone: str) -> list:
-    """(bin, units it holds) of every bin of a zone, by code."""
+    """(bin, units it holds) of every bin on the shelves of a zone, by code."""
     return db.session.execute(
         select(Bin, func.coalesce(func.sum(BinStock.qty), 0))
-        .outerjoin(BinStock, BinStock.bin_id == Bin.id).where(Bin.zone == zone)
+        .outerjoin(BinStock, BinStock.bin_id == Bin.id).where(Bin.zone == zone, Bin.kind.not_in(NOT_ON_SHELVES))
         .group_by(Bin.id).order_by(Bin.code)).all()
 
 
 def bin_zones() -> list[str]:
-    """The zones that have bins other than totes."""
-    return db.session.execute(select(Bin.zone).where(Bin.kind != "tote").distinct()
+    """The zones that have places on the shelves (not totes, parcels' pseudo-bins or transit)."""
+    return db.session.execute(select(Bin.zone).where(Bin.kind.not_in(NOT_ON_SHELVES)).distinct()
                               .order_by(Bin.zone)).scalars().all()

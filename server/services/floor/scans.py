@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import ResourceClosedError, IntegrityError, InterfaceError, OperationalError
 
 from server import fastjson
-from server.db.fast import Sql, pinned, pinned_connection
+from server.db.fast import Sql, defer, pinned, pinned_connection, together, undefer
 from server.db.models import Scan, User, utcnow
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
@@ -73,28 +73,51 @@ def handle_all(batch: Sequence[tuple[Any, Actor | None]], via: str | None = None
     `try_again`, not stored: the device keeps the scan and sends the same scan id again — if the
     commit did happen, the replay gets the stored ack; if not, the scan is applied then. Either way
     it is neither lost nor applied twice."""
-    try:
-        session = db.session()
-        if not session.in_transaction():
-            session.begin()
-        root = session.get_transaction()
-        answers = []
-        with pinned(session.connection()):
-            per_batch = _Batch(batch)
-            for payload, actor in batch:
-                answers.append(_answer(payload, actor, via, per_batch))
-                if session.get_transaction() is not root:
-                    # A mode committed or rolled back the whole transaction, other scans' work with it:
-                    # a bug. What the batch stored is unknown here; the devices' resends find out.
-                    raise _TransactionEnded(f"scan mode {_mode_of(payload)!r} ended the scans' transaction")
-            per_batch.write()
-        db.session.commit()
-    except (OperationalError, InterfaceError, _TransactionEnded, _Raced) as error:
-        (log.error if isinstance(error, _TransactionEnded) else log.warning)(
-            "%d scan(s): not stored, answered try_again (%s: %s)", len(batch), error.__class__.__name__, error)
-        _discard_session()
-        return [Answer(error_ack(_scan_id_of(payload), WmsError("try_again"))) for payload, _ in batch]
+    broken: set[int] = set()
+    while True:
+        try:
+            answers = _answer_batch(batch, via, broken)
+            break
+        except _ScanBroke as error:
+            # A scan's failure left the session needing a rollback (an ORM flush refused by a unique key):
+            # nothing of the batch is committed yet, so it is worked again from the start without that scan,
+            # which is answered internal_error (not stored) — the others keep their own outcome, once each.
+            log.error("scan %s broke its batch's transaction: the batch is worked again without it",
+                      _scan_id_of(batch[error.index][0]))
+            _discard_session()
+            transaction.rolled_back()
+            broken.add(error.index)
+        except (OperationalError, InterfaceError, _TransactionEnded, _Raced) as error:
+            (log.error if isinstance(error, _TransactionEnded) else log.warning)(
+                "%d scan(s): not stored, answered try_again (%s: %s)", len(batch), error.__class__.__name__, error)
+            _discard_session()
+            return [Answer(error_ack(_scan_id_of(payload), WmsError("try_again"))) for payload, _ in batch]
     transaction.committed()
+    return answers
+
+
+def _answer_batch(batch: Sequence[tuple[Any, Actor | None]], via: str | None, broken: set[int]) -> list[Answer]:
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()
+    root = session.get_transaction()
+    answers = []
+    with pinned(session.connection()):
+        per_batch = _Batch(batch)
+        for index, (payload, actor) in enumerate(batch):
+            if index in broken:
+                answers.append(Answer(error_ack(_scan_id_of(payload), WmsError("internal_error"))))
+                continue
+            try:
+                answers.append(_answer(payload, actor, via, per_batch))
+            except _SessionBroken:
+                raise _ScanBroke(index) from None
+            if session.get_transaction() is not root:
+                # A mode committed or rolled back the whole transaction, other scans' work with it:
+                # a bug. What the batch stored is unknown here; the devices' resends find out.
+                raise _TransactionEnded(f"scan mode {_mode_of(payload)!r} ended the scans' transaction")
+        per_batch.write()
+    db.session.commit()
     return answers
 
 
@@ -123,13 +146,14 @@ class _Batch:
 
     def write(self) -> None:
         try:
-            _INSERT_SCAN.run_many(self.scans)
+            with together():  # PostgreSQL: both inserts in one round trip
+                _INSERT_SCAN.run_many(self.scans)
+                audit.insert(self.audit)
         except IntegrityError as error:
             # The same scan id raced in on another connection (another server process, PostgreSQL) since
             # the batch read the table: nothing of the batch is kept, the devices resend, and the
             # resend of that scan finds the stored ack.
             raise _Raced(str(error)) from error
-        audit.insert(self.audit)
 
 
 @dataclass(frozen=True)
@@ -221,6 +245,8 @@ def _answer(payload: Any, actor: Actor | None, via: str | None, batch: _Batch) -
         # scan queues behind it. Not stored: once fixed, the same scan id can succeed.
         log.exception("scan %s in mode %s failed", scan_id, mode)
         scan.undo()
+        if not scan.usable():
+            raise _SessionBroken from None
         return Answer(error_ack(scan_id, WmsError("internal_error")))
 
     # Stored with the batch (_Batch.write), in the same transaction: the ack is sent only after the commit.
@@ -251,7 +277,7 @@ class _Savepoint:
         if not session.identity_map and not session.new and not session.deleted:
             self.savepoint = None
             self.connection = pinned_connection(session)
-            _SAVEPOINT.run_on(self.connection)
+            defer(_SAVEPOINT)  # PostgreSQL: sent with the scan's first statement, one round trip fewer
         else:
             self.savepoint = session.begin_nested()
             # SQLAlchemy emits SAVEPOINT when the nested transaction first asks for the connection;
@@ -261,6 +287,11 @@ class _Savepoint:
     def _open(self) -> bool:
         if self.savepoint is not None:
             return self.savepoint.is_active
+        return db.session().get_transaction() is self.root and self.root.is_active
+
+    def usable(self) -> bool:
+        """Whether the batch's transaction can go on after this scan was undone (a failed ORM flush on
+        a driver savepoint leaves the whole session needing a rollback)."""
         return db.session().get_transaction() is self.root and self.root.is_active
 
     def still_open(self) -> None:
@@ -279,12 +310,15 @@ class _Savepoint:
 
     def undo(self) -> None:
         if self.savepoint is None:
-            if self._open():
+            if self._open() and not undefer(_SAVEPOINT):  # (never sent: nothing to undo on the database)
                 _ROLLBACK_TO.run_on(self.connection)
                 _RELEASE.run_on(self.connection)
             db.session.expunge_all()  # the session was empty when the scan began: all of it is the scan's
-        elif self._open():
-            self.savepoint.rollback()
+        elif self._open() or self.root.is_active:
+            try:
+                self.savepoint.rollback()  # also after a failed flush inside it, which leaves it inactive
+            except ResourceClosedError:  # the mode itself closed it
+                pass
         transaction.rollback_to(self.marks[0])
         audit.rollback_to(self.marks[1])
 
@@ -311,6 +345,16 @@ def _stored_acks_sql(count: int) -> Sql:
 _INSERT_SCAN = Sql("""
     INSERT INTO scans (scan_id, at, user_id, device_id, mode, code, kind, ok, error_code, ack_json)
     VALUES (:scan_id, :at, :user_id, :device_id, :mode, :code, :kind, :ok, :error_code, :ack_json)""")
+
+
+class _SessionBroken(Exception):
+    """A scan's failure left the session unusable for the rest of its batch."""
+
+
+class _ScanBroke(Exception):
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
 
 
 def _discard_session() -> None:

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -59,7 +60,8 @@ class DeviceState:
 class Recorder:
     """This process's counts since the last flush, and what it knows of each device."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock  # tests pass their own: the double-read window without waiting
         self._cells: dict[tuple, Cell] = defaultdict(Cell)
         self._devices: dict[str, DeviceState] = defaultdict(DeviceState)
         self._lock = threading.Lock()
@@ -71,7 +73,7 @@ class Recorder:
         return hour, device, user, zone
 
     def scan(self, device: str, user: str, payload: dict, ok: bool, replayed: bool) -> None:
-        now = time.monotonic()
+        now = self._clock()
         code = payload.get("code") if isinstance(payload.get("code"), str) else ""
         scan_id = str(payload.get("scan_id", ""))
         reported = payload.get("telemetry") if isinstance(payload.get("telemetry"), dict) else {}
@@ -101,12 +103,12 @@ class Recorder:
             if state.disconnected_at is not None:
                 cell = self._cells[self._key(device, user, state.zone)]
                 cell.reconnects += 1
-                cell.offline_ms += int((time.monotonic() - state.disconnected_at) * 1000)
+                cell.offline_ms += int((self._clock() - state.disconnected_at) * 1000)
                 state.disconnected_at = None
 
     def disconnected(self, device: str) -> None:
         with self._lock:
-            self._devices[device].disconnected_at = time.monotonic()
+            self._devices[device].disconnected_at = self._clock()
 
     def take(self) -> dict[tuple, Cell]:
         with self._lock:

@@ -9,6 +9,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -116,17 +117,20 @@ def _utf8_chinese(line: bytes) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+_ASCII = re.compile(r"[\x00-\x7f]+")
 _PUNCTUATION = set("·×÷—–‘’“”…‰′″℃№、。〈〉《》「」『』【】〔〕（），：；！？～　")
 
 
 def _reads_as_chinese(text: str) -> bool:
     """Text decoded as GBK is Chinese when its characters are the common ones (GB2312) with few exceptions.
     Latin-1 or Shift-JIS bytes decode as GBK too, but into rare characters of its extension areas."""
-    unusual = total = 0
-    for ch in text:
+    # Judged by distinct character, weighted by how often it occurs: a 双11 export of 100,000 lines holds
+    # a few thousand distinct characters among millions (one at a time took 4 s of a 100k import).
+    total = len(text) - len(text.encode("ascii", "ignore"))
+    unusual: list[str] = []
+    for ch in set(text):
         if ch.isascii():
             continue
-        total += 1
         category = unicodedata.category(ch)
         if category in ("Co", "Cn", "Cs") or (category == "Cc" and ch not in "\r\n\t"):
             return False
@@ -135,8 +139,11 @@ def _reads_as_chinese(text: str) -> bool:
         try:
             ch.encode("gb2312")
         except UnicodeEncodeError:
-            unusual += 1
-    return unusual * 20 <= total  # a rare name (喆, 堃) among common words happens; mostly rare ones do not
+            unusual.append(ch)
+    if len(unusual) > 50:  # many rare characters: count them all at once
+        counts = Counter(_ASCII.sub("", text))
+        return sum(counts[ch] for ch in unusual) * 20 <= total
+    return sum(text.count(ch) for ch in unusual) * 20 <= total  # a rare name (喆, 堃) among common words
 
 
 # --- spreadsheets out -----------------------------------------------------------------------------------

@@ -111,10 +111,9 @@ def lot_for_found_units(bin_: Bin, item: Item) -> int:
     if newest is not None:
         return newest.id
     today = date.today()
-    lot = _lot(item, f"CNT-{today:%y%m%d}") or Lot(item_id=item.id, code=f"CNT-{today:%y%m%d}", received_on=today)
-    db.session.add(lot)
-    db.session.flush()
-    return lot.id
+    code = f"CNT-{today:%y%m%d}"
+    return transaction.found_or_added(lambda: _lot(item, code),
+                                      lambda: Lot(item_id=item.id, code=code, received_on=today)).id
 
 
 def post(bin_: Bin, item: Item, qty: int, reason: str, actor: Actor, ref: str, scan_id: str | None = None,
@@ -145,13 +144,11 @@ def _known_warehouse(code: str) -> str:
 def transit_bin(warehouse: str) -> Bin:
     """Where units travelling to a warehouse are while on the road: one transit bin per destination."""
     code = f"TRANSIT-{warehouse}"
-    found = db.session.execute(select(Bin).where(Bin.code == code)).scalar_one_or_none()
-    if found is None:
-        found = Bin(code=code, zone=TRANSIT_ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="transit",
-                    warehouse=warehouse)
-        db.session.add(found)
-        db.session.flush()
-    return found
+    # Made by the first transfer to the warehouse: two at once (two processes) make it once.
+    return transaction.found_or_added(
+        lambda: db.session.execute(select(Bin).where(Bin.code == code)).scalar_one_or_none(),
+        lambda: Bin(code=code, zone=TRANSIT_ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="transit",
+                    warehouse=warehouse))
 
 
 def _move(source: int, target: int, item: int, lot: int, qty: int, actor: Actor, ref: str,
@@ -200,8 +197,10 @@ def transfer(from_code: object, item: Item, qty: int, actor: Actor, *, to_code: 
     return made
 
 
-def find_transfer(transfer_id: object) -> Transfer:
-    row = db.session.get(Transfer, transfer_id) if isinstance(transfer_id, int) else None
+def find_transfer(transfer_id: object, lock: bool = False) -> Transfer:
+    row = db.session.get(Transfer, transfer_id, with_for_update={"of": Transfer} if lock else None,
+                        populate_existing=lock) \
+        if isinstance(transfer_id, int) else None
     if row is None:
         raise WmsError("unknown_transfer", transfer=transfer_id)
     return row
@@ -210,7 +209,9 @@ def find_transfer(transfer_id: object) -> Transfer:
 def receive(transfer_id: object, to_code: object, actor: Actor, scan_id: str | None = None) -> Transfer:
     """Units of a warehouse transfer arrive: from the transit bin into the bin scanned at the destination."""
     actor.require("stock.transfer")
-    row = find_transfer(transfer_id)
+    # Locked: two handhelds receiving one transfer take turns; the second finds it done. Without it both
+    # would take from the transit bin — the second the units of another transfer on the road.
+    row = find_transfer(transfer_id, lock=True)
     if row.status != "in_transit":
         raise WmsError("transfer_not_in_transit", transfer=row.id, status=row.status)
     target = stock_bin(to_code)

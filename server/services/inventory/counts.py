@@ -154,10 +154,14 @@ def _in_progress(line: CountLine) -> int | None:
 def _bin_lines(bin_: Bin, actor: Actor) -> list[CountLine]:
     """The bin's lines to count now. Refused when the bin is in no open count, or another counter has
     begun it (two people counting one bin would add up their units)."""
+    # The bin's lines are locked for the scan's transaction (PostgreSQL; SQLite serialises writers): two
+    # counters (or one on two handhelds) take turns, so the second sees who began the bin, or that it is
+    # closed — a variance is booked once. Only the lines: other bins of the count stay free to count.
     lines = list(db.session.execute(
         select(CountLine).join(CycleCount, CycleCount.id == CountLine.count_id)
         .where(CycleCount.status == "open", CountLine.bin_id == bin_.id, CountLine.status.in_(COUNTING))
-        .order_by(CountLine.id)).scalars())
+        .order_by(CountLine.id).with_for_update(of=CountLine)
+        .execution_options(populate_existing=True)).scalars())
     if not lines:
         raise WmsError("bin_not_in_count", bin=bin_.code)
     other = next((by for by in map(_in_progress, lines) if by and by != actor.user_id), None)
@@ -292,6 +296,9 @@ def _book_variance(line: CountLine, variance: int, actor: Actor, scan_id: str | 
 
 
 def _close_if_done(count: CycleCount) -> None:
+    # The count row is locked before its lines are counted: when the last two bins close at once, the
+    # one that takes the lock second sees the other's lines done, so the count is closed, not left open.
+    count = db.session.get(CycleCount, count.id, with_for_update={"of": CycleCount}, populate_existing=True)
     left = db.session.execute(select(func.count(CountLine.id)).where(
         CountLine.count_id == count.id, CountLine.status.in_(UNFINISHED))).scalar()
     if not left and count.status == "open":
@@ -313,7 +320,9 @@ def recount_variance(line: CountLine) -> int:
 
 def _recounted_line(line_id: object, actor: Actor) -> CountLine:
     actor.require("counts.manage")
-    line = db.session.get(CountLine, line_id) if isinstance(line_id, int) else None
+    # Locked: two supervisors deciding one line take turns; the second finds it decided (booked once).
+    line = db.session.get(CountLine, line_id, with_for_update={"of": CountLine}, populate_existing=True) \
+        if isinstance(line_id, int) else None
     if line is None:
         raise WmsError("unknown_count", count=f"line {line_id}")
     if line.status != "recounted":

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from server.domain.places import SELLABLE
 from server.db.models import Bin, BinStock, Item, Lot, Reservation, SalesOrder, SalesOrderLine, utcnow
 from server.domain.allocation import StockPlace, allocate, uses_fefo
+from server.domain import order_numbers
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.people.auth import Actor
@@ -37,6 +38,7 @@ def create_order(channel: str, number: str, lines: list[NewLine], actor: Actor, 
     """Store an order as the channel sent it and review it at once. An order naming `exchange_of` is an
     exchange (换货): its replacement ships with the exchange notice. Does not commit."""
     actor.require("orders.manage")
+    order_numbers.check(number)
     if not lines:
         raise WmsError("bad_request", detail=f"order {number} has no lines")
     if db.session.execute(select(SalesOrder.id).where(SalesOrder.channel == channel,
@@ -65,27 +67,41 @@ def create_order(channel: str, number: str, lines: list[NewLine], actor: Actor, 
 def review(order: SalesOrder) -> list[dict]:
     """What stops an order before it may ship: unpaid, no address, unknown SKUs (wrong orders are
     corrected before they ship)."""
-    problems = []
-    if order.paid_at is None:
-        problems.append(WmsError("unpaid", order=order.number))
-    if not order.address:
-        problems.append(WmsError("missing_address", order=order.number))
-    for line in order.lines:
-        if line.status == "open" and line.item_id is None:
-            problems.append(WmsError("unknown_sku", order=order.number, line=line.line_no, sku=line.sku_text))
-    reasons = [p.as_dict() for p in problems]
+    reasons = review_reasons(order.number, order.paid_at, order.address,
+                             [(ln.line_no, ln.sku_text, ln.item_id) for ln in order.lines if ln.status == "open"])
     order.review_json = json.dumps(reasons, ensure_ascii=False)
     return reasons
 
 
+def review_reasons(number: str, paid_at: datetime | None, address: str,
+                   open_lines: list[tuple[int, str, int | None]]) -> list[dict]:
+    """review's reasons from plain values (the background import writes orders without the ORM).
+    open_lines: (line_no, sku as sent, item id or None)."""
+    problems = []
+    if paid_at is None:
+        problems.append(WmsError("unpaid", order=number))
+    if not address:
+        problems.append(WmsError("missing_address", order=number))
+    for line_no, sku_text, item_id in open_lines:
+        if item_id is None:
+            problems.append(WmsError("unknown_sku", order=number, line=line_no, sku=sku_text))
+    return [p.as_dict() for p in problems]
+
+
 def find_order(number: str, channel: str | None = None) -> SalesOrder:
+    """The order of this number (unique per channel). A number two channels share must name its channel:
+    `order_number_ambiguous`, never whichever comes first."""
     query = select(SalesOrder).where(SalesOrder.number == number)
     if channel:
         query = query.where(SalesOrder.channel == channel)
-    order = db.session.execute(query).scalars().first()
-    if order is None:
+    found = db.session.execute(query.limit(2)).scalars().all()
+    if not found:
         raise WmsError("not_found", what=f"order {number}")
-    return order
+    if len(found) > 1:
+        channels = sorted(o.channel for o in db.session.execute(
+            select(SalesOrder).where(SalesOrder.number == number)).scalars())
+        raise WmsError("order_number_ambiguous", order=number, channels=", ".join(channels))
+    return found[0]
 
 
 def _item_not_blocked(item_id: int):
@@ -108,11 +124,11 @@ def free_stock(item_id: int) -> int:
     return int(on_shelves) - int(claimed)
 
 
-def release(number: str, actor: Actor) -> SalesOrder:
+def release(number: str, actor: Actor, channel: str | None = None) -> SalesOrder:
     """Check stock, then release: the order may now be picked. A shortage stops it, with the lines
     short and how many are missing, until someone waits, substitutes or cancels the line."""
     actor.require("orders.manage")
-    order = find_order(number)
+    order = find_order(number, channel)
     if order.status != "pending_review":
         raise WmsError("bad_order_state", order=number, status=order.status, expected="pending_review")
     reasons = review(order)
@@ -267,6 +283,70 @@ def import_rejected_if(problems: list[dict]) -> None:
     if problems:
         db.session.rollback()
         raise ImportRejected(problems)
+
+
+def release_many(orders: list[tuple[str, str]], actor: Actor) -> list[dict]:
+    """Release each (number, channel) in turn, one result each: `released`, or refused with the reason
+    (a shortage or a stop leaves that order for a person; the others go on). Each commits alone."""
+    actor.require("orders.manage")
+    results = []
+    for number, channel in orders:
+        try:
+            release(number, actor, channel)
+            results.append({"order": number, "channel": channel, "released": True})
+        except WmsError as error:
+            db.session.rollback()
+            results.append({"order": number, "channel": channel, "released": False, "error": error.as_dict()})
+    return results
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str | None = None
+    channel: str | None = None
+    carrier: str | None = None
+    q: str | None = None  # order number (prefix) or SKU on a line
+    stopped: str | None = None  # a stop reason's code, e.g. unknown_sku
+
+
+def ready_orders(where: OrderFilter | None = None, limit: int = 5000) -> list[tuple[str, str]]:
+    """(number, channel) of every order waiting for release with nothing stopping it (as the list is
+    narrowed), most urgent first."""
+    query = _filtered(where or OrderFilter()).where(SalesOrder.status == "pending_review",
+                                                   SalesOrder.review_json == "[]")
+    return [(o.number, o.channel) for o in db.session.execute(
+        query.order_by(SalesOrder.priority.desc(), SalesOrder.id).limit(limit)).scalars()]
+
+
+def order_page(where: OrderFilter, page: int = 1, per_page: int = 50) -> dict:
+    """One page of orders, newest first: {"items": [orders], "page", "pages", "total"}."""
+    per_page = max(1, min(int(per_page), 200))
+    query = _filtered(where)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    pages = max(1, -(-total // per_page))
+    page = max(1, min(int(page), pages))
+    items = db.session.execute(query.order_by(SalesOrder.id.desc()).offset((page - 1) * per_page)
+                               .limit(per_page)).scalars().all()
+    return {"items": items, "page": page, "pages": pages, "total": total}
+
+
+def _filtered(where: OrderFilter):
+    query = select(SalesOrder)
+    if where.status:
+        query = query.where(SalesOrder.status == where.status)
+    if where.channel:
+        query = query.where(SalesOrder.channel == where.channel)
+    if where.carrier:
+        query = query.where(SalesOrder.carrier == where.carrier)
+    if where.stopped:
+        query = query.where(SalesOrder.status == "pending_review",
+                            SalesOrder.review_json.contains(f'"code": "{where.stopped}"'))
+    if where.q:
+        text = where.q.strip()
+        query = query.where(SalesOrder.number.startswith(text, autoescape=True)
+                            | SalesOrder.id.in_(select(SalesOrderLine.order_id)
+                                                .where(SalesOrderLine.sku_text == text)))
+    return query
 
 
 def recent_orders(status: str | None = None, limit: int = 500) -> list[SalesOrder]:

@@ -11,6 +11,7 @@ from server.db.models import BinStock, Manifest, Parcel, PrintJob, SalesOrder, U
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
+from server.services import transaction
 from server.services.inventory import stock
 from server.services.packing.parcels import carrier_for, exchange_notice_number, parcel_units
 from server.services.people.auth import Actor
@@ -32,8 +33,10 @@ def find_parcel(raw: str) -> Parcel:
 
 
 def find_manifest(manifest_id: object) -> Manifest:
-    # Locked (PostgreSQL): two confirmations of one manifest never both ship its parcels.
-    manifest = db.session.get(Manifest, manifest_id, with_for_update=True) if isinstance(manifest_id, int) else None
+    # Locked (PostgreSQL): two confirmations of one manifest never both ship its parcels, and no parcel is
+    # added to it while it is confirmed (it would be on a shipped manifest, its units never shipped).
+    manifest = db.session.get(Manifest, manifest_id, with_for_update=True, populate_existing=True) \
+        if isinstance(manifest_id, int) else None
     if manifest is None:
         raise WmsError("not_found", what=f"manifest {manifest_id}")
     return manifest
@@ -41,17 +44,22 @@ def find_manifest(manifest_id: object) -> Manifest:
 
 def open_manifest(carrier: str, actor: Actor) -> Manifest:
     """Today's open manifest of a carrier, started by the first parcel scanned for it."""
-    manifest = db.session.execute(select(Manifest).where(Manifest.carrier == carrier, Manifest.status == "open")
-                                  .order_by(Manifest.id)).scalars().first()
-    if manifest is None:
-        manifest = Manifest(carrier=carrier, status="open", created_by=actor.user_id)
-        db.session.add(manifest)
-        db.session.flush()
-    return manifest
+    # One open manifest per carrier (a unique index): another station (process) may start it at the same
+    # moment; then that one is the manifest.
+    return transaction.found_or_added(lambda: _open_manifest_of(carrier),
+                                      lambda: Manifest(carrier=carrier, status="open", created_by=actor.user_id))
+
+
+def _open_manifest_of(carrier: str) -> Manifest | None:
+    return db.session.execute(select(Manifest).where(Manifest.carrier == carrier, Manifest.status == "open")
+                              .order_by(Manifest.id)).scalars().first()
 
 
 def add_parcel(parcel: Parcel, actor: Actor, manifest: Manifest | None = None) -> Manifest:
     actor.require("journey.pack")
+    # The parcel row locked: scanned onto manifests on two devices at once, it goes onto one.
+    parcel = db.session.execute(select(Parcel).where(Parcel.id == parcel.id).with_for_update(of=Parcel)
+                                .execution_options(populate_existing=True)).scalar_one()
     order = db.session.get(SalesOrder, parcel.order_id)
     if order.status == "on_hold":
         raise WmsError("order_on_hold", order=order.number, reason=order.hold_reason)
@@ -59,7 +67,7 @@ def add_parcel(parcel: Parcel, actor: Actor, manifest: Manifest | None = None) -
         raise WmsError("parcel_not_ready", tracking=parcel.tracking or parcel.id, status=parcel.status)
     if parcel.manifest_id is not None:
         raise WmsError("parcel_on_manifest", tracking=parcel.tracking, manifest=parcel.manifest_id)
-    manifest = manifest or open_manifest(parcel.carrier, actor)
+    manifest = find_manifest((manifest or open_manifest(parcel.carrier, actor)).id)  # locked: see find_manifest
     if manifest.status != "open":
         raise WmsError("manifest_closed", manifest=manifest.id)
     if manifest.carrier != parcel.carrier:

@@ -165,8 +165,17 @@ def _order_by_number(raw: str) -> SalesOrder | None:
                               .order_by(SalesOrder.id.desc())).scalars().first()
 
 
+def _locked(order: SalesOrder) -> SalesOrder:
+    """The order row locked for the scan's transaction (PostgreSQL; SQLite serialises writers anyway):
+    two stations scanning one order take turns, so the second sees where the first bound it, and every
+    packing step of an order reads its packed units after the last step's commit."""
+    return db.session.execute(select(SalesOrder).where(SalesOrder.id == order.id).with_for_update(of=SalesOrder)
+                              .execution_options(populate_existing=True)).scalar_one()
+
+
 def start_order(station: Station, order: SalesOrder, actor: Actor) -> None:
     """The order's lines come up at the station; its first parcel (or the one left open) takes units."""
+    order = _locked(order)
     _not_held(order)
     if station.order_id is not None and station.order_id != order.id:
         busy = db.session.get(SalesOrder, station.order_id)
@@ -198,7 +207,7 @@ def _new_parcel(order: SalesOrder, station: Station, of_parcels: int) -> Parcel:
 def current_order(station: Station) -> SalesOrder:
     if station.order_id is None:
         raise WmsError("not_packing", station=station.code)
-    order = db.session.get(SalesOrder, station.order_id)
+    order = _locked(db.session.get(SalesOrder, station.order_id))
     _not_held(order)
     return order
 

@@ -31,7 +31,9 @@ def pick(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]
     result = _state(state, actor)
     if decoded.kind == "bin":
         return {"next": "scan_item", "result": result}
-    return {"kind": "item", "next": "done" if result["done"] else "scan_bin",
+    following = result["stop"]
+    after = "done" if result["done"] else "scan_item" if following and following["bin_confirmed"] else "scan_bin"
+    return {"kind": "item", "next": after,
             "result": result | {"put_into_tote": stop.tote_slot, "picked_task": stop.id}}
 
 

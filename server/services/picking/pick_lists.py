@@ -48,9 +48,18 @@ _INSERT_TOTE = audit.Write("""
     INSERT INTO bins (code, zone, aisle, bay, level, x, y, kind, warehouse, active, blocked, capacity)
     VALUES (:code, :zone, :aisle, :bay, :level, :x, :y, :kind, :warehouse, :active, :blocked, :capacity)""")
 _WAREHOUSE, _CAPACITY = Bin.__table__.c.warehouse.default.arg, Bin.__table__.c.capacity.default.arg
+# A tote is busy while another open pick list uses it, or while it holds picked, unpacked units of an
+# order other than the slot's own (packing takes them out; a hold moves them to the hold area).
 _TOTE_BUSY = Sql("""
-    SELECT pick_list_id FROM pick_tasks
-    WHERE tote_bin_id = :tote AND status = :open AND pick_list_id != :list LIMIT 1""")
+    SELECT o.number FROM pick_tasks t JOIN sales_orders o ON o.id = t.order_id
+    WHERE t.tote_bin_id = :tote AND (
+        (t.status = :open AND t.pick_list_id != :list)
+        OR (t.order_id NOT IN (SELECT order_id FROM pick_tasks WHERE pick_list_id = :list AND tote_slot = :slot)
+            AND (t.status = :open
+                 OR (t.picked_qty > 0 AND o.status NOT IN ('packed', 'shipped', 'cancelled')
+                     AND EXISTS (SELECT 1 FROM bin_stock s
+                                 WHERE s.bin_id = :tote AND s.item_id = t.item_id AND s.qty > 0)))))
+    ORDER BY t.id LIMIT 1""")
 _BIND_TOTE = audit.Write("UPDATE pick_tasks SET tote_bin_id = :tote WHERE pick_list_id = :list AND tote_slot = :slot")
 
 
@@ -94,7 +103,8 @@ def current_task(pick_list: PickList) -> PickTask | None:
 
 
 def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor) -> ListState:
-    """Put a tote on the cart for one order (slot). A tote serves one open pick list at a time."""
+    """Put a tote on the cart for one order (slot). A tote serves one open pick list at a time, and never
+    takes a second order's units while it holds another order's that are not packed yet."""
     state = my_pick_list(pick_list_id, actor)
     if decoded.kind != "tote":
         raise WmsError("unknown_barcode", code=decoded.key)
@@ -104,8 +114,9 @@ def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor
     if found is None:
         found = _new_tote(decoded.key)
     tote_id, kind = found
-    if _TOTE_BUSY.first(tote=tote_id, open="open", list=state.id):
-        raise WmsError("tote_in_use", tote=decoded.key)
+    busy = _TOTE_BUSY.first(tote=tote_id, open="open", list=state.id, slot=slot)
+    if busy:
+        raise WmsError("tote_in_use", tote=decoded.key, order=busy[0])
     rebound = [stop for stop in state.stops if stop.tote_slot == slot]
     _BIND_TOTE.run([audit.Updated(stop.id, {"tote_bin_id": [stop.tote_bin_id, tote_id]})
                     for stop in rebound if stop.tote_bin_id != tote_id], tote=tote_id, list=state.id, slot=slot)
@@ -179,9 +190,19 @@ def scan(pick_list_id: object, decoded: Decoded, qty: int, actor: Actor,
     _PICKED.run(audit.Updated(stop.id, {"picked_qty": [before[0], stop.picked], "status": [before[1], stop.status]}),
                 picked=stop.picked, status=stop.status, id=stop.id)
     forget_row(PickTask, stop.id)
+    if stop.status == "picked":
+        _stay_at_bin(state, stop)
     _close_if_done(state)
     _progress(state, "pick")
     return state, stop
+
+
+def _stay_at_bin(state: ListState, done: Stop) -> None:
+    """The picker still stands at the bin they scanned: when the next stop is at the same bin, it takes
+    the item scan at once (asking for the bin again made the item scan beep 'scan the bin first')."""
+    following = state.current()
+    if following is not None and following.bin_id == done.bin_id and done.bin_confirmed:
+        _confirm(following, "bin_confirmed")
 
 
 def confirm_put(pick_list_id: object, task_id: object, decoded: Decoded, actor: Actor) -> tuple[ListState, Stop]:

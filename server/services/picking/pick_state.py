@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, text
 
-from server.db.fast import Sql
+from server.db.fast import Sql, read_together
 from server.extensions import db
 
 # Locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): two devices of the picker
@@ -127,11 +127,13 @@ def load(pick_list_id: object, lock: bool = False) -> ListState | None:
     if not isinstance(pick_list_id, int) or isinstance(pick_list_id, bool):
         return None
     db.session.flush()  # hand-written SQL does not autoflush: ORM changes of this transaction first
-    row = (_LIST if lock else _LIST_UNLOCKED).first(id=pick_list_id)
-    if row is None:
+    # One round trip on PostgreSQL; the stops are read after the list's lock is taken.
+    found, stops = read_together((_LIST if lock else _LIST_UNLOCKED, {"id": pick_list_id}),
+                                 (_STOPS, {"list": pick_list_id}))
+    if not found:
         return None
-    state = ListState(*row)
-    state.stops = [Stop(*r) for r in _STOPS.all(list=pick_list_id)]
+    state = ListState(*found[0])
+    state.stops = [Stop(*r) for r in stops]
     return state
 
 

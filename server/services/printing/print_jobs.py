@@ -11,7 +11,7 @@ from printers.labels import bin_label_zpl, code_label_zpl, printer_test_label_zp
 from server.db.models import Bin, Device, Printer, PrintJob, PrintJobEvent, utcnow
 from server.domain.errors import WmsError
 from server.extensions import db
-from server.domain import roles
+from server.domain import places, roles
 from server.services import transaction
 from server.services.people import users
 from server.services.people.auth import Actor
@@ -46,7 +46,9 @@ def print_bin_labels(zone: str, printer_code: str, actor: Actor, dpi: int | None
     dpi = dpi or printer.dpi
     if dpi not in (203, 300):
         raise WmsError("bad_dpi", dpi=dpi)
-    query = select(Bin).where(Bin.zone == zone, Bin.active.is_(True)).order_by(Bin.code)
+    # Totes, parcels and transit carry no shelf label: a zone of only those has no bins to label.
+    query = select(Bin).where(Bin.zone == zone, Bin.active.is_(True), Bin.kind.not_in(places.NOT_ON_SHELVES)
+                              ).order_by(Bin.code)
     if bin_codes:
         query = query.where(Bin.code.in_(bin_codes))
     bins = db.session.execute(query).scalars().all()

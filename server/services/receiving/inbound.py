@@ -175,6 +175,9 @@ def start_receipt(po_number: str, actor: Actor, returned_goods: bool = False) ->
     """The receiver's receipt for this PO: resumed if they left one open, else a new one."""
     actor.require("journey.receive")
     po = open_po(po_number)
+    # The PO row locked: the receiver's two handhelds scanning the PO at once resume one receipt, never
+    # start two (a second open receipt of one receiver would make every later resume ambiguous).
+    db.session.execute(select(PurchaseOrder.id).where(PurchaseOrder.id == po.id).with_for_update())
     receipt = db.session.execute(
         select(Receipt).where(Receipt.po_id == po.id, Receipt.status == "counting",
                               Receipt.created_by == actor.user_id)).unique().scalar_one_or_none()
@@ -191,7 +194,11 @@ def counting_receipt(receipt_id: object, actor: Actor) -> Receipt:
     actor.require("journey.receive")
     if receipt_id is None:
         raise WmsError("scan_po_first")
-    receipt = db.session.get(Receipt, receipt_id) if isinstance(receipt_id, int) else None
+    # Locked for the scan's transaction (PostgreSQL; SQLite serialises writers anyway): a count, a carton
+    # and the signature on one receipt take turns, so no unit is counted into a receipt while another
+    # device signs it (the signature's lots would miss that unit) and the receipt is signed once.
+    receipt = db.session.get(Receipt, receipt_id, with_for_update={"of": Receipt}, populate_existing=True) \
+        if isinstance(receipt_id, int) else None
     if receipt is None:
         raise WmsError("not_found", what=f"receipt {receipt_id}")
     if receipt.status != "counting":

@@ -14,6 +14,7 @@ from server.domain import sampling
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
 from server.extensions import db
+from server.services import transaction
 from server.services.printing import print_jobs
 from server.services.receiving import putaway
 from server.services.receiving import inbound
@@ -50,15 +51,12 @@ def supplier_history(supplier_id: int) -> list[sampling.LotOutcome]:
 
 
 def _quality(supplier_id: int, product_id: int) -> SupplierQuality:
-    quality = db.session.execute(select(SupplierQuality).where(
-        SupplierQuality.supplier_id == supplier_id,
-        SupplierQuality.product_id == product_id)).scalar_one_or_none()
-    if quality is None:
-        quality = SupplierQuality(supplier_id=supplier_id, product_id=product_id,
-                                  switching_json=json.dumps(sampling.SwitchingState.initial().as_dict()))
-        db.session.add(quality)
-        db.session.flush()
-    return quality
+    # Made by the family's first lot: two lots of it confirmed at once (two processes) make it once.
+    return transaction.found_or_added(
+        lambda: db.session.execute(select(SupplierQuality).where(
+            SupplierQuality.supplier_id == supplier_id, SupplierQuality.product_id == product_id)).scalar_one_or_none(),
+        lambda: SupplierQuality(supplier_id=supplier_id, product_id=product_id,
+                                switching_json=json.dumps(sampling.SwitchingState.initial().as_dict())))
 
 
 def switching_state(supplier_id: int, product_id: int) -> sampling.SwitchingState:
@@ -153,7 +151,10 @@ def open_inspection(inspection_id: object, actor: Actor) -> Inspection:
     actor.require("journey.inspect")
     if inspection_id is None:
         raise WmsError("choose_lot_first")
-    inspection = db.session.get(Inspection, inspection_id) if isinstance(inspection_id, int) else None
+    # Locked for the scan's transaction: two inspectors marking units of one lot take turns, so its
+    # counters add up every unit and the lot is decided (put-away tasks, labels) once.
+    inspection = db.session.get(Inspection, inspection_id, with_for_update={"of": Inspection}, populate_existing=True) \
+        if isinstance(inspection_id, int) else None
     if inspection is None:
         raise WmsError("not_found", what=f"inspection {inspection_id}")
     if inspection.status != "open":

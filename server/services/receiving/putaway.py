@@ -88,7 +88,10 @@ def put_away(task_id: object, decoded: Decoded, actor: Actor, scan_id: str | Non
     actor.require("journey.receive")
     if task_id is None:
         raise WmsError("scan_lpn_first")
-    task = db.session.get(PutawayTask, task_id) if isinstance(task_id, int) else None
+    # Locked: the same LPN scanned into bins on two handhelds at once is put away once (the second
+    # waits, then sees the task done), never booked into stock twice.
+    task = db.session.get(PutawayTask, task_id, with_for_update={"of": PutawayTask}, populate_existing=True) \
+        if isinstance(task_id, int) else None
     if task is None:
         raise WmsError("not_found", what=f"put-away task {task_id}")
     if task.status != "open":

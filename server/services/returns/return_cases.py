@@ -23,6 +23,7 @@ from server.domain.stock import Movement
 from server.extensions import db
 from server.services.receiving import inspection
 from server.services.orders import sales_orders
+from server.services import transaction
 from server.services.printing import print_jobs
 from server.services.receiving import putaway
 from server.services.receiving import inbound
@@ -46,13 +47,22 @@ def settings() -> dict:
 
 # --- finding things ---------------------------------------------------------------------------
 
-def find_case(ref: object) -> ReturnCase:
-    """A case by its id or its number (RMA-000001)."""
+def find_case(ref: object, lock: bool = False) -> ReturnCase:
+    """A case by its id or its number (RMA-000001). `lock`: for a step that changes the case, its row is
+    locked for the transaction (PostgreSQL; SQLite serialises writers anyway), so steps on one case take
+    turns — two units scanned at once are both counted against what is expected (the second flagged when
+    only one was), and no unit slips in while the case is disposed or signed."""
     case = None
     if isinstance(ref, int) and not isinstance(ref, bool):
-        case = db.session.get(ReturnCase, ref)
+        query = select(ReturnCase).where(ReturnCase.id == ref)
     elif isinstance(ref, str) and ref.strip():
-        case = db.session.execute(select(ReturnCase).where(ReturnCase.number == ref.strip().upper())).scalar()
+        query = select(ReturnCase).where(ReturnCase.number == ref.strip().upper())
+    else:
+        query = None
+    if query is not None:
+        if lock:
+            query = query.with_for_update(of=ReturnCase).execution_options(populate_existing=True)
+        case = db.session.execute(query).scalar()
     if case is None:
         raise WmsError("unknown_return", case=ref)
     return case
@@ -156,7 +166,7 @@ def link_order(ref: object, code: object, actor: Actor, lines: object = None) ->
     """An unknown parcel identified: the case now belongs to that shipped order, and its units are
     judged again against what the order shipped (the escalation stays only if something is unexpected)."""
     actor.require("returns.open")
-    case = _editable(find_case(ref))
+    case = _editable(find_case(ref, lock=True))
     if case.order_id is not None:
         raise WmsError("return_linked", case=case.number, order=db.session.get(SalesOrder, case.order_id).number)
     order = shipped_order(code) if isinstance(code, str) and code.strip() else None
@@ -204,7 +214,7 @@ def inspect_unit(ref: object, decoded: Decoded, judgement: object, actor: Actor,
     """One returned unit scanned and judged. Returns the unit and its flag: `not_expected` (the order
     did not ship it / nothing was expected) or `more_than_expected`; a flag escalates the case."""
     actor.require("returns.inspect")
-    case = _editable(find_case(ref))
+    case = _editable(find_case(ref, lock=True))
     judgement = _choice(judgement, "judgements", "unknown_judgement", "judgement")
     if not decoded.names_an_item:
         raise WmsError("unknown_barcode", code=decoded.key)
@@ -243,7 +253,7 @@ def dispose(ref: object, unit_ids: object, disposition: object, actor: Actor) ->
     """Decide what becomes of units (restock, repair, scrap, return to vendor). Only recorded: stock
     moves when the sign-off chain is complete. Once every unit has one, the case is ready to sign."""
     actor.require("returns.inspect")
-    case = _editable(find_case(ref))
+    case = _editable(find_case(ref, lock=True))
     disposition = _choice(disposition, "dispositions", "unknown_disposition", "disposition")
     if not isinstance(unit_ids, list) or not unit_ids:
         raise WmsError("bad_request", detail="units must be a list of unit ids")
@@ -316,7 +326,7 @@ def sign(ref: object, level: object, actor: Actor, note: object = "", scan_id: s
     """Sign one level: the next unsigned one, by a user of its role who signed no other level of this
     case. The last needed signature completes the case (stock moves then, and only then)."""
     actor.require("returns.inspect")
-    case = find_case(ref)
+    case = find_case(ref, lock=True)
     if case.status in ("done", "cancelled"):
         raise WmsError("return_closed", case=case.number, status=case.status, status_zh=STATUS_ZH[case.status])
     pending = sum(1 for u in units_of(case) if not u.disposition)
@@ -335,6 +345,30 @@ def sign(ref: object, level: object, actor: Actor, note: object = "", scan_id: s
     case.status = "signing"
     if all(lv.level in signoffs_of(case) for lv in levels_of(case) if lv.needed):
         complete(case, actor, scan_id)
+    return case
+
+
+def next_level(case: ReturnCase) -> int:
+    """The level to sign next: the lowest needed one nobody signed (`return_not_ready` before that)."""
+    signed = signoffs_of(case)
+    following = next((lv.level for lv in levels_of(case) if lv.needed and lv.level not in signed), None)
+    if following is None:
+        raise WmsError("return_closed", case=case.number, status=case.status, status_zh=STATUS_ZH[case.status])
+    return following
+
+
+def cancel_case(ref: object, reason: object, actor: Actor) -> ReturnCase:
+    """Call a case off before its chain is complete (opened by mistake, the parcel belongs elsewhere): a
+    written reason, kept in the note; nothing moved in stock, since stock moves only on completion."""
+    actor.require("returns.inspect")
+    case = find_case(ref)
+    if case.status in ("done", "cancelled"):
+        raise WmsError("return_closed", case=case.number, status=case.status, status_zh=STATUS_ZH[case.status])
+    if not isinstance(reason, str) or not reason.strip():
+        raise WmsError("bad_request", detail="a cancellation needs its reason")
+    case.status, case.closed_at = "cancelled", utcnow()
+    case.note = f"{case.note}\n取消 / cancelled: {reason.strip()}".strip()[:500]
+    db.session.flush()
     return case
 
 
@@ -416,12 +450,10 @@ def _stage(case: ReturnCase, disposition: str, item_id: int, lot_id: int, units:
 
 def staging_bin(disposition: str) -> Bin:
     code = f"RET-{disposition.upper()}"
-    place = db.session.execute(select(Bin).where(Bin.code == code)).scalar()
-    if place is None:
-        place = Bin(code=code, zone=STAGING_ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="returns")
-        db.session.add(place)
-        db.session.flush()
-    return place
+    # Made by the first case completed with the disposition: two at once (two processes) make it once.
+    return transaction.found_or_added(
+        lambda: db.session.execute(select(Bin).where(Bin.code == code)).scalar(),
+        lambda: Bin(code=code, zone=STAGING_ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="returns"))
 
 
 # --- exchanges --------------------------------------------------------------------------------
@@ -430,7 +462,7 @@ def request_exchange(ref: object, actor: Actor, lines: object = None) -> SalesOr
     """An exchange (换货) order for the replacement items (by default what the customer sends back),
     to the same customer; it ships only against its printed exchange notice (see handover)."""
     actor.require("orders.manage")
-    case = find_case(ref)
+    case = find_case(ref, lock=True)
     if case.status == "cancelled":
         raise WmsError("return_closed", case=case.number, status=case.status, status_zh=STATUS_ZH[case.status])
     if case.order_id is None:

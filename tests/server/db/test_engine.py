@@ -60,15 +60,18 @@ def test_a_waiting_floor_thread_gets_the_connection_before_earlier_rest_requests
 
 
 @contextmanager
-def _back_to_back(engine, floor: bool, hold: float):
-    """Two threads (floor threads, or REST requests) that take the connection again the moment they return it."""
+def _back_to_back(engine, floor: bool, hold: float, turns: list[int] | None = None):
+    """Two threads (floor threads, or REST requests) that take the connection again the moment they return it
+    (holding it `hold` s, a query's work); `turns[0]` counts the times they got it."""
     stop = threading.Event()
+    turns = turns if turns is not None else [0]
 
     def use_in_a_row() -> None:
         if floor:
             floor_thread()
         while not stop.is_set():
             with engine.connect() as connection:
+                turns[0] += 1  # one holder at a time: the pool has one connection
                 connection.execute(text("SELECT 1"))
                 time.sleep(hold)
 
@@ -103,16 +106,18 @@ def test_requests_back_to_back_do_not_starve_a_request_that_waits(tmp_path):
     must not keep a third waiting: REST requests take it in the order they asked. Measured before: with
     three REST threads an order creation waited the pool's whole 30 s and failed (internal_error)."""
     engine = _engine(tmp_path)
-    waits = []
-    with _back_to_back(engine, floor=False, hold=0.002):
+    turns, ahead = [0], []
+    with _back_to_back(engine, floor=False, hold=0.002, turns=turns):
         _wait_until(lambda: len(engine.pool._pool.rest_since) >= 1)
         for _ in range(20):
-            started = time.monotonic()
+            asked = turns[0]
             with engine.connect() as connection:
+                ahead.append(turns[0] - asked)  # how often the others got it while this one waited
                 connection.execute(text("SELECT 1"))
-            waits.append(time.monotonic() - started)
     engine.dispose()
-    assert max(waits) < 0.5, f"a request waited {max(waits):.2f} s behind two others"
+    # In the order they asked: each of the two others at most once ahead of it (the one holding it, the
+    # one already waiting), however slow the machine. Counted, not timed.
+    assert max(ahead) <= 2, f"a request waited while the others took the connection {max(ahead)} times"
 
 
 def test_rest_requests_alone_share_the_connection_and_time_out_cleanly(tmp_path):

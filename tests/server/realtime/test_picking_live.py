@@ -74,3 +74,80 @@ def test_a_picker_picks_a_wave_and_a_hold_reaches_the_handheld_at_once(live_serv
     while supervisor.get(f"{live_server.url}/api/v1/orders/{number}", timeout=5).json()["status"] != "picked":
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+def a_wave(live_server, lines_per_order, totes):
+    """Orders (one per entry of `lines_per_order`: [(sku, qty)]) released into a wave of their own, its
+    first pick list claimed by the picker: (pick list id, order numbers, the list's stops)."""
+    boss = live_server.session("supervisor")
+    carrier, numbers = f"WAVE-{uuid.uuid4().hex[:6]}", []
+    for lines in lines_per_order:
+        numbers.append(f"P-{uuid.uuid4().hex[:8]}")
+        boss.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
+            "number": numbers[-1], "customer_name": "朱涛", "address": "江苏省 苏州市 星湖街749号", "carrier": carrier,
+            "paid_at": "2026-11-23T08:00:00", "lines": [{"sku": sku, "qty": qty} for sku, qty in lines]}
+        ).raise_for_status()
+        boss.post(f"{live_server.url}/api/v1/orders/{numbers[-1]}/release", timeout=10).raise_for_status()
+    wave = boss.post(f"{live_server.url}/api/v1/waves", timeout=30, json={
+        "filters": {"carrier": carrier}, "cart": {"totes": totes, "tote_capacity": 50}}).json()["wave"]
+    pick_list = wave["pick_lists"][0]
+    live_server.session("picker").post(f"{live_server.url}/api/v1/pick-lists/{pick_list['pick_list']}/claim",
+                                       timeout=10).raise_for_status()
+    return pick_list["pick_list"], numbers, pick_list["stops"]
+
+
+def barcode_of(live_server, sku):
+    item = live_server.session("supervisor").get(f"{live_server.url}/api/v1/items/{sku}", timeout=10).json()
+    return item["item"]["barcodes"][0]["code"]
+
+
+def test_a_tote_holding_another_orders_unpacked_units_is_refused_naming_that_order(live_server, pick_an_order):
+    packed_later = pick_an_order()  # picked into its tote, not packed
+    sku = next(sku for sku, _, _ in packed_later["lines"])
+    list_id, (number,), _ = a_wave(live_server, [[(sku, 1)]], totes=1)
+    picker = live_server.floor_client("picker")
+    try:
+        refused = send(picker, "pick.tote", packed_later["tote"], pick_list=list_id, slot=1)
+        assert refused["ok"] is False and refused["error"]["code"] == "tote_in_use", refused
+        assert packed_later["number"] in refused["error"]["message"]["en"]
+        assert packed_later["number"] in refused["error"]["message"]["zh"]
+        assert "周转箱" in refused["error"]["message"]["zh"]
+
+        # Packed, the tote is empty: the next order may have it.
+        live_server.session("packer").post(f"{live_server.url}/api/v1/stations/PACK-01/sign-in",
+                                           timeout=10).raise_for_status()
+        station = live_server.floor_client("packer", station="PACK-01")
+        try:
+            for code in [packed_later["tote"], *(b for _, qty, b in packed_later["lines"] for _ in range(qty))]:
+                assert send(station, "pack", code, station="PACK-01")["ok"]
+            assert send(station, "pack.close", station="PACK-01")["ok"]
+        finally:
+            station.disconnect()
+        bound = send(picker, "pick.tote", packed_later["tote"], pick_list=list_id, slot=1)
+        assert bound["ok"], bound
+    finally:
+        picker.disconnect()
+
+
+def test_the_next_stop_at_the_bin_just_scanned_takes_the_item_without_the_bin_again(live_server):
+    boss = live_server.session("supervisor")
+    sku = next(i["sku"] for i in reversed(boss.get(f"{live_server.url}/api/v1/items?q=GEN&limit=300",
+                                                   timeout=10).json())
+               if boss.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["total_qty"] >= 8)
+    list_id, _, stops = a_wave(live_server, [[(sku, 1)], [(sku, 1)]], totes=2)
+    assert [stop["bin"] for stop in stops][:2] == [stops[0]["bin"]] * 2, stops  # two orders, one bin
+    barcode = barcode_of(live_server, sku)
+    picker = live_server.floor_client("picker")
+    try:
+        for slot in (1, 2):
+            assert send(picker, "pick.tote", f"TOTE-{uuid.uuid4().hex[:6].upper()}", pick_list=list_id,
+                        slot=slot)["ok"]
+        assert send(picker, "pick", stops[0]["bin"], pick_list=list_id)["next"] == "scan_item"
+        first = send(picker, "pick", barcode, pick_list=list_id)
+        assert first["ok"] and first["next"] == "scan_item", first
+        assert first["result"]["stop"]["bin"] == stops[0]["bin"] and first["result"]["stop"]["bin_confirmed"]
+        second = send(picker, "pick", barcode, pick_list=list_id)  # no bin scan in between
+        assert second["ok"], second
+        assert second["result"]["picked_task"] != first["result"]["picked_task"]
+    finally:
+        picker.disconnect()

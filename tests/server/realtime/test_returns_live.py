@@ -126,3 +126,58 @@ def test_a_shipped_parcel_comes_back_is_inspected_signed_off_and_put_away(live_s
     assert page.status_code == 200 and number in page.text
     assert http.get(f"{live_server.url}/api/v1/stock/check", timeout=10).json() == {"balanced": True,
                                                                                   "disagreements": []}
+
+
+def test_a_case_is_opened_disposed_and_signed_over_rest_and_another_cancelled(live_server, pick_an_order):
+    """What the returns desk page does: open by the tracking number, dispositions and signatures as
+    people (the next level by default), a stray parcel opened as unknown and called off with a reason."""
+    order = pick_an_order()
+    tracking = ship(live_server, order)
+    inspector_http, supervisor_http = live_server.session("inspector"), live_server.session("supervisor")
+    url = f"{live_server.url}/api/v1/returns"
+    opened = inspector_http.post(url, json={"code": tracking, "reason": "changed_mind"}, timeout=10)
+    assert opened.status_code == 201, opened.text
+    number = opened.json()["case"]["number"]
+    assert opened.json()["case"]["order"] == order["number"]
+
+    handheld = live_server.floor_client("inspector")
+    try:
+        ids = [send(handheld, "return.unit", barcode, **{"return": number, "judgement": "good"})["result"]["unit"]["id"]
+               for _, qty, barcode in order["lines"] for _ in range(qty)]
+    finally:
+        handheld.disconnect()
+    early = inspector_http.post(f"{url}/{number}/sign", json={}, timeout=10)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "return_not_ready"
+    disposed = inspector_http.post(f"{url}/{number}/dispose", json={"units": ids[:-1], "disposition": "restock"},
+                                   timeout=10)
+    assert disposed.status_code == 200 and disposed.json()["case"]["status"] == "open"  # one unit still to decide
+    disposed = inspector_http.post(f"{url}/{number}/dispose", json={"units": ids[-1:], "disposition": "scrap"},
+                                   timeout=10)  # a scrapped unit needs the supervisor's signature too
+    assert disposed.status_code == 200 and disposed.json()["case"]["status"] == "inspected"
+
+    first = inspector_http.post(f"{url}/{number}/sign", json={"note": "全部完好"}, timeout=10)
+    assert first.status_code == 200 and first.json()["case"]["chain"]["levels"][0]["signed_by"]
+    twice = inspector_http.post(f"{url}/{number}/sign", json={}, timeout=10)
+    assert twice.status_code in (403, 409) and twice.json()["error"]["code"] in ("signs_once", "wrong_signer_role")
+    signed = first.json()["case"]
+    while signed["status"] != "done":
+        role = signed["chain"]["next"]["role"]
+        answer = live_server.session(role).post(f"{url}/{number}/sign", json={}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        signed = answer.json()["case"]
+    assert all(bool(u["putaway"]) == (u["disposition"] == "restock") for u in signed["units"])
+
+    stray = inspector_http.post(url, json={"code": "YT9988776655", "reason": "other", "unknown_parcel": True},
+                                timeout=10)
+    assert stray.status_code == 201 and stray.json()["case"]["escalated"] is True
+    stray_number = stray.json()["case"]["number"]
+    no_reason = inspector_http.post(f"{url}/{stray_number}/cancel", json={"reason": " "}, timeout=10)
+    assert no_reason.status_code == 400
+    cancelled = supervisor_http.post(f"{url}/{stray_number}/cancel", json={"reason": "顺丰送错仓库，已退回"},
+                                     timeout=10)
+    assert cancelled.status_code == 200 and cancelled.json()["case"]["status"] == "cancelled"
+    assert "顺丰送错仓库" in cancelled.json()["case"]["note"]
+    closed = supervisor_http.post(f"{url}/{stray_number}/cancel", json={"reason": "again"}, timeout=10)
+    assert closed.status_code == 409 and closed.json()["error"]["code"] == "return_closed"
+    picker = live_server.session("picker").post(url, json={"code": tracking, "reason": "other"}, timeout=10)
+    assert picker.status_code == 403

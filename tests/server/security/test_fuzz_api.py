@@ -4,7 +4,6 @@ status codes and shapes, and afterwards the books balance (no partial writes).""
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 import requests
@@ -25,7 +24,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Answered last, from a throwaway session: they log in and out (and login attempts may be throttled).
 AUTH = {("POST", "/auth/login"), ("POST", "/auth/badge"), ("POST", "/auth/logout")}
 SEED = 20261123
-# More examples for a deeper hunt: WMS_FUZZ_EXAMPLES=100 (the time budget scales with it).
+# More examples for a deeper hunt: WMS_FUZZ_EXAMPLES=100.
 SCALE = max(1, int(os.environ.get("WMS_FUZZ_EXAMPLES", "12"))) / 12
 
 
@@ -63,17 +62,17 @@ def test_the_description_is_served_and_written_out(own_server):
     assert set(error["properties"]["code"]["enum"]) == set(CATALOG)
 
 
-def _fuzz(server, http, examples: int, modes, budget_s: float) -> list[str]:
+def _fuzz(server, http, examples: int, modes) -> list[str]:
+    """Bounded by count, not by a wall-clock budget (which failed on a busy machine with nothing wrong):
+    `examples` cases an operation and mode, each request with its own 30 s timeout."""
     schema = schemathesis.openapi.from_dict(spec())
     operations = sorted((result.ok() for result in schema.get_all_operations()),
                         key=lambda op: ((op.method.upper(), op.path) in AUTH, op.path, op.method))
     failures: dict[tuple[str, str], str] = {}
-    started = time.monotonic()
     for operation in operations:
         session = None if (operation.method.upper(), operation.path) in AUTH else http
         for mode in modes:
             _fuzz_operation(f"{server.url}/api/v1", session, operation, mode, examples, failures)
-        assert time.monotonic() - started < budget_s, f"fuzzing took too long (at {operation.label})"
     return list(failures.values())
 
 
@@ -106,13 +105,12 @@ def logged_in(own_server):
 
 def test_fuzz_as_supervisor_no_500_and_the_books_balance(own_server, logged_in):
     failures = _fuzz(own_server, logged_in["supervisor"], examples=round(12 * SCALE),
-                     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], budget_s=120 * SCALE)
+                     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
     assert not failures, "\n\n".join(failures)
     assert_books_balance(own_server, logged_in["supervisor"])
 
 
 def test_fuzz_as_picker_no_500_and_the_books_balance(own_server, logged_in):
-    failures = _fuzz(own_server, logged_in["picker"], examples=round(4 * SCALE), modes=[GenerationMode.POSITIVE],
-                     budget_s=60 * SCALE)
+    failures = _fuzz(own_server, logged_in["picker"], examples=round(4 * SCALE), modes=[GenerationMode.POSITIVE])
     assert not failures, "\n\n".join(failures)
     assert_books_balance(own_server, logged_in["supervisor"])

@@ -1,7 +1,10 @@
 """Role matrix: every REST route, every /floor scan mode and every supervisor page, for every role, an
 anonymous client and the device tokens (scanner bridge, printer agent), against the policy written out
 below (docs/security.md, "Role matrix"). A refused call answers 401/403 and writes nothing; an allowed
-call is never answered 401/403 (with minimal bodies the answer is usually 400/404/409)."""
+call is never answered 401/403 (with minimal bodies the answer is usually 400/404/409).
+
+Who holds which permission is written out here too (GRANTS, from docs/security.md's table), never read
+from server/domain/roles.py: a change to roles.py alone fails test_the_code_grants_what_the_table_says."""
 from __future__ import annotations
 
 import importlib
@@ -12,16 +15,37 @@ import pytest
 import socketio
 
 from server.api.openapi import spec
-from server.domain.roles import PERMISSIONS, ROLES
+from server.domain import roles
 from server.services.floor import scans
-from server.services.people.auth import DEVICE_PERMISSIONS
-from tests.server.security.conftest import DEVICES, PRINCIPALS, changed_tables, client, fingerprint
+from server.services.people import auth
+from tests.conftest import ROOT
+from tests.server.security.conftest import DEVICES, PRINCIPALS, ROLES, changed_tables, client, fingerprint
+
+# --- who holds which permission (docs/security.md, "Role matrix") ------------------------------------
+_LEAD = {"scan.lookup", "journey.pick", "journey.receive", "journey.inspect", "journey.pack", "labels.print",
+         "floor.supervise", "orders.manage", "returns.open", "returns.inspect", "stock.transfer", "stock.count",
+         "counts.manage", "stock.adjust", "stock.opening", "reports.view", "audit.view", "customers.view",
+         "quarantine.release", "pages.view"}
+GRANTS: dict[str, set[str]] = {
+    "picker": {"scan.lookup", "journey.pick", "stock.transfer", "stock.count"},
+    "receiver": {"scan.lookup", "journey.receive", "returns.open", "stock.transfer", "stock.count"},
+    "inspector": {"scan.lookup", "journey.inspect", "returns.open", "returns.inspect"},
+    "packer": {"scan.lookup", "journey.pack", "labels.print", "returns.open", "customers.view"},
+    "supervisor": _LEAD,
+    "manager": _LEAD | {"master.manage", "people.manage", "devices.manage"},
+    "admin": _LEAD | {"master.manage", "people.manage", "devices.manage"},
+    "viewer": {"pages.view", "reports.view", "audit.view", "scan.lookup"},
+    # device tokens on their own, nobody logged in on them
+    "scanner_bridge": {"scan.lookup", "journey.pack"},
+    "printer_agent": {"printing.agent"},
+    "pda": set(),
+}
 
 # --- the policy ---------------------------------------------------------------------------------------
 # public:        anyone, logged in or not
 # user:          any logged-in user (a device token alone is not a person)
 # authenticated: any logged-in user or any valid device token (reads the floor needs)
-# <permission>:  roles.PERMISSIONS (users) / auth.DEVICE_PERMISSIONS (device tokens alone)
+# <permission>:  GRANTS above (roles; device tokens alone)
 # <permission>+user: the permission, and a person must be logged in (a device token alone is refused)
 # scan:          POST /scans: authenticated; each scan mode then checks its own permission (SCAN_MODES)
 X = 999_999  # ids that do not exist: allowed callers get 404, refused ones 401/403
@@ -78,6 +102,8 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/v1/orders", "orders.manage"),
     ("POST", "/api/v1/orders/import/taobao", "orders.manage"),
     ("POST", "/api/v1/orders/import", "orders.manage"),
+    ("POST", "/api/v1/orders/release", "orders.manage"),
+    ("GET", "/api/v1/orders/import-jobs", "orders.manage"), ("GET", f"/api/v1/orders/import-jobs/{X}", "orders.manage"),
     ("GET", "/api/v1/orders/NOPE-1", "authenticated"),
     ("POST", "/api/v1/orders/NOPE-1/release", "orders.manage"),
     ("POST", "/api/v1/orders/NOPE-1/correct", "orders.manage"),
@@ -125,6 +151,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/api/v1/inspections", "authenticated"),
     ("GET", f"/api/v1/inspections/{X}", "authenticated"),
     ("GET", "/api/v1/putaway-tasks", "authenticated"),
+    ("GET", "/api/v1/reports/day-end", "reports.view"),
     ("GET", "/api/v1/reports/same-day-clearing", "authenticated"),
     ("GET", "/api/v1/reports/suppliers", "authenticated"),
     ("POST", "/api/v1/suppliers/SUP-NOPE/quality/NOPE/approve-reduced", "floor.supervise"),
@@ -137,6 +164,10 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/api/v1/returns/costs", "reports.view"),
     ("GET", "/api/v1/returns/RMA-NOPE", "authenticated"),
     ("POST", "/api/v1/returns/RMA-NOPE/exchange", "orders.manage"),
+    ("POST", "/api/v1/returns", "returns.open"),
+    ("POST", "/api/v1/returns/RMA-NOPE/dispose", "returns.inspect"),
+    ("POST", "/api/v1/returns/RMA-NOPE/sign", "returns.inspect"),
+    ("POST", "/api/v1/returns/RMA-NOPE/cancel", "returns.inspect"),
     # scans over HTTP
     ("POST", "/api/v1/scans", "scan"),
     # stock control and the ledger
@@ -196,6 +227,8 @@ PAGES: dict[str, str] = {
     "/sup/items/NOPE-SKU": "pages.view",
     # people (the "people" branch): every role that sees the pages looks; changes need people.manage
     "/sup/people": "pages.view",
+    # order imports: the viewer looks too (every page); uploading needs orders.manage
+    "/sup/orders/import": "orders.manage", f"/sup/orders/import/{X}": "orders.manage",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout", "/sup/language/<code>"}  # the language switch: a cookie, no data
 
@@ -210,9 +243,7 @@ def allowed(principal: str, policy: str) -> bool:
     if policy == "user":
         return principal in ROLES
     permission, _, person = policy.partition("+")
-    if principal in ROLES:
-        return permission in PERMISSIONS[principal]
-    return not person and permission in DEVICE_PERMISSIONS[principal]
+    return permission in GRANTS[principal] and (principal in ROLES or not person)
 
 
 def refusal_codes(principal: str, policy: str) -> set[str]:
@@ -264,6 +295,34 @@ def _spec_operations(method: str, path: str) -> list[dict]:
     template = _spec_template(path)
     item = spec()["paths"].get(template, {}) if template else {}
     return [item[method.lower()]] if method.lower() in item else []
+
+
+# --- the grants: the code, the docs and this table say the same ---------------------------------------
+
+def test_the_code_grants_what_the_table_says():
+    granted = {role: set(roles.PERMISSIONS[role]) for role in roles.PERMISSIONS}
+    granted |= {kind: set(permissions) for kind, permissions in auth.DEVICE_PERMISSIONS.items()}
+    assert granted == GRANTS
+    assert roles.ROLES == ROLES
+
+
+def _documented_grants() -> dict[str, set[str]]:
+    """docs/security.md's role matrix: a row per permission, a column per role or device, ✓ where granted."""
+    text = (ROOT / "docs" / "security.md").read_text()
+    table = text.split("### Role matrix", 1)[1].split("\n\n|", 1)[1].split("\n\n", 1)[0]
+    header, _, *rows = ("|" + table).splitlines()
+    columns = [cell.strip() for cell in header.strip("|").split("|")][1:]
+    grants: dict[str, set[str]] = {column: set() for column in columns}
+    for row in rows:
+        permission, *cells = [cell.strip() for cell in row.strip("|").split("|")]
+        for column, cell in zip(columns, cells, strict=True):
+            if cell == "✓":
+                grants[column].add(permission.strip("`"))
+    return grants
+
+
+def test_the_documented_role_matrix_is_the_table():
+    assert _documented_grants() == GRANTS
 
 
 # --- the table covers everything, and says what the description says -------------------------------
@@ -405,7 +464,7 @@ def test_supervisor_pages_refuse_roles_without_their_permission(own_server, prin
                 ok = answer.status_code == 302 and "/sup/login" in answer.headers.get("Location", "")
                 if path == "/sup/labels/preview.zpl":
                     ok = answer.status_code in (401, 403)  # a JSON endpoint: refused, not redirected
-            elif permission in PERMISSIONS[principal] or principal == "viewer":  # the viewer sees every page
+            elif permission in GRANTS[principal] or principal == "viewer":  # the viewer sees every page
                 ok = answer.status_code not in (302, 401, 403) and answer.status_code < 500
             else:
                 ok = answer.status_code == 403
@@ -429,6 +488,7 @@ def test_every_supervisor_page_is_in_the_table(own_server):
     tabled = {path.replace(str(X), "<int:count_id>") for path in PAGES}
     normalise = {"/sup/print-jobs/<int:count_id>": "/sup/print-jobs/<int:job_id>",
                  "/sup/inspections/<int:count_id>": "/sup/inspections/<int:inspection_id>",
-                 "/sup/returns/RMA-NOPE": "/sup/returns/<number>", "/sup/items/NOPE-SKU": "/sup/items/<sku>"}
+                 "/sup/returns/RMA-NOPE": "/sup/returns/<number>", "/sup/items/NOPE-SKU": "/sup/items/<sku>",
+                 "/sup/orders/import/<int:count_id>": "/sup/orders/import/<int(max=2147483647):job_id>"}
     tabled = {normalise.get(path, path) for path in tabled} | PUBLIC_PAGES
     assert pages == tabled

@@ -1,4 +1,7 @@
 """Supervisor pages in Chromium: log in, open a zone's bins, print its labels, watch the job print."""
+import re
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 
@@ -40,3 +43,29 @@ def test_a_wrong_password_on_the_supervisor_login_is_explained(live_server, desk
 def test_a_picker_is_kept_out_of_the_supervisor_pages(live_server, desk):
     log_in(desk, live_server.url, "picker")
     expect(desk.locator(".flash.error")).to_contain_text("may not do this")
+
+
+def test_parcels_pseudo_bins_are_no_zone_and_no_page_prints_a_python_object(live_server, pick_an_order, desk):
+    order = pick_an_order()
+    live_server.session("packer").post(f"{live_server.url}/api/v1/stations/PACK-01/sign-in",
+                                       timeout=10).raise_for_status()
+    page = live_server.floor_client("packer", station="PACK-01")
+    try:  # a closed parcel is a pseudo-bin of zone P in the ledger
+        for code in [order["tote"], *(barcode for _, qty, barcode in order["lines"] for _ in range(qty))]:
+            assert page.call("scan", {"scan_id": str(uuid.uuid4()), "mode": "pack", "station": "PACK-01",
+                                      "code": code}, timeout=10)["ok"]
+        assert page.call("scan", {"scan_id": str(uuid.uuid4()), "mode": "pack.close", "station": "PACK-01"},
+                         timeout=10)["ok"]
+    finally:
+        page.disconnect()
+    log_in(desk, live_server.url, "supervisor")
+    overview = desk.locator("main").inner_text()
+    assert "Zone A" in overview and "Zone P" not in overview
+    assert not re.search(r"<built-in|object at 0x", overview)
+    expect(desk.locator("main .tile").nth(1)).to_have_text(re.compile(r"^\d+ items · 货品$"))
+
+    desk.click("text=Bins · 货位")
+    assert "A" in desk.locator("a.pill").all_inner_texts() and "P" not in desk.locator("a.pill").all_inner_texts()
+    desk.goto(f"{live_server.url}/sup/bins?zone=P")
+    expect(desk.get_by_test_id("no-bins")).to_be_visible()
+    expect(desk.locator("button:has-text('Print labels for zone P')")).to_have_count(0)

@@ -63,8 +63,14 @@ def modes(tiny_warehouse):
         new_bin(payload)
         raise WmsError("wrong_bin", scanned="X", expected="Y")
 
+    def duplicate(_decoded, payload, actor):
+        work(payload, actor)
+        new_bin({"level": w.full.code})  # a bin code that exists: the ORM flush fails on the unique key
+        return {}
+
     added = {"test.ok": ok, "test.refused": refused, "test.bug": bug, "test.gone": database_gone,
-             "test.rollback": rolls_back, "test.adds": adds, "test.adds_refused": adds_then_refused}
+             "test.rollback": rolls_back, "test.adds": adds, "test.adds_refused": adds_then_refused,
+             "test.duplicate": duplicate}
     for name, act in added.items():
         scans.register(name, scans.Mode("scan.lookup", act, needs_code=False))
     yield w
@@ -189,3 +195,23 @@ def test_a_scan_id_stored_meanwhile_by_another_process_gets_the_batch_resent_not
     assert [a.ack["ok"] for a in again] == [True, True] and [a.replayed for a in again] == [False, True]
     assert again[1].ack["level"] == "L1"
     assert tees_in_full_bin(w) == 1 and count(Scan) == 2
+
+
+@pytest.mark.parametrize("on_the_floor", [True, False], ids=["driver savepoint", "orm savepoint"])
+def test_a_scan_failing_on_a_unique_key_is_answered_alone_and_the_others_are_kept(modes, caplog, on_the_floor):
+    """An ORM flush refused by a unique key leaves SQLAlchemy's session needing a rollback: the batch
+    is worked again without that scan (answered internal_error, not stored); the others keep their
+    outcome, once each — never a batch with no answers at all."""
+    w = modes
+    if on_the_floor:
+        _as_on_the_floor(w)
+    batch = [(payload("test.ok", "L1"), w.picker), (payload("test.duplicate", "L2"), w.picker),
+             (payload("test.ok", "L3"), w.receiver)]
+    answers = scans.handle_all(batch, via="/floor scan")
+    assert [a.ack["ok"] or a.ack["error"]["code"] for a in answers] == [True, "internal_error", True]
+    if on_the_floor:
+        db.session.expunge_all()
+    assert tees_in_full_bin(w) == 1 and count(Scan) == 2  # two tees taken, by the two kept scans
+    assert db.session.get(Bin, w.empty.id).level == "L3"
+    again = scans.handle_all([batch[0]])  # the first one resent: its stored ack, nothing applied twice
+    assert again[0].replayed and tees_in_full_bin(w) == 1

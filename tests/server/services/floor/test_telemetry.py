@@ -30,3 +30,24 @@ def test_two_flushes_add_up_in_one_row_per_device_user_and_zone(tiny_warehouse, 
     buckets = json.loads(hh1.latency_buckets)
     assert sum(buckets) == 3 and buckets[0] == 1 and buckets[telemetry.BUCKETS_MS.index(50)] == 1
     assert (rows["HH-2"].scans, rows["HH-2"].replays, rows["HH-2"].zone) == (1, 1, "B")
+
+
+def test_the_same_code_within_half_a_second_is_a_double_read_and_offline_time_is_counted():
+    now = [100.0]
+    recorder = telemetry.Recorder(clock=lambda: now[0])  # an injected clock: no sleeping through the window
+
+    def scan(scan_id: str, code: str = "A-01-01-1") -> None:
+        recorder.scan("HH-1", "picker", {"scan_id": scan_id, "code": code}, True, False)
+
+    scan("a1")
+    now[0] += 0.49
+    scan("a2")  # the scanner read it twice: a double
+    now[0] += 0.5
+    scan("a3")  # half a second later: the picker scanned again, not a double
+    now[0] += 0.1
+    scan("a4", "A-01-02-1")  # another code at once: not a double
+    recorder.disconnected("HH-1")
+    now[0] += 2.25
+    recorder.connected("HH-1", "picker")
+    [cell] = recorder.take().values()
+    assert (cell.scans, cell.duplicates, cell.reconnects, cell.offline_ms) == (4, 1, 1, 2250)

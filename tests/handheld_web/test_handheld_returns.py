@@ -1,0 +1,70 @@
+"""The Returns journey of the handheld in a real phone-sized Chromium: a shipped parcel comes back, the
+inspector chooses why, scans its tracking number, then judges and scans every unit; a unit that was never
+in the order is flagged; the case waits on the returns desk for dispositions and signatures."""
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.server.realtime.test_returns_live import ship
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill("demo")
+    page.get_by_test_id("login-submit").tap()
+    expect(page.get_by_test_id("conn-state")).to_have_attribute("data-state", "online")
+
+
+def scan(page: Page, code: str) -> None:
+    page.keyboard.type(code, delay=15)
+    page.keyboard.press("Enter")
+
+
+def test_an_inspector_opens_a_returned_parcel_and_inspects_every_unit(page, live_server, pick_an_order):
+    order = pick_an_order()
+    tracking = ship(live_server, order)
+    stranger = live_server.demo["item_barcode"]
+    sign_in(page, "inspector")
+    page.get_by_test_id("journey-returns").tap()
+
+    scan(page, tracking)  # no reason yet: the handheld asks for it first, nothing is sent
+    expect(page.get_by_test_id("error-panel")).to_contain_text("Choose why")
+    page.get_by_test_id("returns-reason-size_or_fit").tap()
+    scan(page, tracking)
+    case = page.get_by_test_id("returns-case")
+    expect(case).to_have_attribute("data-status", "open")
+    expect(case).to_contain_text(order["number"])
+    total = sum(qty for _, qty, _ in order["lines"])
+    expect(page.get_by_test_id("returns-prompt")).to_contain_text(f"{total} to go")
+
+    (_, first_qty, first_barcode), (_, second_qty, second_barcode) = order["lines"]
+    for _ in range(first_qty):
+        scan(page, first_barcode)
+    page.get_by_test_id("returns-judgement-damaged").tap()  # the next unit only
+    scan(page, second_barcode)
+    expect(page.get_by_test_id("returns-last-unit")).to_contain_text("Damaged")
+    expect(page.get_by_test_id("returns-judgement-good")).to_have_attribute("aria-pressed", "true")
+    for _ in range(second_qty - 1):
+        scan(page, second_barcode)
+    expect(page.get_by_test_id("returns-prompt")).to_have_attribute("data-next", "desk")
+
+    scan(page, stranger)  # never shipped with this order: flagged, and the case escalates
+    expect(page.get_by_test_id("returns-last-unit")).to_contain_text("not in the order")
+    expect(page.get_by_test_id("returns-escalated")).to_be_visible()
+
+    number = case.get_attribute("data-case")
+    view = live_server.session("supervisor").get(f"{live_server.url}/api/v1/returns/{number}", timeout=10).json()
+    assert sorted(u["judgement"] for u in view["units"]) == sorted(
+        ["good"] * (total - 1) + ["damaged"] + ["good"])
+    assert view["escalated"] is True and view["reason"] == "size_or_fit"
+
+
+def test_the_returns_journey_reads_in_chinese(page, live_server):
+    page.evaluate("localStorage.setItem('hh.lang', 'zh')")
+    page.reload()
+    sign_in(page, "inspector")
+    page.get_by_test_id("journey-returns").tap()
+    expect(page.get_by_test_id("returns-prompt")).to_contain_text("请先选择退货原因")
+    expect(page.get_by_test_id("returns-reason-changed_mind")).to_have_text("不想要了")
+    page.screenshot(path=str(live_server.data_dir / "returns-zh.png"))
