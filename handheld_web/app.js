@@ -2,7 +2,7 @@
 // talking to the server over REST (/api/v1/...) and Socket.IO (namespace /floor, "scan" events
 // with acks). Every journey step is a scan record sent through the one outbox, in order.
 
-import { lang, pick, setLang, t, toggleLang, translatePage, hasStoredLang } from "./i18n.js";
+import { lang, pick, setLang, setTimeZone, t, toggleLang, translatePage, hasStoredLang } from "./i18n.js";
 import { signal, unlock } from "./feedback.js";
 import { attachWedge, isTextEntry, loadConfig } from "./wedge.js";
 import * as outbox from "./outbox.js";
@@ -714,6 +714,7 @@ async function loggedIn(user) {
   state.result = null;
   resetJourneys();
   if (!hasStoredLang() && (user.locale === "en" || user.locale === "zh")) setLang(user.locale);
+  if (user.time_zone) setTimeZone(user.time_zone);
   $("login-password").value = "";
   try {
     localStorage.setItem(USER_KEY, JSON.stringify(user));

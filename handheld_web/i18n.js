@@ -1043,6 +1043,28 @@ export function tn(key, n, vars = {}) {
   return t(n === 1 && one in STRINGS[current] ? one : key, { n, ...vars });
 }
 
+// The warehouse's time zone (the server sends it with the station's view): times shown on its clock,
+// whatever the device's own zone is. Unset or unknown: the device's.
+let timeZone;
+
+export function setTimeZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    timeZone = zone;
+  } catch {
+    timeZone = undefined;
+  }
+}
+
+/** A moment (ISO text or Date) as the warehouse's clock shows it: date and time, or the time alone. */
+export function when(moment, { timeOnly = false } = {}) {
+  if (!moment) return "";
+  const date = moment instanceof Date ? moment : new Date(moment);
+  const locale = current === "zh" ? "zh-CN" : "en-GB";
+  const parts = timeOnly ? { timeStyle: "short" } : { dateStyle: "short", timeStyle: "short" };
+  return date.toLocaleString(locale, { ...parts, timeZone });
+}
+
 /** The current language's text of a server message {"en": …, "zh": …} (or a plain string). */
 export function pick(message) {
   if (message == null) return "";

@@ -2,7 +2,7 @@
 // packaging, count the items into the carton, confirm (sign) the count. Every step is a scan record
 // through the outbox; the server's answers (the whole receipt each time) drive the screen.
 
-import { t, tn } from "./i18n.js";
+import { t, tn, when as whenAt } from "./i18n.js";
 import { button, errorPanel, h, nameAndVariant, onQuantityForm, planSummary, termOr } from "./ui.js";
 
 export const CONDITIONS = ["intact", "deformed", "damaged", "wet", "mouldy"];
@@ -228,7 +228,7 @@ export function createReceive(app) {
         ),
       );
     }
-    const when = at ? new Date(at).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
+    const when = at ? whenAt(at, { timeOnly: true }) : "";
     return h(
       "section",
       { class: "card card--done", testid: "receive-lots", "data-receipt": result.receipt },

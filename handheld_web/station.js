@@ -2,7 +2,7 @@
 // by scanning (typed here or on the station's fixed scanner, whose scans the server echoes to this
 // page) and hands parcels over to the carrier. Every step is a scan record through the outbox.
 
-import { lang, pick, setLang, hasStoredLang, t, toggleLang, translatePage } from "./i18n.js";
+import { lang, pick, setLang, setTimeZone, hasStoredLang, t, toggleLang, translatePage, when } from "./i18n.js";
 import { signal, unlock } from "./feedback.js";
 import { attachWedge, isTextEntry, loadConfig } from "./wedge.js";
 import { button, h, termOr } from "./ui.js";
@@ -117,6 +117,7 @@ function logEntry(record, ack, echo) {
 
 function setView(view) {
   state.view = view;
+  if (view?.station?.time_zone) setTimeZone(view.station.time_zone);
   if (Array.isArray(view?.print_jobs)) state.printJobs = view.print_jobs;
   const order = view?.order;
   if (order) state.holds.set(order.number, { on_hold: order.on_hold, reason: order.hold_reason });
@@ -387,7 +388,7 @@ function renderLog() {
           "data-mode": entry.mode || "",
           "data-source": entry.source || "page",
         },
-        h("span", { class: "st-log__time" }, entry.at.toLocaleTimeString()),
+        h("span", { class: "st-log__time" }, when(entry.at, { timeOnly: true })),
         h("span", { class: "st-log__code" }, entry.code || t(`st_action_${entry.mode}`)),
         h("span", { class: "st-log__result", title: entry.error || "" }, entry.ok ? "✔" : `✘ ${errorWords(entry)}`),
         h("span", { class: "st-source", testid: "scan-source" }, entry.source ? sourceText(entry.source) : t("st_source_page")),
@@ -421,6 +422,7 @@ async function takeStation(user) {
   state.user = user;
   state.loginError = null;
   if (!hasStoredLang() && (user.locale === "en" || user.locale === "zh")) setLang(user.locale);
+  if (user.time_zone) setTimeZone(user.time_zone);
   setView(data.station);
   $("login-password").value = "";
   link.connect();

@@ -1,11 +1,11 @@
 // The Handover (交接) tab's picture: the open manifests to choose from, the chosen manifest's
 // parcels (each removable while it is open), who confirmed, and what is left to do.
 
-import { pick, t, tn } from "./i18n.js";
+import { pick, t, tn, when as at } from "./i18n.js";
 import { button, h } from "./ui.js";
 
 function when(iso) {
-  return iso ? new Date(iso).toLocaleTimeString() : "";
+  return at(iso, { timeOnly: true });
 }
 
 function manifestList(state, actions) {

@@ -2,12 +2,8 @@
 // printer) and the handover manifest the driver and the packer sign. Each fills #print-area, which
 // only print CSS shows, and opens the browser's print dialog.
 
-import { pick, t, tn } from "./i18n.js";
+import { pick, t, tn, when } from "./i18n.js";
 import { h, termOr } from "./ui.js";
-
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString() : "";
-}
 
 function table(testid, heads, rows) {
   return h(

@@ -368,7 +368,8 @@ def _kg(grams: float | None) -> str:
 
 
 def _when(stamp: str | None) -> str:
-    """An ISO timestamp as the packer reads it: date and minutes, UTC said as such."""
+    """An ISO timestamp as the packer reads it: date and minutes in the stamp's own offset (the server sends
+    the warehouse's local time, server/local_time.py); UTC said as such."""
     if not stamp:
         return ""
     try:

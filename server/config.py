@@ -35,6 +35,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "WMS_THREADS": ("server", "threads", int),
     "WMS_SCAN_BATCH": ("server", "scan_batch", int),
     "WMS_DB_POOL_SIZE": ("database", "pool_size", int),
+    "WMS_TIME_ZONE": ("warehouse", "time_zone", str),
 }
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import create_engine, inspect, make_url, text
 
+from server import local_time
 from server.config import OLD_SHIPPED_SECRET_KEY, SHORTEST_SECRET_KEY
 from server.db.engine import is_sqlite
 from server.db.models import DEMO_FACT
@@ -24,7 +26,9 @@ class Refused(Exception):
 
 
 def check(settings: dict[str, Any]) -> None:
-    """Refuse to run a warehouse of one's own with a missing or weak key, or on the demo's data."""
+    """Refuse to run a warehouse of one's own with a missing or weak key, or on the demo's data; and any
+    warehouse whose time zone is not one the machine knows (every time a person reads would be wrong)."""
+    check_time_zone(settings)
     if settings["demo"]:
         return
     check_secret_key(str(settings["server"].get("secret_key") or ""))
@@ -34,6 +38,17 @@ def check(settings: dict[str, Any]) -> None:
             "warehouse of your own (or WMS_DEMO=1 to run the demo).",
             f"该数据目录（{settings['data_dir']}）存放的是演示仓库：请为自己的仓库另设 WMS_DATA_DIR"
             "（或用 WMS_DEMO=1 运行演示）。")
+
+
+def check_time_zone(settings: dict[str, Any]) -> None:
+    name = local_time.zone_name(settings)
+    try:
+        local_time.zone(settings)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise Refused(f"Refusing to start: [warehouse] time_zone = {name!r} is not a time zone this machine "
+                      "knows; use an IANA name such as \"Asia/Shanghai\". See docs/setup.md.",
+                      f"拒绝启动：[warehouse] time_zone = {name!r} 不是本机已知的时区；请使用 IANA 时区名，"
+                      "例如 \"Asia/Shanghai\"。详见 docs/setup.md。") from None
 
 
 def check_secret_key(key: str) -> None:

@@ -44,6 +44,7 @@ class LiveServer:
         answer = http.post(f"{self.url}/api/v1/auth/login",
                            json={"username": username, "password": password}, timeout=5)
         assert answer.status_code == 200, answer.text
+        http.cookies.set("sup_lang", "en")  # supervisor pages in English (the language switch's cookie)
         return http
 
     def floor_client(self, username: str = "picker", device: str = "PDA-01", **auth: str) -> socketio.SimpleClient:
@@ -261,6 +262,7 @@ def supervisor_page(chromium, live_server):
     showing `path`. The browser context is closed after the test."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(10_000)
+    context.add_cookies([{"name": "sup_lang", "value": "en", "url": "http://127.0.0.1"}])  # pages in English
 
     def open_(path: str, username: str = "supervisor"):
         page = context.new_page()

@@ -14,8 +14,10 @@ def register_web(app: Flask) -> None:
     from server.web import layout, setup  # noqa: F401  (day one: imports, items, bin blocks, the layout and map)
     from server.web import people  # noqa: F401  (adds the people page and the suppliers' master to `sup`)
     from server.web import orders_import  # noqa: F401  (adds the order import page and its jobs to `sup`)
+    from server.web import language
     from server.web.common import sup
 
+    language.install(app)
     app.register_blueprint(handheld.handheld)
     app.register_blueprint(sup)
     app.register_blueprint(labels.bp)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from server.web.language import pick  # titles, axes and legends in the reader's language
+
 WIDTH, HEIGHT, PAD = 640, 340, 48
 COLOURS = ("#d1242f", "#1f6feb", "#1a7f37", "#8250df")
 
@@ -102,10 +104,10 @@ def _legend(series: list[tuple[str, list]]) -> list[dict]:
 def _chart(kind: str, title: tuple[str, str], categories: list[str], series: list[tuple[str, list]],
            x_label: str, y_label: str, integer: bool, fmt, max_value: float) -> tuple[dict, Frame]:
     frame, ticks = _scale(max_value, integer, fmt)
-    chart = {"kind": kind, "title": f"{title[0]} · {title[1]}", "width": CHART_W, "height": CHART_H,
+    chart = {"kind": kind, "title": pick(title), "width": CHART_W, "height": CHART_H,
              "left": frame.left, "right": frame.right, "top": frame.top, "bottom": frame.bottom,
              "y_ticks": ticks, "x_labels": _x_labels(frame, categories), "legend": _legend(series),
-             "x_label": x_label, "y_label": y_label, "bars": [], "lines": [], "empty": not categories,
+             "x_label": pick(x_label), "y_label": pick(y_label), "bars": [], "lines": [], "empty": not categories,
              "truncated": 0}
     return chart, frame
 
@@ -116,7 +118,7 @@ def bar_chart(title: tuple[str, str], categories: list[str], series: list[tuple[
     """Bars per category: one per series side by side, or stacked into one bar (parts of a whole).
     `title` is (English, 中文); `series` is [(legend label, one value per category)]."""
     shown = categories[:MAX_CATEGORIES]
-    series = [(label, [v or 0 for v in values[: len(shown)]]) for label, values in series]
+    series = [(pick(label), [v or 0 for v in values[: len(shown)]]) for label, values in series]
     totals = [sum(values[i] for _, values in series) for i in range(len(shown))]
     peak = max((totals if stacked else [v for _, values in series for v in values]), default=0)
     chart, frame = _chart("bars", title, shown, series, x_label, y_label, integer, fmt, peak)
@@ -131,7 +133,7 @@ def bar_chart(title: tuple[str, str], categories: list[str], series: list[tuple[
             low, high = (base, base + values[i]) if stacked else (0.0, values[i])
             chart["bars"].append({"x": round(x, 1), "y": round(frame.y(high), 1), "w": round(width, 1),
                                   "h": round(frame.y(low) - frame.y(high), 1), "colour": PALETTE[n % len(PALETTE)],
-                                  "title": f"{shown[i]} · {label}: {fmt(values[i])}",
+                                  "title": f"{shown[i]} — {label}: {fmt(values[i])}",
                                   "value": fmt(values[i]) if label_values and not stacked and values[i] else "",
                                   "cx": round(x + width / 2, 1)})
             base = high
@@ -144,13 +146,14 @@ def line_chart(title: tuple[str, str], x_values: list[str], series: list[tuple[s
                x_label: str, y_label: str, integer: bool = False, fmt=lambda v: f"{v:,.2f}") -> dict:
     """A time series: one polyline per series over the x values (days, months). A None has no point:
     the line joins its neighbours, and the table says the value is unknown."""
+    series = [(pick(label), values) for label, values in series]
     peak = max((v for _, values in series for v in values if v is not None), default=0)
     chart, frame = _chart("lines", title, x_values, series, x_label, y_label, integer, fmt, peak)
     band = frame.band(len(x_values))
     label_values = len(x_values) <= 16
     for n, (label, values) in enumerate(series):
         points = [{"x": round(frame.left + band * (i + 0.5), 1), "y": round(frame.y(v), 1),
-                   "value": fmt(v) if label_values else "", "title": f"{x_values[i]} · {label}: {fmt(v)}"}
+                   "value": fmt(v) if label_values else "", "title": f"{x_values[i]} — {label}: {fmt(v)}"}
                   for i, v in enumerate(values) if v is not None]
         chart["lines"].append({"label": label, "colour": PALETTE[n % len(PALETTE)], "points": points,
                                "path": " ".join(f"{p['x']},{p['y']}" for p in points)})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from server.services.catalogue.floor_plan import Cell, FloorPlan
+from server.web.language import t
 
 BAY_PX = 14
 AISLE_PX = 34
@@ -37,7 +38,7 @@ def svg(cells: list[Cell], plan: FloorPlan | None, by: str = "fill") -> Markup:
     height = TOP + bays * BAY_PX + 40
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="floor-map" data-testid="floor-map" '
              f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="Warehouse map · 仓库平面图">']
+             f'aria-label="{escape(t("Warehouse map", "仓库平面图"))}">']
     for name, n in column.items():
         x = LEFT + n * AISLE_PX
         parts.append(f'<text x="{x + AISLE_PX / 2 - 2}" y="{TOP - 8}" font-size="9" text-anchor="middle" '
@@ -50,8 +51,10 @@ def svg(cells: list[Cell], plan: FloorPlan | None, by: str = "fill") -> Markup:
     for cell in cells:
         x = LEFT + column[cell.aisle] * AISLE_PX + 4
         y = TOP + (bays - cell.bay) * BAY_PX + 1  # the front (bay 1) at the bottom, by the depot
-        title = (f"{cell.aisle} bay {cell.bay}: {cell.units} / {cell.capacity} units"
-                 f"{f', {cell.blocked} blocked' if cell.blocked else ''} · {', '.join(cell.codes)}")
+        title = (t("{a} bay {b}: {u} / {c} units", "{a} 巷道 {b} 列：{u} / {c} 件", a=cell.aisle, b=cell.bay,
+                   u=cell.units, c=cell.capacity)
+                 + (t(", {n} blocked", "，{n} 个冻结", n=cell.blocked) if cell.blocked else "")
+                 + f" — {', '.join(cell.codes)}")
         parts.append(f'<a href="/sup/bins?zone={escape(cell.zone)}#{escape(cell.codes[0])}">'
                      f'<rect class="bay" data-aisle="{escape(cell.aisle)}" data-bay="{cell.bay}" '
                      f'data-units="{cell.units}" data-blocked="{cell.blocked}" x="{x}" y="{y}" '

@@ -133,7 +133,8 @@ def reports_stock(actor):
                             [("Units · 件数", [r["units"] for r in rows])],
                             x_label="Lot age, days · 库龄（天）", y_label="Units · 件")
     else:
-        ages = [(f"{label} d · 天", [r[f"age {label}"] for r in rows]) for label, *_ in report_queries.AGE_BUCKETS]
+        ages = [(f"{label} d · {label} 天", [r[f"age {label}"] for r in rows])
+                for label, *_ in report_queries.AGE_BUCKETS]
         on_hand = bar_chart((f"Stock on hand by {by}, split by lot age", "在库件数（按库龄分段）"), _labels(rows, key),
                             ages, stacked=True, x_label=STOCK_AXIS[by], y_label="Units · 件")
     process = bar_chart(("Stock in process (not on the shelf)", "在途及待处理库存"),
@@ -173,7 +174,7 @@ def reports_turnover(actor):
                        [("Closing stock · 日末库存", [d["closing"] for d in data["daily"]]),
                         ("Average · 平均", [totals["avg_on_hand"]] * len(data["daily"])),
                         (f"Issued ({data['basis']}) · 出库", [d["issued"] for d in data["daily"]])],
-                       integer=True, fmt=lambda v: f"{v:,.0f}", x_label="Day (UTC) · 日期", y_label="Units · 件")
+                       integer=True, fmt=lambda v: f"{v:,.0f}", x_label="Day (UTC) · 日期（UTC）", y_label="Units · 件")
     basis = {"ship": "shipped · 交接发出", "pick": "picked (no handover yet) · 拣货出库"}[data["basis"]]
     summary = [("Period · 期间", span.label), ("Units issued = · 出库口径", basis),
                ("Units issued · 出库件数", f"{totals['issued']:,}"),
@@ -210,7 +211,7 @@ def reports_suppliers(actor):
     return respond(actor, ("Supplier quality by month", "供应商质量（按月）"),
                    [Table("by_month", "By month and supplier", "按月、按供应商", report_queries.QUALITY_COLUMNS, rows)],
                    [rates, lots], _period_filters(span, 365) + [
-                       _select("supplier", "Supplier · 供应商", [(c, f"{c} {n}") for c, n in codes])],
+                       _select("supplier", "Supplier · 供应商", [(c, f"{c} {n}") for c, n in codes]) | {"data": True}],
                    [("Period · 期间", span.label)],
                    ["Defect rate = defects ÷ units sampled (flagged cartons included); sampling rate = units sampled "
                     "÷ units in the lots; a lot counts in the month it was decided. · 不合格率 = 残次 ÷ 抽检件数；"

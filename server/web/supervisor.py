@@ -1,7 +1,7 @@
 """Supervisor pages: log in and out, the home page, bins and their labels, print jobs, the latest scans."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 
 from server.api.login_client import client_address, known_users, remember
 from server.domain import places, roles
@@ -37,6 +37,7 @@ def login():
 @sup.get("/logout")
 def logout():
     """Ends the session on the server too (auth.end_sessions): the old cookie no longer works."""
+    g.read_only = False  # a GET that writes (the ended session): not on a read-only reader connection
     if session.get("sid"):
         auth.end_session(session["sid"], session.get("user_id"), current_app.config["WMS"]["server"]["session_hours"])
         transaction.commit()

@@ -96,6 +96,7 @@ def log_in_on_the_pages(client, username: str, password: str = "pw"):
     later form posts carry the new session's token too (flask-wtf also reads it from X-CSRFToken)."""
     client.post("/sup/login", data={"username": username, "password": password, "csrf_token": form_token(client)})
     client.environ_base["HTTP_X_CSRFTOKEN"] = form_token(client)
+    client.set_cookie("sup_lang", "en")  # the pages in English (the language switch's cookie)
     return client
 
 

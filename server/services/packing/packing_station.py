@@ -10,6 +10,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from printers import documents
+from server import local_time
+from server.local_time import local_iso
 from server.db.models import (Bin, BinStock, Device, Item, LedgerEntry, Lot, Parcel, PickTask, SalesOrder, Station,
                               User, utcnow)
 from server.domain import roles
@@ -337,14 +339,14 @@ def shipping_document(order: SalesOrder, parcel: Parcel) -> dict:
             "recipient": {"name": order.customer_name, "phone": order.phone, "address": order.address},
             "sender": {"name": pack["sender_name"], "phone": pack["sender_phone"], "address": pack["sender_address"]},
             "parcel_no": parcel.seq, "parcels": parcel.of_parcels, "weight_g": parcel.weight_g,
-            "packed_at": parcel.closed_at.isoformat() + "Z", "items": sum(parcel_units(parcel).values())}
+            "packed_at": local_iso(parcel.closed_at), "items": sum(parcel_units(parcel).values())}
 
 
 def packing_list_document(order: SalesOrder, parcel: Parcel) -> dict:
     packer = db.session.get(User, parcel.packed_by) if parcel.packed_by else None
     return {"order": order.number, "channel": order.channel, "customer": order.customer_name,
             "parcel_no": parcel.seq, "parcels": parcel.of_parcels, "packed_by": packer.name if packer else "",
-            "packed_at": parcel.closed_at.isoformat() + "Z", "lines": _lines_of(parcel_units(parcel)),
+            "packed_at": local_iso(parcel.closed_at), "lines": _lines_of(parcel_units(parcel)),
             "note": order.buyer_note}
 
 
@@ -384,7 +386,8 @@ def station_view(station: Station) -> dict:
     scanner = db.session.get(Device, station.scanner_device_id) if station.scanner_device_id else None
     view = {"station": {"code": station.code, "name": station.name, "printer": printer.code if printer else None,
                         "packer": {"username": packer.username, "name": packer.name} if packer else None,
-                        "scanner": scanner.code if scanner else None},
+                        "scanner": scanner.code if scanner else None,
+                        "time_zone": local_time.zone_name()},  # the page shows times on the warehouse's clock
             "order": None, "lines": [], "parcels": [], "complete": False,
             "print_jobs": [print_jobs.job_view(j) for j in print_jobs.recent_jobs(5, printer.code)] if printer else []}
     if station.order_id is None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from server import local_time
 from server.db.fast import Sql
 from server.db.models import Device, EndedSession, User, utcnow
 from server.domain import roles
@@ -123,7 +124,8 @@ def get_user(user_id: int) -> User | None:
 
 def user_view(user: User) -> dict:
     return {"id": user.id, "username": user.username, "name": user.name, "role": user.role,
-            "journeys": roles.journeys_for(user.role), "locale": user.locale}
+            "journeys": roles.journeys_for(user.role), "locale": user.locale,
+            "time_zone": local_time.zone_name()}  # the apps show times on the warehouse's clock
 
 
 def actor_for_user(user_id: int, device_code: str | None = None, sid: str | None = None) -> Actor | None:

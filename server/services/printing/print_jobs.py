@@ -6,6 +6,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from printers import documents
+from server.local_time import local
 from printers.labels import bin_label_zpl, code_label_zpl, printer_test_label_zpl
 from server.db.models import Bin, Device, Printer, PrintJob, PrintJobEvent, utcnow
 from server.domain.errors import WmsError
@@ -107,7 +108,7 @@ def print_test_label(printer_code: str, actor: Actor) -> PrintJob:
     printer = find_printer(printer_code)
     if printer.agent_id is None:
         raise WmsError("printer_no_agent", printer=printer.code)
-    at = utcnow().strftime("%Y-%m-%d %H:%M:%S UTC")
+    at = local(utcnow(), "%Y-%m-%d %H:%M:%S %Z")  # the warehouse's clock, its zone named
     zpl = printer_test_label_zpl(printer.code, printer.name, printer.dpi, printer.label_width_mm,
                                  printer.label_height_mm, at)
     return _new_job(printer, "test_label", f"Test print {printer.code} / 测试打印 {printer.code}", zpl, actor)

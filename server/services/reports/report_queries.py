@@ -17,6 +17,7 @@ from server.db.models import (Bin, BinStock, CountLine, Inspection, Item, Ledger
                               PrintJob, Printer, Product, PurchaseOrder, PutawayTask, Receipt, ReturnCase,
                               SalesOrder, StockAlert, Supplier, SupplierQuality, User, VendorReturn)
 from server.domain.errors import WmsError
+from server import local_time
 from server.extensions import db
 from server.services.imports import files
 from server.services.receiving import inspection as inspections
@@ -129,15 +130,20 @@ class Column:
     key: str
     en: str
     zh: str
-    kind: str = "text"  # text | int | number | money (fen) | rate (a fraction)
+    kind: str = "text"  # text | words ("English · 中文") | int | number | money (fen) | rate | time (UTC)
 
     @property
     def header(self) -> str:
+        if self.kind == "time":  # a time column says whose clock it is, in the file too
+            zone = local_time.zone_name()
+            return f"{self.en} ({zone}) · {self.zh}（{zone}）"
         return f"{self.en} · {self.zh}"
 
     def display(self, value: object) -> str:
-        if value is None:
+        if value is None or value == "":
             return "—"
+        if self.kind == "time":
+            return local_time.local(value)  # type: ignore[arg-type]
         return {"int": lambda v: f"{v:,}", "number": lambda v: f"{v:,.2f}", "money": lambda v: f"¥{v / 100:,.2f}",
                 "rate": lambda v: f"{v * 100:.1f} %"}.get(self.kind, str)(value)
 
@@ -145,6 +151,8 @@ class Column:
         """For spreadsheets: yuan with two decimals, rates as "12.50%" (Excel reads that as 0.125)."""
         if value is None:
             return ""
+        if self.kind == "time":
+            return local_time.local(value)  # type: ignore[arg-type]
         return {"money": lambda v: f"{v / 100:.2f}", "rate": lambda v: f"{v * 100:.2f}%",
                 "number": lambda v: f"{v:.2f}"}.get(self.kind, str)(value)
 
@@ -302,7 +310,8 @@ def in_process_stock(warehouse: str | None = None) -> list[dict]:
             for kind, (en, zh) in IN_PROCESS_KINDS.items()]
 
 
-IN_PROCESS_COLUMNS = [Column("state", "Where", "状态"), Column("places", "Bins / totes / parcels", "位置数", "int"),
+IN_PROCESS_COLUMNS = [Column("state", "Where", "状态", "words"),
+                      Column("places", "Bins / totes / parcels", "位置数", "int"),
                       Column("units", "Units", "件数", "int"), Column("value_cents", "Value ¥", "金额（元）", "money")]
 
 
@@ -559,7 +568,7 @@ EXCEPTION_KINDS: dict[str, tuple[str, str]] = {
 def _exception(kind: str, ref: str, detail: str, since: datetime | None) -> dict:
     en, zh = EXCEPTION_KINDS[kind]
     return {"kind": kind, "what": f"{en} · {zh}", "ref": ref, "detail": detail,
-            "since": since.isoformat(timespec="minutes") if since else ""}
+            "since": since}
 
 
 def _short_picks() -> list[dict]:
@@ -649,8 +658,8 @@ def exception_counts(rows: list[dict]) -> list[dict]:
             for kind, (en, zh) in EXCEPTION_KINDS.items()]
 
 
-EXCEPTION_COLUMNS = [Column("what", "Exception", "异常"), Column("ref", "Reference", "单号"),
-                     Column("detail", "Detail", "说明"), Column("since", "Since (UTC)", "发生时间")]
+EXCEPTION_COLUMNS = [Column("what", "Exception", "异常", "words"), Column("ref", "Reference", "单号"),
+                     Column("detail", "Detail", "说明"), Column("since", "Since", "发生时间", "time")]
 
 
 def storage_zones() -> list[str]:

@@ -230,7 +230,7 @@ PAGES: dict[str, str] = {
     # order imports: the viewer looks too (every page); uploading needs orders.manage
     "/sup/orders/import": "orders.manage", f"/sup/orders/import/{X}": "orders.manage",
 }
-PUBLIC_PAGES = {"/sup/login", "/sup/logout"}
+PUBLIC_PAGES = {"/sup/login", "/sup/logout", "/sup/language/<code>"}  # the language switch: a cookie, no data
 
 
 def allowed(principal: str, policy: str) -> bool:

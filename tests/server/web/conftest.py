@@ -5,7 +5,9 @@ from playwright.sync_api import expect
 
 @pytest.fixture
 def desk(chromium):
+    """The supervisor pages in English (the language switch's cookie; the demo's accounts say zh)."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "sup_lang", "value": "en", "url": "http://127.0.0.1"}])
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()

@@ -74,6 +74,7 @@ def step_done(desk: Page, url: str, key: str) -> bool:
 def test_day_one_through_the_pages(empty_warehouse, chromium, printer_emulator, label_barcodes):
     url = empty_warehouse
     desk_context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    desk_context.add_cookies([{"name": "sup_lang", "value": "en", "url": "http://127.0.0.1"}])  # pages in English
     desk_context.set_default_timeout(20_000)
     desk = desk_context.new_page()
     agent = None
@@ -112,7 +113,7 @@ def test_day_one_through_the_pages(empty_warehouse, chromium, printer_emulator, 
         assert zone_a > 100
         desk.get_by_test_id("print-form").locator("select[name=printer]").select_option("ZEBRA-01")
         desk.get_by_test_id("print-form").locator("button[type=submit]").click()
-        expect(desk.locator("tr.highlight").get_by_test_id("job-status")).to_have_text("printed", timeout=60_000)
+        expect(desk.locator("tr.highlight").get_by_test_id("job-status")).to_have_text("Printed", timeout=60_000)
         labels = printer_emulator.wait_for_printed(before + zone_a, timeout=30)[before:]
         assert len(labels) == zone_a
         [first] = [label for label in labels if "^FDA01-01-1^FS" in label.zpl]  # the code in big letters

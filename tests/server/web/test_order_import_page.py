@@ -26,12 +26,12 @@ def peak_file(prefix: str, orders: int) -> bytes:
 def test_a_peak_file_shows_its_progress_then_its_report(live_server, desk):
     prefix = f"WEB{uuid.uuid4().hex[:6]}"
     log_in(desk, live_server.url, "supervisor")
-    desk.get_by_role("link", name="Order import · 订单导入").click()
+    desk.get_by_role("link", name="Order import").click()
     expect(desk.locator("h1")).to_contain_text("Order import")
     form = desk.get_by_test_id("import-generic")
     form.locator("input[name=file]").set_input_files(
         {"name": "peak.csv", "mimeType": "text/csv", "buffer": peak_file(prefix, 30_000)})
-    form.get_by_role("button", name="Import · 导入").click()
+    form.get_by_role("button", name="Import").click()
     expect(desk.get_by_test_id("import-progress")).to_be_visible()
     # The bar moves while the job writes (the page follows the job without a reload) ...
     desk.wait_for_function("""() => { const bar = document.querySelector('[data-testid=import-bar]');
@@ -59,7 +59,7 @@ def test_a_wrong_taobao_pair_lists_every_wrong_row_and_imports_nothing(live_serv
                                                         "buffer": orders.encode("gbk")})
     form.locator("input[name=items]").set_input_files({"name": "宝贝报表.csv", "mimeType": "text/csv",
                                                        "buffer": items.encode("gbk")})
-    form.get_by_role("button", name="Import · 导入").click()
+    form.get_by_role("button", name="Import").click()
     expect(desk.get_by_test_id("import-report")).to_be_visible(timeout=60_000)
     expect(desk.get_by_test_id("import-status")).to_contain_text("nothing imported")
     rows = desk.get_by_test_id("import-errors").locator("tbody tr")

@@ -30,13 +30,13 @@ def test_a_manager_adds_changes_and_gives_a_password_to_a_person(live_server):
     person = manager.get(f"{live_server.url}/api/v1/users/{name}", timeout=5).json()["user"]
     assert (person["name"], person["role"], person["active"]) == ("李娜娜", "inspector", True)
     page = post(manager, live_server, f"/sup/people/{name}/password", {"password": "short"})
-    assert "at least 10 characters" in page.text and "至少需要 10 个字符" in page.text
+    assert "at least 10 characters" in page.text and "至少需要 10 个字符" not in page.text  # one language
     page = post(manager, live_server, f"/sup/people/{name}/password", {"password": "ten chars!!"})
     assert "password is set" in page.text
     assert requests.post(f"{live_server.url}/api/v1/auth/login", json={"username": name, "password": "ten chars!!"},
                          timeout=5).status_code == 200
     page = post(manager, live_server, "/sup/people/add", {"username": name, "name": "x", "role": "picker"})
-    assert "already taken" in page.text and "已被使用" in page.text
+    assert "already taken" in page.text and "已被使用" not in page.text  # one language at a time
     page = post(manager, live_server, f"/sup/people/{name}/edit", {"name": "李娜娜", "role": "inspector"})  # unticked
     assert manager.get(f"{live_server.url}/api/v1/users/{name}", timeout=5).json()["user"]["active"] is False
 
@@ -46,7 +46,7 @@ def test_the_people_list_searches_and_pages(live_server):
     page = admin.get(f"{live_server.url}/sup/people?q=picker", timeout=10).text
     assert 'data-username="picker"' in page and 'data-username="packer"' not in page
     first = admin.get(f"{live_server.url}/sup/people", timeout=10).text
-    assert "page 1 /" in first and "People · 人员" in first
+    assert "page 1 /" in first and "<h1>People</h1>" in first
     assert "csrf_token" in first  # every form carries its token
 
 
@@ -66,7 +66,7 @@ def test_a_staff_list_is_imported_from_the_page_dry_run_first_then_good_rows_onl
     content = re.search(r'name="content" value="([^"]+)"', page.text).group(1)
     page = post(admin, live_server, "/sup/people/import", {"mode": "good_rows_only", "content": content,
                                                            "filename": "staff.csv"})
-    assert "loaded" in page.text and re.search(r"created 新增 <b>2</b>", page.text)
+    assert "loaded" in page.text and re.search(r"created <b>2</b>", page.text)
     found = admin.get(f"{live_server.url}/api/v1/users?q={prefix}", timeout=5).json()["users"]
     assert {(u["username"], u["role"]) for u in found} == {(f"{prefix.lower()}1", "picker"),
                                                           (f"{prefix.lower()}2", "supervisor")}
@@ -87,7 +87,7 @@ def test_a_badge_is_printed_from_the_page(live_server):
 def test_the_viewer_sees_people_without_phones_and_changes_nothing(live_server):
     viewer = live_server.session("viewer")
     page = viewer.get(f"{live_server.url}/sup/people", timeout=10)
-    assert page.status_code == 200 and "Phone · 手机" not in page.text and 'data-testid="add-person"' not in page.text
+    assert page.status_code == 200 and "<th>Phone</th>" not in page.text and 'data-testid="add-person"' not in page.text
     for path, data in (("/sup/people/add", {"username": "sneaky", "name": "x", "role": "admin"}),
                        ("/sup/people/picker/password", {"password": "0123456789"}),
                        ("/sup/people/picker/edit", {"role": "admin", "active": "1"}),
@@ -97,7 +97,7 @@ def test_the_viewer_sees_people_without_phones_and_changes_nothing(live_server):
         assert answer.status_code == 403, path
     assert viewer.get(f"{live_server.url}/api/v1/users/sneaky", timeout=5).status_code == 404
     seen = live_server.session("supervisor").get(f"{live_server.url}/sup/people", timeout=10, allow_redirects=False)
-    assert seen.status_code == 200 and "Phone · 手机" not in seen.text and "add-person" not in seen.text  # looks only
+    assert seen.status_code == 200 and "<th>Phone</th>" not in seen.text and "add-person" not in seen.text  # looks only
 
 
 def test_suppliers_are_added_edited_and_imported_on_the_suppliers_page(live_server):
@@ -105,7 +105,7 @@ def test_suppliers_are_added_edited_and_imported_on_the_suppliers_page(live_serv
     name = f"供应商 {uuid.uuid4().hex[:6]}"
     page = post(manager, live_server, "/sup/suppliers/add", {"name": name, "contact": "王"})
     assert "added" in page.text and name in page.text
-    code = re.search(r'data-code="([^"]+)"><td>[^<]*</td><td>' + re.escape(name), page.text).group(1)
+    code = re.search(r'data-code="([^"]+)"><td>[^<]*</td><td[^>]*>' + re.escape(name), page.text).group(1)
     page = post(manager, live_server, f"/sup/suppliers/{code}/edit", {"name": name, "contact": "李"})
     assert f"{code} saved" in page.text
     assert manager.get(f"{live_server.url}/api/v1/suppliers/{code}", timeout=5).json()["supplier"]["active"] is False
