@@ -11,7 +11,7 @@ from server.domain.errors import WmsError
 from server.services.catalogue import suppliers as supplier_master
 from server.services.receiving import inspection
 from server.services.receiving import inbound
-from server.services.reports import report_queries
+from server.services.reports import day_end, report_queries
 from server.web.common import attempt, page, sup
 from server.web.charts import oc_chart
 
@@ -99,6 +99,13 @@ def suppliers_view(actor, result: dict | None = None, status: int = 200):
 def clearing_page(actor):
     day = date.fromisoformat(request.args["date"]) if request.args.get("date") else date.today()
     return render_template("clearing.html", actor=actor, clearing=report_queries.same_day_clearing(day))
+
+
+@sup.get("/day-end")
+@page("reports.view")
+def day_end_page(actor):
+    """Day-end (当日清): what is not cleared, wherever it was started, with its age; printable."""
+    return render_template("day_end.html", actor=actor, report=day_end.day_end())
 
 
 @sup.post("/purchase-orders")

@@ -34,6 +34,8 @@ INDEX = (
     ("supervisor.reports_exceptions", "Open exceptions", "待处理异常",
      "Short picks, holds, rejected lots, escalated returns, low stock, count variances, waiting print jobs. "
      "· 短拣、暂缓、拒收、升级退货、库存预警、盘点差异、打印等待。"),
+    ("supervisor.day_end_page", "Day-end", "当日清",
+     "Everything not cleared, wherever it was started, with its age; printable. · 所有未清事项及其时长，可打印。"),
     ("supervisor.clearing_page", "Same-day clearing of receipts", "收货当日清账",
      "Receipts of a day not yet signed, decided or put away. · 当日收货未签字、未判定或未上架的清单。"),
 )

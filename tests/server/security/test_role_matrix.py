@@ -216,6 +216,7 @@ PAGES: dict[str, str] = {
     "/sup/scans": "floor.supervise", "/sup/picking": "floor.supervise", "/sup/picking/live": "floor.supervise",
     "/sup/receiving": "floor.supervise", f"/sup/inspections/{X}": "floor.supervise",
     "/sup/sampling": "floor.supervise", "/sup/suppliers": "floor.supervise", "/sup/clearing": "floor.supervise",
+    "/sup/day-end": "reports.view",
     "/sup/returns": "floor.supervise", "/sup/returns/RMA-NOPE": "floor.supervise",
     "/sup/telemetry": "floor.supervise", "/sup/audit": "audit.view",
     "/sup/devices": "pages.view",  # acting on it (its POST forms) needs devices.manage: test_devices_page.py

@@ -77,3 +77,22 @@ def test_in_a_browser_the_stock_report_shows_its_chart_with_bars_title_and_legen
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**by=age**")
     expect(page.get_by_test_id("report-chart").first.locator(".chart-title")).to_contain_text("lot age")
+
+
+def test_the_day_end_page_lists_an_old_hold_and_a_picker_is_refused(live_server):
+    import uuid
+
+    http = live_server.session("supervisor")
+    number = f"DE-{uuid.uuid4().hex[:8].upper()}"
+    http.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
+        "number": number, "customer_name": "王芳", "address": "上海市 1 号", "paid_at": "2026-12-06T09:00:00",
+        "lines": [{"sku": live_server.demo["item_sku"], "qty": 1}]}).raise_for_status()
+    http.post(f"{live_server.url}/api/v1/orders/{number}/hold", json={"reason": "buyer asked to wait"},
+              timeout=10).raise_for_status()
+    page = http.get(f"{live_server.url}/sup/day-end", timeout=10)
+    assert page.status_code == 200 and "Day-end" in page.text and "data-print" in page.text
+    assert 'data-testid="day-end-old_holds"' in page.text  # a fresh hold is not a day-end matter yet
+    assert number not in page.text.split('data-testid="day-end-old_holds"')[1].split("</section>")[0]
+    index = http.get(f"{live_server.url}/sup/reports/", timeout=10).text
+    assert 'href="/sup/day-end"' in index
+    assert live_server.session("picker").get(f"{live_server.url}/sup/day-end", timeout=10).status_code == 403
