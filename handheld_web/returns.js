@@ -86,10 +86,17 @@ export function createReturns(app) {
   }
 
   function renderStart() {
-    const parts = [];
-    parts.push(h("h2", { class: "listhead__title" }, t("returns_reason_title")));
-    parts.push(chips("reason", REASONS, s.reason));
-    parts.push(
+    // The prompt first: on a 360×640 screen it stays in sight above the reasons.
+    const next = s.opening ? "wait_open" : s.reason ? "scan_parcel" : "choose_reason";
+    const text = s.opening
+      ? t("returns_opening", { code: s.opening.code })
+      : s.reason
+        ? t(s.unknown ? "returns_scan_unknown" : "returns_scan_parcel")
+        : t("returns_reason_first");
+    return [
+      h("p", { class: "prompt", testid: "returns-prompt", "data-next": next }, text),
+      h("h2", { class: "listhead__title" }, t("returns_reason_title")),
+      chips("reason", REASONS, s.reason),
       h(
         "div",
         { class: "chips chips--wrap" },
@@ -107,15 +114,7 @@ export function createReturns(app) {
           t("returns_unknown_parcel"),
         ),
       ),
-    );
-    const next = s.opening ? "wait_open" : s.reason ? "scan_parcel" : "choose_reason";
-    const text = s.opening
-      ? t("returns_opening", { code: s.opening.code })
-      : s.reason
-        ? t(s.unknown ? "returns_scan_unknown" : "returns_scan_parcel")
-        : t("returns_reason_first");
-    parts.push(h("p", { class: "prompt", testid: "returns-prompt", "data-next": next }, text));
-    return parts;
+    ];
   }
 
   function renderCase() {
