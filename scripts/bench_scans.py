@@ -246,13 +246,7 @@ async def shift(url: str, catalogue: sim.Catalogue, count: int, options: sim.Opt
                 await device.run(until)
 
         running = {asyncio.create_task(arrive(d)): d for d in devices}
-        _, stuck = await asyncio.wait(running, timeout=duration + 120)
-        for task in stuck:
-            stats.failures.append("stuck: " + running[task].describe())
-            task.cancel()
-        await asyncio.gather(*stuck, return_exceptions=True)
-        watch.cancel()
-        stats.finished = time.monotonic()
+        await sim.finish(running, stats, watch, timeout=duration + 120)
     return stats
 
 

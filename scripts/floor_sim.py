@@ -816,14 +816,19 @@ async def run_handhelds(url: str, catalogue: Catalogue, count: int, options: Opt
         running = {asyncio.create_task(d.run(until, until if until_done else None)): d
                    for d, ok in zip(devices, ready, strict=True) if ok}
         # Bounded: a journey still running a minute after the end is stuck; say where, and stop it.
-        _, stuck = await asyncio.wait(running, timeout=duration + 60)
-        for task in stuck:
-            stats.failures.append("stuck: " + running[task].describe())
-            task.cancel()
-        await asyncio.gather(*stuck, return_exceptions=True)
-        watch.cancel()
-        stats.finished = time.monotonic()
+        await finish(running, stats, watch, timeout=duration + 60)
     return stats
+
+
+async def finish(running: dict, stats: Stats, watch: asyncio.Task, timeout: float) -> None:
+    """Wait for the devices' journeys; one still running after `timeout` is stuck: said, and stopped."""
+    _, stuck = await asyncio.wait(running, timeout=timeout)
+    for task in stuck:
+        stats.failures.append("stuck: " + running[task].describe())
+        task.cancel()
+    await asyncio.gather(*stuck, return_exceptions=True)
+    watch.cancel()
+    stats.finished = time.monotonic()
 
 
 async def _watch_loop_lag(stats: Stats, until: float, tick: float = 0.01) -> None:
