@@ -29,7 +29,7 @@ def dashboard_data() -> dict:
     return {"lists": lists,
             "shorts": [{"bin": b, "sku": sku, "order": number, "qty": t.qty} for t, b, sku, number in shorts],
             "held": [{"order": o.number, "reason": o.hold_reason} for o in held],
-            "stopped": [{"order": o.number, "reasons": [r["code"] for r in json.loads(o.review_json)]}
+            "stopped": [{"order": o.number, "reasons": [r["message"] for r in json.loads(o.review_json)]}
                         for o in stopped],
             "disagreements": len(stock.books_disagreements()),
             "alerts": alerts.open_alerts()}

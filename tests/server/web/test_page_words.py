@@ -42,3 +42,27 @@ def test_no_page_prints_a_python_object(app, tiny_warehouse, path):
 
     assert answer.status_code == 200, path
     assert not PYTHON_OBJECT.search(answer.get_data(as_text=True)), path
+
+
+def test_the_audit_page_reads_a_change_made_by_prebuilt_sql(app, tiny_warehouse):
+    """A scan's prebuilt statement is kept as its SQL and parameters (no "values"): the page once looked up
+    c["values"], found the dict's own values() method and failed with a 500."""
+    import json
+
+    from server.db.models import AuditEntry, utcnow
+    from server.services.people.auth import hash_password
+    from server.db.models import User
+
+    db.session.add(User(username="ada", name="Ada", role="admin", password_hash=hash_password("pw")))
+    db.session.add(AuditEntry(at=utcnow(), via="/floor scan", tables="pick_tasks", changes=json.dumps(
+        [{"op": "update", "table": "pick_tasks", "sql": "UPDATE pick_tasks SET picked_qty = :qty",
+          "params": {"qty": 1}},
+         {"op": "insert", "table": "stock_ledger", "counts": {"rows": 2}}])))
+    db.session.commit()
+    client = log_in_on_the_pages(app.test_client(), "ada")
+
+    answer = client.get("/sup/audit")
+
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    assert "UPDATE pick_tasks SET picked_qty" in page and not PYTHON_OBJECT.search(page)
