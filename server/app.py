@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from server.config import ROOT, load_settings
 from server.db.engine import (READER, configure_sqlite, configure_sqlite_reader, engine_options, is_postgresql,
@@ -144,6 +145,25 @@ def _register_error_handlers(app: Flask) -> None:
             err = WmsError("not_found", what=request.path)
             return jsonify({"ok": False, "error": err.as_dict()}), 404
         return error
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_away(error):
+        # A database restart or failover: a clear 503 the handheld and the pages retry, not a 500.
+        # (SQLite's OperationalError also means a wrong statement: only "locked" is the database away.)
+        if not is_postgresql(str(db.engine.url)) and "locked" not in str(error.orig):
+            app.logger.exception("%s %s failed", request.method, request.path)
+            db.session.rollback()
+            return jsonify({"ok": False, "error": WmsError("internal_error").as_dict()}), 500
+        app.logger.warning("%s %s: the database is away (%s)", request.method, request.path, error.orig)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+            db.session.invalidate()
+        err = WmsError("database_unavailable")
+        if request.path.startswith("/sup"):
+            return render_template("error.html", error=err, actor=None), 503, {"Retry-After": "2"}
+        return jsonify({"ok": False, "error": err.as_dict()}), 503, {"Retry-After": "2"}
 
     @app.errorhandler(500)
     def _internal(error):

@@ -366,6 +366,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                       "货品 {sku} 已停用：采购单只能使用在用的货品。"),
     "try_again": (503, "The server lost its database for a moment: the scan is kept and sent again.",
                   "服务器与数据库的连接短暂中断：扫描已保留，将自动重发。"),
+    "database_unavailable": (503, "The database is not answering for a moment: try again in a few seconds.",
+                             "数据库暂时没有响应，请几秒后重试。"),
     "internal_error": (500, "The server could not handle this; it was logged.",
                        "服务器无法处理此请求，已记录。"),
 }

@@ -9,6 +9,7 @@ inside the Flask app context, as one REST request would."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -17,10 +18,13 @@ from collections.abc import Callable
 
 import socketio
 from flask import Flask
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from server.db.engine import floor_thread
+from server.domain.errors import WmsError
 from server.realtime import wire
 
+log = logging.getLogger(__name__)
 
 ConnectionRefusedError = socketio.exceptions.ConnectionRefusedError
 
@@ -194,7 +198,14 @@ class BlockingNamespace(socketio.AsyncNamespace):
             return None
         if event == "connect":
             sid = args[0]
-            rooms = await hub.in_app(handler, *args)
+            try:
+                rooms = await hub.in_app(handler, *args)
+            except (OperationalError, InterfaceError) as error:
+                # The database is away (restart, failover): refused with try_again, and the clients
+                # connect again by themselves (not_authenticated alone ends a handheld's session).
+                log.warning("%s connect refused, the database is away: %s", self.namespace, error)
+                refusal = WmsError("try_again")
+                raise ConnectionRefusedError(refusal.message()["en"], refusal.as_dict()) from None
             for room in rooms or ():
                 await self.enter_room(sid, room)
             return None

@@ -9,12 +9,25 @@ Nothing this server sends is binary; a binary packet a device sends is still rea
 comes from the packet itself)."""
 from __future__ import annotations
 
+import logging
 import re
+import sys
 
 import socketio
 
 from server import fastjson
 from server.domain.errors import WmsError
+
+
+log = logging.getLogger(__name__)
+
+
+class _HandlerFailed(Exception):
+    """An event handler raised: kept apart from a packet that cannot be read."""
+
+    def __init__(self, event: str) -> None:
+        super().__init__(event)
+        self.event = event
 
 
 class Packet(socketio.packet.Packet):
@@ -33,9 +46,36 @@ class Server(socketio.AsyncServer):
     async def _handle_eio_message(self, eio_sid, data):
         try:
             await super()._handle_eio_message(eio_sid, data)
+        except _HandlerFailed as failed:
+            # Not the packet's fault: a handler broke (a bug, or the database away mid-connect). An event
+            # waiting for its ack is told to send again, which is safe: a scan is applied once by its id.
+            log.error("socket handler %r failed", failed.event, exc_info=failed.__cause__)
+            await self._answer_try_again(eio_sid, data)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             self._binary_packet.pop(eio_sid, None)
             await self._refuse_packet(eio_sid, data, exc)
+
+    async def _trigger_event(self, event, namespace, *args):
+        try:
+            return await super()._trigger_event(event, namespace, *args)
+        except (socketio.exceptions.ConnectionRefusedError, ConnectionRefusedError):
+            raise  # a refused connection: python-socketio answers it
+        except TypeError:
+            if event == "connect" and len(args) == 3:
+                raise  # python-socketio tries the handler's older signature on a TypeError
+            raise _HandlerFailed(event) from sys.exc_info()[1]
+        except Exception as exc:
+            raise _HandlerFailed(event) from exc
+
+    async def _answer_try_again(self, eio_sid, data) -> None:
+        head = _HEAD.match(data) if isinstance(data, str) else None
+        if not head or not head.group("id"):
+            return
+        answer = {"ok": False, "sound": "error", "error": WmsError("try_again").as_dict()}
+        ns = head.group("ns") or "/"
+        if self.manager.sid_from_eio_sid(eio_sid, ns):
+            await self._send_packet(eio_sid, self.packet_class(socketio.packet.ACK, namespace=ns, data=[answer],
+                                                               id=int(head.group("id"))))
 
     async def _refuse_packet(self, eio_sid, data, exc: Exception) -> None:
         head = _HEAD.match(data) if isinstance(data, str) else None

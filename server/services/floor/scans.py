@@ -92,6 +92,12 @@ def handle_all(batch: Sequence[tuple[Any, Actor | None]], via: str | None = None
                 "%d scan(s): not stored, answered try_again (%s: %s)", len(batch), error.__class__.__name__, error)
             _discard_session()
             return [Answer(error_ack(_scan_id_of(payload), WmsError("try_again"))) for payload, _ in batch]
+        except Exception:
+            # Outside any one scan (each scan's own failure is its ack): nothing of the batch is committed,
+            # or the commit itself failed. Sent again, each scan finds its stored ack or is applied then.
+            log.exception("%d scan(s): not stored, answered try_again", len(batch))
+            _discard_session()
+            return [Answer(error_ack(_scan_id_of(payload), WmsError("try_again"))) for payload, _ in batch]
     transaction.committed()
     return answers
 

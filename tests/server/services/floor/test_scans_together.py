@@ -215,3 +215,19 @@ def test_a_scan_failing_on_a_unique_key_is_answered_alone_and_the_others_are_kep
     assert db.session.get(Bin, w.empty.id).level == "L3"
     again = scans.handle_all([batch[0]])  # the first one resent: its stored ack, nothing applied twice
     assert again[0].replayed and tees_in_full_bin(w) == 1
+
+
+def test_a_batch_failing_outside_any_scan_is_answered_try_again_and_applied_once_when_resent(
+        modes, monkeypatch, caplog):
+    # A failure of the batch's own work (here: storing the scans' rows) is no scan's fault: before, it
+    # escaped to the socket layer, which answered one scan "bad_packet" and the device dropped it.
+    w = modes
+    batch = [(payload("test.ok", "L1"), w.picker), (payload("test.ok", "L2"), w.picker)]
+    with monkeypatch.context() as patch:
+        patch.setattr(scans._Batch, "write", lambda self: (_ for _ in ()).throw(AttributeError("a bug")))
+        answers = scans.handle_all(batch)
+    assert [a.ack["error"]["code"] for a in answers] == ["try_again", "try_again"]
+    assert "not stored, answered try_again" in caplog.text
+    assert count(Scan) == 0 and tees_in_full_bin(w) == 3
+    again = scans.handle_all(batch)
+    assert [a.ack["ok"] for a in again] == [True, True] and tees_in_full_bin(w) == 1
