@@ -237,7 +237,8 @@ def _paths() -> dict[str, dict[str, Any]]:
         # --- orders ---
         "GET /orders": op("Sales orders, a page at a time, newest first", ANY, answer=obj({
             "items": LIST, "page": INT, "pages": INT, "total": INT}), query={
-            "status": STR, "channel": STR, "carrier": STR, "q": STR, "stopped": STR, "page": INT, "per_page": INT},
+            "status": STR, "channel": STR, "carrier": STR, "q": STR, "stopped": STR, "min_priority": INT,
+            "cut_off_before": STR, "page": INT, "per_page": INT},
             tag="orders"),
         "POST /orders/release": op("Release many orders: one result each", "orders.manage", body=obj({
             "numbers": LIST, "all_ready": BOOL, "channel": STR, "carrier": STR, "q": STR}), tag="orders"),

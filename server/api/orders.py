@@ -38,12 +38,11 @@ def _rejected(error: ImportRejected):
 
 @bp.get("")
 def list_orders():
-    """?status=&q=&channel=&carrier=&stopped=&page=&per_page= → {"items", "page", "pages", "total"}, newest first."""
+    """?status=&q=&channel=&carrier=&stopped=&min_priority=&cut_off_before=&page=&per_page= →
+    {"items", "page", "pages", "total"}, newest first."""
     actor = current_actor()
     args = request.args
-    where = sales_orders.OrderFilter(status=args.get("status") or None, channel=args.get("channel") or None,
-                                     carrier=args.get("carrier") or None, q=args.get("q") or None,
-                                     stopped=args.get("stopped") or None)
+    where = sales_orders.OrderFilter.from_args(args)
     found = sales_orders.order_page(where, _whole(args.get("page"), 1), _whole(args.get("per_page"), 50))
     return jsonify(found | {"items": [_for(actor, sales_orders.order_view(o)) for o in found["items"]]})
 

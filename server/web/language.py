@@ -88,6 +88,16 @@ def badge(code: str | None, testid: str | None = None) -> Markup:
         tone, code or "", test, zh if current() == "zh" else en)
 
 
+def channel(code: str | None) -> str:
+    """An order's channel as people call it, in the reader's language ("淘宝", "Taobao"); unknown: as it came."""
+    from printers.documents import CHANNEL_NAMES  # one list of names, the labels' and the pages'
+    name = CHANNEL_NAMES.get(str(code or "").lower())
+    if name is None:
+        return str(code or "")
+    en, _, zh = name.partition(" ")
+    return (zh or en) if current() == "zh" else en
+
+
 def column_name(names: Any, field: str) -> str:
     """An import column as the reader calls it: the Chinese header, or in English the first English one the
     import also understands (else the field's own name)."""
@@ -117,5 +127,5 @@ def switch_language(code: str):
 
 def install(app: Flask) -> None:
     app.jinja_env.globals.update(t=t, language=current, time_zone=local_time.zone_name, badge=badge,
-                               column_name=column_name)
+                               column_name=column_name, channel=channel)
     app.jinja_env.filters.update(lang=pick, local=local)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from server import local_time
 from server.domain.places import SELLABLE
 from server.db.models import Bin, BinStock, Item, Lot, Reservation, SalesOrder, SalesOrderLine, utcnow
 from server.domain.allocation import StockPlace, allocate, uses_fefo
@@ -307,6 +308,49 @@ class OrderFilter:
     carrier: str | None = None
     q: str | None = None  # order number (prefix) or SKU on a line
     stopped: str | None = None  # a stop reason's code, e.g. unknown_sku
+    min_priority: int | None = None
+    cut_off_before: datetime | None = None  # UTC, as stored
+
+    @classmethod
+    def from_args(cls, args) -> OrderFilter:
+        """From a page's or a REST call's query: status, channel, carrier, q, stopped, min_priority, and
+        cut_off_before (a date — that whole day included — or a date and time, in the warehouse's zone)."""
+        def text(name: str) -> str | None:
+            value = (args.get(name) or "").strip()
+            return value[:64] or None
+
+        try:
+            min_priority = int(args["min_priority"]) if text("min_priority") else None
+        except ValueError:
+            raise WmsError("bad_request", detail=f"min_priority must be a whole number, not {args['min_priority']}") \
+                from None
+        return cls(status=text("status"), channel=text("channel"), carrier=text("carrier"), q=text("q"),
+                   stopped=text("stopped"), min_priority=min_priority,
+                   cut_off_before=_local_moment(text("cut_off_before")))
+
+    def as_args(self, moment_text: str = "") -> dict[str, str]:
+        """The filter as query arguments (for paging links); `moment_text` as the person typed it."""
+        values = {"status": self.status, "channel": self.channel, "carrier": self.carrier, "q": self.q,
+                  "stopped": self.stopped, "min_priority": self.min_priority, "cut_off_before": moment_text}
+        return {name: str(value) for name, value in values.items() if value not in (None, "")}
+
+
+def _local_moment(text: str | None) -> datetime | None:
+    """A date or a date and time in the warehouse's zone as stored (UTC, naive); a bare date means the end of
+    that day (the orders due that day are included)."""
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text) + timedelta(days=1), datetime.min.time())
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise WmsError("bad_request", detail=f"cut_off_before must be a date (2026-12-06) or a time, not {text}") \
+            from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=local_time.zone())
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def ready_orders(where: OrderFilter | None = None, limit: int = 5000) -> list[tuple[str, str]]:
@@ -341,6 +385,10 @@ def _filtered(where: OrderFilter):
     if where.stopped:
         query = query.where(SalesOrder.status == "pending_review",
                             SalesOrder.review_json.contains(f'"code": "{where.stopped}"'))
+    if where.min_priority is not None:
+        query = query.where(SalesOrder.priority >= where.min_priority)
+    if where.cut_off_before is not None:
+        query = query.where(SalesOrder.cut_off.is_not(None), SalesOrder.cut_off < where.cut_off_before)
     if where.q:
         text = where.q.strip()
         query = query.where(SalesOrder.number.startswith(text, autoescape=True)

@@ -26,7 +26,8 @@ def peak_file(prefix: str, orders: int) -> bytes:
 def test_a_peak_file_shows_its_progress_then_its_report(live_server, desk):
     prefix = f"WEB{uuid.uuid4().hex[:6]}"
     log_in(desk, live_server.url, "supervisor")
-    desk.get_by_role("link", name="Order import").click()
+    desk.get_by_role("link", name="Orders", exact=True).click()
+    desk.get_by_test_id("to-import").click()
     expect(desk.locator("h1")).to_contain_text("Order import")
     form = desk.get_by_test_id("import-generic")
     form.locator("input[name=file]").set_input_files(
