@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 
+from server import fastjson
 from server.api.login_client import client_address, known_users, remember
 from server.domain import places, roles
 from server.domain.errors import WmsError
@@ -112,6 +113,22 @@ def job_detail(actor, job_id: int):
 @sup.get("/scans")
 @page("floor.supervise")
 def scans(actor):
-    rows = floor_scans.recent_scans(200)
-    return render_template("scans.html", actor=actor, rows=rows)
+    args = request.args
+    where = floor_scans.ScanFilter(**{name: (args.get(name) or "").strip()[:64] or None
+                                      for name in ("user", "device", "mode", "code", "result")})
+    rows, older = floor_scans.scan_page(where, args.get("before", type=int))
+    links = {name: value for name, value in vars(where).items() if value}
+    return render_template("scans.html", actor=actor, rows=[(s, user, device, _answer(s)) for s, user, device in rows],
+                           where=where, links=links, older=older, newest=not args.get("before"),
+                           modes=sorted(floor_scans.MODES))
+
+
+def _answer(scan) -> dict | None:
+    """What the device was told when it was refused: the stored ack's words (en/zh)."""
+    if scan.ok:
+        return None
+    try:
+        return fastjson.loads(scan.ack_json).get("error", {}).get("message")
+    except ValueError:
+        return None
 

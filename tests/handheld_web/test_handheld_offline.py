@@ -97,9 +97,9 @@ def bin_qty(live_server, http, bin_code: str, sku: str) -> int:
 
 def picker_scans_of(live_server, http, codes: list[str]) -> dict[str, int]:
     """How often each code appears among the picker's rows of the supervisor's scan list."""
-    html = http.get(f"{live_server.url}/sup/scans", timeout=10).text
-    rows = [row for row in re.findall(r"<tr class=\"(?:ok|error)\">(.*?)</tr>", html, re.S) if "<td>picker</td>" in row]
-    return {code: sum(f"<code>{code}</code>" in row for row in rows) for code in codes}
+    html = http.get(f"{live_server.url}/sup/scans", params={"user": "picker"}, timeout=10).text
+    scanned = re.findall(r'<tr class="(?:ok|error)" data-code="([^"]*)"', html)
+    return {code: scanned.count(code) for code in codes}
 
 
 def queue_entries(page: Page) -> list[dict]:

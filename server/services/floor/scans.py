@@ -15,7 +15,7 @@ from sqlalchemy.exc import ResourceClosedError, IntegrityError, InterfaceError, 
 
 from server import fastjson
 from server.db.fast import Sql, defer, pinned, pinned_connection, together, undefer
-from server.db.models import Scan, User, utcnow
+from server.db.models import Device, Scan, User, utcnow
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -387,3 +387,33 @@ def recent_scans(limit: int = 200) -> list:
     return db.session.execute(
         select(Scan, User.username).outerjoin(User, User.id == Scan.user_id)
         .order_by(Scan.id.desc()).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class ScanFilter:
+    user: str | None = None  # username
+    device: str | None = None  # device code
+    mode: str | None = None
+    code: str | None = None  # what was scanned, from its start
+    result: str | None = None  # "ok" or "refused"
+
+
+def scan_page(where: ScanFilter, before: int | None = None, per_page: int = 100) -> tuple[list, int | None]:
+    """(scan, username, device code) newest first, older than scan row `before`; and the `before` of the next
+    page (None on the last). Paged by id, not by counting: the scans table is the floor's longest."""
+    query = (select(Scan, User.username, Device.code).outerjoin(User, User.id == Scan.user_id)
+             .outerjoin(Device, Device.id == Scan.device_id))
+    if where.user:
+        query = query.where(User.username == where.user)
+    if where.device:
+        query = query.where(Device.code == where.device)
+    if where.mode:
+        query = query.where(Scan.mode == where.mode)
+    if where.code:
+        query = query.where(Scan.code.startswith(where.code, autoescape=True))
+    if where.result in ("ok", "refused"):
+        query = query.where(Scan.ok.is_(where.result == "ok"))
+    if before:
+        query = query.where(Scan.id < before)
+    rows = db.session.execute(query.order_by(Scan.id.desc()).limit(per_page + 1)).all()
+    return rows[:per_page], (rows[per_page - 1][0].id if len(rows) > per_page else None)

@@ -41,3 +41,4 @@ def test_a_report_csv_names_the_zone_of_its_times(app):
     csv = to_csv([Column("since", "Since", "发生时间", "time")], [{"since": datetime(2026, 3, 2, 0, 30)}])
     header, row = csv.lstrip("\ufeff").splitlines()[:2]
     assert header == "Since (Asia/Shanghai) · 发生时间（Asia/Shanghai）" and row == "2026-03-02 08:30"
+
