@@ -85,10 +85,13 @@ def print_bins(actor):
 @sup.get("/print-jobs")
 @page("labels.print")
 def jobs(actor):
-    printer = request.args.get("printer") or None
-    printers = print_jobs.printer_codes()
-    return render_template("jobs.html", actor=actor, jobs=print_jobs.recent_jobs(100, printer), printers=printers,
-                           printer=printer, highlight=request.args.get("highlight", type=int))
+    args = request.args
+    where = {name: (args.get(name) or "").strip()[:64] or None for name in ("printer", "status", "q")}
+    jobs, older = print_jobs.job_page(where["printer"], where["status"], where["q"], args.get("before", type=int))
+    return render_template("jobs.html", actor=actor, jobs=jobs, printers=print_jobs.printer_codes(), where=where,
+                           links={k: v for k, v in where.items() if v}, older=older, newest=not args.get("before"),
+                           printer=where["printer"], highlight=args.get("highlight", type=int),
+                           statuses=("queued", "waiting", "sent", "printed", "failed"))
 
 
 @sup.post("/print-jobs/<int:job_id>/reprint")

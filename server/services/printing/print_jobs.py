@@ -204,6 +204,23 @@ def job_view(job: PrintJob, with_zpl: bool = False) -> dict:
     return view
 
 
+def job_page(printer_code: str | None = None, status: str | None = None, q: str | None = None,
+             before: int | None = None, per_page: int = 50) -> tuple[list[PrintJob], int | None]:
+    """Jobs newest first, older than job `before`, narrowed by printer, status and words of the title (an
+    order number, a tracking number, a bin); and the `before` of the next page (None on the last)."""
+    query = select(PrintJob)
+    if printer_code:
+        query = query.where(PrintJob.printer_id == find_printer(printer_code).id)
+    if status:
+        query = query.where(PrintJob.status == status)
+    if q:
+        query = query.where(PrintJob.title.contains(q, autoescape=True))
+    if before:
+        query = query.where(PrintJob.id < before)
+    jobs = list(db.session.execute(query.order_by(PrintJob.id.desc()).limit(per_page + 1)).scalars())
+    return jobs[:per_page], (jobs[per_page - 1].id if len(jobs) > per_page else None)
+
+
 def recent_jobs(limit: int = 50, printer_code: str | None = None) -> list[PrintJob]:
     """The latest jobs, of every printer or of one (a printer's job history)."""
     query = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)
