@@ -55,7 +55,8 @@ def _wave_args(form: dict) -> tuple[waves.WaveFilters, Cart, str]:
 
 def _map(carts: list[dict]):
     routes = [{"colour": c["colour"], "key": c["seq"], "path": c.get("path", []),
-               "stop_points": c.get("stop_points", []), "label": f"#{c['seq']}"} for c in carts]
+               "stop_points": c.get("stop_points", []), "label": f"#{c['seq']} · {c['route_length_m']} m"}
+              for c in carts]
     return floor_map.svg(floor_plan.map_cells(), floor_plan.current(), "plain", routes)
 
 
@@ -116,4 +117,4 @@ def wave_board(actor, wave_id: int):
 @page("orders.manage")
 def wave_board_live(actor, wave_id: int):
     """The board's changing part, fetched again when the floor reports progress and every few seconds."""
-    return render_template("_wave_board_live.html", data=wave_desk.board(wave_id))
+    return render_template("_wave_board_live.html", data=wave_desk.board(wave_id, with_routes=False))

@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 
 from server.db.models import Bin, PickList, PickTask, SalesOrder, Scan, User, Wave, utcnow
 from server.domain.batching import Cart
+from server.domain.errors import WmsError
 from server.domain.routing import Layout, PickPoint, route, walk_length
 from server.extensions import db
 from server.services.people.auth import Actor
@@ -191,17 +192,18 @@ def _wave_status(stored: str, stops: int, done: int, started: bool) -> str:
     return "picking" if started or done else "released"
 
 
-def board(wave_id: int, now: datetime | None = None) -> dict:
+def board(wave_id: int, now: datetime | None = None, with_routes: bool = True) -> dict:
     """A released wave as the board shows it: per cart its picker, stops done and left, how long since the
     cart was taken, the estimated finish at the pace so far, and the wave's exceptions (short lines, orders
-    on hold, pickers whose last pick scans were refused several times in a row)."""
+    on hold, pickers whose last pick scans were refused several times in a row). `with_routes`: each cart's
+    way over the floor too (the map; the board's refreshed part has no use for it)."""
     now = now or utcnow()
     wave = waves.get_wave(wave_id)
     rows = db.session.execute(select(PickList.id, PickList.claimed_by, PickList.claimed_at)
                               .where(PickList.wave_id == wave.id).order_by(PickList.seq)).all()
     views = {v["pick_list"]: v for v in pick_state.views([r.id for r in rows])}
-    floor = _floor_or_none()
-    bin_ids = _bin_ids({s["bin"] for v in views.values() for s in v["stops"]})
+    floor = _floor_or_none() if with_routes else None
+    bin_ids = _bin_ids({s["bin"] for v in views.values() for s in v["stops"]}) if floor else {}
     carts, exceptions = [], []
     for row in rows:
         view = views[row.id]
@@ -240,7 +242,7 @@ def board(wave_id: int, now: datetime | None = None) -> dict:
 def _floor_or_none() -> waves.FloorMap | None:
     try:
         return waves.FloorMap()
-    except Exception:  # no sellable bins left: the board shows the carts without the map
+    except WmsError:  # no sellable bins left (no_bins): the board shows the carts without the map
         return None
 
 
