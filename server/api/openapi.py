@@ -274,7 +274,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                                                  "journey.pick", body=obj({"bin": NAME}, ("bin",)), tag="orders"),
         # --- waves and pick lists ---
         "POST /waves": op("Plan (dry_run) or release a pick wave", "orders.manage", ok=201, tag="picking", body=obj({
-            "filters": obj({"carrier": STR, "cut_off_before": TIME, "min_priority": INT,
+            "filters": obj({"channel": STR, "carrier": STR, "cut_off_before": TIME, "min_priority": INT,
                             "lines": {"enum": ["single", "multi"]}, "zone": STR, "limit": QTY}),
             "cart": obj({"totes": QTY, "tote_capacity": QTY}),
             "method": {"enum": ["savings", "seed", "fcfs", "single"]}, "dry_run": BOOL})),

@@ -12,7 +12,7 @@ bp = Blueprint("waves", __name__, url_prefix="/api/v1")
 
 @bp.post("/waves")
 def release_wave():
-    """Body: {"filters": {carrier, cut_off_before, min_priority, lines: single|multi, zone, limit},
+    """Body: {"filters": {channel, carrier, cut_off_before, min_priority, lines: single|multi, zone, limit},
     "cart": {"totes": 6, "tote_capacity": 20}, "method": "savings", "dry_run": false}. With no filters the
     system proposes a wave (most urgent released orders first); dry_run shows it without releasing."""
     actor = current_actor()

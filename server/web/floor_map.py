@@ -1,10 +1,12 @@
 """The warehouse map, drawn on the server as SVG: aisles left to right as the floor plan orders them, each
-bay a box coloured by how full its bins are (or red where a bin is blocked), cross aisles and the depot;
-every box links to its zone's bins."""
+bay a box coloured by how full its bins are (or red where a bin is blocked, or plain grey under pick
+routes), cross aisles and the depot; every box links to its zone's bins. Pick routes (the waves desk) are
+drawn over it, each a coloured polyline from the depot through its stops and back."""
 from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from server.services.catalogue.bin_master import BAY_WIDTH_M
 from server.services.catalogue.floor_plan import Cell, FloorPlan
 from server.web.language import t
 
@@ -15,6 +17,8 @@ LEFT = 10
 
 
 def _colour(cell: Cell, by: str) -> str:
+    if by == "plain":
+        return "#e3e8ee"
     if by == "blocked":
         return "#d1242f" if cell.blocked else "#dde3ea"
     if cell.blocked:
@@ -28,7 +32,9 @@ def _colour(cell: Cell, by: str) -> str:
     return shades[min(int(fill * len(shades)), len(shades) - 1)]
 
 
-def svg(cells: list[Cell], plan: FloorPlan | None, by: str = "fill") -> Markup:
+def svg(cells: list[Cell], plan: FloorPlan | None, by: str = "fill", routes: list[dict] | None = None) -> Markup:
+    """`routes`: [{"colour", "label", "key", "path": [(x, y) metres as the bins are placed, depot first and
+    last], "stop_points": [(x, y) of each stop]}] drawn over the bays."""
     if not cells:
         return Markup("")
     aisles = sorted({(c.x, c.aisle) for c in cells})
@@ -64,8 +70,51 @@ def svg(cells: list[Cell], plan: FloorPlan | None, by: str = "fill") -> Markup:
     parts.append(f'<line x1="{LEFT}" x2="{width - LEFT}" y1="{front}" y2="{front}" stroke="#57606a"/>')
     depot = plan.depot_aisle if plan else 0
     depot_x = LEFT + min(depot, len(aisles) - 1) * AISLE_PX + AISLE_PX / 2
+    px = _x_to_px(cells, column)
+    drawn_routes = [r for r in routes or [] if r.get("path")]
+    if drawn_routes:  # where the routes start: routing counts only the aisles with sellable bins
+        depot_x = px(drawn_routes[0]["path"][0][0])
     parts.append(f'<g class="depot"><rect x="{depot_x - 14}" y="{front + 6}" width="28" height="14" '
                  f'fill="#1a7f37"/><text x="{depot_x}" y="{front + 17}" font-size="9" fill="#fff" '
-                 f'text-anchor="middle">depot</text></g>')
+                 f'text-anchor="middle">{escape(t("depot", "出发点"))}</text></g>')
+    for n, drawn in enumerate(drawn_routes):
+        parts.append(_route(drawn, n, px, bays, plan, front + 6))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _x_to_px(cells: list[Cell], column: dict[str, int]):
+    """x in metres (as the bins are placed) to the map's x: an aisle's column centre; between two aisles
+    (a depot at 4.5) in between."""
+    at_x: dict[float, float] = {}
+    for cell in cells:
+        at_x.setdefault(cell.x, LEFT + column[cell.aisle] * AISLE_PX + AISLE_PX / 2)
+    known = sorted(at_x)
+
+    def px(x: float) -> float:
+        if x in at_x or len(known) == 1:
+            return at_x.get(x, at_x[known[0]])
+        right = next((k for k in known if k > x), known[-1])
+        left = max((k for k in known if k < x), default=known[0])
+        return at_x[left] + (at_x[right] - at_x[left]) * ((x - left) / (right - left) if right != left else 0)
+    return px
+
+
+def _route(drawn: dict, n: int, px, bays: int, plan: FloorPlan | None, depot_top: float) -> str:
+    """One cart's walk as a polyline from the depot and back: y metres to bays (the front at the bottom),
+    each route shifted a little so that shared aisles show every colour."""
+    bay_m = plan.bay_width_m if plan else BAY_WIDTH_M
+    shift = ((n % 5) - 2) * 2.5
+
+    def py(y: float) -> float:
+        return min(max(TOP + (bays - y / bay_m) * BAY_PX, TOP - 4), TOP + bays * BAY_PX + 3)
+
+    points = [(px(x) + shift, py(y)) for x, y in drawn["path"]]
+    points = [(points[0][0], depot_top), *points, (points[-1][0], depot_top)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    stops = "".join(f'<circle class="stop" cx="{px(x) + shift:.1f}" cy="{py(y):.1f}" r="2.6" '
+                    f'fill="{drawn["colour"]}"/>' for x, y in drawn.get("stop_points", ()))
+    return (f'<g class="route" data-cart="{escape(drawn.get("key", n + 1))}">'
+            f'<title>{escape(drawn.get("label", ""))}</title>'
+            f'<polyline points="{line}" fill="none" stroke="{drawn["colour"]}" stroke-width="2.5" '
+            f'stroke-linejoin="round" stroke-opacity=".85"/>{stops}</g>')

@@ -36,6 +36,7 @@ def _tell_floor(event: dict) -> None:
 
 @dataclass(frozen=True)
 class WaveFilters:
+    channel: str | None = None
     carrier: str | None = None
     cut_off_before: datetime | None = None
     min_priority: int | None = None
@@ -47,7 +48,7 @@ class WaveFilters:
     def from_dict(cls, d: dict) -> WaveFilters:
         cut_off = d.get("cut_off_before")
         try:
-            return cls(carrier=d.get("carrier") or None,
+            return cls(channel=d.get("channel") or None, carrier=d.get("carrier") or None,
                        cut_off_before=datetime.fromisoformat(cut_off) if cut_off else None,
                        min_priority=int(d["min_priority"]) if d.get("min_priority") is not None else None,
                        lines=d.get("lines") or None, zone=d.get("zone") or None, limit=int(d.get("limit") or 200))
@@ -55,8 +56,8 @@ class WaveFilters:
             raise WmsError("bad_request", detail=f"wave filters: {error}") from None
 
     def as_dict(self) -> dict:
-        return {"carrier": self.carrier, "lines": self.lines, "zone": self.zone, "limit": self.limit,
-                "min_priority": self.min_priority,
+        return {"channel": self.channel, "carrier": self.carrier, "lines": self.lines, "zone": self.zone,
+                "limit": self.limit, "min_priority": self.min_priority,
                 "cut_off_before": self.cut_off_before.isoformat() if self.cut_off_before else None}
 
 
@@ -85,6 +86,8 @@ class FloorMap:
 
 def candidates(filters: WaveFilters) -> list[SalesOrder]:
     query = select(SalesOrder).where(SalesOrder.status == "released")
+    if filters.channel:
+        query = query.where(SalesOrder.channel == filters.channel)
     if filters.carrier:
         query = query.where(SalesOrder.carrier == filters.carrier)
     if filters.cut_off_before:

@@ -232,6 +232,8 @@ PAGES: dict[str, str] = {
     "/sup/orders/import": "orders.manage", f"/sup/orders/import/{X}": "orders.manage",
     # the orders desk: the viewer looks too (without customers' details); its forms need orders.manage
     "/sup/orders": "orders.manage", "/sup/orders/NOPE-ORDER": "orders.manage",
+    # the waves desk: the viewer looks too; proposing (?propose=1) and releasing (POST) need orders.manage
+    "/sup/waves": "orders.manage", f"/sup/waves/{X}": "orders.manage", f"/sup/waves/{X}/live": "orders.manage",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout", "/sup/language/<code>"}  # the language switch: a cookie, no data
 
@@ -493,6 +495,8 @@ def test_every_supervisor_page_is_in_the_table(own_server):
                  "/sup/inspections/<int:count_id>": "/sup/inspections/<int:inspection_id>",
                  "/sup/returns/RMA-NOPE": "/sup/returns/<number>", "/sup/items/NOPE-SKU": "/sup/items/<sku>",
                  "/sup/orders/import/<int:count_id>": "/sup/orders/import/<int(max=2147483647):job_id>",
-                 "/sup/orders/NOPE-ORDER": "/sup/orders/<number>"}
+                 "/sup/orders/NOPE-ORDER": "/sup/orders/<number>",
+                 "/sup/waves/<int:count_id>": "/sup/waves/<int(max=2147483647):wave_id>",
+                 "/sup/waves/<int:count_id>/live": "/sup/waves/<int(max=2147483647):wave_id>/live"}
     tabled = {normalise.get(path, path) for path in tabled} | PUBLIC_PAGES
     assert pages == tabled
