@@ -409,7 +409,7 @@ WHAT_ZH = {"device": "设备", "supplier": "供应商", "item": "货品", "produ
 # Document states as the Chinese messages name them.
 STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
              "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成",
-             "shipped": "已发货", "packed": "已打包"}
+             "shipped": "已发货", "packed": "已打包", "voided": "已作废"}
 
 
 class WmsError(Exception):
