@@ -15,6 +15,7 @@ import { createPick } from "./pick.js";
 import { createCount } from "./count.js";
 import { createTransfer } from "./transfer.js";
 import { createReturns } from "./returns.js";
+import { createPutback } from "./putback.js";
 
 const ACK_TIMEOUT_MS = 5000;
 const FLUSH_INTERVAL_MS = 3000;
@@ -39,6 +40,7 @@ const SCREEN_TITLES = {
   count: "journey_count",
   transfer: "journey_transfer",
   returns: "journey_returns",
+  putback: "journey_putback",
 };
 
 const state = {
@@ -881,6 +883,7 @@ const JOURNEYS = {
   count: { ...createCount(appContext), label: "journey_count", hint: "journey_count_hint" },
   transfer: { ...createTransfer(appContext), label: "journey_transfer", hint: "journey_transfer_hint" },
   returns: { ...createReturns(appContext), label: "journey_returns", hint: "journey_returns_hint" },
+  putback: { ...createPutback(appContext), label: "journey_putback", hint: "journey_putback_hint" },
   lookup: { name: "lookup", modes: ["lookup"], label: "journey_lookup", hint: "journey_lookup_hint" },
 };
 

@@ -64,6 +64,7 @@ export function createPick(app) {
     shortOutcome: null, // {found, bin, sku, re_allocated, still_short, line}
     done: null, // {pick_list, wave, stops, totes} of the list just completed
     holds: new Map(), // order number -> {reason, message, fromRefusal}
+    cancelled: new Map(), // order number -> {reason, totes: [codes]}: cancelled while on this list
     error: null,
     // Offline: steps queued while the socket is down and already applied to the screen (the stop
     // moves on through the cached list). [{scan_id, order}], oldest first; their answers on replay
@@ -249,6 +250,34 @@ export function createPick(app) {
   }
 
   app.onServerEvent("hold", onHold);
+
+  /** An order of this list was cancelled: its stops are gone (the list as the server has it now), and
+   * what is already in its tote goes back through a put-back task. */
+  function onCancelled(event) {
+    if (!event || !event.order) return;
+    const mine = (event.pick_lists || []).includes(listId()) || onThisList(event.order);
+    if (!mine) return;
+    s.cancelled.set(event.order, { reason: event.reason || "", totes: (event.put_back || []).map((p) => p.scan) });
+    s.holds.delete(event.order);
+    app.signal("alert");
+    app.scrollTop();
+    app.render();
+    resync();
+  }
+
+  app.onServerEvent("order_cancelled", onCancelled);
+
+  function renderCancelled() {
+    return [...s.cancelled.entries()].map(([order, cancel]) =>
+      h(
+        "div",
+        { class: "holdbanner holdbanner--current", testid: "pick-cancel-banner", role: "alert", "data-order": order },
+        h("div", { class: "holdbanner__title" }, "✖ ", t("pick_cancel_title", { order })),
+        h("p", { class: "holdbanner__text" }, t("pick_cancel_text", { reason: cancel.reason || "—" })),
+        cancel.totes.length ? h("p", { class: "holdbanner__text" }, cancel.totes.join(", ")) : null,
+      ),
+    );
+  }
 
   function heldOrders() {
     if (!s.list) return [];
@@ -878,6 +907,7 @@ export function createPick(app) {
 
   function renderTop(root) {
     const parts = [];
+    parts.push(...renderCancelled());
     parts.push(...renderHolds());
     if (s.error) parts.push(errorPanel(s.error));
     if (!s.list) {
@@ -986,6 +1016,7 @@ export function createPick(app) {
       s.shortOutcome = null;
       s.done = null;
       s.holds.clear();
+      s.cancelled.clear();
       s.error = null;
       s.optimistic = [];
       s.replayRefused = false;

@@ -228,6 +228,7 @@ class PrinterWorker(threading.Thread):
         self.stop_event = stop
         self.jobs: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: set[int] = set()  # a job is taken once, however often the server offers it
+        self.voided: set[int] = set()  # jobs the server voided (their order cancelled): never sent from now on
 
     def reconfigure(self, config: dict[str, Any]) -> None:
         if config != self.config:
@@ -246,7 +247,15 @@ class PrinterWorker(threading.Thread):
                 continue
             self.print_job(job)
 
+    def void(self, job_id: int) -> None:
+        """The server voided this job: if it has not gone to the printer yet, it never will."""
+        self.voided.add(job_id)
+        self.seen.add(job_id)
+
     def print_job(self, job: dict[str, Any]) -> None:
+        if job["id"] in self.voided:
+            log.info("job %s was voided: not printed", job["id"])
+            return
         entry = self.journal.get(job)
         state = entry["state"] if entry else None
         if state not in ("sent", "printed") and not self.deliver(job):
@@ -263,6 +272,9 @@ class PrinterWorker(threading.Thread):
         """Retry until the printer holds the whole job; False if the agent stops first."""
         last_reason = job.get("reason") if job.get("status") == "waiting" else None
         while not self.stop_event.is_set():
+            if job["id"] in self.voided:
+                log.info("job %s was voided while it waited: not printed", job["id"])
+                return False
             reason = self.idle_reason() or self.try_send(job)
             if reason is None:
                 self.backoff.reset()
@@ -391,6 +403,7 @@ class PrinterAgent:
         self._dispatch_lock = threading.Lock()
         self.sio.on("connect", self._on_connect, namespace=NAMESPACE)
         self.sio.on("print_job", self._on_print_job, namespace=NAMESPACE)
+        self.sio.on("print_job_voided", self._on_print_job_voided, namespace=NAMESPACE)
 
     def _on_connect(self) -> None:
         # Handlers must not block the client's event thread with calls: do the hello elsewhere.
@@ -470,6 +483,11 @@ class PrinterAgent:
                 self._early_jobs.append(job)
                 return
         self._dispatch(job)
+
+    def _on_print_job_voided(self, voided: dict[str, Any]) -> None:
+        worker = self.workers.get(voided.get("printer"))
+        if worker is not None and isinstance(voided.get("id"), int):
+            worker.void(voided["id"])
 
     def _dispatch(self, job: dict[str, Any]) -> None:
         config = job.get("printer_config")

@@ -14,6 +14,7 @@ def register_api(app: Flask) -> None:
     for module in (auth, catalog, health, inventory, orders, packing, printing, receiving, returns, sampling, scans,
                    stock_control, waves, openapi, devices, imports):
         app.register_blueprint(module.bp)
+    app.register_blueprint(orders.put_back_bp)  # cancelled orders' put-back tasks
     from server.api import people  # users and suppliers (the "people" branch)
 
     app.register_blueprint(people.bp)

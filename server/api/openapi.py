@@ -272,6 +272,13 @@ def _paths() -> dict[str, dict[str, Any]]:
         "POST /orders/{number}/release-hold": op("Lift a hold", "orders.manage", tag="orders"),
         "POST /orders/{number}/move-to-hold": op("A held order's picked units leave their totes for a hold bin",
                                                  "journey.pick", body=obj({"bin": NAME}, ("bin",)), tag="orders"),
+        "POST /orders/{number}/cancel": op(
+            "Cancel the order before handover (取消/退款): reservations released, parcels and labels voided, "
+            "put-back tasks for picked units; after handover 409 order_handed_over", "orders.manage", tag="orders",
+            query={"channel": STR}, body=obj({"reason": {"type": "string", "minLength": 1}, "channel": STR},
+                                             ("reason",))),
+        "GET /put-back-tasks": op("Open put-back tasks of cancelled orders", "journey.pick", answer=LIST,
+                                  tag="orders"),
         # --- waves and pick lists ---
         "POST /waves": op("Plan (dry_run) or release a pick wave", "orders.manage", ok=201, tag="picking", body=obj({
             "filters": obj({"channel": STR, "carrier": STR, "cut_off_before": TIME, "min_priority": INT,

@@ -7,7 +7,7 @@ from server.api.common import current_actor, json_body, ok
 from server.domain import roles
 from server.domain.errors import WmsError
 from server.services import transaction
-from server.services.orders import import_jobs, order_import
+from server.services.orders import cancellation, import_jobs, order_import, put_back
 from server.services.orders import sales_orders
 from server.services.picking import pick_lists
 from server.domain.errors import ImportRejected
@@ -88,7 +88,9 @@ def release_many():
 @bp.get("/<number>")
 def get_order(number: str):
     actor = current_actor()
-    return jsonify(_for(actor, sales_orders.order_view(sales_orders.find_order(number, request.args.get("channel")))))
+    order = sales_orders.find_order(number, request.args.get("channel"))
+    view = sales_orders.order_view(order) | {"cancellation": cancellation.cancellation_view(order)}
+    return jsonify(_for(actor, view))
 
 
 def _for(actor, view: dict) -> dict:
@@ -243,3 +245,24 @@ def move_to_hold(number: str):
     actor.require("journey.pick")
     moved = pick_lists.move_to_hold(number, str(json_body().get("bin") or ""), actor)
     return ok(moved=moved, order=sales_orders.order_view(sales_orders.find_order(number)))
+
+
+@bp.post("/<number>/cancel")
+def cancel(number: str):
+    """{"reason": "…", "channel": optional} (or ?channel=): cancel the order before handover; what was
+    released, voided and made to put back. After handover: 409 order_handed_over (a return)."""
+    actor = current_actor()
+    actor.require("orders.manage")
+    body = json_body()
+    channel = body.get("channel") if isinstance(body.get("channel"), str) else request.args.get("channel")
+    return ok(cancellation=cancellation.cancel_order(number, body.get("reason"), actor, channel or None))
+
+
+# The put-back tasks of cancelled orders (the handheld's Put-back journey lists them).
+put_back_bp = Blueprint("put_back", __name__, url_prefix="/api/v1/put-back-tasks")
+
+
+@put_back_bp.get("")
+def put_back_tasks():
+    """Open put-back tasks, oldest first: where the units wait (what to scan) and what goes back where."""
+    return jsonify(put_back.open_tasks(current_actor()))

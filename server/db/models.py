@@ -289,9 +289,12 @@ class PrintJob(db.Model):
     # A reprint names the job it repeats and why (audited: a second label is a second parcel risk).
     reprint_of: Mapped[int | None] = mapped_column(ForeignKey("print_jobs.id"))
     reprint_reason: Mapped[str | None] = mapped_column(String(200))
+    # The parcel a shipping label, packing list or exchange notice is for: cancelling its order voids them.
+    parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcels.id"), index=True)
     printer: Mapped[Printer] = relationship(lazy="joined")
     __table_args__ = (
-        CheckConstraint("status IN ('queued','waiting','sent','printed','failed')",
+        # voided: its parcel's order was cancelled; never sent (again), never reprinted.
+        CheckConstraint("status IN ('queued','waiting','sent','printed','failed','voided')",
                         name="status_known"),
     )
 
@@ -514,6 +517,12 @@ class SalesOrder(db.Model):
     kind: Mapped[str] = mapped_column(String(16), default="sale", server_default="sale")
     exchange_of: Mapped[str | None] = mapped_column(String(64))
     exchange_reason: Mapped[str | None] = mapped_column(String(200))
+    # A cancellation (取消/退款) before handover: the written reason, who, when, and the status it was
+    # cancelled from (server/services/orders/cancellation.py).
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_from: Mapped[str | None] = mapped_column(String(16))
     lines: Mapped[list[SalesOrderLine]] = relationship(back_populates="order", order_by="SalesOrderLine.line_no")
     __table_args__ = (
         UniqueConstraint("channel", "number", name="uq_sales_orders_channel_number"),
@@ -656,7 +665,8 @@ class PickTask(db.Model):
     tote_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"), index=True)  # "is this tote busy?" per bind
     __table_args__ = (
         CheckConstraint("qty > 0 AND picked_qty >= 0 AND picked_qty <= qty", name="picked_within_qty"),
-        CheckConstraint("status IN ('open','picked','short')", name="status_known"),
+        # cancelled: its order was cancelled before the stop was picked (whatever was picked goes back).
+        CheckConstraint("status IN ('open','picked','short','cancelled')", name="status_known"),
     )
 
 
@@ -681,9 +691,43 @@ class Parcel(db.Model):
     manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (
-        CheckConstraint("status IN ('open','closed','shipped')", name="status_known"),
+        # voided: its order was cancelled before handover; its labels are voided, its units put back.
+        CheckConstraint("status IN ('open','closed','shipped','voided')", name="status_known"),
         UniqueConstraint("order_id", "seq", name="uq_parcels_order_seq"),
     )
+
+
+class PutBackTask(db.Model):
+    """Units of a cancelled order going back to the shelves from where they wait (a tote, a parcel, a hold
+    bin): the source is scanned, then each unit and the bin it goes into (ledger: reason put_back)."""
+
+    __tablename__ = "put_back_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id"), index=True)
+    source_bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lines: Mapped[list[PutBackLine]] = relationship(back_populates="task", order_by="PutBackLine.id")
+    __table_args__ = (CheckConstraint("status IN ('open','done')", name="status_known"),)
+
+
+class PutBackLine(db.Model):
+    """One item and lot of a put-back task: `qty` to put back, `put_qty` put back so far."""
+
+    __tablename__ = "put_back_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("put_back_tasks.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    put_qty: Mapped[int] = mapped_column(Integer, default=0)
+    # Where the units were picked from: the bin suggested (any sellable bin is taken).
+    suggested_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    task: Mapped[PutBackTask] = relationship(back_populates="lines")
+    __table_args__ = (CheckConstraint("qty > 0 AND put_qty >= 0 AND put_qty <= qty", name="put_within_qty"),)
 
 
 class Manifest(db.Model):

@@ -370,6 +370,33 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                              "数据库暂时没有响应，请几秒后重试。"),
     "internal_error": (500, "The server could not handle this; it was logged.",
                        "服务器无法处理此请求，已记录。"),
+    # --- order cancellation and put-back (issue 26: server/services/orders/cancellation.py,
+    # server/services/orders/put_back.py) ---
+    "cancel_reason_required": (400, "A cancellation needs its reason, written out.", "取消订单须写明原因。"),
+    "order_already_cancelled": (409, "Order {order} is already cancelled ({reason}).",
+                                "订单 {order} 已经取消（{reason}）。"),
+    "order_handed_over": (409, "Order {order} was handed over to the carrier: it can no longer be cancelled. "
+                               "Open a return (退货) for it when it comes back.",
+                          "订单 {order} 已交接给承运商，不能再取消：货物退回时请为其登记退货。"),
+    "order_cancelled": (409, "Order {order} was cancelled: do not pack or ship it; its units go back to the "
+                             "shelves (put-back task).",
+                        "订单 {order} 已取消：不要打包或发货，货品请放回货架（归位任务）。"),
+    "parcel_voided": (409, "Parcel {tracking} was voided (order {order} cancelled): do not ship it.",
+                      "包裹 {tracking} 已作废（订单 {order} 已取消）：不要发货。"),
+    "label_voided": (409, "Print job {job} was voided (its order was cancelled): it is not printed again.",
+                     "打印任务 {job} 已作废（其订单已取消），不再打印。"),
+    "tote_awaits_put_back": (409, "Tote {tote} holds units of cancelled order {order}: put them back first, "
+                                  "or take another tote.",
+                             "周转箱 {tote} 装有已取消订单 {order} 的货品：请先放回货架，或换一个周转箱。"),
+    "no_put_back_here": (404, "Nothing to put back from {code}.", "{code} 没有待归位的货品。"),
+    "not_on_put_back": (409, "{sku} is not on put-back task {task}, or all of it is back.",
+                        "{sku} 不在归位任务 {task} 中，或已全部放回。"),
+    "put_back_too_many": (409, "Only {remaining} of {sku} left to put back, not {qty}.",
+                          "{sku} 只剩 {remaining} 件待归位，而不是 {qty} 件。"),
+    "put_back_bad_bin": (409, "Bin {bin} cannot take these units back (not an open shelf bin): "
+                              "put them into {suggested}.",
+                         "货位 {bin} 不能放回这些货品（不是可用的货架货位）：请放到 {suggested}。"),
+    "put_back_done": (409, "Put-back task {task} is finished.", "归位任务 {task} 已完成。"),
 }
 
 
@@ -377,11 +404,12 @@ CATALOG: dict[str, tuple[int, str, str]] = {
 WHAT_ZH = {"device": "设备", "supplier": "供应商", "item": "货品", "product": "商品", "receipt": "收货单",
            "inspection": "检验", "put-away task": "上架任务", "purchase order": "采购单", "bin": "货位",
            "open pick list": "可领取的拣货单", "pick list": "拣货单", "picked stop": "已拣站点", "order line": "订单行",
-           "order": "订单", "wave": "波次", "manifest": "交接单", "parcel": "包裹"}
+           "order": "订单", "wave": "波次", "manifest": "交接单", "parcel": "包裹",
+           "put-back task": "归位任务"}
 # Document states as the Chinese messages name them.
 STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
              "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成",
-             "shipped": "已发货", "packed": "已打包"}
+             "shipped": "已发货", "packed": "已打包", "voided": "已作废"}
 
 
 class WmsError(Exception):

@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # already serve are listed: a menu button that leads nowhere is worse than none.
 JOURNEYS: tuple[tuple[str, str], ...] = (
     ("pick", "journey.pick"),
+    ("putback", "journey.pick"),  # a cancelled order's units back to the shelves (services/orders/put_back.py)
     ("receive", "journey.receive"),
     ("inspect", "journey.inspect"),
     ("putaway", "journey.receive"),

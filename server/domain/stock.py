@@ -8,9 +8,10 @@ from server.domain.errors import WmsError
 
 # Why stock moved. Every ledger entry names one; later journeys add theirs here.
 # "opening" is a warehouse's opening stock (期初库存) loaded on day one (services/inventory/opening_stock.py).
+# "put_back": units of a cancelled order back from its tote or parcel to a shelf (orders/cancellation.py).
 # "scrap" writes off returned units found worthless (their value is the return's write-off cost).
 REASONS = ("opening_balance", "opening", "receipt", "putaway", "pick", "pack", "transfer", "count",
-           "adjustment", "return", "reversal", "ship", "scrap")
+           "adjustment", "return", "reversal", "ship", "scrap", "put_back")
 
 
 @dataclass(frozen=True)

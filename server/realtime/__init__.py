@@ -7,9 +7,10 @@ import socketio
 
 def register_namespaces(server: socketio.AsyncServer) -> None:
     from server.realtime.floor import FloorNamespace
-    from server.realtime.printers import PrinterAgentNamespace, announce_job
-    from server.realtime.floor import (announce_alert, announce_floor, announce_hold, announce_job_state,
-                                       announce_progress)
+    from server.realtime.printers import PrinterAgentNamespace, announce_job, announce_void
+    from server.realtime.floor import (announce_alert, announce_cancel, announce_floor, announce_hold,
+                                       announce_job_state, announce_progress)
+    from server.services.orders import cancellation
     from server.services.inventory import alerts
     from server.services.picking import pick_lists
     from server.services.printing import print_jobs
@@ -29,3 +30,7 @@ def register_namespaces(server: socketio.AsyncServer) -> None:
         pick_lists.progress_listeners.append(announce_progress)
     if announce_floor not in waves.floor_listeners:
         waves.floor_listeners.append(announce_floor)
+    if announce_cancel not in cancellation.cancel_listeners:
+        cancellation.cancel_listeners.append(announce_cancel)
+    if announce_void not in cancellation.void_listeners:
+        cancellation.void_listeners.append(announce_void)

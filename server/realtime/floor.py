@@ -74,6 +74,18 @@ def announce_hold(event: dict) -> None:
 WATCH_PICK_LISTS = "watch:pick_lists"
 
 
+def announce_cancel(event: dict) -> None:
+    """An order cancelled (services/orders/cancellation.py), at once to whoever works on it: the picker whose
+    list holds it (its stops are gone; its tote goes back through a put-back task), the station that was
+    packing it, the screens watching the lists, and the supervisors (with the lists' progress)."""
+    rooms = ["supervisors", WATCH_PICK_LISTS, *(f"user:{user_id}" for user_id in event["claimed_by"]),
+             *(station_room(code) for code in event["stations"])]
+    hub.emit("order_cancelled", {k: v for k, v in event.items() if k != "claimed_by"}, namespace="/floor", to=rooms)
+    for pick_list in event["pick_lists"]:
+        hub.emit("progress", {"event": "cancelled", "pick_list": pick_list, "order": event["order"]},
+                 namespace="/floor", to="supervisors")
+
+
 def announce_floor(event: dict) -> None:
     """New pick lists or a claim, to the supervisors and to the connections that asked to watch the lists
     (`auth.watch = ["pick_lists"]`, e.g. a screen choosing a list). Not to every device: with N handhelds

@@ -26,6 +26,13 @@ def announce_job(job) -> None:
                       namespace=NAMESPACE, to=agent_room(job.printer.agent_id))
 
 
+def announce_void(job) -> None:
+    """A job voided (its parcel's order cancelled): its agent drops it if it has not printed it yet."""
+    if job.printer.agent_id:
+        hub.emit("print_job_voided", {"id": job.id, "printer": job.printer.code}, namespace=NAMESPACE,
+                 to=agent_room(job.printer.agent_id))
+
+
 class PrinterAgentNamespace(BlockingNamespace):
     connections = of_namespace(NAMESPACE)
 

@@ -10,6 +10,8 @@ STATUSES: dict[str, tuple[str, str, str]] = {
     # print jobs
     "queued": ("Queued", "排队中", "waiting"), "waiting": ("Waiting for printer", "等待打印机", "bad"),
     "sent": ("Sent", "已发送", "busy"), "printed": ("Printed", "已打印", "good"), "failed": ("Failed", "失败", "bad"),
+    # a cancelled order's parcels and their print jobs (server/services/orders/cancellation.py)
+    "voided": ("Voided", "已作废", "quiet"),
     # documents, lists, lots, cases
     "open": ("Open", "开启", "busy"), "claimed": ("Being picked", "拣货中", "busy"), "done": ("Done", "完成", "good"),
     "closed": ("Closed", "关闭", "quiet"), "cancelled": ("Cancelled", "取消", "quiet"),

@@ -63,6 +63,8 @@ def add_parcel(parcel: Parcel, actor: Actor, manifest: Manifest | None = None) -
     order = db.session.get(SalesOrder, parcel.order_id)
     if order.status == "on_hold":
         raise WmsError("order_on_hold", order=order.number, reason=order.hold_reason)
+    if parcel.status == "voided":
+        raise WmsError("parcel_voided", tracking=parcel.tracking or parcel.id, order=order.number)
     if parcel.status != "closed":
         raise WmsError("parcel_not_ready", tracking=parcel.tracking or parcel.id, status=parcel.status)
     if parcel.manifest_id is not None:

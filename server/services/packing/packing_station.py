@@ -22,6 +22,7 @@ from server.extensions import db
 from server.services.printing import print_jobs
 from server.services.inventory import stock
 from server.services.packing import handover
+from server.services.orders import put_back
 from server.services.packing.parcels import carrier_for, exchange_notice_number, parcel_units, settings, tracking_number
 from server.services.people.auth import Actor, actor_for_user
 from server.services.catalogue.items import find_item
@@ -155,6 +156,10 @@ def _order_in_tote(tote: Bin) -> SalesOrder:
     orders = db.session.execute(select(SalesOrder).join(PickTask, PickTask.order_id == SalesOrder.id).where(
         PickTask.tote_bin_id == tote.id, PickTask.picked_qty > 0).order_by(PickTask.id.desc())).scalars().unique()
     for order in orders:
+        if order.status == "cancelled":
+            if put_back.waits_in(order.id, tote.id):
+                return order  # refused by start_order, by name: its units go back to the shelves
+            continue
         if order.status == "on_hold" or any(s.remaining > 0 for s in line_states(order)):
             return order
     raise WmsError("tote_empty", tote=tote.code)
@@ -177,6 +182,8 @@ def start_order(station: Station, order: SalesOrder, actor: Actor) -> None:
     """The order's lines come up at the station; its first parcel (or the one left open) takes units."""
     order = _locked(order)
     _not_held(order)
+    if order.status == "cancelled":
+        raise WmsError("order_cancelled", order=order.number)
     if station.order_id is not None and station.order_id != order.id:
         busy = db.session.get(SalesOrder, station.order_id)
         raise WmsError("station_busy", station=station.code, order=busy.number)
@@ -364,12 +371,15 @@ def _print_parcel(station: Station, order: SalesOrder, parcel: Parcel, actor: Ac
     of = f"{parcel.seq}/{parcel.of_parcels}"
     print_jobs.print_document(printer, "shipping_label",
                               f"Shipping label {parcel.tracking} ({of}) order {order.number}",
-                              documents.shipping_label(shipping_document(order, parcel), profile), actor)
+                              documents.shipping_label(shipping_document(order, parcel), profile), actor,
+                              parcel_id=parcel.id)
     print_jobs.print_document(printer, "packing_list", f"Packing list 发货清单 {order.number} ({of})",
-                            documents.packing_list(packing_list_document(order, parcel), profile), actor)
+                              documents.packing_list(packing_list_document(order, parcel), profile), actor,
+                              parcel_id=parcel.id)
     if order.kind == "exchange" and parcel.seq == parcel.of_parcels:
         print_jobs.print_document(printer, "exchange_notice", f"Exchange notice 换货单 {exchange_notice_number(order)}",
-                                documents.exchange_notice(exchange_document(order), profile), actor)
+                                  documents.exchange_notice(exchange_document(order), profile), actor,
+                                  parcel_id=parcel.id)
 
 
 # --- views ------------------------------------------------------------------------------------

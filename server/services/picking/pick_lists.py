@@ -60,6 +60,10 @@ _TOTE_BUSY = Sql("""
                      AND EXISTS (SELECT 1 FROM bin_stock s
                                  WHERE s.bin_id = :tote AND s.item_id = t.item_id AND s.qty > 0)))))
     ORDER BY t.id LIMIT 1""")
+# A tote still holding a cancelled order's units until they are put back (services/orders/put_back.py).
+_AWAITS_PUT_BACK = Sql("""
+    SELECT o.number FROM put_back_tasks p JOIN sales_orders o ON o.id = p.order_id
+    WHERE p.source_bin_id = :tote AND p.status = 'open' ORDER BY p.id LIMIT 1""")
 _BIND_TOTE = audit.Write("UPDATE pick_tasks SET tote_bin_id = :tote WHERE pick_list_id = :list AND tote_slot = :slot")
 
 
@@ -117,6 +121,9 @@ def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor
     busy = _TOTE_BUSY.first(tote=tote_id, open="open", list=state.id, slot=slot)
     if busy:
         raise WmsError("tote_in_use", tote=decoded.key, order=busy[0])
+    cancelled = _AWAITS_PUT_BACK.first(tote=tote_id)
+    if cancelled:
+        raise WmsError("tote_awaits_put_back", tote=decoded.key, order=cancelled[0])
     rebound = [stop for stop in state.stops if stop.tote_slot == slot]
     _BIND_TOTE.run([audit.Updated(stop.id, {"tote_bin_id": [stop.tote_bin_id, tote_id]})
                     for stop in rebound if stop.tote_bin_id != tote_id], tote=tote_id, list=state.id, slot=slot)

@@ -23,6 +23,8 @@ NEXT_STATES: dict[str, frozenset[str]] = {
     "sent": frozenset({"printed", "failed"}),
     "printed": frozenset(),
     "failed": frozenset(),
+    # Its parcel's order was cancelled (services/orders/cancellation.py): final, never sent or reprinted.
+    "voided": frozenset(),
 }
 OPEN_STATES = ("queued", "waiting")
 # Told about every job once it is committed (the realtime layer pushes it to the printer's agent).
@@ -85,9 +87,11 @@ def print_code_label(printer_code: str, kind: str, code: str, english: str, chin
     return _new_job(printer, kind, f"{code} {english}", zpl, actor, commit=False)
 
 
-def print_document(printer: Printer, kind: str, title: str, zpl: str, actor: Actor) -> PrintJob:
-    """A document (shipping label, packing list …) made by the caller, stored with the caller's commit."""
-    return _new_job(printer, kind, title, zpl, actor, commit=False)
+def print_document(printer: Printer, kind: str, title: str, zpl: str, actor: Actor,
+                   parcel_id: int | None = None) -> PrintJob:
+    """A document (shipping label, packing list …) made by the caller, stored with the caller's commit;
+    `parcel_id`: the parcel it is for (cancelling its order voids it)."""
+    return _new_job(printer, kind, title, zpl, actor, commit=False, parcel_id=parcel_id)
 
 
 def reprint(job_id: int, actor: Actor, reason: object = None) -> PrintJob:
@@ -97,8 +101,10 @@ def reprint(job_id: int, actor: Actor, reason: object = None) -> PrintJob:
     if not isinstance(reason, str) or not reason.strip():
         raise WmsError("reprint_reason_required")
     original = get_job(job_id)
+    if original.status == "voided":
+        raise WmsError("label_voided", job=original.id)
     return _new_job(original.printer, original.kind, "Reprint: " + original.title, original.zpl,
-                    actor, reprint_of=original.id, reprint_reason=reason.strip()[:200])
+                    actor, reprint_of=original.id, reprint_reason=reason.strip()[:200], parcel_id=original.parcel_id)
 
 
 def print_test_label(printer_code: str, actor: Actor) -> PrintJob:
@@ -115,12 +121,13 @@ def print_test_label(printer_code: str, actor: Actor) -> PrintJob:
 
 
 def _new_job(printer: Printer, kind: str, title: str, zpl: str, actor: Actor,
-             commit: bool = True, reprint_of: int | None = None, reprint_reason: str | None = None) -> PrintJob:
+             commit: bool = True, reprint_of: int | None = None, reprint_reason: str | None = None,
+             parcel_id: int | None = None) -> PrintJob:
     if not printer.active:
         raise WmsError("printer_inactive", printer=printer.code)
     job = PrintJob(printer_id=printer.id, printer=printer, kind=kind, title=title[:200], zpl=zpl,
                    status="queued", created_by=actor.user_id, reprint_of=reprint_of,
-                   reprint_reason=reprint_reason)
+                   reprint_reason=reprint_reason, parcel_id=parcel_id)
     db.session.add(job)
     db.session.flush()
     db.session.add(PrintJobEvent(job_id=job.id, status="queued", device_id=actor.device_id))
@@ -152,6 +159,8 @@ def record_state(job_id: int, status: str, reason: str | None, agent: Actor) -> 
         raise WmsError("forbidden", role=agent.device_kind)
     if status == job.status and (status != "waiting" or reason == job.reason):
         return job  # a report repeated after a reconnect
+    if job.status == "voided":
+        return job  # the agent had it before it was voided: what it says now changes nothing
     if status not in NEXT_STATES.get(job.status, ()):
         raise WmsError("bad_job_state", job=job_id, current=job.status, new=status)
     job.status, job.reason, job.updated_at = status, reason, utcnow()

@@ -112,6 +112,8 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/v1/orders/NOPE-1/hold", "orders.manage"),
     ("POST", "/api/v1/orders/NOPE-1/release-hold", "orders.manage"),
     ("POST", "/api/v1/orders/NOPE-1/move-to-hold", "journey.pick"),  # floor work: carry held units aside
+    ("POST", "/api/v1/orders/NOPE-1/cancel", "orders.manage"),  # 取消/退款 before handover
+    ("GET", "/api/v1/put-back-tasks", "journey.pick"),  # cancelled orders' units back to the shelves
     # waves and pick lists
     ("POST", "/api/v1/waves", "orders.manage"),
     ("GET", f"/api/v1/waves/{X}", "authenticated"),
@@ -196,6 +198,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
 SCAN_MODES: dict[str, str] = {
     "lookup": "scan.lookup",
     "pick.tote": "journey.pick", "pick": "journey.pick", "pick.put": "journey.pick", "pick.short": "journey.pick",
+    "putback": "journey.pick", "putback.unit": "journey.pick", "putback.bin": "journey.pick",
     "receive": "journey.receive", "receive.carton": "journey.receive", "receive.confirm": "journey.receive",
     "putaway": "journey.receive", "inspect": "journey.inspect",
     "pack": "journey.pack", "station": "journey.pack", "pack.close": "journey.pack", "pack.aside": "journey.pack",
@@ -266,6 +269,7 @@ PICKER_NEVER = (
     ("POST", "/api/v1/orders/NOPE-1/release-hold"), ("POST", "/api/v1/orders/NOPE-1/hold"),  # holds
     ("POST", "/api/v1/orders"), ("POST", "/api/v1/orders/NOPE-1/release"), ("POST", "/api/v1/waves"),  # orders
     ("POST", "/api/v1/orders/NOPE-1/allocate"), ("POST", "/api/v1/orders/NOPE-1/correct"),
+    ("POST", "/api/v1/orders/NOPE-1/cancel"),  # cancel an order
 )
 PICKER_NEVER_MODES = ("inspect", "return.sign", "return.dispose", "return.unit", "receive.confirm", "pack.close",
                       "handover.confirm")
