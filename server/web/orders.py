@@ -8,7 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import roles
 from server.domain.errors import WmsError
-from server.services.orders import order_history, sales_orders
+from server.services import transaction
+from server.services.orders import cancellation, order_history, sales_orders
 from server.services.picking import pick_lists
 from server.web.common import attempt, page, sup
 
@@ -77,7 +78,8 @@ def order_page(actor, number: str):
     return render_template("order.html", actor=actor, order=view, timeline=timeline,
                            reached=_stage_reached(order.status, [e.status for e in timeline], bool(view["review"])),
                            movements=order_history.movements(order),
-                           jobs=order_history.print_jobs(order), can_act=roles.can(actor.role or "", "orders.manage"),
+                           jobs=order_history.print_jobs(order), cancellation=cancellation.cancellation_view(order),
+                           can_act=roles.can(actor.role or "", "orders.manage"),
                            before_handover=order.status in BEFORE_HANDOVER)
 
 
@@ -143,3 +145,20 @@ def order_release_hold(actor, number: str):
     if attempt(lambda: pick_lists.release_hold(number, actor)):
         flash({"en": f"Order {number}: hold released.", "zh": f"订单 {number} 已解除暂缓。"}, "ok")
     return _back(number, request.form.get("channel"))
+
+
+@sup.post("/orders/<number>/cancel")
+@page("orders.manage")
+def order_cancel(actor, number: str):
+    """取消/退款 before handover: reservations released, picked units to put back, parcels and labels voided."""
+    channel = request.form.get("channel") or None
+    try:
+        done = cancellation.cancel_order(number, request.form.get("reason") or "", actor, channel)
+    except WmsError as error:
+        transaction.rollback()
+        flash(error.message())
+        return _back(number, channel)
+    tasks = len(done["put_back"])
+    flash({"en": f"Order {number} cancelled." + (f" {tasks} put-back task(s) for the handheld." if tasks else ""),
+           "zh": f"订单 {number} 已取消。" + (f"已生成 {tasks} 个放回任务（手持终端）。" if tasks else "")}, "ok")
+    return _back(number, channel)

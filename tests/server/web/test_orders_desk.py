@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from server.db.models import SalesOrder, User
-from server.extensions import db
+from server.extensions import db, writes_too
 from server.services.orders import sales_orders
 from server.services.people import audit
 from server.services.people.auth import hash_password
@@ -129,3 +129,21 @@ def test_customer_details_only_for_roles_that_need_them(app, desk_client):
     assert "世纪大道" not in page and "13800000000" not in page
     assert 'data-testid="actions"' not in page  # looking only
     assert viewer.post("/sup/orders/D-101/hold", data={"reason": "x"}).status_code == 403
+
+
+def test_cancelling_from_the_page_needs_a_reason_and_shows_the_put_back(desk_client):
+    client, w = desk_client
+    writes_too()  # the fixture's app context outlives the log-in's page reads (read-only connection)
+    pick_released(w, "D-100")  # one tee in TOTE-0001
+    refused = client.post("/sup/orders/D-100/cancel", data={"reason": ""}, follow_redirects=True)
+    assert sales_orders.find_order("D-100").status == "picked"
+    assert 'data-testid="flash"' in refused.get_data(as_text=True)
+
+    done = client.post("/sup/orders/D-100/cancel", data={"reason": "买家申请退款"}, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "Order D-100 cancelled. 1 put-back task(s) for the handheld." in page
+    assert sales_orders.find_order("D-100").status == "cancelled"
+    panel = text(page.split('data-testid="cancellation"')[1].split("</section>")[0])
+    assert "买家申请退款" in panel and "Picked" in panel  # why, and the stage it was cancelled from
+    assert "TOTE-0001" in panel and "TEE-BLK-M × 1 → A-01-01-1" in panel  # back to the bin it came from
+    assert 'data-testid="cancel-form"' not in page
