@@ -70,7 +70,7 @@ PRINTER = {"code": NAME, "name": {"type": "string", "minLength": 1, "maxLength":
            "dpi": {"enum": [203, 300]}, "label_width_mm": {"type": "number", "minimum": 10, "maximum": 500},
            "label_height_mm": {"type": "number", "minimum": 10, "maximum": 500},
            "documents": array({"enum": ["bin_label", "lpn_label", "shipping_label", "packing_list", "exchange_notice",
-                                        "badge", "item_label"]}, description="empty: every document"),
+                                        "badge", "item_label", "rtv_dispatch_note"]}, description="empty: every document"),
            "active": BOOL, "agent": {"type": ["string", "null"], "description": "the printer agent device's code"}}
 STATION = {"code": NAME, "name": {"type": "string", "minLength": 1, "maxLength": 128}, "printer": NAME,
            "scanner": {"type": ["string", "null"], "description": "a scanner_bridge device's code"}}
@@ -378,6 +378,24 @@ def _paths() -> dict[str, dict[str, Any]]:
         "POST /returns/{number}/exchange": op("An exchange order for a return", "orders.manage", ok=201,
                                               body=obj({"lines": array(obj({"sku": NAME, "qty": QTY}, ("sku",)))}),
                                               body_required=False, tag="returns"),
+        # --- returns to vendor ---
+        "GET /vendor-returns": op("Returns to vendor (rejected lots going back), newest first", ANY,
+                                  answer=obj({"items": LIST, "page": INT, "pages": INT, "total": INT}),
+                                  query={"status": {"enum": ["awaiting_approval", "approved", "sent", "cancelled"]},
+                                         "q": STR, "page": INT, "per_page": INT}, tag="returns"),
+        "GET /vendor-returns/{ref}": op("A return to vendor (RTV-000001 or its id)", ANY, tag="returns"),
+        "POST /vendor-returns/{ref}/approve": op("Approve a return to vendor; its dispatch note prints",
+                                                 "vendor_returns.approve", body=obj({"printer": NAME}),
+                                                 body_required=False, tag="returns"),
+        "POST /vendor-returns/{ref}/dispatch-note": op("Print an approved return's dispatch note again",
+                                                       "labels.print", body=obj({"printer": NAME}),
+                                                       body_required=False, tag="returns"),
+        "POST /vendor-returns/{ref}/sent": op("The lot left for its supplier: off the exceptions list",
+                                              "floor.supervise", body=obj({"note": STR}), body_required=False,
+                                              tag="returns"),
+        "POST /vendor-returns/{ref}/cancel": op("Call a return to vendor off, with its reason",
+                                                "vendor_returns.approve", body=obj({"reason": STR}, ("reason",)),
+                                                tag="returns"),
         # --- scans ---
         "POST /scans": op("A scan over HTTP: the same command and idempotency as the /floor scan event",
                           "the scan mode's permission", body=SCAN, answer=ACK, tag="scans"),

@@ -25,6 +25,8 @@ STATUSES: dict[str, tuple[str, str, str]] = {
     "in_transit": ("In transit", "在途", "busy"), "recount": ("Recount", "待复盘", "waiting"),
     "counted": ("Counted", "已盘点", "busy"), "approved": ("Approved", "已批准", "good"),
     "pending": ("Pending", "待处理", "waiting"), "variance": ("Variance", "有差异", "bad"),
+    # returns to vendor ("sent": shared with print jobs)
+    "awaiting_approval": ("Awaiting approval", "待批准", "waiting"),
 }
 
 
