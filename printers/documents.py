@@ -1,6 +1,6 @@
 """ZPL for the packing station's documents — shipping label (面单), packing list (发货清单) and exchange
-notice (换货单) — and the dispatch note of a return to vendor (退供应商发货单), from Jinja templates in config/labels/ that operations people edit, for any printer
-profile (203 or 300 dpi, any label size).
+notice (换货单) — and the dispatch note of a return to vendor (退供应商发货单), from Jinja templates in
+config/labels/ that operations people edit, for any printer profile (203 or 300 dpi, any label size).
 
 Templates run in Jinja's sandbox and hold the body of one label; the format frame (^XA^CI28, ^PW/^LL
 from the profile, ^XZ) is added here so an edited template cannot break it. Every `{{ … }}` is

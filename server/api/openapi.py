@@ -70,7 +70,8 @@ PRINTER = {"code": NAME, "name": {"type": "string", "minLength": 1, "maxLength":
            "dpi": {"enum": [203, 300]}, "label_width_mm": {"type": "number", "minimum": 10, "maximum": 500},
            "label_height_mm": {"type": "number", "minimum": 10, "maximum": 500},
            "documents": array({"enum": ["bin_label", "lpn_label", "shipping_label", "packing_list", "exchange_notice",
-                                        "badge", "item_label", "rtv_dispatch_note"]}, description="empty: every document"),
+                                        "badge", "item_label", "rtv_dispatch_note"]},
+                                       description="empty: every document"),
            "active": BOOL, "agent": {"type": ["string", "null"], "description": "the printer agent device's code"}}
 STATION = {"code": NAME, "name": {"type": "string", "minLength": 1, "maxLength": 128}, "printer": NAME,
            "scanner": {"type": ["string", "null"], "description": "a scanner_bridge device's code"}}

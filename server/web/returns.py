@@ -20,7 +20,8 @@ CASE_STATUSES = ("open", "inspected", "signing", "done", "cancelled")
 
 # What the returns desk reads instead of the codes config/default.toml [returns] keeps (English, 中文).
 WORDS: dict[str, dict[str, tuple[str, str]]] = {
-    "reason": {"damaged_in_transit": ("Damaged in transit", "运输损坏"), "wrong_item_sent": ("Wrong item sent", "发错货"),
+    "reason": {"damaged_in_transit": ("Damaged in transit", "运输损坏"),
+               "wrong_item_sent": ("Wrong item sent", "发错货"),
                "not_as_described": ("Not as described", "与描述不符"), "size_or_fit": ("Size or fit", "尺码不合适"),
                "changed_mind": ("Changed mind", "不想要了"), "defective": ("Defective", "质量问题"),
                "other": ("Other", "其他")},
