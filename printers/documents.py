@@ -1,6 +1,6 @@
 """ZPL for the packing station's documents — shipping label (面单), packing list (发货清单) and exchange
-notice (换货单) — from Jinja templates in config/labels/ that operations people edit, for any printer
-profile (203 or 300 dpi, any label size).
+notice (换货单) — and the dispatch note of a return to vendor (退供应商发货单), from Jinja templates in
+config/labels/ that operations people edit, for any printer profile (203 or 300 dpi, any label size).
 
 Templates run in Jinja's sandbox and hold the body of one label; the format frame (^XA^CI28, ^PW/^LL
 from the profile, ^XZ) is added here so an edited template cannot break it. Every `{{ … }}` is
@@ -35,6 +35,7 @@ TEMPLATES = {
     "packing_list": "packing_list.zpl.j2",
     "exchange_notice": "exchange_notice.zpl.j2",
     "badge": "badge.zpl.j2",
+    "rtv_dispatch_note": "rtv_dispatch_note.zpl.j2",
 }
 
 MARGIN_MM = 3.0
@@ -133,6 +134,7 @@ class TableLayout:
 
 PACKING_LIST_TABLE = TableLayout(top_mm=40.0, row_mm=9.0, footer_mm=16.0)
 EXCHANGE_NOTICE_TABLE = TableLayout(top_mm=64.0, row_mm=9.0, footer_mm=16.0)
+RTV_DISPATCH_NOTE_TABLE = TableLayout(top_mm=64.0, row_mm=9.0, footer_mm=16.0)
 SHIPPING_LABEL_MIN_HEIGHT_MM = 135.0  # the layout in shipping_label.zpl.j2 ends at ~132 mm
 
 # Optional fields, filled in before rendering so templates read `parcel.service.en` rather than
@@ -147,6 +149,7 @@ SHIPPING_DEFAULTS: dict[str, Any] = {
 DOCUMENT_DEFAULTS: dict[str, Any] = {
     "channel": "", "customer": "", "parcel_no": 1, "parcels": 1, "packed_by": "", "packed_at": "", "note": "",
     "order": "", "original_order": "", "reason": "", "notice": "",
+    "rtv": "", "supplier": "", "po": "", "lot": "", "approved_by": "", "approved_at": "",
 }
 LINE_DEFAULTS: dict[str, Any] = {"name": _TEXT, "variant": _TEXT}
 
@@ -183,6 +186,15 @@ def exchange_notice(doc: dict, profile: LabelProfile | Mapping[str, Any] | None 
     return _render_pages(templates, "exchange_notice", label, doc, EXCHANGE_NOTICE_TABLE)
 
 
+def rtv_dispatch_note(doc: dict, profile: LabelProfile | Mapping[str, Any] | None = None, *,
+                      templates: str | Path | None = None) -> str:
+    """退供应商发货单: the RTV number (and its Code 128), supplier, PO, lot, why it goes back, who approved it
+    and when, and the goods with their quantity; it travels with the rejected lot."""
+    label = LabelProfile.of(profile)
+    _check_document(doc, barcodes=("rtv",), required=("supplier", "lot", "reason"))
+    return _render_pages(templates, "rtv_dispatch_note", label, doc, RTV_DISPATCH_NOTE_TABLE)
+
+
 BADGE_MIN_HEIGHT_MM = 48.0  # the layout in badge.zpl.j2 ends at ~46 mm
 BADGE_DEFAULTS: dict[str, Any] = {"name_en": "", "employee_no": "", "role": _TEXT}
 
@@ -205,6 +217,7 @@ DOCUMENTS: dict[str, Callable[..., str]] = {
     "packing_list": packing_list,
     "exchange_notice": exchange_notice,
     "badge": badge,
+    "rtv_dispatch_note": rtv_dispatch_note,
 }
 
 

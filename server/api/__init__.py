@@ -18,4 +18,7 @@ def register_api(app: Flask) -> None:
     from server.api import people  # users and suppliers (the "people" branch)
 
     app.register_blueprint(people.bp)
+    from server.api import vendor_returns  # returns to vendor (the returns desk branch)
+
+    app.register_blueprint(vendor_returns.bp)
     app.before_request(refuse_cross_site_writes)

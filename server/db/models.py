@@ -475,7 +475,9 @@ class PutawayTask(db.Model):
 
 
 class VendorReturn(db.Model):
-    """A rejected lot going back to its supplier (return to vendor): nothing of it entered stock."""
+    """A rejected lot going back to its supplier (return to vendor, RTV-000001): nothing of it entered
+    stock. A manager approves it, its dispatch note prints, and it is marked sent when it leaves
+    (awaiting_approval -> approved -> sent, or cancelled), each step with who and when."""
 
     __tablename__ = "vendor_returns"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -485,6 +487,19 @@ class VendorReturn(db.Model):
     reason: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(24), default="awaiting_approval", server_default="awaiting_approval",
+                                        index=True)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_note: Mapped[str] = mapped_column(String(200), default="", server_default="")  # carrier, waybill …
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancel_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    __table_args__ = (
+        CheckConstraint("status IN ('awaiting_approval','approved','sent','cancelled')", name="status_known"),
+    )
 
 
 class SalesOrder(db.Model):

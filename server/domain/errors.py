@@ -229,6 +229,17 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "exchange_notice_not_printed": (409, "Exchange order {order} ships only against its printed exchange notice "
                                          "{notice}: print it first.",
                                     "换货订单 {order} 须凭系统打印的换货单 {notice} 发货：请先打印。"),
+    # --- the returns desk page and returns to vendor (server/services/returns/vendor_returns.py) ---
+    "return_cancel_reason_required": (400, "Say why return {case} is cancelled.", "请填写取消退货单 {case} 的原因。"),
+    "unknown_vendor_return": (404, "Return to vendor {rtv} does not exist.", "退供应商单 {rtv} 不存在。"),
+    "rtv_already_decided": (409, "Return to vendor {rtv} is {state}: only one awaiting approval can be approved.",
+                            "退供应商单 {rtv} {state_zh}：只有待批准的单据才能批准。"),
+    "rtv_not_approved": (409, "Return to vendor {rtv} is {state}: a manager approves it before its dispatch note "
+                              "prints and it is sent.",
+                         "退供应商单 {rtv} {state_zh}：须经理批准后才能打印发货单并发出。"),
+    "rtv_closed": (409, "Return to vendor {rtv} is {state}: it can no longer change.",
+                   "退供应商单 {rtv} {state_zh}，不能再更改。"),
+    "rtv_reason_required": (400, "Say why return to vendor {rtv} is cancelled.", "请填写取消退供应商单 {rtv} 的原因。"),
     "same_bin": (409, "Bin {bin} is both where the units come from and where they go.",
                  "调出货位和调入货位都是 {bin}。"),
     "not_enough_free": (409, "Only {free} of {sku} are free in bin {bin} ({reserved} promised to orders): "

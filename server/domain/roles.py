@@ -29,8 +29,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "packer": frozenset({"scan.lookup", "journey.pack", "labels.print", "returns.open", "customers.view"}),
     "supervisor": _FLOOR_LEAD,
     # The master (items, places, suppliers, opening stock), people and devices: managers and the admin.
-    "manager": _FLOOR_LEAD | {"master.manage", "people.manage", "devices.manage"},
-    "admin": _FLOOR_LEAD | {"master.manage", "people.manage", "devices.manage"},
+    # So is approving a rejected lot's return to its vendor (vendor_returns.approve: approve, cancel).
+    "manager": _FLOOR_LEAD | {"master.manage", "people.manage", "devices.manage", "vendor_returns.approve"},
+    "admin": _FLOOR_LEAD | {"master.manage", "people.manage", "devices.manage", "vendor_returns.approve"},
     # Sees everything, changes nothing.
     "viewer": _READ,
 }

@@ -29,6 +29,8 @@ STATUSES: dict[str, tuple[str, str, str]] = {
     "pending": ("Pending", "待处理", "waiting"), "variance": ("Variance", "有差异", "bad"),
     # waves: a dry run shown before it is released
     "proposed": ("Proposed", "建议", "waiting"),
+    # returns to vendor ("sent": shared with print jobs)
+    "awaiting_approval": ("Awaiting approval", "待批准", "waiting"),
 }
 
 

@@ -266,7 +266,7 @@ def test_the_shipping_label_footer_says_the_order_channel_and_how_many_items() -
     assert footer.startswith("Order 订单 · Taobao 淘宝 · 3 items 件 · packed 打包 2026-11-23")  # time: docs/labels.md
 
 
-@pytest.mark.parametrize("name", ["shipping_label", "packing_list", "exchange_notice", "badge"])
+@pytest.mark.parametrize("name", ["shipping_label", "packing_list", "exchange_notice", "badge", "rtv_dispatch_note"])
 def test_no_label_prints_a_python_object_instead_of_a_value(name: str) -> None:
     """Every template rendered with its demo data (config/labels/samples.json): no method or object
     printed where a value belongs (a dict's `.items` read as the method printed one on every label)."""

@@ -24,7 +24,8 @@ from server.services.printing import print_jobs
 
 TRANSPORTS = ("tcp9100", "cups")
 # What a printer may be told to print (Printer.documents); empty: anything.
-DOCUMENTS = ("bin_label", "lpn_label", "shipping_label", "packing_list", "exchange_notice", "badge", "item_label")
+DOCUMENTS = ("bin_label", "lpn_label", "shipping_label", "packing_list", "exchange_notice", "badge", "item_label",
+             "rtv_dispatch_note")
 DPIS = (203, 300)
 LABEL_MM = (10.0, 500.0)
 DEFAULT_PORT = 9100

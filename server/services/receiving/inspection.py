@@ -227,7 +227,8 @@ def decide(inspection: Inspection, decision: str, actor: Actor) -> None:
     sampled = inspection.inspected + inspection.flagged_inspected
     found = inspection.defects + inspection.flagged_defects
     vendor_return = VendorReturn(lot_id=lot.id, supplier_id=lot.supplier_id, qty=inspection.lot_qty,
-                                 reason=f"{found} of {sampled} inspected units defective",
+                                 reason=f"{found} of {sampled} inspected units defective · "
+                                        f"抽检 {sampled} 件中 {found} 件不合格",
                                  created_by=actor.user_id)
     db.session.add(vendor_return)
     # The rejected units go back: the PO line is open again for the supplier's replacement.

@@ -588,14 +588,16 @@ def _held_orders() -> list[dict]:
 
 
 def _rejected_lots() -> list[dict]:
-    """A vendor return has no "sent back" state yet: every rejected lot waits until it gets one."""
+    """Rejected lots whose return to the vendor is not sent yet (awaiting approval, or approved and waiting
+    at the dock); sent and cancelled ones are done with."""
     rows = db.session.execute(
-        select(Lot.code, Item.sku, Supplier.code, VendorReturn.qty, VendorReturn.reason, VendorReturn.created_at)
+        select(Lot.code, Item.sku, Supplier.code, VendorReturn.id, VendorReturn.qty, VendorReturn.reason,
+               VendorReturn.created_at)
         .join(Lot, Lot.id == VendorReturn.lot_id).join(Item, Item.id == Lot.item_id)
         .join(Supplier, Supplier.id == VendorReturn.supplier_id).where(Lot.status == "rejected")
-        .order_by(VendorReturn.id))
-    return [_exception("rejected_lot", lot, f"{sku} ×{qty} → {supplier}: {reason}", at)
-            for lot, sku, supplier, qty, reason, at in rows]
+        .where(VendorReturn.status.in_(("awaiting_approval", "approved"))).order_by(VendorReturn.id))
+    return [_exception("rejected_lot", lot, f"RTV-{rtv:06d} {sku} ×{qty} → {supplier}: {reason}", at)
+            for lot, sku, supplier, rtv, qty, reason, at in rows]
 
 
 def _escalated_returns() -> list[dict]:

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import uuid4
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from server.db.models import (Bin, Item, LedgerEntry, Lot, Parcel, PutawayTask, ReturnCase, ReturnLine,
@@ -365,7 +365,7 @@ def cancel_case(ref: object, reason: object, actor: Actor) -> ReturnCase:
     if case.status in ("done", "cancelled"):
         raise WmsError("return_closed", case=case.number, status=case.status, status_zh=STATUS_ZH[case.status])
     if not isinstance(reason, str) or not reason.strip():
-        raise WmsError("bad_request", detail="a cancellation needs its reason")
+        raise WmsError("return_cancel_reason_required", case=case.number)
     case.status, case.closed_at = "cancelled", utcnow()
     case.note = f"{case.note}\n取消 / cancelled: {reason.strip()}".strip()[:500]
     db.session.flush()
@@ -649,6 +649,26 @@ def list_cases(status: str | None = None, escalated: bool | None = None, limit: 
     if escalated is not None:
         query = query.where(ReturnCase.escalated.is_(escalated))
     return list(db.session.execute(query).scalars())
+
+
+def search_cases(q: str = "", status: str | None = None, escalated: bool | None = None, page: int = 1,
+                 per_page: int = 25) -> tuple[list[ReturnCase], int]:
+    """The returns desk's list, newest first: `q` finds a case number, a parcel's tracking number (ours, or
+    the label of an unknown parcel) or an order number; with the total for paging."""
+    query = select(ReturnCase).outerjoin(SalesOrder, SalesOrder.id == ReturnCase.order_id)
+    if status:
+        query = query.where(ReturnCase.status == status)
+    if escalated is not None:
+        query = query.where(ReturnCase.escalated.is_(escalated))
+    q = (q or "").strip()
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(ReturnCase.number.ilike(like), ReturnCase.parcel_tracking.ilike(like),
+                                SalesOrder.number.ilike(like)))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    cases = db.session.execute(query.order_by(ReturnCase.id.desc()).limit(per_page)
+                               .offset((max(page, 1) - 1) * per_page)).scalars()
+    return list(cases), int(total)
 
 
 def settings_view() -> dict:

@@ -32,8 +32,8 @@ GRANTS: dict[str, set[str]] = {
     "inspector": {"scan.lookup", "journey.inspect", "returns.open", "returns.inspect"},
     "packer": {"scan.lookup", "journey.pack", "labels.print", "returns.open", "customers.view"},
     "supervisor": _LEAD,
-    "manager": _LEAD | {"master.manage", "people.manage", "devices.manage"},
-    "admin": _LEAD | {"master.manage", "people.manage", "devices.manage"},
+    "manager": _LEAD | {"master.manage", "people.manage", "devices.manage", "vendor_returns.approve"},
+    "admin": _LEAD | {"master.manage", "people.manage", "devices.manage", "vendor_returns.approve"},
     "viewer": {"pages.view", "reports.view", "audit.view", "scan.lookup"},
     # device tokens on their own, nobody logged in on them
     "scanner_bridge": {"scan.lookup", "journey.pack"},
@@ -170,6 +170,13 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/v1/returns/RMA-NOPE/dispose", "returns.inspect"),
     ("POST", "/api/v1/returns/RMA-NOPE/sign", "returns.inspect"),
     ("POST", "/api/v1/returns/RMA-NOPE/cancel", "returns.inspect"),
+    # returns to vendor: a manager approves and cancels; the dock marks them sent
+    ("GET", "/api/v1/vendor-returns", "authenticated"),
+    ("GET", "/api/v1/vendor-returns/RTV-999999", "authenticated"),
+    ("POST", "/api/v1/vendor-returns/RTV-999999/approve", "vendor_returns.approve"),
+    ("POST", "/api/v1/vendor-returns/RTV-999999/dispatch-note", "labels.print"),
+    ("POST", "/api/v1/vendor-returns/RTV-999999/sent", "floor.supervise"),
+    ("POST", "/api/v1/vendor-returns/RTV-999999/cancel", "vendor_returns.approve"),
     # scans over HTTP
     ("POST", "/api/v1/scans", "scan"),
     # stock control and the ledger
@@ -220,7 +227,8 @@ PAGES: dict[str, str] = {
     "/sup/receiving": "floor.supervise", f"/sup/inspections/{X}": "floor.supervise",
     "/sup/sampling": "floor.supervise", "/sup/suppliers": "floor.supervise", "/sup/clearing": "floor.supervise",
     "/sup/day-end": "reports.view",
-    "/sup/returns": "floor.supervise", "/sup/returns/RMA-NOPE": "floor.supervise",
+    # the returns desk: whoever opens returns (receivers, inspectors, packers, leads); returns to vendor: leads
+    "/sup/returns": "returns.open", "/sup/returns/RMA-NOPE": "returns.open", "/sup/returns/vendor": "floor.supervise",
     "/sup/telemetry": "floor.supervise", "/sup/audit": "audit.view",
     "/sup/devices": "pages.view",  # acting on it (its POST forms) needs devices.manage: test_devices_page.py
     "/sup/counts": "counts.manage", f"/sup/counts/{X}": "counts.manage",
