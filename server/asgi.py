@@ -12,6 +12,7 @@ from flask import Flask
 from uvicorn_worker import UvicornWorker
 
 from server.realtime.hub import hub
+from server.services.inventory import shelf_life
 from server.services.orders.import_jobs import runner
 from server.wsgi_bridge import WsgiBridge
 
@@ -19,6 +20,7 @@ from server.wsgi_bridge import WsgiBridge
 def asgi_app(app: Flask) -> socketio.ASGIApp:
     """`app` from create_app (which configured the hub): Socket.IO first, Flask for the rest."""
     runner.resume_left_behind(app)  # order imports a stopped server left half done carry on
+    shelf_life.daily.start(app)  # expired lots blocked and sent to quarantine on the day they expire
     threads = int(app.config["WMS"]["server"].get("threads") or 32)
     flask = WsgiBridge(app, threads, int(app.config["MAX_CONTENT_LENGTH"]))
     return socketio.ASGIApp(hub.server, other_asgi_app=flask, on_startup=hub.started)

@@ -3,7 +3,7 @@ database, the API and the logs keep UTC (naive datetimes are UTC); only what a p
 local time, here, so a label, a page and a CSV export never disagree about what "14:05" means."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -43,3 +43,8 @@ def local_iso(moment: datetime | str | None, tz: ZoneInfo | None = None) -> str:
     renders: they print the time in the offset they are given."""
     there = to_local(moment, tz)
     return there.isoformat(timespec="seconds") if there else ""
+
+
+def today(tz: ZoneInfo | None = None) -> date:
+    """Today's date on the warehouse's clock (what "expires today" means on its floor)."""
+    return datetime.now(UTC).astimezone(tz or zone()).date()

@@ -52,9 +52,10 @@ class Decoded:
     gtin: str | None = None
     sscc: str | None = None
     lot: str | None = None
-    expiry: date | None = None
+    expiry: date | None = None  # AI 17 (use by), else AI 15 (best before)
     serial: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    production: date | None = None  # AI 11: with the item's shelf life it gives the expiry
 
     @property
     def names_an_item(self) -> bool:
@@ -165,7 +166,8 @@ def _from_message(text: str, message: GS1Message, symbology: str | None) -> Deco
         return message.element_strings.get(ai=ai)
 
     gtin_el, sscc_el = element("01") or element("02"), element("00")
-    lot_el, expiry_el, serial_el = element("10"), element("17"), element("21")
+    lot_el, expiry_el, serial_el = element("10"), element("17") or element("15"), element("21")
+    production_el = element("11")
     warnings = []
     if lot_el is not None and _SWALLOWED_EXPIRY.search(lot_el.value):
         # Wedge scanners often drop the GS after a variable-length lot: (17) then hides in it.
@@ -176,6 +178,7 @@ def _from_message(text: str, message: GS1Message, symbology: str | None) -> Deco
         expiry=expiry_el.date if expiry_el else None,
         serial=serial_el.value if serial_el else None,
         warnings=tuple(warnings),
+        production=production_el.date if production_el else None,
     )
     if gtin_el is not None:
         if gtin_el.gtin is None:

@@ -375,6 +375,13 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                           "供应商 {supplier} 已停用：采购单只能使用在用的供应商。"),
     "item_inactive": (409, "Item {sku} is inactive: purchase orders name only active items.",
                       "货品 {sku} 已停用：采购单只能使用在用的货品。"),
+    # shelf life (保质期)
+    "expiry_required": (422, "{sku} has a shelf life: scan or type its expiry or production date.",
+                        "{sku} 有保质期：请扫描或输入有效期或生产日期。"),
+    "expiry_passed": (422, "{sku} expired on {expiry}: not received.", "{sku} 已于 {expiry} 过期，拒收。"),
+    "expiry_too_short": (422, "{sku} expires on {expiry}, {days} days from now; at least {minimum} days are "
+                              "required: not received.",
+                         "{sku} 有效期至 {expiry}，仅剩 {days} 天，要求至少 {minimum} 天，拒收临期。"),
     "try_again": (503, "The server lost its database for a moment: the scan is kept and sent again.",
                   "服务器与数据库的连接短暂中断：扫描已保留，将自动重发。"),
     "database_unavailable": (503, "The database is not answering for a moment: try again in a few seconds.",

@@ -70,3 +70,12 @@ def parse_day(value: object, field: str) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
         raise WmsError("bad_request", detail=f"{field} must be a date like 2027-01-31, not {value}") from None
+
+
+def ship_cutoff(today: date, margin_days: int) -> date:
+    """Lots expiring on or before this day are not allocated, picked or shipped (expired, or too close)."""
+    return today + timedelta(days=max(0, int(margin_days)))
+
+
+def shippable(expiry: date | None, cutoff: date) -> bool:
+    return expiry is None or expiry > cutoff

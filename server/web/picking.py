@@ -6,7 +6,7 @@ import json
 
 from flask import render_template
 
-from server.services.inventory import alerts
+from server.services.inventory import alerts, shelf_life
 from server.services.orders import sales_orders
 from server.services.picking import pick_lists, pick_state, waves
 from server.services.inventory import stock
@@ -32,7 +32,8 @@ def dashboard_data() -> dict:
             "stopped": [{"order": o.number, "reasons": [r["message"] for r in json.loads(o.review_json)]}
                         for o in stopped],
             "disagreements": len(stock.books_disagreements()),
-            "alerts": alerts.open_alerts()}
+            "alerts": alerts.open_alerts(),
+            "near_expiry": shelf_life.near_expiry()}
 
 
 @sup.get("/picking")

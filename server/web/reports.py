@@ -9,6 +9,7 @@ from datetime import date
 from flask import Response, render_template, request, url_for
 
 from server.domain.errors import WmsError
+from server.services.inventory import shelf_life
 from server.services.reports import report_queries
 from server.services.reports.report_queries import Column, Period
 from server.web.common import page, sup
@@ -34,6 +35,9 @@ INDEX = (
     ("supervisor.reports_exceptions", "Open exceptions", "待处理异常",
      "Short picks, holds, rejected lots, escalated returns, low stock, count variances, waiting print jobs. "
      "· 短拣、暂缓、拒收、升级退货、库存预警、盘点差异、打印等待。"),
+    ("supervisor.reports_expiry", "Lots by days to expiry", "批次效期",
+     "Lots in the warehouse soonest to expire first: days left, units, blocked ones; near-expiry alerts. · "
+     "按剩余天数列出在库批次（临期在前），含件数与冻结状态。"),
     ("supervisor.day_end_page", "Day-end", "当日清",
      "Everything not cleared, wherever it was started, with its age; printable. · 所有未清事项及其时长，可打印。"),
     ("supervisor.clearing_page", "Same-day clearing of receipts", "收货当日清账",
@@ -289,3 +293,33 @@ def reports_exceptions(actor):
                     "supplier); escalated return cases not done; open low-stock and replenishment alerts; count "
                     "lines waiting for a recount or approval; print jobs waiting (with the printer's reason); today's "
                     "receipts not cleared. · 各类待处理异常一览。"])
+
+
+EXPIRY_BUCKETS = (("expired", "expired · 已过期", None, -1), ("0-7", "0–7 d · 天", 0, 7),
+                  ("8-30", "8–30 d · 天", 8, 30), ("31-90", "31–90 d · 天", 31, 90), ("90+", "> 90 d · 天", 91, None))
+EXPIRY_COLUMNS = [Column("sku", "SKU", "货品"), Column("lot", "Lot", "批次"), Column("expiry", "Expiry", "有效期至"),
+                  Column("days_left", "Days left", "剩余天数", "int"), Column("qty", "Units", "件数", "int"),
+                  Column("bins", "Bins", "货位数", "int"), Column("blocked", "Blocked", "冻结")]
+
+
+@sup.get("/reports/expiry")
+@page("reports.view")
+def reports_expiry(actor):
+    within = request.args.get("within", type=int)
+    rows = [r | {"expiry": r["expiry"].isoformat(), "blocked": r["blocked"] or ""}
+            for r in shelf_life.lots_by_expiry(within)]
+    units = [sum(r["qty"] for r in rows
+                 if (low is None or r["days_left"] >= low) and (high is None or r["days_left"] <= high))
+             for _, _, low, high in EXPIRY_BUCKETS]
+    chart = bar_chart(("Units by days to expiry", "按剩余天数的件数"), [label for _, label, _, _ in EXPIRY_BUCKETS],
+                      [("Units · 件数", units)], x_label="Days to expiry · 剩余天数", y_label="Units · 件")
+    filters = [{"name": "within", "label": "Expiring within · 到期于", "kind": "select",
+                "value": request.args.get("within", ""),
+                "options": [("", "any time · 不限")] + [(str(d), f"{d} days · {d}天") for d in (7, 30, 90, 180)]}]
+    summary = [("Lots · 批次", f"{len(rows):,}"), ("Expired units · 已过期件数", f"{units[0]:,}"),
+               ("Within 30 days · 30天内到期", f"{units[1] + units[2]:,}")]
+    return respond(actor, ("Lots by days to expiry", "批次效期"),
+                   [Table("lots", "Lots with an expiry", "有效期批次", EXPIRY_COLUMNS, rows)], [chart], filters,
+                   summary, ["Expired lots are never allocated; each server blocks them on the day they expire and "
+                             "makes the tasks that move their units to quarantine. · "
+                             "过期批次不会分配；到期当日自动冻结并生成移入次品区的任务。"])

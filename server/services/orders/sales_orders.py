@@ -21,6 +21,7 @@ from server.services.people.auth import Actor
 from server.domain.errors import ImportRejected
 from server.domain.stock import quantity
 from server.services.catalogue.items import item_by_code
+from server.services.inventory import shelf_life
 
 OPEN_DEMAND = ("released",)  # released but not yet allocated: their units are spoken for
 
@@ -110,6 +111,11 @@ def _item_not_blocked(item_id: int):
     return select(Item.id).where(Item.id == item_id, Item.block_reason.is_(None)).exists()
 
 
+def _shippable_lot():
+    """Lots with no expiry, or expiring after the ship cutoff (today + [shelf_life] ship_margin_days)."""
+    return Lot.expiry.is_(None) | (Lot.expiry > shelf_life.cutoff())
+
+
 def free_stock(item_id: int) -> int:
     """Units of an item in storage bins, available lots, not reserved, less what released orders
     (not yet allocated) already claim."""
@@ -117,7 +123,8 @@ def free_stock(item_id: int) -> int:
         select(func.coalesce(func.sum(BinStock.qty - BinStock.reserved_qty), 0))
         .join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id)
         .where(BinStock.item_id == item_id, Bin.kind.in_(SELLABLE), Bin.blocked.is_(False),
-               Lot.status == "available", Lot.block_reason.is_(None), _item_not_blocked(item_id))).scalar()
+               Lot.status == "available", Lot.block_reason.is_(None), _shippable_lot(),
+               _item_not_blocked(item_id))).scalar()
     claimed = db.session.execute(
         select(func.coalesce(func.sum(SalesOrderLine.qty), 0)).join(SalesOrder)
         .where(SalesOrderLine.item_id == item_id, SalesOrderLine.status == "open",
@@ -211,6 +218,7 @@ def stock_places(item_id: int) -> list[StockPlace]:
         .join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id)
         .where(BinStock.item_id == item_id, BinStock.qty > BinStock.reserved_qty, Bin.kind.in_(SELLABLE),
                Bin.blocked.is_(False), Lot.status == "available", Lot.block_reason.is_(None),
+               _shippable_lot(),  # an expired lot: never, even the oldest
                _item_not_blocked(item_id))).all()
     return [StockPlace(bin=b, lot=lot, available=int(free), received_on=received, expiry=expiry, bin_code=code)
             for b, code, lot, free, received, expiry in rows]

@@ -17,7 +17,7 @@ from server.extensions import db
 from server.db.fast import Sql, forget_row
 from server.services.people import audit
 from server.services.picking import pick_state
-from server.services.inventory import stock
+from server.services.inventory import shelf_life, stock
 from server.services import transaction
 from server.services.orders import sales_orders as order_service
 from server.services.picking.pick_state import ListState, Stop
@@ -236,7 +236,8 @@ def _switch_lot(task: PickTask, allocated: Lot, scanned_code: str) -> None:
     scanned = db.session.execute(select(Lot).where(Lot.item_id == task.item_id, Lot.code == scanned_code,
                                                    Lot.status == "available")).scalar_one_or_none()
     no_later = scanned is not None and task.picked_qty == 0 and scanned.received_on <= allocated.received_on and (
-        allocated.expiry is None or (scanned.expiry is not None and scanned.expiry <= allocated.expiry))
+        allocated.expiry is None or (scanned.expiry is not None and scanned.expiry <= allocated.expiry)) and (
+        scanned.block_reason is None and shelf_life.shippable(scanned.expiry))  # an expired unit is not taken
     place = (BinStock.bin_id == task.bin_id, BinStock.item_id == task.item_id)
     moved = no_later and db.session.execute(
         update(BinStock).where(*place, BinStock.lot_id == scanned.id, BinStock.qty - BinStock.reserved_qty >= task.qty)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from datetime import date
 
@@ -12,6 +13,8 @@ from sqlalchemy import func, select, update
 
 from server.db.models import (Carton, PurchaseOrder, PurchaseOrderLine, Receipt,
                               ReceiptCount, Supplier, utcnow)
+from server import local_time
+from server.domain import shelf_life
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
 from server.extensions import db
@@ -228,10 +231,13 @@ def is_flagged(carton: Carton) -> bool:
 
 
 def count(receipt_id: object, carton_seq: object, decoded: Decoded, qty: int, actor: Actor,
-          scan_id: str | None = None) -> tuple[PurchaseOrderLine, ReceiptCount]:
+          scan_id: str | None = None, expiry: date | None = None,
+          production: date | None = None) -> tuple[PurchaseOrderLine, ReceiptCount]:
     """Count units of a scanned item into a carton. Refused, with nothing recorded, when the item
     is not on the PO or the units would take the line above its ordered quantity — counting every
-    receipt of the PO on every device (one conditional UPDATE, so two devices cannot overshoot)."""
+    receipt of the PO on every device (one conditional UPDATE, so two devices cannot overshoot).
+    An item with a shelf life needs its expiry (scanned AI 17/15, typed, or a production date with the
+    item's shelf life) and enough life left (拒收临期: server/domain/shelf_life.py)."""
     receipt = counting_receipt(receipt_id, actor)
     carton = db.session.execute(select(Carton).where(
         Carton.receipt_id == receipt.id, Carton.seq == carton_seq)).scalar_one_or_none() \
@@ -246,6 +252,9 @@ def count(receipt_id: object, carton_seq: object, decoded: Decoded, qty: int, ac
     lines = [ln for ln in receipt.po.lines if item is not None and ln.item_id == item.id]
     if not lines:
         raise WmsError("item_not_on_po", sku=item.sku if item else decoded.key, po=receipt.po.number)
+    life = item_life(item)
+    expiry = shelf_life.expiry_of(life, expiry or decoded.expiry, production or decoded.production)
+    shelf_life.check_receivable(life, expiry, local_time.today())
     for line in lines:
         raised = db.session.execute(
             update(PurchaseOrderLine)
@@ -256,7 +265,7 @@ def count(receipt_id: object, carton_seq: object, decoded: Decoded, qty: int, ac
         if raised.rowcount == 1:
             db.session.refresh(line)
             counted = ReceiptCount(receipt_id=receipt.id, carton_id=carton.id, po_line_id=line.id,
-                                   qty=qty, expiry=decoded.expiry, supplier_lot=decoded.lot,
+                                   qty=qty, expiry=expiry, supplier_lot=decoded.lot,
                                    user_id=actor.user_id, scan_id=scan_id)
             db.session.add(counted)
             db.session.flush()
@@ -267,6 +276,19 @@ def count(receipt_id: object, carton_seq: object, decoded: Decoded, qty: int, ac
         still_open += line.ordered_qty - line.received_qty
     raise WmsError("over_receipt", open=still_open, sku=item.sku, po=receipt.po.number,
                    ordered=sum(ln.ordered_qty for ln in lines), qty=qty)
+
+
+def item_life(item) -> shelf_life.Life:
+    """The item's shelf-life rules, its limit resolved from its attributes, its category and the settings."""
+    try:
+        attributes = json.loads(item.attributes or "{}")
+    except ValueError:
+        attributes = {}
+    settings = current_app.config["WMS"].get("shelf_life", {})
+    attributes = attributes if isinstance(attributes, dict) else {}
+    return shelf_life.Life(item.sku, item.shelf_life_days, bool(item.tracks_expiry),
+                           shelf_life.min_remaining_days(item.shelf_life_days, attributes, item.category or "",
+                                                         settings))
 
 
 def receipt_view(receipt: Receipt) -> dict:

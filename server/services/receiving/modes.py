@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.domain import shelf_life
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
 from server.services.catalogue.items import units_per_scan
@@ -24,7 +25,8 @@ def receive(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, A
         return {"result": inbound.receipt_view(receipt), "next": "check_carton"}
     qty = quantity(payload.get("qty", 1)) * units_per_scan(decoded)  # a case's GTIN-14 counts its units
     line, _ = inbound.count(payload.get("receipt"), payload.get("carton"), decoded, qty, actor,
-                              payload.get("scan_id"))
+                            payload.get("scan_id"), expiry=shelf_life.parse_day(payload.get("expiry"), "expiry"),
+                            production=shelf_life.parse_day(payload.get("production_date"), "production_date"))
     receipt = inbound.counting_receipt(payload.get("receipt"), actor)
     return {"kind": "item", "next": "scan_item",
             "result": inbound.receipt_view(receipt) | {

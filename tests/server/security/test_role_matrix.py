@@ -235,6 +235,7 @@ PAGES: dict[str, str] = {
     "/sup/reports/": "reports.view", "/sup/reports/stock": "reports.view", "/sup/reports/turnover": "reports.view",
     "/sup/reports/suppliers": "reports.view", "/sup/reports/picking": "reports.view",
     "/sup/reports/returns": "reports.view", "/sup/reports/exceptions": "reports.view",
+    "/sup/reports/expiry": "reports.view",
     "/sup/setup": "pages.view", "/sup/layout": "pages.view", "/sup/items": "pages.view",
     "/sup/items/NOPE-SKU": "pages.view",
     # people (the "people" branch): every role that sees the pages looks; changes need people.manage
