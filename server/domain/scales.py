@@ -86,4 +86,5 @@ def parse(protocol: str, line: str) -> Reading | ScaleError | None:
 def allowance(expected_g: int, tolerance_g: int, tolerance_pct: float) -> int:
     """How far a parcel may weigh from what it should: grams or a share of the expected weight, the
     larger of the two (a fixed allowance covers light parcels, a share heavy ones)."""
-    return max(int(tolerance_g), int((Decimal(str(tolerance_pct)) * expected_g / 100).to_integral_value("ROUND_HALF_UP")))
+    share = Decimal(str(tolerance_pct)) * expected_g / 100
+    return max(int(tolerance_g), int(share.to_integral_value("ROUND_HALF_UP")))
