@@ -3,6 +3,8 @@
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
+from server.realtime import floor
+from server.services import transaction
 from server.services.devices import registry
 from server.services.packing import handover
 from server.services.packing import packing_station
@@ -45,6 +47,21 @@ def sign_in(code: str):
 @bp.post("/stations/<code>/sign-out")
 def sign_out(code: str):
     return ok(station=packing_station.station_view(packing_station.sign_out(code, current_actor())))
+
+
+@bp.post("/stations/<code>/weight-override")
+def weight_override(code: str):
+    """A supervisor closes the station's open parcel although the scale's weight is outside the
+    tolerance: {"reason": "...", "of_parcels"?, "packaging"?}. The reason stays on the parcel (audited)."""
+    actor = current_actor()
+    actor.require("floor.supervise")  # before the body is read
+    station, parcel = packing_station.override_weight(code, actor, json_body())
+    view = packing_station.station_view(station) | {"closed": packing_station.parcel_view(parcel)}
+    ack = {"ok": True, "scan_id": f"override-{parcel.id}", "kind": "parcel", "sound": "ok",
+           "next": "scan_tote_or_order" if station.order_id is None else "scan_unit", "result": view}
+    transaction.after_commit(lambda: floor.tell_station(station.code, "pack.close", ack, actor))
+    transaction.commit_and_notify()
+    return ok(station=view, closed=view["closed"])
 
 
 @bp.get("/parcels/<tracking>")

@@ -127,6 +127,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("PATCH", "/api/v1/stations/NOPE-STATION", "devices.manage"),
     ("POST", "/api/v1/stations/NOPE-STATION/sign-in", "journey.pack+user"),
     ("POST", "/api/v1/stations/NOPE-STATION/sign-out", "journey.pack+user"),
+    ("POST", "/api/v1/stations/NOPE-STATION/weight-override", "floor.supervise"),
     ("GET", "/api/v1/parcels/NOPE-PARCEL", "authenticated"),
     ("GET", "/api/v1/manifests", "authenticated"),
     ("GET", f"/api/v1/manifests/{X}", "authenticated"),
