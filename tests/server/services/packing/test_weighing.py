@@ -26,19 +26,19 @@ def weighed_order(tiny_warehouse, station):  # noqa: F811
 
 
 def test_a_wrong_weight_is_refused_with_both_weights_and_the_right_one_closes(tiny_warehouse, weighed_order):
-    w, station = tiny_warehouse, weighed_order
-    scales.record(station.code, 790, True, "ST,GS,+000.790kg")  # a third shirt in the box
-    error = refusal(lambda: packing_station.close_parcel(station, w.packer))
+    w, desk = tiny_warehouse, weighed_order
+    scales.record(desk.code, 790, True, "ST,GS,+000.790kg")  # a third shirt in the box
+    error = refusal(lambda: packing_station.close_parcel(desk, w.packer))
     assert error.code == "weight_mismatch"
     assert error.message()["en"] == ("The parcel weighs 790 g but should weigh 610 g (+180 g, allowed ±30 g): "
                                      "check its contents, or ask a supervisor to override.")
     assert error.message()["zh"].startswith("包裹称重 790 克，应为 610 克")
 
-    scales.record(station.code, 615, False, "US,GS,+000.615kg")
-    assert refusal(lambda: packing_station.close_parcel(station, w.packer)).code == "scale_unstable"
+    scales.record(desk.code, 615, False, "US,GS,+000.615kg")
+    assert refusal(lambda: packing_station.close_parcel(desk, w.packer)).code == "scale_unstable"
 
-    scales.record(station.code, 634, True, "ST,GS,+000.634kg")  # 24 g off: inside the 30 g allowance
-    parcel = close(station, w.packer, weight_g=9999)  # a typed weight does not count where a scale reads
+    scales.record(desk.code, 634, True, "ST,GS,+000.634kg")  # 24 g off: inside the 30 g allowance
+    parcel = close(desk, w.packer, weight_g=9999)  # a typed weight does not count where a scale reads
     assert (parcel.status, parcel.weight_g, parcel.expected_weight_g, parcel.packaging) == ("closed", 634, 610, "CTN-M")
     label = db.session.execute(select(PrintJob).where(PrintJob.kind == "shipping_label")).scalar_one()
     assert "0.63 kg" in label.zpl
@@ -54,13 +54,13 @@ def test_the_percentage_allowance_wins_for_a_heavy_parcel(tiny_warehouse, weighe
 
 
 def test_a_supervisor_overrides_with_a_reason_and_the_audit_says_so(tiny_warehouse, weighed_order):
-    w, station = tiny_warehouse, weighed_order
-    scales.record(station.code, 900, True)
-    assert refusal(lambda: packing_station.override_weight(station.code, w.packer, {"reason": "gift box"})
+    w, desk = tiny_warehouse, weighed_order
+    scales.record(desk.code, 900, True)
+    assert refusal(lambda: packing_station.override_weight(desk.code, w.packer, {"reason": "gift box"})
                    ).code == "forbidden"
-    assert refusal(lambda: packing_station.override_weight(station.code, w.supervisor, {"reason": " "})
+    assert refusal(lambda: packing_station.override_weight(desk.code, w.supervisor, {"reason": " "})
                    ).code == "override_reason_missing"
-    _, parcel = packing_station.override_weight(station.code, w.supervisor,
+    _, parcel = packing_station.override_weight(desk.code, w.supervisor,
                                                 {"reason": "Customer asked for a gift box 礼盒"})
     db.session.commit()
     assert (parcel.weight_g, parcel.expected_weight_g, parcel.weight_override_by) == (900, 610, w.supervisor.user_id)
