@@ -164,6 +164,10 @@ class FloorNamespace(BlockingNamespace):
         if station is None:
             return {"ok": False, "error": WmsError("forbidden", role="not a scale bridge").as_dict()}
         payload = payload if isinstance(payload, dict) else {}
+        if payload.get("gone") is True:  # unplugged: its last weight must not close a parcel
+            scales.forget(station)
+            announce_weight(station, None)
+            return {"ok": True, "station": station}
         grams, stable, raw = payload.get("grams"), payload.get("stable"), payload.get("raw", "")
         if isinstance(grams, bool) or not isinstance(grams, int) or not isinstance(stable, bool) \
                 or not isinstance(raw, str):
