@@ -169,8 +169,8 @@ class FloorNamespace(BlockingNamespace):
             announce_weight(station, None)
             return {"ok": True, "station": station}
         grams, stable, raw = payload.get("grams"), payload.get("stable"), payload.get("raw", "")
-        if isinstance(grams, bool) or not isinstance(grams, int) or not isinstance(stable, bool) \
-                or not isinstance(raw, str):
+        if isinstance(grams, bool) or not isinstance(grams, int) or abs(grams) > 10_000_000 \
+                or not isinstance(stable, bool) or not isinstance(raw, str):
             return {"ok": False, "error": WmsError("bad_packet", detail="grams, stable").as_dict()}
         scales.record(station, grams, stable, raw)
         announce_weight(station, scales.live_view(station))

@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import socketio
 
 from tests.conftest import ROOT
 from tests.scripts.conftest import BridgeProcess, FakeScanner
@@ -222,3 +223,36 @@ def test_mt_sics_scale_and_a_supervisors_override_with_a_reason_is_audited(
                if any(c.get("changed", {}).get("weight_override_reason", [None, None])[1] == reason
                       for c in json.loads(changes))]
     assert audited == [(f"POST /api/v1/stations/{STATION}/weight-override", "supervisor")]
+
+
+def test_only_a_stations_scale_sends_weights_and_a_bad_reading_is_refused(live_server):
+    page = live_server.floor_client("packer", station=STATION)
+    try:
+        answer = page.call("weight", {"grams": 500, "stable": True}, timeout=10)
+        assert (answer["ok"], answer["error"]["code"]) == (False, "forbidden")
+    finally:
+        page.disconnect()
+    with pytest.raises(socketio.exceptions.ConnectionError):  # a person's page is no scale
+        live_server.floor_client("packer", station=STATION, scale=True)
+
+    token = (live_server.data_dir / "token-BRIDGE-01.txt").read_text().strip()
+    scale = socketio.SimpleClient()
+    scale.connect(live_server.url, namespace="/floor", transports=["websocket"], auth={"token": token, "scale": True},
+                  wait_timeout=5)
+    watcher = live_server.floor_client("packer", station=STATION)
+    try:
+        for bad in ({"grams": "heavy", "stable": True}, {"grams": 500}, {"grams": True, "stable": True},
+                    {"grams": 10**12, "stable": True}):
+            answer = scale.call("weight", bad, timeout=10)
+            assert (answer["ok"], answer["error"]["code"]) == (False, "bad_packet"), bad
+        assert scale.call("weight", {"grams": 500, "stable": True}, timeout=10) == {"ok": True, "station": STATION}
+        next_event(watcher, "scale_weight", weighs(500))
+        view = live_server.session("packer").get(f"{live_server.url}/api/v1/stations/{STATION}", timeout=10).json()
+        assert view["station"]["scale"] == {"grams": 500, "stable": True, "raw": ""}
+        scale.disconnect()  # the scale's socket gone: its weight is forgotten
+        assert next_event(watcher, "scale_weight")["scale"] is None
+        view = live_server.session("packer").get(f"{live_server.url}/api/v1/stations/{STATION}", timeout=10).json()
+        assert view["station"]["scale"] is None
+    finally:
+        scale.disconnect()
+        watcher.disconnect()
