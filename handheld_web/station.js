@@ -337,6 +337,9 @@ function errorBanner(error) {
     h("div", { class: "st-error__headline", testid: "station-error-headline" },
       HEADLINED.includes(code) ? t(`st_err_${code}`) : t("error_title")),
     h("p", { class: "st-error__message", testid: "station-error-message" }, text),
+    code === "weight_mismatch"
+      ? h("p", {}, h("a", { href: `/sup/stations/${encodeURIComponent(STATION)}`, target: "_blank", rel: "noopener", testid: "weight-override-link" }, t("st_weight_override_link")))
+      : null,
     message?.[other] && message[other] !== text ? h("p", { class: "st-error__other", lang: other === "zh" ? "zh-CN" : "en" }, message[other]) : null,
     // The code is for support: in the tooltip, never in the words the packer reads.
     h(

@@ -56,12 +56,10 @@ def weight_override(code: str):
     actor = current_actor()
     actor.require("floor.supervise")  # before the body is read
     station, parcel = packing_station.override_weight(code, actor, json_body())
-    view = packing_station.station_view(station) | {"closed": packing_station.parcel_view(parcel)}
-    ack = {"ok": True, "scan_id": f"override-{parcel.id}", "kind": "parcel", "sound": "ok",
-           "next": "scan_tote_or_order" if station.order_id is None else "scan_unit", "result": view}
+    ack = packing_station.override_ack(station, parcel)
     transaction.after_commit(lambda: floor.tell_station(station.code, "pack.close", ack, actor))
     transaction.commit_and_notify()
-    return ok(station=view, closed=view["closed"])
+    return ok(station=ack["result"], closed=ack["result"]["closed"])
 
 
 @bp.get("/parcels/<tracking>")

@@ -14,6 +14,7 @@ def register_web(app: Flask) -> None:
     from server.web import layout, setup  # noqa: F401  (day one: imports, items, bin blocks, the layout and map)
     from server.web import people  # noqa: F401  (adds the people page and the suppliers' master to `sup`)
     from server.web import orders, orders_import  # noqa: F401  (the orders desk; the order import page and its jobs)
+    from server.web import stations  # noqa: F401  (a station's weighing and the weight override)
     from server.web import language
     from server.web.common import sup
 

@@ -440,6 +440,7 @@ def test_the_page_shows_the_scales_live_weight_and_closes_with_the_stable_one(pa
     expect(banner.get_by_test_id("station-error-headline")).to_have_text("WRONG WEIGHT")
     expect(banner.get_by_test_id("station-error-message")).to_contain_text(
         f"The parcel weighs {expected + 300} g but should weigh {expected} g")
+    expect(banner.get_by_test_id("weight-override-link")).to_have_attribute("href", f"/sup/stations/{STATION}")
 
     scale(expected - 8, True)
     expect(live).to_have_attribute("data-grams", str(expected - 8))

@@ -463,5 +463,32 @@ def station_view(station: Station) -> dict:
                    "complete": all(s.remaining == 0 for s in states)}
 
 
+def override_ack(station: Station, parcel: Parcel) -> dict:
+    """A supervisor's close as the station's page takes any close: an ack, echoed to the station's room."""
+    return {"ok": True, "scan_id": f"override-{parcel.id}", "kind": "parcel", "sound": "ok",
+            "next": "scan_tote_or_order" if station.order_id is None else "scan_unit",
+            "result": station_view(station) | {"closed": parcel_view(parcel)}}
+
+
+def weighing_view(station: Station) -> dict:
+    """What a supervisor needs to judge a weight override: the open parcel, what it should weigh with the
+    station's packaging, and what the scale reads now."""
+    order = db.session.get(SalesOrder, station.order_id) if station.order_id else None
+    parcel = open_parcel(order) if order else None
+    view = {"station": station.code, "name": station.name, "scale": scales.live_view(station.code),
+            "order": order.number if order else None, "parcel": None}
+    if parcel is None:
+        return view
+    box = scales.packaging(station)
+    units = parcel_units(parcel)
+    expected = scales.expected_weight(units, box)
+    reading = view["scale"]
+    within, allowed = (scales.within(reading["grams"], expected.grams)
+                       if reading and reading["stable"] and expected.grams is not None else (None, None))
+    return view | {"parcel": {"seq": parcel.seq, "units": sum(units.values()), "lines": _lines_of(units),
+                              "packaging": box, "expected_g": expected.grams, "unknown_skus": expected.unknown_skus,
+                              "within": within, "allowed_g": allowed}}
+
+
 def list_stations() -> list[Station]:
     return list(db.session.execute(select(Station).order_by(Station.code)).scalars())

@@ -233,6 +233,8 @@ PAGES: dict[str, str] = {
     "/sup/orders/import": "orders.manage", f"/sup/orders/import/{X}": "orders.manage",
     # the orders desk: the viewer looks too (without customers' details); its forms need orders.manage
     "/sup/orders": "orders.manage", "/sup/orders/NOPE-ORDER": "orders.manage",
+    # a station's weighing (its override form needs floor.supervise)
+    "/sup/stations/PACK-01": "floor.supervise",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout", "/sup/language/<code>"}  # the language switch: a cookie, no data
 
@@ -494,6 +496,6 @@ def test_every_supervisor_page_is_in_the_table(own_server):
                  "/sup/inspections/<int:count_id>": "/sup/inspections/<int:inspection_id>",
                  "/sup/returns/RMA-NOPE": "/sup/returns/<number>", "/sup/items/NOPE-SKU": "/sup/items/<sku>",
                  "/sup/orders/import/<int:count_id>": "/sup/orders/import/<int(max=2147483647):job_id>",
-                 "/sup/orders/NOPE-ORDER": "/sup/orders/<number>"}
+                 "/sup/orders/NOPE-ORDER": "/sup/orders/<number>", "/sup/stations/PACK-01": "/sup/stations/<code>"}
     tabled = {normalise.get(path, path) for path in tabled} | PUBLIC_PAGES
     assert pages == tabled
