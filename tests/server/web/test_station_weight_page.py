@@ -23,6 +23,10 @@ def test_a_supervisor_sees_the_weights_and_overrides_with_a_reason(app, tiny_war
         client = log_in_on_the_pages(app.test_client(), "sue")
         page = client.get("/sup/stations/PACK-T").get_data(as_text=True)
         assert "905 g" in page and "610 g" in page and "outside ±30 g" in page and "Medium carton" in page
+        client.set_cookie("sup_lang", "zh")
+        page = client.get("/sup/stations/PACK-T").get_data(as_text=True)
+        assert "应重" in page and "超出 ±30 g" in page and "中号纸箱" in page and "Should weigh" not in page
+        client.set_cookie("sup_lang", "en")
 
         refused = client.post("/sup/stations/PACK-T/weight-override", data={"reason": "ok"}, follow_redirects=True)
         assert "A weight override needs a written reason" in refused.get_data(as_text=True)
