@@ -16,7 +16,7 @@ const LOG_SIZE = 40;
 const PRINT_JOBS_SHOWN = 5;
 // Refusals a packer must never miss: each gets its own headline above the server's message.
 const HEADLINED = ["not_in_order", "extra_unit", "units_missing", "order_on_hold", "parcel_empty", "wrong_carrier", "parcels_missing",
-  "exchange_notice_not_printed"];
+  "exchange_notice_not_printed", "weight_mismatch", "scale_unstable"];
 
 const state = {
   screen: "boot",
@@ -66,6 +66,7 @@ const link = createLink({
     echo: (payload) => handleAck({ scan_id: payload.ack?.scan_id, mode: payload.mode, code: payload.code }, payload.ack || {}, payload),
     hold: onHold,
     printJob: onPrintJob,
+    scale: onScale,
     status: () => renderConn(),
     connected: catchUp,
     sessionEnded: () => sessionEnded(),
@@ -166,6 +167,13 @@ function onHold({ order, on_hold: onHoldNow, reason } = {}) {
     state.view.order.hold_reason = reason;
   }
   if (onHoldNow && ordersOnScreen().includes(order)) signal("alert");
+  render();
+}
+
+/** The station's scale read something (or went away: scale null): shown live by the close button. */
+function onScale({ station, scale } = {}) {
+  if (station !== STATION || !state.view?.station) return;
+  state.view.station.scale = scale ?? null;
   render();
 }
 
@@ -329,6 +337,9 @@ function errorBanner(error) {
     h("div", { class: "st-error__headline", testid: "station-error-headline" },
       HEADLINED.includes(code) ? t(`st_err_${code}`) : t("error_title")),
     h("p", { class: "st-error__message", testid: "station-error-message" }, text),
+    code === "weight_mismatch"
+      ? h("p", {}, h("a", { href: `/sup/stations/${encodeURIComponent(STATION)}`, target: "_blank", rel: "noopener", testid: "weight-override-link" }, t("st_weight_override_link")))
+      : null,
     message?.[other] && message[other] !== text ? h("p", { class: "st-error__other", lang: other === "zh" ? "zh-CN" : "en" }, message[other]) : null,
     // The code is for support: in the tooltip, never in the words the packer reads.
     h(
@@ -345,6 +356,7 @@ function renderPack() {
   const view = state.view;
   $("pack-body").replaceChildren(...renderOrder(view).filter(Boolean));
   $("close-form").hidden = !view?.order;
+  renderScale(view?.station);
   const after = [];
   if (state.notice?.kind === "manifest") after.push(renderOnManifest(state.notice));
   if (state.notice?.kind === "aside") after.push(renderSetAside(state.notice.order));
@@ -355,6 +367,30 @@ function renderPack() {
     }));
   }
   $("pack-after").replaceChildren(...after);
+}
+
+function renderScale(station) {
+  const scale = station?.scale || null;
+  const live = $("scale-live");
+  live.hidden = !station;
+  live.dataset.stable = scale ? String(Boolean(scale.stable)) : "";
+  live.dataset.grams = scale ? String(scale.grams) : "";
+  live.replaceChildren(
+    scale
+      ? `${t("st_scale")}${t("colon")}${scale.grams} g · ${t(scale.stable ? "st_scale_stable" : "st_scale_moving")}`
+      : t("st_scale_none"),
+    scale ? h("span", { class: "st-scale__note" }, t("st_scale_used")) : "",
+  );
+  // Where a scale reads, a typed weight would not count: the field goes.
+  $("close-weight-field").hidden = Boolean(scale);
+  const select = $("close-packaging");
+  const types = station?.packaging || [];
+  const codes = types.map((p) => p.code).join(",");
+  if (select.dataset.codes !== codes) {
+    select.dataset.codes = codes;
+    select.replaceChildren(...types.map((p) => h("option", { value: p.code }, `${p.code} · ${lang() === "zh" ? p.name_zh : p.name_en} (${p.tare_g} g)`)));
+    if (station?.default_packaging) select.value = station.default_packaging;
+  }
 }
 
 function renderHandoverTab() {
@@ -530,7 +566,8 @@ function closeParcel(event) {
   $("close-weight").value = "";
   $("close-parcels").value = "";
   document.activeElement?.blur();
-  send({ mode: "pack.close", weight_g: weight, of_parcels: parcels });
+  const packaging = $("close-packaging").value || undefined;
+  send({ mode: "pack.close", weight_g: state.view?.station?.scale ? undefined : weight, of_parcels: parcels, packaging });
   focusScan();
 }
 

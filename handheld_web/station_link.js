@@ -104,6 +104,7 @@ export function createLink({ station, owner, on }) {
     });
     mine.on("hold", (payload) => socket === mine && on.hold(payload));
     mine.on("print_job", (job) => socket === mine && on.printJob(job));
+    mine.on("scale_weight", (payload) => socket === mine && on.scale?.(payload));
     socket = mine;
     setState(false, true);
   }

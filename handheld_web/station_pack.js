@@ -121,6 +121,13 @@ export function renderClosed(closed, { printer, onPrint }) {
     h("div", { class: "st-closed__label" }, t("st_tracking")),
     h("div", { class: "st-closed__tracking", testid: "closed-tracking" }, parcel.tracking),
     h("p", { class: "st-closed__printing", testid: "closed-printing" }, t("st_printing", { printer: printer || "?" })),
+    parcel.weight_unknown?.length
+      ? h("p", { class: "st-notice", testid: "weight-unknown", "data-skus": parcel.weight_unknown.join(",") },
+        t("st_weight_unknown", { skus: parcel.weight_unknown.join(", ") }))
+      : null,
+    parcel.weight_override
+      ? h("p", { class: "st-notice", testid: "weight-override" }, t("st_weight_override", { reason: parcel.weight_override }))
+      : null,
     closed.orderDone ? h("p", { class: "st-closed__done", testid: "order-done" }, t("st_order_done", { order: closed.order?.number || "" })) : null,
     h(
       "div",

@@ -308,6 +308,11 @@ def _paths() -> dict[str, dict[str, Any]]:
                                               additionalProperties=False)),
         "POST /stations/{code}/sign-in": op("The logged-in packer takes the station", "journey.pack", tag="packing"),
         "POST /stations/{code}/sign-out": op("The packer leaves the station", "journey.pack", tag="packing"),
+        "POST /stations/{code}/weight-override": op(
+            "A supervisor closes the station's open parcel although its weight is off, with a written reason",
+            "floor.supervise", tag="packing",
+            body=obj({"reason": STR, "of_parcels": {"type": "integer"}, "packaging": STR}, ("reason",),
+                     additionalProperties=False)),
         "GET /parcels/{tracking}": op("A parcel", ANY, tag="packing"),
         "GET /manifests": op("Carrier manifests (?status=open|shipped)", ANY, answer=LIST, query={"status": STR},
                              tag="packing"),

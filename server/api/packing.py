@@ -3,6 +3,8 @@
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
+from server.realtime import floor
+from server.services import transaction
 from server.services.devices import registry
 from server.services.packing import handover
 from server.services.packing import packing_station
@@ -45,6 +47,19 @@ def sign_in(code: str):
 @bp.post("/stations/<code>/sign-out")
 def sign_out(code: str):
     return ok(station=packing_station.station_view(packing_station.sign_out(code, current_actor())))
+
+
+@bp.post("/stations/<code>/weight-override")
+def weight_override(code: str):
+    """A supervisor closes the station's open parcel although the scale's weight is outside the
+    tolerance: {"reason": "...", "of_parcels"?, "packaging"?}. The reason stays on the parcel (audited)."""
+    actor = current_actor()
+    actor.require("floor.supervise")  # before the body is read
+    station, parcel = packing_station.override_weight(code, actor, json_body())
+    ack = packing_station.override_ack(station, parcel)
+    transaction.after_commit(lambda: floor.tell_station(station.code, "pack.close", ack, actor))
+    transaction.commit_and_notify()
+    return ok(station=ack["result"], closed=ack["result"]["closed"])
 
 
 @bp.get("/parcels/<tracking>")

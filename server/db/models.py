@@ -701,6 +701,13 @@ class Parcel(db.Model):
     carrier: Mapped[str] = mapped_column(String(16))
     tracking: Mapped[str | None] = mapped_column(String(40), unique=True)
     weight_g: Mapped[int | None] = mapped_column(Integer)
+    # Weighing at packing (docs/packing.md, "Weighing"): the box used (config [[packing.packaging]]),
+    # what the parcel should weigh (units + tare; None when a unit's weight is unknown), and a
+    # supervisor's written reason when it closed outside the tolerance.
+    packaging: Mapped[str | None] = mapped_column(String(32))
+    expected_weight_g: Mapped[int | None] = mapped_column(Integer)
+    weight_override_reason: Mapped[str | None] = mapped_column(String(500))
+    weight_override_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     packed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)

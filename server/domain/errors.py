@@ -170,6 +170,17 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "units_missing": (409, "Units still missing from order {order}: {lines}.",
                       "订单 {order} 仍缺少货品：{lines}。"),
     "parcel_empty": (409, "The parcel is empty: scan its units first.", "包裹是空的：请先扫描装箱的货品。"),
+    # Weighing at packing (docs/packing.md, "Weighing")
+    "weight_mismatch": (409, "The parcel weighs {weight} g but should weigh {expected} g ({difference} g, "
+                             "allowed ±{allowed} g): check its contents, or ask a supervisor to override.",
+                        "包裹称重 {weight} 克，应为 {expected} 克（相差 {difference} 克，允许 ±{allowed} 克）："
+                        "请检查包裹内容，或请主管放行。"),
+    "scale_unstable": (409, "The scale is still moving ({weight} g): wait until it settles, then close again.",
+                      "秤还未稳定（{weight} 克）：请等读数稳定后再封箱。"),
+    "unknown_packaging": (400, "Unknown packaging {packaging}: choose one of {known}.",
+                         "未知的包装类型 {packaging}：请从 {known} 中选择。"),
+    "override_reason_missing": (400, "A weight override needs a written reason (at least 5 characters).",
+                               "称重放行需要填写原因（至少 5 个字符）。"),
     "not_packing": (409, "Station {station} is not packing an order now.", "打包台 {station} 当前没有在打包订单。"),
     "unknown_parcel": (404, "No packed parcel has tracking number {tracking}.",
                        "没有运单号为 {tracking} 的已封箱包裹。"),

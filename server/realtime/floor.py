@@ -15,6 +15,7 @@ from server.realtime.connections import of_namespace
 from server.realtime.hub import BlockingNamespace, ConnectionRefusedError, hub
 from server.services.people import audit
 from server.services.packing import packing_station
+from server.services.packing import scales
 from server.services.printing import print_jobs
 from server.services.floor import scans
 from server.services.floor import telemetry
@@ -49,9 +50,12 @@ def _tell_station(payload: dict, actor: Actor, ack: dict) -> None:
         station = packing_station.station_of_device(actor.device_id)
         code = station.code if station else None
     if isinstance(code, str):
-        hub.emit("station_scan", {"ack": ack, "mode": payload.get("mode"), "code": payload.get("code"),
-                                       "device": actor.device_code, "user": actor.username},
-                      namespace="/floor", to=station_room(code))
+        tell_station(code, payload.get("mode"), ack, actor, payload.get("code"))
+
+
+def tell_station(code: str, mode: object, ack: dict, actor: Actor, scanned: object = None) -> None:
+    hub.emit("station_scan", {"ack": ack, "mode": mode, "code": scanned, "device": actor.device_code,
+                              "user": actor.username}, namespace="/floor", to=station_room(code))
 
 
 def announce_job_state(job) -> None:
@@ -99,8 +103,26 @@ def announce_progress(event: dict) -> None:
     hub.emit("progress", event, namespace="/floor", to="supervisors")
 
 
+def announce_weight(station: str, reading: dict | None) -> None:
+    """The station's scale as it reads now (None: the scale went away) to the station's page."""
+    hub.emit("scale_weight", {"station": station, "scale": reading}, namespace="/floor", to=station_room(station))
+
+
+def _scale_station(actor: Actor, auth: object) -> str | None:
+    """A scale bridge (`auth.scale`) runs with the token of its station's fixed scanner bridge: its
+    readings are that station's. Anyone else asking to be a scale is refused."""
+    if not (isinstance(auth, dict) and auth.get("scale") is True):
+        return None
+    bound = packing_station.station_of_device(actor.device_id) if actor.device_kind == "scanner_bridge" else None
+    if bound is None:
+        raise WmsError("station_not_found", station=actor.device_code or actor.username)
+    return bound.code
+
+
 class FloorNamespace(BlockingNamespace):
     connections = of_namespace("/floor")
+    # A scale bridge's socket -> the station its scale stands at (scripts/scale_bridge.py).
+    scale_sids: dict[str, str] = {}
 
     def on_connect(self, sid, environ, auth=None) -> list[str]:
         # The session cookie of a logged-in user, read as Flask reads it for a page.
@@ -110,6 +132,7 @@ class FloorNamespace(BlockingNamespace):
                 if actor.device_kind == "printer_agent" and actor.role is None:
                     # Agents print (/printers); /floor carries scans, holds and alerts they have no use for.
                     raise WmsError("forbidden", role="printer_agent")
+                scale_station = _scale_station(actor, auth)
             except WmsError as error:
                 raise ConnectionRefusedError(error.message()["en"], error.as_dict()) from None
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -133,6 +156,8 @@ class FloorNamespace(BlockingNamespace):
         if isinstance(station, str) and actor.role and roles.can(actor.role, "journey.pack"):
             # A station's page: it sees every scan made for its station, its fixed scanner's too.
             rooms.append(station_room(station))
+        if scale_station is not None:
+            self.scale_sids[sid] = scale_station
         return rooms
 
     def on_disconnect(self, sid, reason=None):
@@ -140,6 +165,28 @@ class FloorNamespace(BlockingNamespace):
         if actor is not None:
             telemetry.recorder.disconnected(actor.device_code or "")
         self.connections.drop(sid)
+        station = self.scale_sids.pop(sid, None)
+        if station is not None and station not in self.scale_sids.values():
+            scales.forget(station)
+            announce_weight(station, None)
+
+    def on_weight(self, sid, payload=None):
+        """A scale bridge's reading: kept as the station's latest and shown live on its page."""
+        station = self.scale_sids.get(sid)
+        if station is None:
+            return {"ok": False, "error": WmsError("forbidden", role="not a scale bridge").as_dict()}
+        payload = payload if isinstance(payload, dict) else {}
+        if payload.get("gone") is True:  # unplugged: its last weight must not close a parcel
+            scales.forget(station)
+            announce_weight(station, None)
+            return {"ok": True, "station": station}
+        grams, stable, raw = payload.get("grams"), payload.get("stable"), payload.get("raw", "")
+        if isinstance(grams, bool) or not isinstance(grams, int) or abs(grams) > 10_000_000 \
+                or not isinstance(stable, bool) or not isinstance(raw, str):
+            return {"ok": False, "error": WmsError("bad_packet", detail="grams, stable").as_dict()}
+        scales.record(station, grams, stable, raw)
+        announce_weight(station, scales.live_view(station))
+        return {"ok": True, "station": station}
 
     def on_scan(self, sid, payload=None):
         return self.on_scan_batch([(sid, payload)])[0]

@@ -389,3 +389,62 @@ def test_the_station_speaks_the_packers_language_and_shows_no_raw_codes(page, li
     healthy_printer.set_faults(paper_out=False)
     expect(page.locator('[data-testid="print-job"][data-kind="shipping_label"]').first).to_have_attribute(
         "data-status", "printed", timeout=20_000)
+
+
+@pytest.fixture
+def scale(live_server):
+    """The station's scale as the server sees it: scripts/scale_bridge.py's socket (BRIDGE-01's token,
+    `auth.scale`). reading(grams, stable) sends one reading, as the bridge does for each change."""
+    token = (live_server.data_dir / "token-BRIDGE-01.txt").read_text().strip()
+    client = socketio.SimpleClient()
+    client.connect(live_server.url, namespace="/floor", transports=["websocket"], auth={"token": token, "scale": True},
+                   wait_timeout=5)
+
+    def reading(grams: int, stable: bool) -> None:
+        answer = client.call("weight", {"grams": grams, "stable": stable, "raw": "ST,GS"}, timeout=10)
+        assert answer == {"ok": True, "station": STATION}
+
+    yield reading
+    client.disconnect()
+
+
+def test_the_page_shows_the_scales_live_weight_and_closes_with_the_stable_one(page, live_server, pick_an_order,
+                                                                             printer_agent, healthy_printer, scale):
+    order = pick_an_order()
+    admin = live_server.session("admin")
+    for sku, _, _ in order["lines"]:
+        admin.patch(f"{live_server.url}/api/v1/items/{sku}", json={"weight_g": 150}, timeout=10).raise_for_status()
+    expected = 250 + 150 * sum(qty for _, qty, _ in order["lines"])  # a medium carton + the units
+    sign_in(page)
+    scan(page, order["tote"])
+    for _, qty, barcode in order["lines"]:
+        for _ in range(qty):
+            scan(page, barcode)
+    answered(page)
+    live = page.get_by_test_id("scale-live")
+    expect(live).to_contain_text("No scale")
+    expect(page.get_by_test_id("close-packaging")).to_have_value("CTN-M")
+
+    scale(expected + 300, False)
+    expect(live).to_have_attribute("data-stable", "false")
+    expect(live).to_contain_text(f"Scale: {expected + 300} g · moving: wait")
+    expect(page.get_by_test_id("close-weight")).to_be_hidden()  # a typed weight would not count
+    page.get_by_test_id("close-parcel").click()
+    expect(error_banner(page, "scale_unstable").get_by_test_id("station-error-headline")).to_have_text(
+        "SCALE NOT STEADY")
+
+    scale(expected + 300, True)
+    expect(live).to_contain_text(f"Scale: {expected + 300} g · stable")
+    page.get_by_test_id("close-parcel").click()
+    banner = error_banner(page, "weight_mismatch")
+    expect(banner.get_by_test_id("station-error-headline")).to_have_text("WRONG WEIGHT")
+    expect(banner.get_by_test_id("station-error-message")).to_contain_text(
+        f"The parcel weighs {expected + 300} g but should weigh {expected} g")
+    expect(banner.get_by_test_id("weight-override-link")).to_have_attribute("href", f"/sup/stations/{STATION}")
+
+    scale(expected - 8, True)
+    expect(live).to_have_attribute("data-grams", str(expected - 8))
+    tracking = close_parcel(page)
+    parcel = live_server.session("packer").get(f"{live_server.url}/api/v1/parcels/{tracking}", timeout=10).json()
+    assert (parcel["weight_g"], parcel["expected_weight_g"], parcel["packaging"]) == (expected - 8, expected, "CTN-M")
+    assert order_status(live_server, order["number"]) == "packed"

@@ -47,7 +47,8 @@ def scan(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
 
 def close(_: Decoded | None, payload: dict, actor: Actor) -> dict[str, Any]:
     station, actor = station_and_actor(payload, actor)
-    parcel = packing_station.close_parcel(station, actor, payload.get("of_parcels"), payload.get("weight_g"))
+    parcel = packing_station.close_parcel(station, actor, payload.get("of_parcels"), payload.get("weight_g"),
+                                          payload.get("packaging"))
     return {"kind": "parcel", "next": "scan_tote_or_order" if station.order_id is None else "scan_unit",
             "result": packing_station.station_view(station) | {"closed": packing_station.parcel_view(parcel)}}
 

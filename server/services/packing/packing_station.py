@@ -23,6 +23,7 @@ from server.services.printing import print_jobs
 from server.services.inventory import stock
 from server.services.packing import handover
 from server.services.orders import put_back
+from server.services.packing import scales
 from server.services.packing.parcels import carrier_for, exchange_notice_number, parcel_units, settings, tracking_number
 from server.services.people.auth import Actor, actor_for_user
 from server.services.catalogue.items import find_item
@@ -278,15 +279,19 @@ def pack_unit(station: Station, order: SalesOrder, decoded: Decoded, actor: Acto
     stock.move(Movement(parcel.bin_id, item.id, source.lot_id, 1, "pack"), actor, ref, scan_id)
 
 
-def close_parcel(station: Station, actor: Actor, of_parcels: object = None, weight_g: object = None) -> Parcel:
+def close_parcel(station: Station, actor: Actor, of_parcels: object = None, weight_g: object = None,
+                 packaging: object = None, override_reason: str | None = None) -> Parcel:
     """Seal the open parcel: a tracking number, the shipping label and packing list print. With
     `of_parcels` above this parcel's number the order goes on in a new parcel; the last parcel closes
-    only when every unit is in (a missing unit blocks it)."""
+    only when every unit is in (a missing unit blocks it). At a station with a scale the scale's stable
+    weight is the parcel's and must be within the tolerance of its units + packaging (`weight_mismatch`),
+    unless a supervisor overrides with `override_reason` (docs/packing.md, "Weighing")."""
     order = current_order(station)
     parcel = open_parcel(order)
     of_parcels = parcel.of_parcels if of_parcels in (None, "") else _whole(of_parcels, "of_parcels")
     weight = None if weight_g in (None, "") else _whole(weight_g, "weight_g")
-    if not parcel_units(parcel):
+    units = parcel_units(parcel)
+    if not units:
         raise WmsError("parcel_empty")
     last = of_parcels <= parcel.seq
     missing = [s for s in line_states(order) if s.remaining > 0]
@@ -295,10 +300,17 @@ def close_parcel(station: Station, actor: Actor, of_parcels: object = None, weig
             f"{db.session.get(Item, s.item_id).sku} × {s.remaining}" for s in missing))
     if not last and not missing:
         last = True  # everything is in: this parcel is the last, whatever was planned
+    box = scales.packaging(station, packaging)
+    expected = scales.expected_weight(units, box)
+    weight = _weighed(station, expected, weight, override_reason)
     parcel.of_parcels = parcel.seq if last else of_parcels
     for earlier in parcels_of(order):
         earlier.of_parcels = parcel.of_parcels
-    parcel.status, parcel.closed_at, parcel.packed_by, parcel.weight_g = "closed", utcnow(), actor.user_id, weight
+    packer = station.packer_id if override_reason and station.packer_id else actor.user_id
+    parcel.status, parcel.closed_at, parcel.packed_by, parcel.weight_g = "closed", utcnow(), packer, weight
+    parcel.packaging, parcel.expected_weight_g = (box["code"] if box else None), expected.grams
+    if override_reason:
+        parcel.weight_override_reason, parcel.weight_override_by = override_reason, actor.user_id
     parcel.tracking = tracking_number(carrier_for(order), parcel.id)
     _print_parcel(station, order, parcel, actor)
     if last:
@@ -307,6 +319,37 @@ def close_parcel(station: Station, actor: Actor, of_parcels: object = None, weig
     else:
         _new_parcel(order, station, of_parcels)
     return parcel
+
+
+def _weighed(station: Station, expected: scales.Expected, typed: int | None, override_reason: str | None) -> int | None:
+    """The parcel's weight. A station with a scale takes the scale's, once it is stable, and checks it;
+    without one, the weight typed in (if any) is the parcel's, unchecked. A unit without a weight in the
+    item master cannot be checked: the parcel closes with the weight read and the station says which
+    SKUs lack one (a refusal the packer cannot cure would only stop the line)."""
+    reading = scales.latest(station.code)
+    if reading is None:
+        return typed
+    if not reading.stable:
+        raise WmsError("scale_unstable", weight=reading.grams)
+    if expected.grams is None:
+        return reading.grams
+    ok, allowed = scales.within(reading.grams, expected.grams)
+    if not ok and not override_reason:
+        raise WmsError("weight_mismatch", weight=reading.grams, expected=expected.grams,
+                       difference=f"{reading.grams - expected.grams:+d}", allowed=allowed)
+    return reading.grams
+
+
+def override_weight(code: str, actor: Actor, body: dict) -> tuple[Station, Parcel]:
+    """A supervisor closes the station's open parcel although its weight is off, with a written reason
+    (kept on the parcel, so the audit trail records who, when and why)."""
+    actor.require("floor.supervise")
+    reason = body.get("reason")
+    if not isinstance(reason, str) or len(reason.strip()) < 5:
+        raise WmsError("override_reason_missing")
+    station = find_station(code)
+    parcel = close_parcel(station, actor, body.get("of_parcels"), None, body.get("packaging"), reason.strip()[:500])
+    return station, parcel
 
 
 def set_aside(station: Station, actor: Actor) -> SalesOrder:
@@ -385,9 +428,14 @@ def _print_parcel(station: Station, order: SalesOrder, parcel: Parcel, actor: Ac
 # --- views ------------------------------------------------------------------------------------
 
 def parcel_view(parcel: Parcel) -> dict:
-    return {"id": parcel.id, "seq": parcel.seq, "of": parcel.of_parcels, "status": parcel.status,
+    unknown = (scales.expected_weight(parcel_units(parcel), None).unknown_skus
+               if parcel.packaging and parcel.expected_weight_g is None else [])
+    return {"weight_unknown": unknown,  # SKUs without a weight in the item master: the weight went unchecked
+            "id": parcel.id, "seq": parcel.seq, "of": parcel.of_parcels, "status": parcel.status,
             "tracking": parcel.tracking, "carrier": parcel.carrier, "weight_g": parcel.weight_g,
-            "units": sum(parcel_units(parcel).values()), "manifest": parcel.manifest_id}
+            "units": sum(parcel_units(parcel).values()), "manifest": parcel.manifest_id,
+            "packaging": parcel.packaging, "expected_weight_g": parcel.expected_weight_g,
+            "weight_override": parcel.weight_override_reason}
 
 
 def station_view(station: Station) -> dict:
@@ -397,7 +445,11 @@ def station_view(station: Station) -> dict:
     view = {"station": {"code": station.code, "name": station.name, "printer": printer.code if printer else None,
                         "packer": {"username": packer.username, "name": packer.name} if packer else None,
                         "scanner": scanner.code if scanner else None,
-                        "time_zone": local_time.zone_name()},  # the page shows times on the warehouse's clock
+                        "time_zone": local_time.zone_name(),  # the page shows times on the warehouse's clock
+                        "scale": scales.live_view(station.code),
+                        "packaging": [{k: p[k] for k in ("code", "name_en", "name_zh", "tare_g")}
+                                      for p in scales.packaging_types()],
+                        "default_packaging": (scales.packaging(station) or {}).get("code")},
             "order": None, "lines": [], "parcels": [], "complete": False,
             "print_jobs": [print_jobs.job_view(j) for j in print_jobs.recent_jobs(5, printer.code)] if printer else []}
     if station.order_id is None:
@@ -419,6 +471,33 @@ def station_view(station: Station) -> dict:
                    "lines": lines, "parcels": [parcel_view(p) for p in parcels_of(order)],
                    "open_parcel": open_box.seq if open_box else None,
                    "complete": all(s.remaining == 0 for s in states)}
+
+
+def override_ack(station: Station, parcel: Parcel) -> dict:
+    """A supervisor's close as the station's page takes any close: an ack, echoed to the station's room."""
+    return {"ok": True, "scan_id": f"override-{parcel.id}", "kind": "parcel", "sound": "ok",
+            "next": "scan_tote_or_order" if station.order_id is None else "scan_unit",
+            "result": station_view(station) | {"closed": parcel_view(parcel)}}
+
+
+def weighing_view(station: Station) -> dict:
+    """What a supervisor needs to judge a weight override: the open parcel, what it should weigh with the
+    station's packaging, and what the scale reads now."""
+    order = db.session.get(SalesOrder, station.order_id) if station.order_id else None
+    parcel = open_parcel(order) if order else None
+    view = {"station": station.code, "name": station.name, "scale": scales.live_view(station.code),
+            "order": order.number if order else None, "parcel": None}
+    if parcel is None:
+        return view
+    box = scales.packaging(station)
+    units = parcel_units(parcel)
+    expected = scales.expected_weight(units, box)
+    reading = view["scale"]
+    within, allowed = (scales.within(reading["grams"], expected.grams)
+                       if reading and reading["stable"] and expected.grams is not None else (None, None))
+    return view | {"parcel": {"seq": parcel.seq, "units": sum(units.values()), "lines": _lines_of(units),
+                              "packaging": box, "expected_g": expected.grams, "unknown_skus": expected.unknown_skus,
+                              "within": within, "allowed_g": allowed}}
 
 
 def list_stations() -> list[Station]:

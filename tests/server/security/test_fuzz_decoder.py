@@ -81,7 +81,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers(min_value=-2**63, ma
                                                                                  max_size=4),
                     max_leaves=12)
 FIELDS = ("code", "pick_list", "slot", "qty", "task", "found", "receipt", "carton", "condition", "returned_goods",
-          "inspection", "result", "reason", "station", "of_parcels", "weight_g", "manifest", "driver_name",
+          "inspection", "result", "reason", "station", "of_parcels", "weight_g", "packaging", "manifest", "driver_name",
           "driver_phone", "vehicle", "return", "order", "parcel", "units", "unit", "judgement", "disposition",
           "level", "note", "bin", "from_bin", "to_bin", "to_warehouse", "transfer", "sku", "lot", "empty", "count",
           "mode", "scan_id", "at")

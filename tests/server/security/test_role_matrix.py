@@ -129,6 +129,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("PATCH", "/api/v1/stations/NOPE-STATION", "devices.manage"),
     ("POST", "/api/v1/stations/NOPE-STATION/sign-in", "journey.pack+user"),
     ("POST", "/api/v1/stations/NOPE-STATION/sign-out", "journey.pack+user"),
+    ("POST", "/api/v1/stations/NOPE-STATION/weight-override", "floor.supervise"),
     ("GET", "/api/v1/parcels/NOPE-PARCEL", "authenticated"),
     ("GET", "/api/v1/manifests", "authenticated"),
     ("GET", f"/api/v1/manifests/{X}", "authenticated"),
@@ -246,6 +247,8 @@ PAGES: dict[str, str] = {
     "/sup/orders": "orders.manage", "/sup/orders/NOPE-ORDER": "orders.manage",
     # the waves desk: the viewer looks too; proposing (?propose=1) and releasing (POST) need orders.manage
     "/sup/waves": "orders.manage", f"/sup/waves/{X}": "orders.manage", f"/sup/waves/{X}/live": "orders.manage",
+    # a station's weighing (its override form needs floor.supervise)
+    "/sup/stations/PACK-01": "floor.supervise",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout", "/sup/language/<code>"}  # the language switch: a cookie, no data
 
@@ -510,6 +513,7 @@ def test_every_supervisor_page_is_in_the_table(own_server):
                  "/sup/orders/import/<int:count_id>": "/sup/orders/import/<int(max=2147483647):job_id>",
                  "/sup/orders/NOPE-ORDER": "/sup/orders/<number>",
                  "/sup/waves/<int:count_id>": "/sup/waves/<int(max=2147483647):wave_id>",
-                 "/sup/waves/<int:count_id>/live": "/sup/waves/<int(max=2147483647):wave_id>/live"}
+                 "/sup/waves/<int:count_id>/live": "/sup/waves/<int(max=2147483647):wave_id>/live",
+                 "/sup/stations/PACK-01": "/sup/stations/<code>"}
     tabled = {normalise.get(path, path) for path in tabled} | PUBLIC_PAGES
     assert pages == tabled
