@@ -99,7 +99,10 @@ export function createReceive(app) {
   }
 
   function count(code, qty) {
-    app.send({ mode: "receive", code, receipt: receiptId(), carton: s.carton.seq, qty });
+    const fields = { mode: "receive", code, receipt: receiptId(), carton: s.carton.seq, qty };
+    const expiry = document.getElementById("expiry-input").value;
+    if (expiry) fields.expiry = expiry; // the server reads it only for items with a shelf life
+    app.send(fields);
   }
 
   function checkCarton(condition) {
@@ -548,6 +551,11 @@ export function createReceive(app) {
     const form = document.getElementById("qty-form");
     const showQty = Boolean(s.receipt && !s.poPending && !s.confirming && !s.checking && s.carton && s.lastCount);
     form.hidden = !showQty;
+    const counting = Boolean(s.receipt && !s.poPending && !s.confirming && !s.checking && s.carton);
+    const expiryField = document.getElementById("expiry-field");
+    expiryField.hidden = !counting;
+    // Refused for its expiry: the field is where the answer is typed (then the item is scanned again).
+    expiryField.classList.toggle("expiry--asked", /^expiry_/.test(s.error?.ack?.error?.code || ""));
     if (showQty) {
       document.getElementById("qty-label").textContent = t("qty_more_label", { sku: s.lastCount.sku });
     }
