@@ -364,6 +364,11 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                           "供应商 {supplier} 已停用：采购单只能使用在用的供应商。"),
     "item_inactive": (409, "Item {sku} is inactive: purchase orders name only active items.",
                       "货品 {sku} 已停用：采购单只能使用在用的货品。"),
+    # --- item labels (server/services/printing/item_labels.py) ---
+    "bad_label_qty": (400, "Print between 1 and {max} labels, not {qty}.",
+                      "标签数量须在 1 到 {max} 之间，不能是 {qty}。"),
+    "no_item_labels": (409, "Nothing on {what} needs item labels: no unit arrives unlabelled.",
+                       "{what} 没有需要打印货品标签的货品：没有标注为到货无标签的货品。"),
     "try_again": (503, "The server lost its database for a moment: the scan is kept and sent again.",
                   "服务器与数据库的连接短暂中断：扫描已保留，将自动重发。"),
     "database_unavailable": (503, "The database is not answering for a moment: try again in a few seconds.",
