@@ -367,6 +367,10 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     # --- item labels (server/services/printing/item_labels.py) ---
     "bad_label_qty": (400, "Print between 1 and {max} labels, not {qty}.",
                       "标签数量须在 1 到 {max} 之间，不能是 {qty}。"),
+    "label_barcode_too_long": (400, "SKU {sku} is too long for a Code 128 on {width_mm} mm wide labels: use wider "
+                               "label stock, or give the item an EAN-13.",
+                               "货品编码 {sku} 太长，{width_mm} 毫米宽的标签放不下 Code 128 条码："
+                               "请换更宽的标签，或为货品添加 EAN-13 条码。"),
     "no_item_labels": (409, "Nothing on {what} needs item labels: no unit arrives unlabelled.",
                        "{what} 没有需要打印货品标签的货品：没有标注为到货无标签的货品。"),
     "try_again": (503, "The server lost its database for a moment: the scan is kept and sent again.",

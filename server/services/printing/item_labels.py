@@ -65,9 +65,12 @@ def print_item_labels(item: Item | str, qty: object, printer_code: str, actor: A
     if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_COPIES:
         raise WmsError("bad_label_qty", qty=str(qty)[:20], max=MAX_COPIES)
     printer = print_jobs.find_printer(str(printer_code or ""))
+    data = label_data(item, lot)
     try:
-        zpl = documents.item_label(label_data(item, lot), print_jobs.profile(printer), copies=qty)
-    except ValueError as error:  # stock too small, a SKU too long for a Code 128 on it
+        zpl = documents.item_label(data, print_jobs.profile(printer), copies=qty)
+    except ValueError as error:  # stock too small, or a SKU too long for a Code 128 on it
+        if not data["ean13"] and "does not fit" in str(error):
+            raise WmsError("label_barcode_too_long", sku=item.sku, width_mm=f"{printer.label_width_mm:g}") from None
         raise WmsError("bad_request", detail=str(error)) from None
     lot_words = f" lot {lot.code}" if lot else ""
     lot_zh = f" 批号 {lot.code}" if lot else ""
