@@ -122,6 +122,7 @@ def suppliers_view(actor, result: dict | None = None, status: int = 200):
     return render_template("suppliers.html", actor=actor, report=report, q=q,
                            suppliers=[supplier_master.supplier_view(s) for s in supplier_master.list_suppliers(q)],
                            may_manage=roles.can(actor.role or "", "master.manage"), result=result,
+                           unlabelled=item_labels.unlabelled_suppliers(),
                            import_action=url_for("supervisor.suppliers_import")), status
 
 

@@ -165,3 +165,24 @@ def set_label_at_receiving(sku: str, on: bool, actor: Actor) -> Item:
     item = find_item(sku)
     item.label_at_receiving = bool(on)
     return item
+
+
+def set_supplier_label_at_receiving(code: str, on: bool, actor: Actor) -> Supplier:
+    """Mark all of a supplier's goods as arriving unlabelled, or not. The caller commits."""
+    actor.require("master.manage")
+    supplier = db.session.execute(select(Supplier).where(Supplier.code == str(code))).scalar_one_or_none()
+    if supplier is None:
+        raise WmsError("not_found", what=f"supplier {code}")
+    supplier.label_at_receiving = bool(on)
+    return supplier
+
+
+def unlabelled_suppliers() -> set[str]:
+    """Codes of the suppliers whose goods arrive unlabelled."""
+    return set(db.session.execute(select(Supplier.code).where(Supplier.label_at_receiving.is_(True))).scalars())
+
+
+def restocked_units(case_number: str) -> int:
+    """How many units of a return case are disposed restock (the labels its page offers to print)."""
+    return db.session.query(ReturnUnit).join(ReturnCase, ReturnCase.id == ReturnUnit.return_id).filter(
+        ReturnCase.number == case_number, ReturnUnit.disposition == "restock").count()

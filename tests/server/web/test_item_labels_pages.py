@@ -3,9 +3,11 @@ labels; a manager marks an item as arriving unlabelled; the receiving page lists
 unlabelled and prints their labels — in English and in Chinese."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
-from server.db.models import Item, PrintJob, User
+from server.db.models import Item, PrintJob, ReturnCase, ReturnUnit, Supplier, User
 from server.domain.barcodes import decode
 from server.extensions import db
 from server.services.people.auth import hash_password
@@ -80,3 +82,37 @@ def test_a_manager_marks_an_item_unlabelled_and_receiving_prints_its_units(app, 
     client.set_cookie("sup_lang", "zh")
     page = client.get("/sup/receiving").get_data(as_text=True)
     assert "待贴标货品（到货无标签）" in page and "打印 4 张标签" in page
+
+
+def test_a_manager_marks_a_suppliers_goods_unlabelled_on_the_suppliers_page(app, tiny_warehouse):
+    db.session.add(User(username="max", name="Max", role="manager", password_hash=hash_password("pw")))
+    db.session.commit()
+    manager = log_in_on_the_pages(app.test_client(), "max")
+    page = manager.get("/sup/suppliers").get_data(as_text=True)
+    assert "arrives unlabelled: label at receiving" in page
+    answer = manager.post("/sup/suppliers/SUP-T/edit", data={"name": "Test supplier", "contact": "", "active": "1",
+                                                        "label_at_receiving_shown": "1", "label_at_receiving": "1"})
+    assert answer.status_code == 302
+    assert db.session.execute(select(Supplier.label_at_receiving).where(Supplier.code == "SUP-T")).scalar() is True
+    row = manager.get("/sup/suppliers").get_data(as_text=True).split('data-code="SUP-T"')[1].split("</tr>")[0]
+    assert "yes · arrives unlabelled" in row
+    manager.post("/sup/suppliers/SUP-T/edit", data={"name": "Test supplier", "active": "1"})  # a form without the box
+    assert db.session.execute(select(Supplier.label_at_receiving).where(Supplier.code == "SUP-T")).scalar() is True
+
+
+def test_a_return_cases_restocked_units_are_labelled_from_its_page(app, tiny_warehouse):
+    w = tiny_warehouse
+    case = ReturnCase(number="RMA-T2", reason="size", received_on=date(2026, 12, 1))
+    db.session.add(case)
+    db.session.flush()
+    db.session.add_all([ReturnUnit(return_id=case.id, item_id=w.tee.id, lot_id=w.tee_lot.id, judgement="good",
+                                   disposition="restock") for _ in range(2)])
+    db.session.commit()
+    client = log_in_on_the_pages(app.test_client(), "sue")
+    page = client.get("/sup/returns/RMA-T2").get_data(as_text=True)
+    assert "Item labels for the 2 restocked unit(s)" in page
+    answer = client.post("/sup/returns/RMA-T2/item-labels", data={"printer": "PRN-T"})
+    assert answer.status_code == 302
+    (job,) = jobs()
+    assert read_barcodes(job.zpl) == [[TEE]] * 2 and "Lot 批号 L1" in job.zpl
+    assert "2 item label(s) of return RMA-T2 sent to PRN-T." in client.get("/sup/returns/RMA-T2").get_data(as_text=True)
