@@ -31,7 +31,7 @@ def find_lot(item: Item, code: object) -> Lot:
     lot = db.session.execute(select(Lot).where(Lot.item_id == item.id, Lot.code == str(code).strip())
                              ).scalar_one_or_none() if isinstance(code, str) and code.strip() else None
     if lot is None:
-        raise WmsError("not_found", what=f"lot {code} of item {item.sku}")
+        raise WmsError("not_found", what=f"lot {code}")
     return lot
 
 
