@@ -36,6 +36,7 @@ TEMPLATES = {
     "exchange_notice": "exchange_notice.zpl.j2",
     "badge": "badge.zpl.j2",
     "rtv_dispatch_note": "rtv_dispatch_note.zpl.j2",
+    "item_label": "item_label.zpl.j2",
 }
 
 MARGIN_MM = 3.0
@@ -212,12 +213,50 @@ def badge(person: dict, profile: LabelProfile | Mapping[str, Any] | None = None,
     return _render(templates, "badge", label, {"person": _with_defaults(person, BADGE_DEFAULTS)})
 
 
+ITEM_LABEL_MIN_MM = (40.0, 30.0)  # the layout in item_label.zpl.j2 needs 40 x 30 mm stock or larger
+ITEM_LABEL_DEFAULTS: dict[str, Any] = {"ean13": "", "name": _TEXT, "variant": _TEXT, "tag_price_cents": None,
+                                       "lot": "", "expiry": ""}
+MAX_ITEM_LABEL_COPIES = 1000
+
+
+def item_label(item: dict, profile: LabelProfile | Mapping[str, Any] | None = None, *,
+               templates: str | Path | None = None, copies: int = 1) -> str:
+    """货品标签/吊牌: the item's barcode (EAN-13 when `ean13` is given, else a Code 128 of the SKU), its names
+    and variant in both languages, the tag price (¥) and, when given, lot and expiry; `copies` labels."""
+    label = LabelProfile.of(profile)
+    _check_barcode_value(item, "sku")
+    ean = item.get("ean13") or ""
+    if ean and not is_ean13(ean):
+        raise ValueError(f"ean13 {ean!r} is not a valid EAN-13")
+    name = item.get("name")
+    if not isinstance(name, Mapping) or not (_present(name.get("en")) or _present(name.get("zh"))):
+        raise ValueError("an item label needs the item's name")
+    price = item.get("tag_price_cents")
+    if price is not None and (not _is_int(price) or price < 0):
+        raise ValueError(f"tag_price_cents must be a whole number of fen or None, not {price!r}")
+    if not _is_int(copies) or not 1 <= copies <= MAX_ITEM_LABEL_COPIES:
+        raise ValueError(f"copies must be between 1 and {MAX_ITEM_LABEL_COPIES}, not {copies!r}")
+    if label.width_mm < ITEM_LABEL_MIN_MM[0] or label.height_mm < ITEM_LABEL_MIN_MM[1]:
+        raise ValueError(f"an item label needs stock at least {ITEM_LABEL_MIN_MM[0]:g} x {ITEM_LABEL_MIN_MM[1]:g} mm")
+    one = _render(templates, "item_label", label, {"item": _with_defaults(item, ITEM_LABEL_DEFAULTS)})
+    return "\n".join([one] * copies)
+
+
+def is_ean13(code: str) -> bool:
+    """Thirteen digits whose last is the GS1 check digit of the first twelve."""
+    if not (isinstance(code, str) and len(code) == 13 and code.isascii() and code.isdigit()):
+        return False
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(code[:12]))
+    return (10 - total % 10) % 10 == int(code[12])
+
+
 DOCUMENTS: dict[str, Callable[..., str]] = {
     "shipping_label": shipping_label,
     "packing_list": packing_list,
     "exchange_notice": exchange_notice,
     "badge": badge,
     "rtv_dispatch_note": rtv_dispatch_note,
+    "item_label": item_label,
 }
 
 
@@ -353,7 +392,8 @@ def _environment(directory: str) -> SandboxedEnvironment:
     # auto_reload re-reads a template whose file changed, so an edit shows on the next label.
     env = _LabelEnvironment(loader=FileSystemLoader(directory), undefined=StrictUndefined, auto_reload=True,
                                finalize=_finalize, trim_blocks=True, lstrip_blocks=True, autoescape=True)
-    env.filters.update(zpl=lambda value: Zpl(_escape(str(value))), kg=_kg, when=_when, channel=_channel)
+    env.filters.update(zpl=lambda value: Zpl(_escape(str(value))), kg=_kg, when=_when, channel=_channel,
+                       yuan=_yuan)
     return env
 
 
@@ -374,6 +414,11 @@ CHANNEL_NAMES = {"taobao": "Taobao 淘宝", "tmall": "Tmall 天猫", "jd": "JD �
 def _channel(code: str | None) -> str:
     """The channel's name in both languages; a channel we do not know, as it came."""
     return CHANNEL_NAMES.get(str(code or "").lower(), str(code or ""))
+
+
+def _yuan(cents: int | None) -> str:
+    """A price in fen as the shelf shows it: ¥12.90 (empty when there is none)."""
+    return "" if cents is None else f"¥{cents // 100}.{cents % 100:02d}"
 
 
 def _kg(grams: float | None) -> str:
@@ -402,7 +447,8 @@ def _helpers(profile: LabelProfile) -> dict[str, Any]:
         "dpi": profile.dpi, "dpmm": profile.dpmm, "width": profile.width, "height": profile.height,
         "width_mm": profile.width_mm, "height_mm": profile.height_mm, "margin": MARGIN_MM,
         "chinese_font": profile.chinese_font,
-        "mm": profile.dots, "text": draw.text, "code128": draw.code128, "hline": draw.hline, "box": draw.box,
+        "mm": profile.dots, "text": draw.text, "code128": draw.code128, "ean13": draw.ean13, "hline": draw.hline,
+        "box": draw.box,
         "font": draw.font,
     }
 
@@ -458,6 +504,26 @@ class _Drawing:
         caption_font = "" if caption is None else self.font(caption)
         return Zpl(f"^FO{left},{self._dots(y)}^BY{module},3,{bars}{caption_font}"
                    f"^BCN,{bars},{interpretation},N,N^FD{encoded}^FS")
+
+    def ean13(self, x: float, y: float, code: Any, height: float = 10.0, width: float | None = None,
+              caption: float | None = 2.5, align: str = "C") -> Zpl:
+        """An EAN-13 of `code` (13 digits, check digit included), bars `height` mm tall, as wide a module as fits
+        in `width` mm (default: to the right margin; 0.33 mm at most), centred unless align="L"."""
+        code = str(code)
+        if not is_ean13(code):
+            raise ValueError(f"{code!r} is not a valid EAN-13")
+        width = self.profile.width_mm - MARGIN_MM - x if width is None else width
+        modules = 95 + 11 + 7  # bars, and the quiet zones GS1 asks for left and right
+        module = min(self._dots(0.33), self._dots(width) // modules)
+        if module < self._dots(_MIN_MODULE_MM):
+            raise ValueError(f"an EAN-13 does not fit in {width:g} mm at {_MIN_MODULE_MM} mm modules")
+        left = self._dots(x) + ((self._dots(width) - 95 * module) // 2 if align == "C" else 11 * module)
+        bars = self._dots(height)
+        interpretation = "N" if caption is None else "Y"
+        caption_font = "" if caption is None else self.font(caption)
+        # ^BE takes the twelve digits and prints the check digit it computes (the same, checked above).
+        return Zpl(f"^FO{left},{self._dots(y)}^BY{module},3,{bars}{caption_font}"
+                   f"^BEN,{bars},{interpretation},N^FD{code[:12]}^FS")
 
     def hline(self, y: float, x: float = MARGIN_MM, width: float | None = None, thickness: float = 0.4) -> Zpl:
         """A horizontal rule, by default from margin to margin."""

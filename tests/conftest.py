@@ -163,9 +163,10 @@ def chromium():
 
 
 def renderable(zpl: str) -> str:
-    """zplkit has no CJK glyphs and no E:ANMDS.TTF: draw those fields in font 0, Chinese as "?"."""
+    """zplkit has no CJK glyphs and no E:ANMDS.TTF: draw those fields in font 0, Chinese (and the yuan sign,
+    which font 0 lacks too) as "?"."""
     zpl = re.sub(r"\^A@N,(\d+),(\d+),[^^]*", r"^A0N,\1,\2", zpl)
-    return "".join(c if ord(c) < 0x100 else "?" for c in zpl)
+    return "".join(c if ord(c) < 0x100 and c != "¥" else "?" for c in zpl)
 
 
 def read_barcodes(zpl: str, width: int = 813, height: int = 1219, dpi: int = 203) -> list[list[str]]:

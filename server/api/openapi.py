@@ -22,6 +22,7 @@ NAME = {"type": "string", "minLength": 1, "maxLength": 64}
 INT = {"type": "integer"}
 QTY = {"type": "integer", "minimum": 1}
 BOOL = {"type": "boolean"}
+ITEM_LABEL_QTY = {"type": "integer", "minimum": 1, "maximum": 1000}
 DATE = {"type": "string", "format": "date"}
 TIME = {"type": "string", "format": "date-time"}
 OBJ = {"type": "object"}
@@ -335,6 +336,18 @@ def _paths() -> dict[str, dict[str, Any]]:
         "POST /print-jobs/bin-labels": op("Print a zone's bin labels", "labels.print", ok=201, tag="printing",
                                           body=obj({"zone": NAME, "printer": NAME, "dpi": {"enum": [203, 300]},
                                                     "bins": array(NAME)}, ("zone", "printer"))),
+        "POST /print-jobs/item-labels": op("Print item labels (EAN-13 or Code 128, names, variant, tag price, lot "
+                                           "and expiry) of the item named in the body", "labels.print", ok=201,
+                                           tag="printing", body=obj({"sku": NAME, "qty": ITEM_LABEL_QTY,
+                                                                     "printer": NAME, "lot": NAME},
+                                                                    ("sku", "printer"))),
+        "POST /items/{sku}/labels": op("Print qty item labels of the item (with a lot's code and expiry)",
+                                       "labels.print", ok=201, tag="printing",
+                                       body=obj({"qty": ITEM_LABEL_QTY, "printer": NAME, "lot": NAME}, ("printer",))),
+        "POST /receipts/{receipt_id}/item-labels": op(
+            "Print an item label for each unit of the receipt that arrives unlabelled (all: every unit)",
+            "labels.print", ok=201, tag="printing", body=obj({"printer": NAME, "all": BOOL},
+                                                             ("printer",))),
         "POST /print-jobs/{job_id}/reprint": op("Print a job again, saying why", "labels.print", ok=201,
                                                 body=obj({"reason": {"type": "string", "minLength": 1}}, ("reason",)),
                                                 tag="printing"),

@@ -3,7 +3,9 @@ from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
 from server.domain.errors import WmsError
+from server.services import transaction
 from server.services.devices import registry
+from server.services.printing import item_labels as item_labels_service
 from server.services.printing import print_jobs
 
 bp = Blueprint("printing", __name__, url_prefix="/api/v1")
@@ -81,3 +83,50 @@ def reprint(job_id: int):
     actor.require("labels.print")
     job = print_jobs.reprint(job_id, actor, json_body().get("reason"))
     return ok(job=print_jobs.job_view(job)), 201
+
+
+# --- item labels (货品标签): server/services/printing/item_labels.py -----------------------------------
+
+def _label_request(body: dict) -> tuple[object, str, str | None]:
+    qty, printer, lot = body.get("qty", 1), body.get("printer"), body.get("lot")
+    if not isinstance(printer, str) or not printer.strip():
+        raise WmsError("bad_request", detail="printer is required")
+    if lot is not None and not isinstance(lot, str):
+        raise WmsError("bad_request", detail="lot must be a lot code")
+    return qty, printer.strip(), (lot or None)
+
+
+@bp.post("/items/<sku>/labels")
+def item_labels(sku: str):
+    """{"qty", "printer", "lot"?}: qty item labels of the item (with the lot's code and expiry)."""
+    actor = current_actor()
+    actor.require("labels.print")
+    qty, printer, lot = _label_request(json_body())
+    job = item_labels_service.print_item_labels(item_labels_service.find_item(sku), qty, printer, actor, lot=lot)
+    transaction.commit_and_notify()
+    return ok(job=print_jobs.job_view(job)), 201
+
+
+@bp.post("/print-jobs/item-labels")
+def item_labels_by_sku():
+    """{"sku", "qty", "lot"?, "printer"}: the same as POST /items/<sku>/labels, the SKU in the body."""
+    actor = current_actor()
+    actor.require("labels.print")
+    body = json_body()
+    qty, printer, lot = _label_request(body)
+    job = item_labels_service.print_item_labels(item_labels_service.find_item(body.get("sku")), qty, printer, actor,
+                                                lot=lot)
+    transaction.commit_and_notify()
+    return ok(job=print_jobs.job_view(job)), 201
+
+
+@bp.post("/receipts/<int(max=2147483647):receipt_id>/item-labels")
+def receipt_item_labels(receipt_id: int):
+    """{"printer", "all"?}: a label for each unit of the receipt that arrives unlabelled (all: every unit)."""
+    actor = current_actor()
+    actor.require("labels.print")
+    body = json_body()
+    _, printer, _ = _label_request(body)
+    jobs = item_labels_service.print_receipt_labels(receipt_id, printer, actor, everything=body.get("all") is True)
+    transaction.commit_and_notify()
+    return ok(jobs=[print_jobs.job_view(j) for j in jobs]), 201

@@ -73,6 +73,8 @@ class Supplier(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # Its goods arrive without item labels (货品标签): receiving prints them.
+    label_at_receiving: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Product(db.Model):
@@ -113,6 +115,8 @@ class Item(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     # Blocked (frozen) with a written reason: not allocated or moved until unblocked.
     block_reason: Mapped[str | None] = mapped_column(String(200))
+    # Units arrive without item labels (货品标签): receiving prints them (so does the supplier's flag).
+    label_at_receiving: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     product: Mapped[Product] = relationship(lazy="joined")
     barcodes: Mapped[list[ItemBarcode]] = relationship(back_populates="item",
                                                        order_by="ItemBarcode.id")

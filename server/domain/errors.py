@@ -393,6 +393,15 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "expiry_too_short": (422, "{sku} expires on {expiry}, {days} days from now; at least {minimum} days are "
                               "required: not received.",
                          "{sku} 有效期至 {expiry}，仅剩 {days} 天，要求至少 {minimum} 天，拒收临期。"),
+    # --- item labels (server/services/printing/item_labels.py) ---
+    "bad_label_qty": (400, "Print between 1 and {max} labels, not {qty}.",
+                      "标签数量须在 1 到 {max} 之间，不能是 {qty}。"),
+    "label_barcode_too_long": (400, "SKU {sku} is too long for a Code 128 on {width_mm} mm wide labels: use wider "
+                               "label stock, or give the item an EAN-13.",
+                               "货品编码 {sku} 太长，{width_mm} 毫米宽的标签放不下 Code 128 条码："
+                               "请换更宽的标签，或为货品添加 EAN-13 条码。"),
+    "no_item_labels": (409, "No unit on {what} needs an item label (none arrives unlabelled or was restocked).",
+                       "{what_zh} 没有需要打印货品标签的货品（没有到货无标签或重新入库的货品）。"),
     "try_again": (503, "The server lost its database for a moment: the scan is kept and sent again.",
                   "服务器与数据库的连接短暂中断：扫描已保留，将自动重发。"),
     "database_unavailable": (503, "The database is not answering for a moment: try again in a few seconds.",
@@ -434,7 +443,7 @@ WHAT_ZH = {"device": "设备", "supplier": "供应商", "item": "货品", "produ
            "inspection": "检验", "put-away task": "上架任务", "purchase order": "采购单", "bin": "货位",
            "open pick list": "可领取的拣货单", "pick list": "拣货单", "picked stop": "已拣站点", "order line": "订单行",
            "order": "订单", "wave": "波次", "manifest": "交接单", "parcel": "包裹",
-           "put-back task": "归位任务"}
+           "put-back task": "归位任务", "lot": "批次", "return": "退货"}
 # Document states as the Chinese messages name them.
 STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
              "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成",

@@ -12,8 +12,10 @@ from server.web.common import page
 
 bp = Blueprint("labels", __name__, url_prefix="/sup/labels")
 
-# Stock the packing stations load; any other size can be asked of the JSON endpoint directly.
-SIZES = {"4x6in": (101.6, 152.4), "100x150mm": (100.0, 150.0), "4x8in": (101.6, 203.2)}
+# Stock the packing stations load, and the item-label (吊牌) stock; any other size can be asked of the JSON
+# endpoint directly. The documents for 4 x 6 in refuse the small stock, and say so on the page.
+SIZES = {"4x6in": (101.6, 152.4), "100x150mm": (100.0, 150.0), "4x8in": (101.6, 203.2), "40x30mm": (40.0, 30.0),
+         "50x30mm": (50.0, 30.0)}
 
 
 @bp.get("/")

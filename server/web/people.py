@@ -16,7 +16,7 @@ from server.domain.errors import WmsError
 from server.services import transaction
 from server.services.catalogue import suppliers
 from server.services.people import users
-from server.services.printing import print_jobs
+from server.services.printing import item_labels, print_jobs
 from server.services.setup import imports
 from server.web.common import attempt, page, sup
 from server.web.receiving import suppliers_view
@@ -151,8 +151,14 @@ def suppliers_add(actor):
 @page("master.manage")
 def suppliers_edit(actor, code: str):
     form = request.form
-    if attempt(lambda: suppliers.save({"name": form.get("name", ""), "contact": form.get("contact", ""),
-                                       "active": form.get("active") == "1"}, actor, code=code)) is not None:
+    def save():
+        saved = suppliers.save({"name": form.get("name", ""), "contact": form.get("contact", ""),
+                                "active": form.get("active") == "1"}, actor, code=code)
+        if "label_at_receiving_shown" in form:  # the item-label flag: its goods arrive unlabelled
+            item_labels.set_supplier_label_at_receiving(saved[0].code, form.get("label_at_receiving") == "1", actor)
+        return saved
+
+    if attempt(save) is not None:
         _done(f"Supplier {code} saved.", f"已保存供应商 {code}。")
     return redirect(url_for("supervisor.suppliers_page"))
 

@@ -8,7 +8,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import roles, sampling
 from server.domain.errors import WmsError
+from server.services import transaction
 from server.services.catalogue import suppliers as supplier_master
+from server.services.printing import item_labels
 from server.services.receiving import inspection
 from server.services.receiving import inbound
 from server.services.reports import day_end, report_queries
@@ -24,7 +26,36 @@ def receiving_overview(actor):
                            suppliers=inbound.suppliers_to_order_from(),
                            receipts=report_queries.receipts_of(date.today()),
                            waiting=[inspection.inspection_view(i) for i in inspection.open_inspections()],
-                           clearing=report_queries.same_day_clearing(date.today()))
+                           clearing=report_queries.same_day_clearing(date.today()),
+                           to_label=_to_label(), printers=item_labels.label_printers(),
+                           can_print=roles.can(actor.role or "", "labels.print"))
+
+
+def _to_label() -> list[dict]:
+    """Today's receipts with units that arrive unlabelled: what receiving must label, per receipt."""
+    out = []
+    for row in report_queries.receipts_of(date.today()):
+        lines = [ln for ln in item_labels.receipt_labels_view(inbound.get_receipt(row["receipt"])) if ln["unlabelled"]]
+        if lines:
+            out.append({"receipt": row["receipt"], "po": row["po"], "supplier": row["supplier"], "lines": lines})
+    return out
+
+
+@sup.post("/receipts/<int(max=2147483647):receipt_id>/item-labels")
+@page("labels.print")
+def print_receipt_labels_page(actor, receipt_id: int):
+    """The receiving page's form: a label for each unit of the receipt that arrives unlabelled."""
+    try:
+        jobs = item_labels.print_receipt_labels(receipt_id, request.form.get("printer", ""), actor)
+        transaction.commit_and_notify()
+    except WmsError as error:
+        transaction.rollback()
+        flash(error.message())
+        return redirect(url_for("supervisor.receiving_overview") + "#to-label")
+    labels = sum(job.zpl.count("^XA") for job in jobs)
+    flash({"en": f"Receipt {receipt_id}: {labels} item label(s) sent to {jobs[0].printer.code}.",
+           "zh": f"收货单 {receipt_id}：已将 {labels} 张货品标签发送到 {jobs[0].printer.code}。"}, "ok")
+    return redirect(url_for("supervisor.receiving_overview") + "#to-label")
 
 
 def comparison(lot_size: int, applied: dict | None, aql: float, level: str) -> dict:
@@ -91,6 +122,7 @@ def suppliers_view(actor, result: dict | None = None, status: int = 200):
     return render_template("suppliers.html", actor=actor, report=report, q=q,
                            suppliers=[supplier_master.supplier_view(s) for s in supplier_master.list_suppliers(q)],
                            may_manage=roles.can(actor.role or "", "master.manage"), result=result,
+                           unlabelled=item_labels.unlabelled_suppliers(),
                            import_action=url_for("supervisor.suppliers_import")), status
 
 

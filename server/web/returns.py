@@ -10,7 +10,9 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import roles
-from server.services.printing import print_jobs
+from server.domain.errors import WmsError
+from server.services import transaction
+from server.services.printing import item_labels, print_jobs
 from server.services.receiving import inbound
 from server.services.returns import return_cases, vendor_returns
 from server.web.common import attempt, page, sup
@@ -103,7 +105,9 @@ def return_case_page(actor, number: str):
                            dispositions=return_cases.settings()["dispositions"],
                            may_inspect=roles.can(actor.role or "", "returns.inspect"),
                            next_role=roles.ROLE_NAMES[following["role"]] if following else None,
-                           my_role=roles.ROLE_NAMES.get(actor.role or "", (actor.role, actor.role)))
+                           my_role=roles.ROLE_NAMES.get(actor.role or "", (actor.role, actor.role)),
+                           restocked=item_labels.restocked_units(number), printers=item_labels.label_printers(),
+                           can_print=roles.can(actor.role or "", "labels.print"))
 
 
 def _back(number: str):
@@ -143,6 +147,23 @@ def return_cancel(actor, number: str):
     if case is not None:
         _done(f"Return {case.number} is cancelled.", f"退货单 {case.number} 已取消。")
     return _back(number)
+
+
+@sup.post("/returns/<number>/item-labels")
+@page("labels.print")
+def return_item_labels(actor, number: str):
+    """Item labels for the units of the case restocked (one per unit, with its lot)."""
+    try:
+        jobs = item_labels.print_restocked_return_labels(number, request.form.get("printer", ""), actor)
+        transaction.commit_and_notify()
+    except WmsError as error:
+        transaction.rollback()
+        flash(error.message())
+        return redirect(url_for("supervisor.return_case_page", number=number))
+    labels = sum(job.zpl.count("^XA") for job in jobs)
+    flash({"en": f"{labels} item label(s) of return {number} sent to {jobs[0].printer.code}.",
+           "zh": f"已将退货 {number} 的 {labels} 张货品标签发送到 {jobs[0].printer.code}。"}, "ok")
+    return redirect(url_for("supervisor.return_case_page", number=number))
 
 
 @sup.post("/returns/<number>/exchange")

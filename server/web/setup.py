@@ -15,6 +15,7 @@ from server.services import transaction
 from server.services.catalogue import bin_master, item_master
 from server.services.catalogue import items as catalogue
 from server.services.inventory import opening_stock
+from server.services.printing import item_labels
 from server.services.setup import checklist, imports
 from server.web.common import attempt, page, sup
 
@@ -161,7 +162,39 @@ def item_page(actor, sku: str):
     return render_template("item.html", actor=actor, item=item_master.item_view(item),
                            can_edit=roles.can(actor.role or "", "master.manage"), errors=[],
                            can_block=roles.can(actor.role or "", "stock.adjust"),
-                           blocked_lots=item_master.blocked_lots(item.id))
+                           blocked_lots=item_master.blocked_lots(item.id),
+                           can_print=roles.can(actor.role or "", "labels.print"),
+                           printers=item_labels.label_printers(), lots=item_labels.item_lots(item))
+
+
+@sup.post("/items/<sku>/labels")
+@page("labels.print")
+def print_item_labels_page(actor, sku: str):
+    """The item page's "Print labels" form: copies of the item's label (a lot's, when one is chosen)."""
+    form = request.form
+    try:
+        copies = int(form.get("copies", "1"))
+    except ValueError:
+        copies = form.get("copies", "")
+    try:
+        job = item_labels.print_item_labels(sku, copies, form.get("printer", ""), actor,
+                                            lot=form.get("lot", "").strip() or None)
+        transaction.commit_and_notify()
+    except WmsError as error:
+        transaction.rollback()
+        flash(error.message())
+        return redirect(url_for("supervisor.item_page", sku=sku))
+    flash({"en": f"{copies} label(s) of {sku} sent to {job.printer.code}.",
+           "zh": f"已将 {sku} 的 {copies} 张标签发送到 {job.printer.code}。"}, "ok")
+    return redirect(url_for("supervisor.jobs", highlight=job.id))
+
+
+@sup.post("/items/<sku>/label-at-receiving")
+@page("master.manage")
+def label_at_receiving_page(actor, sku: str):
+    """Mark the item as arriving unlabelled (receiving prints its labels), or not."""
+    attempt(lambda: item_labels.set_label_at_receiving(sku, request.form.get("on") == "1", actor))
+    return redirect(url_for("supervisor.item_page", sku=sku))
 
 
 @sup.post("/items/<sku>/block")

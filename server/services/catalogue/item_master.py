@@ -73,7 +73,7 @@ def item_view(item: Item) -> dict:
             "lot_tracked": item.lot_tracked, "tag_price_cents": item.tag_price_cents,
             "unit_cost_cents": item.unit_cost_cents, "category": item.category, "brand": item.brand,
             "supplier": supplier.name if supplier else None, "safety_qty": item.safety_qty, "active": item.active,
-            "block_reason": item.block_reason}
+            "block_reason": item.block_reason, "label_at_receiving": item.label_at_receiving}
 
 
 def in_use(item_id: int) -> tuple[int, int]:

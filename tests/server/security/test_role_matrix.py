@@ -143,6 +143,10 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", f"/api/v1/print-jobs/{X}", "authenticated"),
     ("POST", "/api/v1/print-jobs/bin-labels", "labels.print"),
     ("POST", f"/api/v1/print-jobs/{X}/reprint", "labels.print"),
+    # item labels (货品标签)
+    ("POST", "/api/v1/print-jobs/item-labels", "labels.print"),
+    ("POST", "/api/v1/items/NOPE-SKU/labels", "labels.print"),
+    ("POST", f"/api/v1/receipts/{X}/item-labels", "labels.print"),
     # receiving and inspection
     ("GET", "/api/v1/purchase-orders", "authenticated"),
     ("POST", "/api/v1/purchase-orders", "journey.receive"),

@@ -49,6 +49,18 @@ def test_the_preview_endpoint_gives_the_zpl_for_a_profile(live_server):
     assert body["profile"]["dpmm"] == 12 and body["labels"] == 1
 
 
+def test_the_item_label_previews_on_its_small_stock(live_server):
+    http = live_server.session("supervisor")
+    answer = http.get(f"{live_server.url}/sup/labels/preview.zpl", timeout=10,
+                      params={"template": "item_label", "dpi": 300, "width_mm": 40, "height_mm": 30})
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["file"] == "item_label.zpl.j2" and body["labels"] == 1
+    assert body["zpl"].startswith("^XA^CI28^PW480^LL360") and "^BEN" in body["zpl"]  # EAN-13 of the sample
+    assert "T恤" in body["zpl"] and "¥12.90" in body["zpl"]
+
+
 @pytest.mark.parametrize(("params", "status"), [({"template": "os.system"}, 400), ({"dpi": 600}, 400),
                                                 ({"height_mm": 10}, 400)])
 def test_the_preview_endpoint_refuses_what_it_cannot_render(live_server, params, status):
