@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from printers import documents
-from server.db.models import Item, Lot, PrintJob, Receipt, ReturnCase, ReturnUnit, Supplier
+from server.db.models import Item, Lot, PrintJob, Receipt, ReceiptCount, ReturnCase, ReturnUnit, Supplier
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.catalogue import items as catalogue
 from server.services.people.auth import Actor
 from server.services.printing import print_jobs
-from server.services.receiving import inbound
 
 MAX_COPIES = documents.MAX_ITEM_LABEL_COPIES
 
@@ -96,10 +95,13 @@ def receipt_labels(receipt: Receipt) -> list[dict]:
             item = db.session.get(Item, lot.item_id)
             lines.append({"item": item, "lot": lot, "qty": int(lot.qty_received or 0)})
     else:
-        counted = inbound.counts_by_line(receipt)
+        # Units counted per PO line so far (read here: receiving prints through this package, not back).
+        counted = dict(db.session.execute(
+            select(ReceiptCount.po_line_id, func.sum(ReceiptCount.qty)).where(ReceiptCount.receipt_id == receipt.id)
+            .group_by(ReceiptCount.po_line_id)).all())
         for po_line in receipt.po.lines:
-            if counted.get(po_line.id, {}).get("qty"):
-                lines.append({"item": po_line.item, "lot": None, "qty": counted[po_line.id]["qty"]})
+            if counted.get(po_line.id):
+                lines.append({"item": po_line.item, "lot": None, "qty": int(counted[po_line.id])})
     for line in lines:
         line["unlabelled"] = arrives_unlabelled(line["item"], supplier)
     return [line for line in lines if line["qty"] > 0]
