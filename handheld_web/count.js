@@ -4,7 +4,7 @@
 // never tells the device what the books expect.
 
 import { t, tn } from "./i18n.js";
-import { button, errorPanel, h, nameAndVariant, onQuantityForm } from "./ui.js";
+import { button, errorPanel, h, nameAndVariant, onQuantityForm, taskListHead } from "./ui.js";
 
 // zone-aisle-bay-level, as config/default.toml [scan] bin_pattern (an AIM prefix like ]C0 may lead).
 const BIN_CODE = /^(\][A-Za-z]\d)?[A-Z]{1,2}-\d{2}-\d{2}-\d$/i;
@@ -187,16 +187,7 @@ export function createCount(app) {
         ? h("p", { class: "prompt", testid: "count-prompt", "data-next": "wait_bin" }, t("count_opening", { bin: s.binPending.code }))
         : h("p", { class: "prompt", testid: "count-prompt", "data-next": "scan_bin" }, t("count_scan_bin")),
     );
-    parts.push(
-      h(
-        "div",
-        { class: "listhead" },
-        h("h2", { class: "listhead__title" }, t("count_list_title")),
-        button({ class: "btn btn--small", testid: "count-refresh", onclick: loadList }, t("refresh")),
-      ),
-    );
-    if (s.listError) parts.push(errorPanel({ ...s.listError, titleKey: "list_error_title" }));
-    if (s.loading && !s.list) parts.push(h("p", { class: "hint" }, t("loading")));
+    parts.push(...taskListHead({ titleKey: "count_list_title", testid: "count-refresh", onRefresh: loadList, state: s }));
     parts.push(
       h(
         "ul",

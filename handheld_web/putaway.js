@@ -2,7 +2,7 @@
 // bin, scan the bin; the server moves the units into stock there (or refuses: wrong zone, blocked).
 
 import { t } from "./i18n.js";
-import { button, errorPanel, h, nameAndVariant } from "./ui.js";
+import { button, errorPanel, h, nameAndVariant, taskListHead } from "./ui.js";
 
 const LPN_CODE = /^(\][A-Za-z]\d)?LPN-/i;
 
@@ -119,16 +119,7 @@ export function createPutaway(app) {
     } else {
       parts.push(h("p", { class: "prompt", testid: "putaway-prompt", "data-next": "scan_lpn" }, t("putaway_scan_lpn")));
     }
-    parts.push(
-      h(
-        "div",
-        { class: "listhead" },
-        h("h2", { class: "listhead__title" }, t("putaway_open_title")),
-        button({ class: "btn btn--small", testid: "putaway-refresh", onclick: loadList }, t("refresh")),
-      ),
-    );
-    if (s.listError) parts.push(errorPanel({ ...s.listError, titleKey: "list_error_title" }));
-    if (s.loading && !s.list) parts.push(h("p", { class: "hint" }, t("loading")));
+    parts.push(...taskListHead({ titleKey: "putaway_open_title", testid: "putaway-refresh", onRefresh: loadList, state: s }));
     const list = h("ul", { class: "lines", testid: "putaway-list" });
     for (const task of s.list || []) {
       list.append(

@@ -4,7 +4,7 @@
 // the unit's code, so it stands alone when it is replayed.
 
 import { t } from "./i18n.js";
-import { button, errorPanel, h, nameAndVariant } from "./ui.js";
+import { button, errorPanel, h, nameAndVariant, taskListHead } from "./ui.js";
 
 export function createPutback(app) {
   const s = {
@@ -138,16 +138,7 @@ export function createPutback(app) {
         ? h("p", { class: "prompt", testid: "putback-prompt", "data-next": "wait_open" }, t("putback_opening", { code: s.opening.code }))
         : h("p", { class: "prompt", testid: "putback-prompt", "data-next": "scan_source" }, t("putback_scan_source")),
     );
-    parts.push(
-      h(
-        "div",
-        { class: "listhead" },
-        h("h2", { class: "listhead__title" }, t("putback_open_title")),
-        button({ class: "btn btn--small", testid: "putback-refresh", onclick: loadList }, t("refresh")),
-      ),
-    );
-    if (s.listError) parts.push(errorPanel({ ...s.listError, titleKey: "list_error_title" }));
-    if (s.loading && !s.list) parts.push(h("p", { class: "hint" }, t("loading")));
+    parts.push(...taskListHead({ titleKey: "putback_open_title", testid: "putback-refresh", onRefresh: loadList, state: s }));
     const list = h("ul", { class: "lines", testid: "putback-list" });
     for (const task of s.list || []) {
       list.append(

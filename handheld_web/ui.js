@@ -135,3 +135,21 @@ export function onQuantityForm(formId, inputId, addQuantity, app) {
     app.focusScan();
   });
 }
+
+/**
+ * The head of a journey's list of open tasks (put-away, put-back, counts): its title with a refresh button,
+ * then the list's error or "loading…" while nothing has arrived yet. Parts to push before the list itself.
+ */
+export function taskListHead({ titleKey, testid, onRefresh, state }) {
+  const parts = [
+    h(
+      "div",
+      { class: "listhead" },
+      h("h2", { class: "listhead__title" }, t(titleKey)),
+      button({ class: "btn btn--small", testid, onclick: onRefresh }, t("refresh")),
+    ),
+  ];
+  if (state.listError) parts.push(errorPanel({ ...state.listError, titleKey: "list_error_title" }));
+  if (state.loading && !state.list) parts.push(h("p", { class: "hint" }, t("loading")));
+  return parts;
+}

@@ -34,53 +34,29 @@ import socketio
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scan_bridge import LineSplitter, _close_quietly, _disconnect_quietly, read_token  # noqa: E402
+from scan_bridge import LineSplitter, PortReader, _disconnect_quietly, read_token  # noqa: E402
 from server.domain.scales import PROTOCOLS, Reading, ScaleError, parse  # noqa: E402
 
 NAMESPACE = "/floor"
 log = logging.getLogger("scale-bridge")
 
 
-class ScaleReader(threading.Thread):
-    """Reads one scale. On a read error (unplugged) closes the port and polls until the path opens
-    again; `on_reading(Reading | None)` gets every weight, None when the scale went away."""
+class ScaleReader(PortReader):
+    """Reads one scale: the scanner bridge's port loop (closed on a read error — unplugged — then polled until
+    the path opens again), with the scale's own reading; `on_reading(Reading | None)` gets every weight, None
+    when the scale went away."""
 
     def __init__(self, path: str, baud: int, protocol: str, command: str, interval: float,
                  on_reading, stop: threading.Event, poll_seconds: float = 0.5) -> None:
-        super().__init__(name=f"scale-{path}", daemon=True)
-        self.path, self.baud, self.protocol = path, baud, protocol
+        super().__init__(path, baud, "any", on_line=None, stop=stop, poll_seconds=poll_seconds)
+        self.name = f"scale-{path}"
+        self.protocol = protocol
         self.command = (command.strip() + "\r\n").encode()
         self.interval = interval
         self.on_reading = on_reading
-        self.stop_event = stop
-        self.poll_seconds = poll_seconds
-        self.opened = 0
-        self._missing_reported = False
 
-    def run(self) -> None:
-        while not self.stop_event.is_set():
-            port = self._open()
-            if port is None:
-                self.stop_event.wait(self.poll_seconds)
-                continue
-            try:
-                self._read(port)
-            finally:
-                _close_quietly(port)
-                self.on_reading(None)
-
-    def _open(self) -> serial.SerialBase | None:
-        try:
-            port = serial.serial_for_url(self.path, baudrate=self.baud, timeout=0.2, exclusive=True)
-        except (serial.SerialException, OSError, ValueError) as error:
-            if not self._missing_reported:
-                log.warning("port %s not available (%s); polling until it is", self.path, error)
-                self._missing_reported = True
-            return None
-        self._missing_reported = False
-        self.opened += 1
-        log.info("port %s open (%s)", self.path, self.protocol)
-        return port
+    def closed(self) -> None:
+        self.on_reading(None)
 
     def _read(self, port: serial.SerialBase) -> None:
         splitter = LineSplitter("any")

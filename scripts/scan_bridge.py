@@ -195,6 +195,10 @@ class PortReader(threading.Thread):
                 self._read(port)
             finally:
                 _close_quietly(port)
+                self.closed()
+
+    def closed(self) -> None:
+        """The port went away (or the bridge stops): a reader whose last value must not outlive it says so."""
 
     def _open(self) -> serial.SerialBase | None:
         try:
