@@ -33,6 +33,10 @@ export function createReturns(app) {
       return;
     }
     app.send({ mode: "return.unit", code, return: s.current.number, judgement: s.judgement });
+    // Each unit is judged on its own: the choice went with this unit, the next one is good again. Reset
+    // here, not when an answer comes back: an answer to an earlier unit would undo a choice just made.
+    s.judgement = "good";
+    app.render();
   }
 
   function onAck(record, ack) {
@@ -56,7 +60,6 @@ export function createReturns(app) {
     s.current = ack.result;
     const unit = ack.result.unit || {};
     s.lastUnit = { sku: unit.sku, judgement: unit.judgement, warning: (ack.warnings || [])[0] || null };
-    s.judgement = "good"; // each unit is judged on its own: back to good after a damaged one
   }
 
   function choose(kind, value) {

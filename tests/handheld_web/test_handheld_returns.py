@@ -68,3 +68,32 @@ def test_the_returns_journey_reads_in_chinese(page, live_server):
     expect(page.get_by_test_id("returns-prompt")).to_contain_text("请先选择退货原因")
     expect(page.get_by_test_id("returns-reason-changed_mind")).to_have_text("不想要了")
     page.screenshot(path=str(live_server.data_dir / "returns-zh.png"))
+
+
+def test_a_judgement_chosen_while_an_earlier_unit_awaits_its_answer_goes_with_the_next_unit(
+        page, live_server, pick_an_order):
+    """The answer to an earlier unit used to reset the choice to good: on a slow network the damaged unit
+    the inspector had just marked was booked good."""
+    order = pick_an_order()
+    tracking = ship(live_server, order)
+    sign_in(page, "inspector")
+    page.get_by_test_id("journey-returns").tap()
+    page.get_by_test_id("returns-reason-defective").tap()
+    scan(page, tracking)
+    case = page.get_by_test_id("returns-case")
+    expect(case).to_have_attribute("data-status", "open")
+    (_, _, first_barcode), (_, _, second_barcode) = order["lines"]
+
+    page.context.set_offline(True)  # the first unit waits in the outbox for its answer
+    expect(page.get_by_test_id("conn-state")).not_to_have_attribute("data-state", "online")
+    scan(page, first_barcode)
+    page.get_by_test_id("returns-judgement-damaged").tap()  # meant for the next unit
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("returns-last-unit")).to_contain_text("Good")  # the first unit's answer came
+    expect(page.get_by_test_id("returns-judgement-damaged")).to_have_attribute("aria-pressed", "true")
+    scan(page, second_barcode)
+    expect(page.get_by_test_id("returns-last-unit")).to_contain_text("Damaged")
+
+    number = case.get_attribute("data-case")
+    view = live_server.session("supervisor").get(f"{live_server.url}/api/v1/returns/{number}", timeout=10).json()
+    assert sorted(u["judgement"] for u in view["units"]) == ["damaged", "good"]
