@@ -97,3 +97,49 @@ def test_a_judgement_chosen_while_an_earlier_unit_awaits_its_answer_goes_with_th
     number = case.get_attribute("data-case")
     view = live_server.session("supervisor").get(f"{live_server.url}/api/v1/returns/{number}", timeout=10).json()
     assert sorted(u["judgement"] for u in view["units"]) == ["damaged", "good"]
+
+
+def test_a_parcel_opened_and_inspected_on_the_handheld_is_signed_on_the_desk(page, live_server, pick_an_order,
+                                                                             chromium):
+    """The returns desk's whole path as two people work it: the handheld opens the case by scanning the parcel's
+    tracking number and judges every unit; the desk gives the dispositions and each level signs on the page."""
+    from tests.server.web.test_returns_desk_browser import as_person
+
+    order = pick_an_order()
+    tracking = ship(live_server, order)
+    sign_in(page, "inspector")
+    page.get_by_test_id("journey-returns").tap()
+    page.get_by_test_id("returns-reason-size_or_fit").tap()
+    scan(page, tracking)
+    case = page.get_by_test_id("returns-case")
+    expect(case).to_have_attribute("data-status", "open")
+    for _, qty, barcode in order["lines"]:
+        for _ in range(qty):
+            scan(page, barcode)
+    expect(page.get_by_test_id("returns-prompt")).to_have_attribute("data-next", "desk")
+    number = case.get_attribute("data-case")
+
+    desk_context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    desk_context.add_cookies([{"name": "sup_lang", "value": "en", "url": "http://127.0.0.1"}])
+    desk_context.set_default_timeout(15_000)
+    try:
+        desk = desk_context.new_page()
+        as_person(desk, live_server.url, "inspector", f"/sup/returns/{number}")
+        for box in desk.locator("[data-testid=units] input[type=checkbox]").all():
+            box.check()
+        desk.get_by_test_id("dispose-choice").select_option("scrap")  # nothing left to put away on the shared server
+        desk.get_by_test_id("dispose").get_by_role("button").click()
+        total = sum(qty for _, qty, _ in order["lines"])
+        expect(desk.get_by_test_id("disposition")).to_have_count(total)
+        chain = live_server.session("supervisor").get(f"{live_server.url}/api/v1/returns/{number}",
+                                                      timeout=10).json()["chain"]
+        for level in [lv for lv in chain["levels"] if lv["needed"]]:
+            if level["role"] != "inspector":
+                as_person(desk, live_server.url, level["role"], f"/sup/returns/{number}")
+            desk.get_by_test_id("sign").get_by_role("button").click()
+            expect(desk.get_by_test_id(f"signed-{level['level']}")).to_be_visible()
+        expect(desk.get_by_test_id("case-status")).to_have_text("Done")
+    finally:
+        desk_context.close()
+    view = live_server.session("supervisor").get(f"{live_server.url}/api/v1/returns/{number}", timeout=10).json()
+    assert view["status"] == "done" and sorted(u["disposition"] for u in view["units"]) == ["scrap"] * total
