@@ -10,6 +10,7 @@ from flask import Response, render_template, request, url_for
 
 from server.domain.errors import WmsError
 from server.services.inventory import shelf_life
+from server.web.language import t
 from server.services.reports import report_queries
 from server.services.reports.report_queries import Column, Period
 from server.web.common import page, sup
@@ -295,8 +296,9 @@ def reports_exceptions(actor):
                     "receipts not cleared. · 各类待处理异常一览。"])
 
 
-EXPIRY_BUCKETS = (("expired", "expired · 已过期", None, -1), ("0-7", "0–7 d · 天", 0, 7),
-                  ("8-30", "8–30 d · 天", 8, 30), ("31-90", "31–90 d · 天", 31, 90), ("90+", "> 90 d · 天", 91, None))
+EXPIRY_BUCKETS = (("expired", ("expired", "已过期"), None, -1), ("0-7", ("0–7 days", "0–7 天"), 0, 7),
+                  ("8-30", ("8–30 days", "8–30 天"), 8, 30), ("31-90", ("31–90 days", "31–90 天"), 31, 90),
+                  ("90+", ("> 90 days", "> 90 天"), 91, None))
 EXPIRY_COLUMNS = [Column("sku", "SKU", "货品"), Column("lot", "Lot", "批次"), Column("expiry", "Expiry", "有效期至"),
                   Column("days_left", "Days left", "剩余天数", "int"), Column("qty", "Units", "件数", "int"),
                   Column("bins", "Bins", "货位数", "int"), Column("blocked", "Blocked", "冻结")]
@@ -311,7 +313,7 @@ def reports_expiry(actor):
     units = [sum(r["qty"] for r in rows
                  if (low is None or r["days_left"] >= low) and (high is None or r["days_left"] <= high))
              for _, _, low, high in EXPIRY_BUCKETS]
-    chart = bar_chart(("Units by days to expiry", "按剩余天数的件数"), [label for _, label, _, _ in EXPIRY_BUCKETS],
+    chart = bar_chart(("Units by days to expiry", "按剩余天数的件数"), [t(*label) for _, label, _, _ in EXPIRY_BUCKETS],
                       [("Units · 件数", units)], x_label="Days to expiry · 剩余天数", y_label="Units · 件")
     filters = [{"name": "within", "label": "Expiring within · 到期于", "kind": "select",
                 "value": request.args.get("within", ""),
