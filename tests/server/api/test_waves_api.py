@@ -3,13 +3,15 @@ import uuid
 
 import requests
 
+from tests.conftest import on_shelves
+
 
 def stocked_skus(live_server, http, count):
     items = http.get(f"{live_server.url}/api/v1/items?q=GEN&limit=200", timeout=10).json()
     found = []
     for item in items:
         where = http.get(f"{live_server.url}/api/v1/items/{item['sku']}", timeout=10).json()
-        if where["total_qty"] >= 2:
+        if on_shelves(where["lines"]) >= 2:
             found.append(item["sku"])
         if len(found) == count:
             return found

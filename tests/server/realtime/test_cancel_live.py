@@ -4,13 +4,14 @@ back to the shelf through the put-back task, by real scans."""
 import uuid
 
 from tests.server.realtime.test_picking_live import a_wave, barcode_of, next_event, send
+from tests.conftest import on_shelves
 
 
 def two_skus(live_server):
     boss = live_server.session("supervisor")
     found = []
     for item in boss.get(f"{live_server.url}/api/v1/items?q=GEN1&limit=100", timeout=10).json():
-        if boss.get(f"{live_server.url}/api/v1/items/{item['sku']}", timeout=10).json()["total_qty"] >= 3:
+        if on_shelves(boss.get(f"{live_server.url}/api/v1/items/{item['sku']}", timeout=10).json()["lines"]) >= 3:
             found.append(item["sku"])
         if len(found) == 2:
             return found

@@ -4,6 +4,7 @@ import time
 import uuid
 
 import socketio
+from tests.conftest import on_shelves
 
 
 def next_event(client, name, timeout=5):
@@ -32,7 +33,8 @@ def send(client, mode, code=None, **payload):
 def test_a_picker_picks_a_wave_and_a_hold_reaches_the_handheld_at_once(live_server):
     supervisor = live_server.session("supervisor")
     item = next(i for i in supervisor.get(f"{live_server.url}/api/v1/items?q=GEN1&limit=100", timeout=10).json()
-                if supervisor.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["total_qty"] >= 2)
+                if on_shelves(supervisor.get(f"{live_server.url}/api/v1/items/{i['sku']}",
+                                             timeout=10).json()["lines"]) >= 2)
     number, carrier = f"P-{uuid.uuid4().hex[:8]}", f"PICK-{uuid.uuid4().hex[:6]}"
     supervisor.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
         "number": number, "customer_name": "朱涛", "address": "江苏省 苏州市 星湖街749号", "carrier": carrier,
@@ -137,7 +139,7 @@ def test_the_next_stop_at_the_bin_just_scanned_takes_the_item_without_the_bin_ag
     boss = live_server.session("supervisor")
     # From the start of the catalogue: test_wave_live takes its contested bin from the end.
     sku = next(i["sku"] for i in boss.get(f"{live_server.url}/api/v1/items?q=GEN&limit=300", timeout=10).json()
-               if boss.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["total_qty"] >= 8)
+               if on_shelves(boss.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["lines"]) >= 8)
     list_id, _, stops = a_wave(live_server, [[(sku, 1)], [(sku, 1)]], totes=2)
     assert [stop["bin"] for stop in stops][:2] == [stops[0]["bin"]] * 2, stops  # two orders, one bin
     barcode = barcode_of(live_server, sku)

@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
+from tests.conftest import on_shelves
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +16,7 @@ def send(client, mode, code=None, **payload):
 def test_the_dashboard_shows_a_pick_as_it_happens_without_reloading(live_server, supervisor_page):
     boss = live_server.session("supervisor")
     item = next(i for i in boss.get(f"{live_server.url}/api/v1/items?q=GEN2&limit=100", timeout=10).json()
-                if boss.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["total_qty"] >= 1)
+                if on_shelves(boss.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["lines"]) >= 1)
     number, carrier = f"D-{uuid.uuid4().hex[:8]}", f"DASH-{uuid.uuid4().hex[:6]}"
     boss.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
         "number": number, "customer_name": "徐娟", "address": "湖北省 武汉市 珞喻路532号", "carrier": carrier,

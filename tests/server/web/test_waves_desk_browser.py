@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.server.web.conftest import log_in
+from tests.conftest import on_shelves
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +23,7 @@ def two_released_orders(live_server) -> tuple[str, list[str], dict]:
     """Two released one-unit orders of an item in stock, under a carrier of their own (no other order has it)."""
     boss = live_server.session("supervisor")
     item = next(i for i in boss.get(f"{live_server.url}/api/v1/items?q=GEN2&limit=100", timeout=10).json()
-                if boss.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["total_qty"] >= 2)
+                if on_shelves(boss.get(f"{live_server.url}/api/v1/items/{i['sku']}", timeout=10).json()["lines"]) >= 2)
     carrier, numbers = f"WAVE-{uuid.uuid4().hex[:6]}", [f"WD-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     for number in numbers:
         boss.post(f"{live_server.url}/api/v1/orders", timeout=10, json={
