@@ -41,8 +41,11 @@ def test_lists_need_a_login(live_server):
 def test_the_demo_warehouse_has_two_zones_of_bins_and_a_catalogue(live_server):
     http = live_server.session("supervisor")
     bins = http.get(f"{live_server.url}/api/v1/bins", timeout=5).json()
-    assert len(bins) >= 400 and {b["zone"] for b in bins} == {"A", "B", "Q", "H"}  # quarantine, hold
-    assert {b["kind"] for b in bins} == {"storage", "quarantine", "hold"}  # totes are not shelves
+    # The demo's places: shelves A and B, quarantine, hold. A returns staging bin (zone R) is made the first time a
+    # return case receives units, which earlier tests on this shared server may have done.
+    shelves = [b for b in bins if b["kind"] != "returns"]
+    assert len(shelves) >= 400 and {b["zone"] for b in shelves} == {"A", "B", "Q", "H"}
+    assert {b["kind"] for b in shelves} == {"storage", "quarantine", "hold"}  # totes are not shelves
     items = http.get(f"{live_server.url}/api/v1/items?limit=5000", timeout=5).json()
     assert len(items) >= 190
     assert all(len(i["barcodes"][0]["code"]) == 13 and i["barcodes"][0]["packaging"] == "unit" for i in items)
