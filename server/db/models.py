@@ -122,6 +122,22 @@ class Item(db.Model):
                                                        order_by="ItemBarcode.id")
 
 
+class KitComponent(db.Model):
+    """A kit (组合装) is an item sold as one but made of others: `qty` of `component` in each kit. A kit may
+    contain kits (expanded when ordered), never itself (server/services/catalogue/kits.py checks)."""
+
+    __tablename__ = "kit_components"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kit_item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    component_item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    qty: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("kit_item_id <> component_item_id", name="not_itself"),
+        UniqueConstraint("kit_item_id", "component_item_id", name="uq_kit_components_kit_component"),
+    )
+
+
 class ItemBarcode(db.Model):
     __tablename__ = "item_barcodes"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -560,11 +576,17 @@ class SalesOrderLine(db.Model):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     qty: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # item: an item's demand. kit: a kit ordered (the shop's line, on documents and returns); from release
+    # its demand is in its parts. part: a kit line's demand — ready-made kits or components —
+    # reserved, picked and packed as any item's (server/services/orders/kit_lines.py).
+    kind: Mapped[str] = mapped_column(String(8), default="item", server_default="item")
+    kit_line_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order_lines.id"), index=True)
     order: Mapped[SalesOrder] = relationship(back_populates="lines")
     item: Mapped[Item | None] = relationship(lazy="joined")
     __table_args__ = (
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("status IN ('open','cancelled')", name="status_known"),
+        CheckConstraint("kind IN ('item','kit','part')", name="kind_known"),
         UniqueConstraint("order_id", "line_no", name="uq_sales_order_lines_order_line_no"),
         # orders.free_stock: what released orders claim of an item, without walking every released order.
         Index("ix_sales_order_lines_item_id_status", "item_id", "status"),
