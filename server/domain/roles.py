@@ -46,6 +46,7 @@ JOURNEYS: tuple[tuple[str, str], ...] = (
     ("putaway", "journey.receive"),
     ("count", "stock.count"),
     ("transfer", "stock.transfer"),
+    ("moves", "stock.transfer"),  # move tasks: refill a pick face, an expired lot to quarantine
     ("returns", "returns.inspect"),
     ("lookup", "scan.lookup"),
 )

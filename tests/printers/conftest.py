@@ -66,11 +66,15 @@ def cups_scheduler() -> Iterator[None]:
     scheduler = subprocess.Popen([CUPSD, "-f"])
     deadline = time.monotonic() + 10
     while not _scheduler_running():
+        if scheduler.poll() is not None and _scheduler_running():
+            break  # another test worker started it at the same moment: ours could not bind; theirs serves
         if scheduler.poll() is not None or time.monotonic() > deadline:
             scheduler.kill()
             pytest.fail(f"{CUPSD} did not start (exit code {scheduler.poll()})")
         time.sleep(0.05)
     yield
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # other test workers may still print through it: it ends with the machine's CI run
     scheduler.terminate()
     scheduler.wait(timeout=10)
 

@@ -63,10 +63,16 @@ def complete_replenishment(task_id: object, from_code: object, to_code: object, 
 
 
 def replenishment_view(task: ReplenishmentTask) -> dict:
+    """A move task as the handheld's Moves journey shows it: why (a pick face to refill, or an expired lot
+    going to quarantine), what, how many, from where to where."""
     item = db.session.get(Item, task.item_id)
+    lot, to_bin = db.session.get(Lot, task.lot_id), db.session.get(Bin, task.to_bin_id)
     return {"task": task.id, "status": task.status, "sku": item.sku, "qty": task.qty,
-            "from_bin": db.session.get(Bin, task.from_bin_id).code, "to_bin": db.session.get(Bin, task.to_bin_id).code,
-            "lot": db.session.get(Lot, task.lot_id).code}
+            "why": "expired" if to_bin.kind == "quarantine" else "refill",
+            "name": {"en": item.product.name_en, "zh": item.product.name_zh},
+            "variant": {"en": item.variant_en, "zh": item.variant_zh},
+            "from_bin": db.session.get(Bin, task.from_bin_id).code, "to_bin": to_bin.code,
+            "lot": lot.code, "expiry": lot.expiry.isoformat() if lot.expiry else None}
 
 
 def list_tasks(status: str = "open") -> list[ReplenishmentTask]:

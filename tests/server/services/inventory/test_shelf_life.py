@@ -5,17 +5,21 @@ lots within the alert days reach the dashboard."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, timedelta
 
 import pytest
 
 from server import local_time
-from server.db.models import Lot, ReplenishmentTask
+from sqlalchemy import select
+
+from server.db.models import BinStock, Lot, ReplenishmentTask
 from server.domain.barcodes import decode
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.extensions import db
-from server.services.inventory import shelf_life, stock
+from server.services.floor import scans
+from server.services.inventory import replenishment, shelf_life, stock
 from server.services.orders import sales_orders
 from server.services.orders.sales_orders import NewLine
 from server.services.receiving import inbound
@@ -136,6 +140,31 @@ def test_the_sweep_blocks_a_lot_on_the_day_it_expires_and_makes_its_move_to_quar
     assert shelf_life.sweep(w.supervisor) == []  # once a lot
     # Tomorrow comes: that lot's turn.
     assert [d["lot"] for d in shelf_life.sweep(w.supervisor, today + timedelta(days=1))] == ["TOMORROW"]
+
+
+def test_a_picker_takes_the_expired_lot_to_quarantine_from_the_moves_journey(tiny_warehouse):
+    """What the handheld's Moves journey lists and sends: the task says why, and the to-bin scan moves the
+    units into quarantine in the ledger; a repeated scan moves nothing twice."""
+    w = tiny_warehouse
+    lot = Lot(item_id=w.tee.id, code="GONE", received_on=date(2026, 1, 1), expiry=local_time.today())
+    db.session.add(lot)
+    db.session.flush()
+    stock.move(Movement(w.empty.id, w.tee.id, lot.id, 3, "opening_balance"))
+    db.session.commit()
+    task_id = shelf_life.sweep(w.supervisor)[0]["tasks"][0]
+    db.session.commit()
+    listed, = [t for t in replenishment.list_tasks("open") if t.id == task_id]
+    view = replenishment.replenishment_view(listed)
+    assert (view["why"], view["expiry"], view["from_bin"], view["to_bin"], view["qty"]) == \
+        ("expired", local_time.today().isoformat(), w.empty.code, "Q-01-01-1", 3)
+    scan = {"scan_id": str(uuid.uuid4()), "mode": "replenish", "code": "Q-01-01-1", "task": task_id,
+            "from_bin": w.empty.code}
+    first = scans.handle(scan, w.picker)
+    assert first["ok"] and first["result"]["status"] == "done", first
+    assert scans.handle(scan, w.picker) == first
+    held = {b: q for b, q in db.session.execute(select(BinStock.bin_id, BinStock.qty).where(
+        BinStock.lot_id == lot.id))}
+    assert held == {w.empty.id: 0, w.quarantine.id: 3}
 
 
 def test_near_expiry_lots_reach_the_dashboard(app, tiny_warehouse):
