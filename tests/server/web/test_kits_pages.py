@@ -3,6 +3,7 @@ what limits it, a kit's page, changing its components (every problem shown in wo
 a new kit, removing one after ticking the confirmation; a supervisor reads but may not change."""
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import pytest
@@ -33,7 +34,8 @@ def _manager():
 
 
 def text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    """What a person reads: the tags gone, spaces as one (none before a closing bracket)."""
+    return re.sub(r"\s+\)", ")", re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", html))))
 
 
 def recipe(sku: str) -> list[tuple[str, int]]:
@@ -114,3 +116,15 @@ def test_removing_a_kit_needs_the_confirmation_and_keeps_the_item(app, kit_desk)
     done = client.post("/sup/kits/GIFT-SET/remove", data={"confirm": "1"}, follow_redirects=True)
     assert "GIFT-SET is no longer a kit" in text(done.get_data(as_text=True))
     assert kits.kit_skus() == [] and item_by_sku("GIFT-SET") is not None
+
+
+def test_a_kit_below_its_safety_stock_shows_on_the_dashboard_with_its_limiting_component(app, kit_desk):
+    from server.services.inventory import alerts
+
+    alerts.set_safety("GIFT-SET", 2, kit_desk.supervisor)  # 1 set can be made
+    db.session.commit()
+    client = log_in_on_the_pages(app.test_client(), "sue")
+    page = client.get("/sup/picking").get_data(as_text=True)
+    alert = text(page.split('data-testid="stock-alert" data-sku="GIFT-SET"')[1].split("</li>")[0])
+    assert "Low stock: GIFT-SET Gift set — 1 < 2 (kit; limited by MUG-WHT)" in alert
+    assert "below safety stock (2)" in text(client.get("/sup/kits").get_data(as_text=True))
