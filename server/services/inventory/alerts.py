@@ -30,9 +30,9 @@ def after_move(movement: Movement) -> None:
     row = _THRESHOLDS.first(item=movement.item, bin=movement.bin)
     if row is None:
         return
-    safety_qty, face_min, in_a_kit = row
+    safety_qty, face_min, a_kit, in_a_kit = row
     if safety_qty > 0:
-        _low_stock(movement.item, safety_qty)
+        _low_stock(movement.item, safety_qty, kits.recipes() if a_kit else {})
     if face_min is not None:
         _compare("replenish", movement.item, movement.bin, levels.bin_qty(movement.bin, movement.item), face_min)
     if in_a_kit:
@@ -41,6 +41,7 @@ def after_move(movement: Movement) -> None:
 
 _THRESHOLDS = Sql("""
     SELECT i.safety_qty, f.min_qty,
+           EXISTS (SELECT 1 FROM kit_components k WHERE k.kit_item_id = i.id) AS a_kit,
            EXISTS (SELECT 1 FROM kit_components k WHERE k.component_item_id = i.id)
            AND EXISTS (SELECT 1 FROM kit_components k JOIN items p ON p.id = k.kit_item_id
                        WHERE p.safety_qty > 0) AS in_a_kit
@@ -50,7 +51,8 @@ _THRESHOLDS = Sql("""
 
 
 def _low_stock(item_id: int, safety_qty: int, recipes: dict | None = None) -> None:
-    """An item's units on the shelves against its safety quantity; a kit's, what it makes (kit_stock)."""
+    """An item's units on the shelves against its safety quantity; a kit's, what it makes (kit_stock).
+    `recipes`: the kits' (read here when not given; {} when the item is known to be no kit)."""
     recipes = kits.recipes() if recipes is None else recipes
     qty = kit_stock(item_id, recipes).available if item_id in recipes else levels.on_hand(item_id)
     _compare("low_stock", item_id, None, qty, safety_qty)
