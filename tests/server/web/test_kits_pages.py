@@ -4,6 +4,7 @@ a new kit, removing one after ticking the confirmation; a supervisor reads but m
 from __future__ import annotations
 
 import html as html_module
+import io
 import re
 
 import pytest
@@ -34,8 +35,8 @@ def _manager():
 
 
 def text(html: str) -> str:
-    """What a person reads: the tags gone, spaces as one (none before a closing bracket)."""
-    return re.sub(r"\s+\)", ")", re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", html))))
+    """What a person reads: the tags gone, spaces as one (none before a closing bracket or a comma)."""
+    return re.sub(r"\s+([),])", r"\1", re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", html))))
 
 
 def recipe(sku: str) -> list[tuple[str, int]]:
@@ -128,3 +129,18 @@ def test_a_kit_below_its_safety_stock_shows_on_the_dashboard_with_its_limiting_c
     alert = text(page.split('data-testid="stock-alert" data-sku="GIFT-SET"')[1].split("</li>")[0])
     assert "Low stock: GIFT-SET Gift set — 1 < 2 (kit; limited by MUG-WHT)" in alert
     assert "below safety stock (2)" in text(client.get("/sup/kits").get_data(as_text=True))
+
+
+def test_the_day_one_page_offers_the_kits_import_after_the_items(app, kit_desk):
+    client = log_in_on_the_pages(app.test_client(), "max")
+    page = client.get("/sup/setup").get_data(as_text=True)
+    assert page.index('data-testid="import-items"') < page.index('data-testid="import-kits"') \
+        < page.index('data-testid="import-bins"')
+    form = text(page.split('data-testid="import-kits"')[1].split("</form>")[0])
+    assert "Kits" in form and "kit_sku, kit_name, kit_name_en, component_sku, qty" in form
+    writes_too()
+    raw = "组合装商品编码,组合装商品名称,子商品编码,数量\nMUG-PAIR,对杯,MUG-WHT,2\nBAD-SET,坏,NO-SUCH,1\n".encode("gbk")
+    checked = client.post("/sup/setup/import/kits", data={"file": (io.BytesIO(raw), "kits.csv")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    assert "Kit BAD-SET: component NO-SUCH is no item of the item master." in text(checked)
+    assert kits.kit_skus() == ["GIFT-SET"]  # checked only
