@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     p_revoke.add_argument("device")
     sub.add_parser("demo-facts", help="print what to scan in the demo warehouse (JSON)")
     sub.add_parser("check-ledger", help="recompute stock from the ledger; exit 0 only when all agrees")
-    p_import = sub.add_parser("import", help="import a file (items, bins, staff, suppliers, opening-stock): "
+    p_import = sub.add_parser("import", help="import a file (items, kits, bins, staff, suppliers, opening-stock): "
                                              "every wrong row listed; nothing written if one is wrong")
     p_import.add_argument("kind")
     p_import.add_argument("file", type=Path)

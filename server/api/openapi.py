@@ -198,6 +198,23 @@ def _paths() -> dict[str, dict[str, Any]]:
                                           "reason": {"type": "string", "minLength": 1}, "lot": STR}, ("reason",))),
         "POST /items/{sku}/unblock": op("Unblock an item, or one lot of it", "stock.adjust", tag="catalog",
                                         body=obj({"lot": STR}), body_required=False),
+        # --- kits (组合装): docs/kits.md ---
+        "GET /kits": op("Every kit with its components and availability (?q= SKU, name or component)",
+                        "pages.view", answer=LIST, query={"q": STR}, tag="kits"),
+        "GET /kits/{sku}": op("A kit: its components, available now, ready-made, limited by", "pages.view",
+                              tag="kits"),
+        "PUT /kits/{sku}": op("Define a kit or replace its components (the import's checks: every problem)",
+                              "master.manage", errors=(422,), tag="kits", body=obj({
+                                  "name_zh": STR, "name_en": STR,
+                                  "components": array(obj({"sku": NAME, "qty": QTY}, ("sku", "qty")), minItems=1)},
+                                  ("components",))),
+        "DELETE /kits/{sku}": op("The item is no longer a kit (the item and its stock stay)", "master.manage",
+                                 tag="kits"),
+        "GET /items/{sku}/available": op(
+            "What the shops may sell: {available, ready_made, limited_by}; a plain item: its free units "
+            "(ready_made = available, limited_by null)", "pages.view", tag="kits",
+            answer=obj({"sku": STR, "available": INT, "ready_made": INT, "limited_by": {"type": ["string", "null"]}},
+                       ("available", "ready_made", "limited_by"))),
         "GET /imports": op("The import kinds and the columns each understands", ANY, answer=LIST, tag="imports"),
         "POST /imports/{kind}": op(
             "Import a file (XLSX, or CSV in UTF-8/GBK): every wrong row refused with row, column, code; nothing "

@@ -131,6 +131,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                     "组合装 {kit}：子商品 {sku} 的数量至少为 1，而不是 {qty}。"),
     "kit_component_twice": (400, "Kit {kit} names component {sku} twice: give it once with the total.",
                             "组合装 {kit} 重复列出子商品 {sku}：请合并为一行并写总数量。"),
+    "kit_left_out": (400, "Kit {kit} is left out whole: its row {wrong_row} is wrong.",
+                     "组合装 {kit} 整个未导入：它的第 {wrong_row} 行有错。"),
     "not_a_kit": (404, "{sku} is not a kit.", "{sku} 不是组合装。"),
     "missing_address": (409, "Order {order} has no delivery address.", "订单 {order} 没有收货地址。"),
     "order_stopped": (409, "Order {order} is stopped at review: {reasons}.",

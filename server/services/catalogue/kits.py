@@ -110,13 +110,24 @@ def define(kit_sku: str, components: list[Component], actor: Actor, name_zh: str
     problems = check(kit_sku, components)
     if problems:
         raise problems[0]
-    kit = item_by_sku(kit_sku) or _new_kit_item(kit_sku, name_zh or kit_sku, name_en or name_zh or kit_sku)
+    kit = kit_item(kit_sku, name_zh, name_en)
+    write(kit, components)
+    return kit
+
+
+def kit_item(kit_sku: str, name_zh: str = "", name_en: str = "") -> Item:
+    """The kit's own item: the item master's, else a new one named as given (an import creates every kit's
+    item before writing any recipe, so a kit may name another kit of the same file)."""
+    return item_by_sku(kit_sku) or _new_kit_item(kit_sku, name_zh or kit_sku, name_en or name_zh or kit_sku)
+
+
+def write(kit: Item, components: list[Component]) -> None:
+    """Replace the kit's components with these, already checked (check())."""
     db.session.execute(delete(KitComponent).where(KitComponent.kit_item_id == kit.id))
     for component in components:
         db.session.add(KitComponent(kit_item_id=kit.id, component_item_id=item_by_sku(component.sku).id,
                                     qty=component.qty))
     db.session.flush()
-    return kit
 
 
 def _new_kit_item(sku: str, name_zh: str, name_en: str) -> Item:

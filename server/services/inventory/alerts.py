@@ -1,6 +1,7 @@
 """Safety thresholds: the moment an item's stock falls below its safety quantity (low_stock), or a pick
 face's below its minimum (replenish), an alert is raised and pushed to the supervisors; it clears when
-stock is back (replenishment.py refills a pick face)."""
+stock is back (replenishment.py refills a pick face). A kit (组合装) counts as stock its ready-made units
+and what its components' units make; its alert names the component that limits it."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,12 +9,14 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from server.db.models import Bin, Item, PickFace, StockAlert, utcnow
+from server.domain import kits as kit_rules
 from server.domain.errors import WmsError
 from server.domain.stock import Movement
 from server.db.fast import Sql
 from server.extensions import db
 from server.services import transaction
 from server.services.catalogue import items as catalogue_items
+from server.services.catalogue import kits
 from server.services.inventory import levels
 from server.services.people.auth import Actor
 
@@ -27,17 +30,62 @@ def after_move(movement: Movement) -> None:
     row = _THRESHOLDS.first(item=movement.item, bin=movement.bin)
     if row is None:
         return
-    safety_qty, face_min = row
+    safety_qty, face_min, a_kit, in_a_kit = row
     if safety_qty > 0:
-        _compare("low_stock", movement.item, None, levels.on_hand(movement.item), safety_qty)
+        _low_stock(movement.item, safety_qty, kits.recipes() if a_kit else {})
     if face_min is not None:
         _compare("replenish", movement.item, movement.bin, levels.bin_qty(movement.bin, movement.item), face_min)
+    if in_a_kit:
+        _kits_made_of(movement.item)
 
 
 _THRESHOLDS = Sql("""
-    SELECT i.safety_qty, f.min_qty FROM items i
+    SELECT i.safety_qty, f.min_qty,
+           EXISTS (SELECT 1 FROM kit_components k WHERE k.kit_item_id = i.id) AS a_kit,
+           EXISTS (SELECT 1 FROM kit_components k WHERE k.component_item_id = i.id)
+           AND EXISTS (SELECT 1 FROM kit_components k JOIN items p ON p.id = k.kit_item_id
+                       WHERE p.safety_qty > 0) AS in_a_kit
+    FROM items i
     LEFT JOIN pick_faces f ON f.bin_id = :bin AND f.item_id = i.id
     WHERE i.id = :item""")
+
+
+def _low_stock(item_id: int, safety_qty: int, recipes: dict | None = None) -> None:
+    """An item's units on the shelves against its safety quantity; a kit's, what it makes (kit_stock).
+    `recipes`: the kits' (read here when not given; {} when the item is known to be no kit)."""
+    recipes = kits.recipes() if recipes is None else recipes
+    qty = kit_stock(item_id, recipes).available if item_id in recipes else levels.on_hand(item_id)
+    _compare("low_stock", item_id, None, qty, safety_qty)
+
+
+def kit_stock(kit_id: int, recipes: dict) -> kit_rules.Availability:
+    """Ready-made kits on the shelves plus what the components on the shelves make (units on hand, as an
+    item's safety stock counts them), and the component that limits them."""
+    wanted, stack = {kit_id}, [kit_id]
+    while stack:
+        for component, _ in recipes.get(stack.pop(), ()):
+            if component not in wanted:
+                wanted.add(component)
+                stack.append(component)
+    return kit_rules.availability(kit_id, recipes, {item: levels.on_hand(item) for item in wanted})
+
+
+def _kits_made_of(item_id: int) -> None:
+    """A component moved: every kit made of it (directly or through another kit) that has a safety
+    quantity is compared again."""
+    recipes = kits.recipes()
+    parents, stack = set(), [item_id]
+    while stack:
+        part = stack.pop()
+        for kit, components in recipes.items():
+            if kit not in parents and any(component == part for component, _ in components):
+                parents.add(kit)
+                stack.append(kit)
+    if not parents:
+        return
+    for kit_id, safety_qty in db.session.execute(
+            select(Item.id, Item.safety_qty).where(Item.id.in_(parents), Item.safety_qty > 0).order_by(Item.id)):
+        _low_stock(kit_id, safety_qty, recipes)
 
 
 def _compare(kind: str, item_id: int, bin_id: int | None, qty: int, threshold: int) -> None:
@@ -68,7 +116,16 @@ def alert_view(alert: StockAlert) -> dict:
     return {"id": alert.id, "kind": alert.kind, "status": alert.status, "sku": item.sku,
             "name": {"en": item.product.name_en, "zh": item.product.name_zh},
             "bin": bin_.code if bin_ else None, "qty": alert.qty, "threshold": alert.threshold,
-            "raised_at": alert.raised_at.isoformat() + "Z"}
+            "raised_at": alert.raised_at.isoformat() + "Z", **_kit_limit(alert)}
+
+
+def _kit_limit(alert: StockAlert) -> dict:
+    """A kit's low-stock alert: {"kit": True, "limited_by": the component to restock} (as things are now)."""
+    if alert.kind != "low_stock" or not kits.is_kit(alert.item_id):
+        return {"kit": False, "limited_by": None}
+    limit = kit_stock(alert.item_id, kits.recipes()).limited_by
+    sku = db.session.execute(select(Item.sku).where(Item.id == limit)).scalar() if limit is not None else None
+    return {"kit": True, "limited_by": sku}
 
 
 def open_alerts() -> list[dict]:
@@ -82,7 +139,7 @@ def set_safety(sku: str, qty: object, actor: Actor) -> Item:
     actor.require("stock.adjust")
     item = known_item(sku)
     item.safety_qty = _non_negative(qty, "safety_qty")
-    _compare("low_stock", item.id, None, levels.on_hand(item.id), item.safety_qty)  # 0 clears an open alert
+    _low_stock(item.id, item.safety_qty)  # 0 clears an open alert
     return item
 
 

@@ -8,6 +8,7 @@ from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.catalogue.bin_master import BinMaster
 from server.services.catalogue.item_master import ItemMaster
+from server.services.catalogue.kit_import import KitImporter
 from server.services.catalogue.suppliers import SupplierImporter
 from server.services.imports import framework
 from server.services.imports.files import read_sheet
@@ -19,16 +20,17 @@ from server.services.setup.staff import StaffImporter
 
 IMPORTERS: dict[str, type[Importer]] = {
     "items": ItemMaster,
+    "kits": KitImporter,
     "bins": BinMaster,
     "opening-stock": OpeningStock,
     # people and suppliers (the "people" branch)
     "staff": StaffImporter,
     "suppliers": SupplierImporter,
 }
-# In the order a new warehouse loads them: the master, the places, then stock on them.
-ORDER = ("items", "bins", "staff", "suppliers", "opening-stock")
-TITLES = {"items": ("Items (item master)", "货品资料"), "bins": ("Bins (locations)", "库位"),
-          "staff": ("Staff", "员工"), "suppliers": ("Suppliers", "供应商"),
+# In the order a new warehouse loads them: the master (its kits after its items), the places, then stock on them.
+ORDER = ("items", "kits", "bins", "staff", "suppliers", "opening-stock")
+TITLES = {"items": ("Items (item master)", "货品资料"), "kits": ("Kits", "组合装"),
+          "bins": ("Bins (locations)", "库位"), "staff": ("Staff", "员工"), "suppliers": ("Suppliers", "供应商"),
           "opening-stock": ("Opening stock", "期初库存")}
 
 

@@ -83,6 +83,13 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/v1/items/NOPE-SKU/unblock", "stock.adjust"),
     ("GET", "/api/v1/imports", "authenticated"),
     ("POST", "/api/v1/imports/items", "master.manage"),
+    ("POST", "/api/v1/imports/kits", "master.manage"),
+    # kits (组合装, docs/kits.md): the leads and the viewer read; the master's keepers define them
+    ("GET", "/api/v1/kits", "pages.view"),
+    ("GET", "/api/v1/kits/NOPE-SKU", "pages.view"),
+    ("PUT", "/api/v1/kits/NOPE-SKU", "master.manage"),
+    ("DELETE", "/api/v1/kits/NOPE-SKU", "master.manage"),
+    ("GET", "/api/v1/items/NOPE-SKU/available", "pages.view"),
     # inventory: transfers, adjustments, cycle counts
     ("POST", "/api/v1/transfers", "stock.transfer"),
     ("GET", "/api/v1/transfers", "stock.transfer"),
@@ -243,6 +250,7 @@ PAGES: dict[str, str] = {
     "/sup/reports/expiry": "reports.view",
     "/sup/setup": "pages.view", "/sup/layout": "pages.view", "/sup/items": "pages.view",
     "/sup/items/NOPE-SKU": "pages.view",
+    "/sup/kits": "pages.view", "/sup/kits/NOPE-SKU": "pages.view",  # editing (POST) needs master.manage
     # people (the "people" branch): every role that sees the pages looks; changes need people.manage
     "/sup/people": "pages.view",
     # order imports: the viewer looks too (every page); uploading needs orders.manage
@@ -514,6 +522,7 @@ def test_every_supervisor_page_is_in_the_table(own_server):
     normalise = {"/sup/print-jobs/<int:count_id>": "/sup/print-jobs/<int:job_id>",
                  "/sup/inspections/<int:count_id>": "/sup/inspections/<int:inspection_id>",
                  "/sup/returns/RMA-NOPE": "/sup/returns/<number>", "/sup/items/NOPE-SKU": "/sup/items/<sku>",
+                 "/sup/kits/NOPE-SKU": "/sup/kits/<sku>",
                  "/sup/orders/import/<int:count_id>": "/sup/orders/import/<int(max=2147483647):job_id>",
                  "/sup/orders/NOPE-ORDER": "/sup/orders/<number>",
                  "/sup/waves/<int:count_id>": "/sup/waves/<int(max=2147483647):wave_id>",
