@@ -154,19 +154,20 @@ def _assign(order: SalesOrder, batches: list[Counter]) -> tuple[Counter, dict[in
         if line.kind == "item":
             plain_need[line.item_id] += line.qty
     part_need = {ln.id: ln.qty for ln in _parts_in_kit_order(lines)}
+    in_kit_order = _parts_in_kit_order(lines)
     plain, parts = Counter(), {}
     for units in batches:
         plain, parts = Counter(), {}
         for item_id, qty in units.items():
             take = min(qty, plain_need[item_id])
-            plain[item_id], plain_need[item_id], qty = take, plain_need[item_id] - take, qty - take
-            for part in _parts_in_kit_order(lines):
-                if qty <= 0:
-                    break
-                if part.item_id == item_id and part_need[part.id] > 0:
-                    take = min(qty, part_need[part.id])
-                    parts[part.id], part_need[part.id], qty = parts.get(part.id, 0) + take, part_need[part.id] - take, \
-                        qty - take
+            plain[item_id] += take
+            plain_need[item_id] -= take
+            qty -= take
+            for part in (p for p in in_kit_order if p.item_id == item_id):
+                take = min(qty, part_need[part.id])
+                parts[part.id] = parts.get(part.id, 0) + take
+                part_need[part.id] -= take
+                qty -= take
             plain[item_id] += qty  # more than the order asks for: shown as it is
     return plain, parts
 

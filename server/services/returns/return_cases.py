@@ -106,8 +106,8 @@ def _expected_lines(order: SalesOrder, lines: object) -> list[tuple[Item, int]]:
         if item is None:
             raise WmsError("not_found", what=f"item {line.get('sku')}")
         qty = quantity(line.get("qty", 1))
-        parts = _kit_parts(order, item.id) if item.id not in shipped else []
-        if parts:  # a kit (组合装) comes back as the components it shipped as, each inspected
+        parts = _kit_parts(order, item.id)
+        if parts:  # a kit (组合装) comes back as what it shipped as (components, ready-made kits), each inspected
             kits = sum(kit.qty for kit in _kit_lines(order, item.id))
             for part in parts:
                 items[part.item_id] = part.item

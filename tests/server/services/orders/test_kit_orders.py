@@ -238,3 +238,25 @@ def test_cancelling_an_allocated_kit_order_frees_the_components_reserved(w, comp
     assert sorted((r["sku"], r["qty"]) for r in result["released"]) == [("MUG-WHT", 2), ("TEE-BLK-M", 1)]
     assert sales_orders.free_stock(w.tee.id) == 3 and sales_orders.free_stock(w.mug.id) == 4
     assert db.session.execute(select(PickTask.status)).scalars().all() == ["cancelled", "cancelled"]
+
+
+def test_ready_made_kits_pack_as_whole_kits_and_come_back_as_what_shipped(w):
+    order(w, [("HZK01", 2)])
+    assert pick(w) == [("HZK01", 1), ("MUG-WHT", 2), ("TEE-BLK-M", 1)]
+    station = pack(w, [BOX])
+    assert packing_station.station_view(station)["kits"][0]["text"] == \
+        "HZK01 1/2 · HZK01 (ready-made 成品) 1/1 · TEE-BLK-M 0/1 · MUG-WHT 0/2"
+    pack(w, [TEE, MUG, MUG])
+    assert packing_station.station_view(station)["kits"][0]["text"] == \
+        "HZK01 2/2 · HZK01 (ready-made 成品) 1/1 · TEE-BLK-M 1/1 · MUG-WHT 2/2"
+    parcel = packing_station.close_parcel(station, w.packer, weight_g=900)
+    manifest = handover.add_parcel(parcel, w.packer)
+    handover.driver_confirms(manifest, "李师傅", None, None, w.packer)
+    handover.packer_confirms(manifest, w.packer)
+    db.session.commit()
+
+    case = return_cases.open_case("O-1", "changed_mind", w.receiver, lines=[{"sku": "HZK01", "qty": 2}])
+    assert [(ln["sku"], ln["expected"], ln["kit"]["sku"]) for ln in return_cases.case_view(case)["lines"]] == [
+        ("TEE-BLK-M", 1, "HZK01"), ("MUG-WHT", 2, "HZK01"), ("HZK01", 1, "HZK01")]
+    assert refusal(lambda: return_cases.open_case("O-1", "changed_mind", w.receiver,
+                                                  lines=[{"sku": "HZK01", "qty": 3}])).code == "over_return"
