@@ -248,6 +248,7 @@ def resolve_line(number: str, line_no: int, choice: str, actor: Actor, substitut
         if item is None:
             raise WmsError("not_found", what=f"item {substitute}")
         line.item_id, line.item = item.id, item
+        line.kind = "kit" if kit_catalogue.is_kit(item.id) else "item"  # a kit substituted, or substituted by one
     elif choice != "wait":
         raise WmsError("bad_request", detail="choice must be wait, substitute or cancel_line")
     if all(ln.status == "cancelled" for ln in order.lines):

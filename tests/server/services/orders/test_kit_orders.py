@@ -260,3 +260,10 @@ def test_ready_made_kits_pack_as_whole_kits_and_come_back_as_what_shipped(w):
         ("TEE-BLK-M", 1, "HZK01"), ("MUG-WHT", 2, "HZK01"), ("HZK01", 1, "HZK01")]
     assert refusal(lambda: return_cases.open_case("O-1", "changed_mind", w.receiver,
                                                   lines=[{"sku": "HZK01", "qty": 3}])).code == "over_return"
+
+
+def test_a_stopped_line_substituted_by_a_kit_becomes_a_kit_line(w):
+    order(w, [("NO-SUCH", 1)])
+    sales_orders.resolve_line("O-1", 1, "substitute", w.supervisor, substitute="HZK01")
+    sales_orders.release("O-1", w.supervisor)
+    assert lines_of() == [(1, "kit", "HZK01", 1, None), (2, "part", "HZK01", 1, 1)]
