@@ -159,7 +159,14 @@ export function createReturns(app) {
         h(
           "li",
           { class: "line", testid: "returns-line", "data-sku": line.sku },
-          h("div", { class: "line__main" }, h("div", { class: "line__sku" }, line.sku), nameAndVariant("line", line.name)),
+          h(
+            "div",
+            { class: "line__main" },
+            h("div", { class: "line__sku" }, line.sku),
+            nameAndVariant("line", line.name),
+            // a component of a kit (组合装): the kit it came in, so the inspector judges each component
+            line.kit ? h("div", { class: "line__kit", testid: "returns-line-kit" }, t("returns_from_kit", { kit: line.kit.sku })) : null,
+          ),
           h(
             "div",
             { class: "line__qty" },

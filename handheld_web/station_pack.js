@@ -39,6 +39,42 @@ function lineRow(line) {
   );
 }
 
+/** A kit (组合装) as sold: whole kits packed of ordered, its parts (ready-made kits or components) indented
+ *  beneath with their units packed of needed. Scanning stays per item: the lines table counts them too. */
+function kitRow(kit) {
+  const done = kit.complete >= kit.ordered;
+  return [
+    h(
+      "tr",
+      { class: `st-kit${done ? " st-line--done" : ""}`, testid: "pack-kit", "data-sku": kit.sku, "data-text": kit.text,
+        "data-complete": String(done) },
+      h("td", { class: "st-line__sku" }, kit.sku, done ? h("span", { class: "st-line__tick" }, " ✔") : null),
+      h("td", {}, h("div", { class: "st-line__name" }, pick(kit.name)), h("div", { class: "st-line__variant" }, t("st_kit"))),
+      h("td", { class: "st-num", testid: "pack-kit-count" }, `${kit.complete}/${kit.ordered}`),
+    ),
+    ...kit.parts.map((part) =>
+      h(
+        "tr",
+        { class: `st-kit-part${part.packed >= part.needed ? " st-line--done" : ""}`, testid: "pack-kit-part", "data-sku": part.sku },
+        h("td", { class: "st-line__sku st-kit-part__sku" }, `↳ ${part.sku}`),
+        h("td", {}, h("div", { class: "st-line__name" }, pick(part.name), part.ready_made ? ` (${t("st_kit_ready_made")})` : ""),
+          h("div", { class: "st-line__variant" }, pick(part.variant))),
+        h("td", { class: "st-num", testid: "pack-kit-part-count" }, `${part.packed}/${part.needed}`),
+      ),
+    ),
+  ];
+}
+
+function kitsTable(kits) {
+  if (!kits?.length) return null;
+  return h(
+    "table",
+    { class: "st-lines st-kits", testid: "pack-kits" },
+    h("thead", {}, h("tr", {}, ["st_kits", "st_item", "st_packed"].map((key) => h("th", {}, t(key))))),
+    h("tbody", {}, kits.flatMap(kitRow)),
+  );
+}
+
 function linesTable(lines) {
   const heads = ["sku", "st_item", "st_ordered", "st_picked", "st_packed", "st_remaining", "st_in_parcel"];
   return h(
@@ -104,6 +140,7 @@ export function renderOrder(view) {
           t("st_current_parcel", { seq: open.seq, of: open.of }),
         )
       : null,
+    kitsTable(view.kits),
     linesTable(view.lines),
     h("h3", { class: "st-sub" }, t("st_parcels")),
     parcelList(view),

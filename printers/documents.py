@@ -152,7 +152,8 @@ DOCUMENT_DEFAULTS: dict[str, Any] = {
     "order": "", "original_order": "", "reason": "", "notice": "",
     "rtv": "", "supplier": "", "po": "", "lot": "", "approved_by": "", "approved_at": "",
 }
-LINE_DEFAULTS: dict[str, Any] = {"name": _TEXT, "variant": _TEXT}
+# kit: a kit (组合装) as sold, its components follow as `part` rows (indented)
+LINE_DEFAULTS: dict[str, Any] = {"name": _TEXT, "variant": _TEXT, "kit": False, "part": False}
 
 
 # -- public documents ---------------------------------------------------------------------------
@@ -330,7 +331,7 @@ def _render_pages(templates: str | Path | None, name: str, profile: LabelProfile
     view = _with_defaults(doc, DOCUMENT_DEFAULTS) | {"lines": lines}
     per_page = table.rows_per_page(profile)
     count = math.ceil(len(lines) / per_page)
-    total_units = sum(line["qty"] for line in lines)
+    total_units = sum(line["qty"] for line in lines if not line.get("kit"))  # a kit's units are its components
     formats = []
     for number in range(1, count + 1):
         chunk = lines[(number - 1) * per_page:number * per_page]

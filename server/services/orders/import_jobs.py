@@ -38,6 +38,7 @@ from server.db.models import (Item, ItemBarcode, OrderImportFile, OrderImportJob
 from server.domain.barcodes import item_code_key
 from server.domain.errors import WmsError
 from server.extensions import db
+from server.services.catalogue import kits
 from server.services.orders import check_process, order_import, sales_orders
 from server.services.people import audit
 from server.services.people.auth import Actor
@@ -302,8 +303,10 @@ def _write_batch(batch: list[order_import.PlannedOrder], items: dict[str, int | 
         # row at a time on SQLite (measured: 10,000 statements for 10,000 orders).
         db.session.execute(insert(SalesOrder.__table__), [row.head for row in new])
         ids = _ids(batch)
+        kit_ids = set(kits.recipes())  # a kit's line is the shop's; release writes its demand as parts
         db.session.execute(insert(SalesOrderLine.__table__), [
-            {"order_id": ids[row.key], "line_no": n, "sku_text": sku, "item_id": item, "qty": qty, "status": "open"}
+            {"order_id": ids[row.key], "line_no": n, "sku_text": sku, "item_id": item, "qty": qty, "status": "open",
+             "kind": "kit" if item in kit_ids else "item"}
             for row in new for n, sku, item, qty in row.lines])
     return [{"order": row.key[1], "reasons": row.reasons} for row in new if row.reasons], skipped
 

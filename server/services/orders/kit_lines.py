@@ -1,8 +1,8 @@
-"""Kits on orders (组合装): how many kits the shops may sell, and an ordered kit's demand — its ready-made
-units and its components — as the order's `part` lines (server/domain/kits.py does the arithmetic)."""
+"""Kits on orders (组合装): how many kits the shops may sell. An ordered kit's demand — its ready-made units
+and its components — becomes the order's `part` lines at release (sales_orders.demand_of_kits, write_parts;
+server/domain/kits.py does the arithmetic)."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from server.db.models import Item
@@ -11,24 +11,12 @@ from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.catalogue import kits
 from server.services.catalogue.items import item_by_sku
-from server.services.orders.sales_orders import free_stock
-
-
-def ready_made_first() -> bool:
-    """config [kits] ready_made_first: allocation takes ready-made kits first, then components (else the
-    reverse: components while they last, then ready-made kits)."""
-    return bool(current_app.config["WMS"].get("kits", {}).get("ready_made_first", True))
+from server.services.orders.sales_orders import free_stock, made_of, ready_made_first  # noqa: F401 (kits' config)
 
 
 def free_units(recipes: dict, kit_id: int) -> dict[int, int]:
     """Free units of the kit and of everything it is made of, nested kits included."""
-    wanted, stack = {kit_id}, [kit_id]
-    while stack:
-        for component, _ in recipes.get(stack.pop(), ()):
-            if component not in wanted:
-                wanted.add(component)
-                stack.append(component)
-    return {item_id: free_stock(item_id) for item_id in wanted}
+    return {item_id: free_stock(item_id) for item_id in made_of(recipes, kit_id)}
 
 
 def availability(sku: str) -> dict:

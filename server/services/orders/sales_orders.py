@@ -4,22 +4,25 @@ allocated FIFO/FEFO with reservations so no two orders are promised the same uni
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from server import local_time
 from server.domain.places import SELLABLE
 from server.db.models import Bin, BinStock, Item, Lot, Reservation, SalesOrder, SalesOrderLine, utcnow
 from server.domain.allocation import StockPlace, allocate, uses_fefo
+from server.domain import kits as kit_rules
 from server.domain import order_numbers
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.people.auth import Actor
 from server.domain.errors import ImportRejected
 from server.domain.stock import quantity
+from server.services.catalogue import kits as kit_catalogue
 from server.services.catalogue.items import item_by_code
 from server.services.inventory import shelf_life
 
@@ -52,10 +55,12 @@ def create_order(channel: str, number: str, lines: list[NewLine], actor: Actor, 
     if exchange_of:
         order.kind, order.exchange_of = "exchange", str(exchange_of)[:64]
         order.exchange_reason = str(exchange_reason or "")[:200] or None
+    kit_ids = set(kit_catalogue.recipes())
     for n, line in enumerate(lines, start=1):
         item = item_by_code(line.sku)
         order.lines.append(SalesOrderLine(line_no=n, sku_text=line.sku, item_id=item.id if item else None,
-                                          item=item, qty=quantity(line.qty), status="open"))
+                                          item=item, qty=quantity(line.qty), status="open",
+                                          kind="kit" if item is not None and item.id in kit_ids else "item"))
     db.session.add(order)
     if marketplace_status == "closed":
         order.status = "cancelled"
@@ -128,6 +133,7 @@ def free_stock(item_id: int) -> int:
     claimed = db.session.execute(
         select(func.coalesce(func.sum(SalesOrderLine.qty), 0)).join(SalesOrder)
         .where(SalesOrderLine.item_id == item_id, SalesOrderLine.status == "open",
+               SalesOrderLine.kind != "kit",  # a kit line's demand is in its parts
                SalesOrder.status.in_(OPEN_DEMAND))).scalar()
     return int(on_shelves) - int(claimed)
 
@@ -144,10 +150,14 @@ def release(number: str, actor: Actor, channel: str | None = None) -> SalesOrder
         db.session.commit()
         codes = ", ".join(r["code"] for r in reasons)
         raise WmsError("order_stopped", order=number, reasons=codes, reasons_zh=codes)
+    parts = demand_of_kits(order)
     needed: dict[int, int] = defaultdict(int)
     for line in order.lines:
-        if line.status == "open":
+        if line.status == "open" and line.kind != "kit":
             needed[line.item_id] += line.qty
+    for _, demand in parts:
+        for item_id, qty in demand.items():
+            needed[item_id] += qty
     free = {item_id: free_stock(item_id) for item_id in needed}
     short = {item_id: qty - free[item_id] for item_id, qty in needed.items() if free[item_id] < qty}
     if short:
@@ -160,9 +170,62 @@ def release(number: str, actor: Actor, channel: str | None = None) -> SalesOrder
             "choices": ["wait", "substitute", "cancel_line"]}], ensure_ascii=False)
         db.session.commit()
         raise error
+    write_parts(order, parts)
     order.status, order.released_by, order.released_at = "released", actor.user_id, utcnow()
     db.session.commit()
     return order
+
+
+def ready_made_first() -> bool:
+    """config [kits] ready_made_first: allocation takes ready-made kits first, then components (else the
+    reverse: components while they last, then ready-made kits)."""
+    return bool(current_app.config["WMS"].get("kits", {}).get("ready_made_first", True))
+
+
+def made_of(recipes: dict, kit_id: int) -> set[int]:
+    """The kit and everything it is made of, nested kits included."""
+    wanted, stack = {kit_id}, [kit_id]
+    while stack:
+        for component, _ in recipes.get(stack.pop(), ()):
+            if component not in wanted:
+                wanted.add(component)
+                stack.append(component)
+    return wanted
+
+
+def demand_of_kits(order: SalesOrder) -> list[tuple[SalesOrderLine, Counter]]:
+    """Each open kit line (not yet expanded) with its demand by item: ready-made kits and components, nested
+    kits expanded. The order's lines share one view of free stock — plain lines take theirs first, then kits
+    in line order — so two lines never count the same units."""
+    kit_lines = [ln for ln in order.lines if ln.status == "open" and ln.kind == "kit"
+                 and not any(p.kit_line_id == ln.id for p in order.lines)]
+    if not kit_lines:
+        return []
+    recipes = kit_catalogue.recipes()
+    involved = {ln.item_id for ln in order.lines if ln.status == "open" and ln.kind != "kit"}
+    for line in kit_lines:
+        involved |= made_of(recipes, line.item_id)
+    free = {item_id: free_stock(item_id) for item_id in involved}
+    for line in order.lines:
+        if line.status == "open" and line.kind not in ("kit", "part"):
+            free[line.item_id] -= line.qty
+    first = ready_made_first()
+    return [(line, kit_rules.demand(line.item_id, line.qty, recipes, free, first)) for line in kit_lines]
+
+
+def write_parts(order: SalesOrder, parts: list[tuple[SalesOrderLine, Counter]]) -> None:
+    """A kit line's demand as its `part` lines, numbered after the order's last line."""
+    line_no = max((ln.line_no for ln in order.lines), default=0)
+    items = {i.id: i for i in db.session.execute(
+        select(Item).where(Item.id.in_({i for _, d in parts for i in d}))).unique().scalars()}
+    for kit_line, demand in parts:
+        for item_id, qty in demand.items():
+            if qty <= 0:
+                continue
+            line_no += 1
+            order.lines.append(SalesOrderLine(line_no=line_no, sku_text=items[item_id].sku, item_id=item_id,
+                                              item=items[item_id], qty=qty, status="open", kind="part",
+                                              kit_line_id=kit_line.id))
 
 
 def resolve_line(number: str, line_no: int, choice: str, actor: Actor, substitute: str | None = None) -> SalesOrder:
@@ -177,11 +240,15 @@ def resolve_line(number: str, line_no: int, choice: str, actor: Actor, substitut
         raise WmsError("not_found", what=f"order line {number}/{line_no}")
     if choice == "cancel_line":
         line.status = "cancelled"
+        for part in order.lines:
+            if part.kit_line_id == line.id:
+                part.status = "cancelled"  # the kit's demand goes with it
     elif choice == "substitute":
         item = item_by_code(substitute or "")
         if item is None:
             raise WmsError("not_found", what=f"item {substitute}")
         line.item_id, line.item = item.id, item
+        line.kind = "kit" if kit_catalogue.is_kit(item.id) else "item"  # a kit substituted, or substituted by one
     elif choice != "wait":
         raise WmsError("bad_request", detail="choice must be wait, substitute or cancel_line")
     if all(ln.status == "cancelled" for ln in order.lines):
@@ -256,7 +323,7 @@ def allocate_order(order: SalesOrder) -> dict:
         raise WmsError("bad_order_state", order=order.number, status=order.status, expected="released")
     short = []
     for line in order.lines:
-        if line.status != "open":
+        if line.status != "open" or line.kind == "kit":  # a kit is reserved as its parts
             continue
         _, missing = reserve(line, line.qty)
         if missing:
@@ -275,6 +342,7 @@ def order_view(order: SalesOrder) -> dict:
                 .join(Lot, Lot.id == Reservation.lot_id)
                 .where(Reservation.order_line_id.in_(line_ids)).order_by(Reservation.id)):
             reserved[r.order_line_id].append({"bin": bin_code, "lot": lot_code, "qty": r.qty, "status": r.status})
+    kit_no = {ln.id: ln.line_no for ln in order.lines if ln.kind == "kit"}
     return {"number": order.number, "channel": order.channel, "status": order.status, "kind": order.kind,
             "exchange_of": order.exchange_of,
             "customer_name": order.customer_name, "phone": order.phone, "address": order.address,
@@ -285,7 +353,17 @@ def order_view(order: SalesOrder) -> dict:
             "hold_reason": order.hold_reason if order.status == "on_hold" else None,
             "lines": [{"line_no": ln.line_no, "sku": ln.item.sku if ln.item else ln.sku_text,
                        "sku_text": ln.sku_text, "known": ln.item_id is not None, "qty": ln.qty,
-                       "status": ln.status, "reserved": reserved[ln.id]} for ln in order.lines]}
+                       "status": ln.status, "reserved": reserved[ln.id], "kind": ln.kind,
+                       "kit_line_no": kit_no.get(ln.kit_line_id)} for ln in _kits_then_parts(order.lines)]}
+
+
+def _kits_then_parts(lines: list[SalesOrderLine]) -> list[SalesOrderLine]:
+    """The shop's lines in their order, each kit line's parts right beneath it."""
+    parts = defaultdict(list)
+    for line in lines:
+        if line.kit_line_id is not None:
+            parts[line.kit_line_id].append(line)
+    return [shown for line in lines if line.kit_line_id is None for shown in [line, *parts[line.id]]]
 
 
 def import_rejected_if(problems: list[dict]) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from printers import documents
 from server import local_time
 from server.local_time import local_iso
-from server.db.models import (Bin, BinStock, Device, Item, LedgerEntry, Lot, Parcel, PickTask, SalesOrder, Station,
-                              User, utcnow)
+from server.db.models import (Bin, BinStock, Device, Item, LedgerEntry, Lot, Parcel, PickTask, SalesOrder,
+                              SalesOrderLine, Station, User, utcnow)
 from server.domain import roles
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
@@ -128,13 +128,79 @@ def packed_units(order: SalesOrder) -> Counter:
 def line_states(order: SalesOrder) -> list[LineState]:
     ordered = Counter()
     for line in order.lines:
-        if line.status == "open" and line.item_id:
+        if line.status == "open" and line.item_id and line.kind != "kit":  # a kit is packed as its parts
             ordered[line.item_id] += line.qty
     picked = Counter({item: int(qty) for item, qty in db.session.execute(
         select(PickTask.item_id, func.sum(PickTask.picked_qty)).where(PickTask.order_id == order.id)
         .group_by(PickTask.item_id))})
     packed = packed_units(order)
     return [LineState(item, ordered[item], picked[item], packed[item]) for item in ordered]
+
+
+@dataclass(frozen=True)
+class KitState:
+    line: SalesOrderLine  # the shop's kit line
+    complete: int  # whole kits packed
+    parts: list[tuple[SalesOrderLine, int]]  # each part line with its units packed
+
+
+def _assign(order: SalesOrder, batches: list[Counter]) -> tuple[Counter, dict[int, int]]:
+    """Which lines the last batch of packed units (by item) fills, the earlier batches having filled theirs:
+    an item's units count first toward the plain lines, then toward the kits' parts in line order (an item
+    may be both). Returns (units on plain lines by item, units by part line id)."""
+    lines = [ln for ln in order.lines if ln.status == "open" and ln.item_id]
+    plain_need = Counter()
+    for line in lines:
+        if line.kind == "item":
+            plain_need[line.item_id] += line.qty
+    part_need = {ln.id: ln.qty for ln in _parts_in_kit_order(lines)}
+    in_kit_order = _parts_in_kit_order(lines)
+    plain, parts = Counter(), {}
+    for units in batches:
+        plain, parts = Counter(), {}
+        for item_id, qty in units.items():
+            take = min(qty, plain_need[item_id])
+            plain[item_id] += take
+            plain_need[item_id] -= take
+            qty -= take
+            for part in (p for p in in_kit_order if p.item_id == item_id):
+                take = min(qty, part_need[part.id])
+                parts[part.id] = parts.get(part.id, 0) + take
+                part_need[part.id] -= take
+                qty -= take
+            plain[item_id] += qty  # more than the order asks for: shown as it is
+    return plain, parts
+
+
+def _parts_in_kit_order(lines: list[SalesOrderLine]) -> list[SalesOrderLine]:
+    kits = [ln.id for ln in lines if ln.kind == "kit"]
+    return sorted((ln for ln in lines if ln.kind == "part"), key=lambda ln: (kits.index(ln.kit_line_id)
+                                                                            if ln.kit_line_id in kits else 0,
+                                                                            ln.line_no))
+
+
+def kit_states(order: SalesOrder, batches: list[Counter]) -> list[KitState]:
+    """Each open kit line with its parts' units in the last batch (see _assign). Whole kits: the ready-made
+    kits packed, plus the fewest kits any component makes."""
+    _, taken = _assign(order, batches)
+    lines = [ln for ln in order.lines if ln.status == "open"]
+    states = []
+    for kit in (ln for ln in lines if ln.kind == "kit"):
+        parts = [(p, taken.get(p.id, 0)) for p in lines if p.kind == "part" and p.kit_line_id == kit.id]
+        ready = sum(done for p, done in parts if p.item_id == kit.item_id)
+        built = kit.qty - sum(p.qty for p, _ in parts if p.item_id == kit.item_id)
+        components = [(p, done) for p, done in parts if p.item_id != kit.item_id]
+        made = min((done * built // p.qty for p, done in components), default=0) if built > 0 else 0
+        states.append(KitState(kit, ready + made, parts))
+    return states
+
+
+def kit_text(state: KitState) -> str:
+    """HZK01 1/1 · SHAMPOO 1/1 · SOCKS 0/2: the kit's whole kits packed, then each part's units."""
+    kit = state.line
+    return " · ".join([f"{kit.item.sku} {state.complete}/{kit.qty}"] + [
+        f"{part.item.sku}{' (ready-made 成品)' if part.item_id == kit.item_id else ''} {done}/{part.qty}"
+        for part, done in state.parts])
 
 
 def _sources(order: SalesOrder, item_id: int) -> list[BinStock]:
@@ -371,9 +437,11 @@ def _whole(value: object, name: str) -> int:
 
 # --- carriers and documents -------------------------------------------------------------------
 
-def _lines_of(units: Counter) -> list[dict]:
+def _lines_of(units: Counter, keep_zero: bool = False) -> list[dict]:
     lines = []
     for item_id, qty in sorted(units.items(), key=lambda kv: db.session.get(Item, kv[0]).sku):
+        if qty <= 0 and not keep_zero:
+            continue
         item = db.session.get(Item, item_id)
         lines.append({"sku": item.sku, "name": {"en": item.product.name_en, "zh": item.product.name_zh},
                       "variant": {"en": item.variant_en, "zh": item.variant_zh}, "qty": qty})
@@ -396,8 +464,22 @@ def packing_list_document(order: SalesOrder, parcel: Parcel) -> dict:
     packer = db.session.get(User, parcel.packed_by) if parcel.packed_by else None
     return {"order": order.number, "channel": order.channel, "customer": order.customer_name,
             "parcel_no": parcel.seq, "parcels": parcel.of_parcels, "packed_by": packer.name if packer else "",
-            "packed_at": local_iso(parcel.closed_at), "lines": _lines_of(parcel_units(parcel)),
+            "packed_at": local_iso(parcel.closed_at), "lines": _packing_list_lines(order, parcel),
             "note": order.buyer_note}
+
+
+def _packing_list_lines(order: SalesOrder, parcel: Parcel) -> list[dict]:
+    """The parcel's units as the shop sold them: plain items, then each kit (SKU, name, whole kits) with its
+    components beneath it (`part`, their units in this parcel). Kit rows (`kit`) add nothing to the total."""
+    batches = [parcel_units(p) for p in parcels_of(order) if p.seq <= parcel.seq]
+    plain, _ = _assign(order, batches)
+    lines = _lines_of(+plain)
+    for state in kit_states(order, batches):
+        if not any(done for _, done in state.parts):
+            continue
+        lines.append(_lines_of(Counter({state.line.item_id: state.complete or 0}), keep_zero=True)[0] | {"kit": True})
+        lines += [_lines_of(Counter({part.item_id: done}))[0] | {"part": True} for part, done in state.parts if done]
+    return lines
 
 
 def exchange_document(order: SalesOrder) -> dict:
@@ -450,7 +532,7 @@ def station_view(station: Station) -> dict:
                         "packaging": [{k: p[k] for k in ("code", "name_en", "name_zh", "tare_g")}
                                       for p in scales.packaging_types()],
                         "default_packaging": (scales.packaging(station) or {}).get("code")},
-            "order": None, "lines": [], "parcels": [], "complete": False,
+            "order": None, "lines": [], "kits": [], "parcels": [], "complete": False,
             "print_jobs": [print_jobs.job_view(j) for j in print_jobs.recent_jobs(5, printer.code)] if printer else []}
     if station.order_id is None:
         return view
@@ -465,12 +547,27 @@ def station_view(station: Station) -> dict:
                       "variant": {"en": item.variant_en, "zh": item.variant_zh}, "ordered": state.ordered,
                       "picked": state.picked, "packed": state.packed, "remaining": state.remaining,
                       "in_parcel": in_box[state.item_id]})
-    return view | {"order": {"number": order.number, "channel": order.channel, "status": order.status,
+    kits = [_kit_view(state) for state in kit_states(order, [packed_units(order)])]
+    return view | {"kits": kits, "order": {"number": order.number, "channel": order.channel, "status": order.status,
                              "kind": order.kind, "customer": order.customer_name, "carrier": carrier_for(order)["code"],
                              "on_hold": order.status == "on_hold", "hold_reason": order.hold_reason},
                    "lines": lines, "parcels": [parcel_view(p) for p in parcels_of(order)],
                    "open_parcel": open_box.seq if open_box else None,
                    "complete": all(s.remaining == 0 for s in states)}
+
+
+def _kit_view(state: KitState) -> dict:
+    kit = state.line
+
+    def named(item: Item) -> dict:
+        return {"sku": item.sku, "name": {"en": item.product.name_en, "zh": item.product.name_zh},
+                "variant": {"en": item.variant_en, "zh": item.variant_zh}}
+
+    return named(kit.item) | {"line_no": kit.line_no, "ordered": kit.qty, "complete": state.complete,
+                              "text": kit_text(state),
+                              "parts": [named(part.item) | {"needed": part.qty, "packed": done,
+                                                            "ready_made": part.item_id == kit.item_id}
+                                        for part, done in state.parts]}
 
 
 def override_ack(station: Station, parcel: Parcel) -> dict:

@@ -97,7 +97,8 @@ def candidates(filters: WaveFilters) -> list[SalesOrder]:
     chosen = []
     for order in db.session.execute(query.order_by(SalesOrder.priority.desc(), SalesOrder.cut_off,
                                                    SalesOrder.paid_at, SalesOrder.id)).scalars():
-        open_lines = [ln for ln in order.lines if ln.status == "open"]
+        # a kit line is picked as its parts (its ready-made kits and components)
+        open_lines = [ln for ln in order.lines if ln.status == "open" and ln.kind != "kit"]
         if filters.lines == "single" and len(open_lines) != 1 or filters.lines == "multi" and len(open_lines) < 2:
             continue
         if filters.zone and not all(_picked_in_zone(line, filters.zone) for line in open_lines):

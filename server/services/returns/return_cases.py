@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from server.db.models import (Bin, Item, LedgerEntry, Lot, Parcel, PutawayTask, ReturnCase, ReturnLine,
-                              ReturnSignoff, ReturnUnit, SalesOrder, User, utcnow)
+                              ReturnSignoff, ReturnUnit, SalesOrder, SalesOrderLine, User, utcnow)
 from server.domain import roles, sampling
 from server.domain.barcodes import Decoded
 from server.domain.errors import WmsError
@@ -105,8 +105,16 @@ def _expected_lines(order: SalesOrder, lines: object) -> list[tuple[Item, int]]:
         item = item_by_code(str(line.get("sku") or line.get("barcode") or ""))
         if item is None:
             raise WmsError("not_found", what=f"item {line.get('sku')}")
+        qty = quantity(line.get("qty", 1))
+        parts = _kit_parts(order, item.id)
+        if parts:  # a kit (组合装) comes back as what it shipped as (components, ready-made kits), each inspected
+            kits = sum(kit.qty for kit in _kit_lines(order, item.id))
+            for part in parts:
+                items[part.item_id] = part.item
+                wanted[part.item_id] += -(-part.qty * qty // kits)
+            continue
         items[item.id] = item
-        wanted[item.id] += quantity(line.get("qty", 1))
+        wanted[item.id] += qty
     for item_id, qty in wanted.items():
         if item_id not in shipped:
             raise WmsError("not_shipped_in_order", sku=items[item_id].sku, order=order.number)
@@ -114,6 +122,28 @@ def _expected_lines(order: SalesOrder, lines: object) -> list[tuple[Item, int]]:
             raise WmsError("over_return", order=order.number, sku=items[item_id].sku, shipped=shipped[item_id],
                            qty=qty)
     return [(items[item_id], qty) for item_id, qty in wanted.items()]
+
+
+def _kit_lines(order: SalesOrder, kit_item_id: int | None = None) -> list[SalesOrderLine]:
+    return [ln for ln in order.lines if ln.kind == "kit" and ln.status == "open"
+            and (kit_item_id is None or ln.item_id == kit_item_id)]
+
+
+def _kit_parts(order: SalesOrder, kit_item_id: int) -> list[SalesOrderLine]:
+    """The part lines (ready-made kits or components) of the order's lines of this kit."""
+    kit_ids = {ln.id for ln in _kit_lines(order, kit_item_id)}
+    return [ln for ln in order.lines if ln.kind == "part" and ln.status == "open" and ln.kit_line_id in kit_ids]
+
+
+def kit_of_units(order: SalesOrder | None) -> dict[int, Item]:
+    """item id → the kit (组合装) the order shipped it in, for items the order had on no plain line: the
+    returns desk and handheld name the kit beside each component they judge."""
+    if order is None:
+        return {}
+    plain = {ln.item_id for ln in order.lines if ln.kind == "item" and ln.status == "open"}
+    kits = {ln.id: ln.item for ln in _kit_lines(order)}
+    return {ln.item_id: kits[ln.kit_line_id] for ln in order.lines
+            if ln.kind == "part" and ln.kit_line_id in kits and ln.item_id not in plain}
 
 
 # --- opening a case ---------------------------------------------------------------------------
@@ -631,11 +661,14 @@ def case_view(case: ReturnCase) -> dict:
     received = Counter(u.item_id for u in units)
     expected = expected_by_item(case)
     exchange = db.session.get(SalesOrder, case.exchange_order_id) if case.exchange_order_id else None
+    kit_of = kit_of_units(db.session.get(SalesOrder, case.order_id) if case.order_id else None)
     lines = []
     for item_id in sorted(set(expected) | set(received)):
-        item = db.session.get(Item, item_id)
+        item, kit = db.session.get(Item, item_id), kit_of.get(item_id)
         lines.append({"sku": item.sku, "name": {"en": item.product.name_en, "zh": item.product.name_zh},
-                      "expected": expected[item_id], "received": received[item_id]})
+                      "expected": expected[item_id], "received": received[item_id],
+                      "kit": {"sku": kit.sku, "name": {"en": kit.product.name_en, "zh": kit.product.name_zh}}
+                      if kit else None})
     return summary(case) | {
         "note": case.note, "lines": lines, "units": [unit_view(u) for u in units],
         "plan": plan_view(case, units), "chain": chain_view(case),

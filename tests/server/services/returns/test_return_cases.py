@@ -141,7 +141,7 @@ def test_a_return_opened_from_the_parcel_label_expects_what_shipped_and_plans_a_
     assert (view["order"], view["parcel_tracking"], view["status"], view["escalated"]) == (
         "O-1", parcel.tracking, "open", False)
     assert view["lines"] == [{"sku": "TEE-BLK-M", "name": {"en": "T-shirt", "zh": "T恤"}, "expected": 2,
-                              "received": 0}]
+                              "received": 0, "kit": None}]
     assert view["plan"] | {} == view["plan"] and view["plan"]["policy"] == "seed"
     assert (view["plan"]["rate"], view["plan"]["first_sample"], view["plan"]["remaining"]) == (1.0, 2, 2)
     assert view["cost"]["shipping_cents"] == 1200  # the configured default
