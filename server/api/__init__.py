@@ -21,4 +21,7 @@ def register_api(app: Flask) -> None:
     from server.api import vendor_returns  # returns to vendor (the returns desk branch)
 
     app.register_blueprint(vendor_returns.bp)
+    from server.api import work_orders  # kits assembled and taken apart (加工单)
+
+    app.register_blueprint(work_orders.bp)
     app.before_request(refuse_cross_site_writes)
