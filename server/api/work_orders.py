@@ -28,6 +28,7 @@ def create():
     """{"kind": "assemble"|"disassemble", "sku": the kit, "qty"}: everything it needs is reserved, or 409
     work_order_shortage naming what is missing (nothing written)."""
     actor = current_actor()
+    actor.require(work_orders.MANAGE)  # before the body is read: a refused call is 403 whatever it sent
     body = json_body()
     order = work_orders.create(body.get("kind"), body.get("sku"), body.get("qty"), actor)
     transaction.commit()
@@ -44,6 +45,7 @@ def one(number: str):
 def cancel(number: str):
     """{"reason"}: reservations released; units already picked get put-away steps back to their bins."""
     actor = current_actor()
+    actor.require(work_orders.MANAGE)
     order = work_orders.cancel(number, json_body().get("reason"), actor)
     transaction.commit()
     return ok(work_order=work_orders.view(order))
