@@ -16,6 +16,7 @@ import { createCount } from "./count.js";
 import { createTransfer } from "./transfer.js";
 import { createReturns } from "./returns.js";
 import { createPutback } from "./putback.js";
+import { createAssembly } from "./assembly.js";
 
 const ACK_TIMEOUT_MS = 5000;
 const FLUSH_INTERVAL_MS = 3000;
@@ -41,6 +42,7 @@ const SCREEN_TITLES = {
   transfer: "journey_transfer",
   returns: "journey_returns",
   putback: "journey_putback",
+  assembly: "journey_assembly",
 };
 
 const state = {
@@ -884,6 +886,7 @@ const JOURNEYS = {
   transfer: { ...createTransfer(appContext), label: "journey_transfer", hint: "journey_transfer_hint" },
   returns: { ...createReturns(appContext), label: "journey_returns", hint: "journey_returns_hint" },
   putback: { ...createPutback(appContext), label: "journey_putback", hint: "journey_putback_hint" },
+  assembly: { ...createAssembly(appContext), label: "journey_assembly", hint: "journey_assembly_hint" },
   lookup: { name: "lookup", modes: ["lookup"], label: "journey_lookup", hint: "journey_lookup_hint" },
 };
 
