@@ -41,7 +41,8 @@ with _app().app_context():
     db.session.add_all(bins)
     db.session.flush()
     box_lot = Lot(item_id=made[f"BOX-{tag}"].id, code="B1", received_on=date(2026, 11, 1))
-    candle_lot = Lot(item_id=made[f"CANDLE-{tag}"].id, code="C1", received_on=date(2026, 11, 1), expiry=date(2028, 3, 1))
+    candle_lot = Lot(item_id=made[f"CANDLE-{tag}"].id, code="C1", received_on=date(2026, 11, 1),
+                     expiry=date(2028, 3, 1))
     db.session.add_all([box_lot, candle_lot])
     db.session.flush()
     stock.move(Movement(bins[0].id, box_lot.item_id, box_lot.id, 10, "opening_balance"))
@@ -111,7 +112,7 @@ def test_assembly_and_disassembly_work_orders_with_handhelds_and_the_books_balan
         assert (second["next"], second["result"]["status"], second["result"]["to_put_away"]) == (
             "scan_unit", "putting_away", 2)
 
-        for n in range(2):
+        for _ in range(2):
             unit = ok(send(picker, "assembly.unit", kit, work_order=number))
             assert (unit["next"], unit["result"]["unit"]["lot"]) == ("scan_target", number)
             put = ok(send(picker, "assembly.put", kit_bin, work_order=number, unit=kit))
