@@ -186,11 +186,12 @@ export function createAssembly(app) {
     const list = h("ul", { class: "lines", testid: "assembly-list" });
     for (const order of s.list || []) {
       list.append(
-        h("li", { class: "line", testid: "assembly-entry", "data-number": order.number, onclick: () => take(order.number) },
+        h("li", { class: "line", testid: "assembly-entry", "data-number": order.number },
           h("div", { class: "line__main" },
             h("div", { class: "line__sku" }, order.number),
             h("div", { class: "line__sub" }, `${t(order.kind === "assemble" ? "assembly_assemble" : "assembly_disassemble")} · ${order.sku} ×${order.qty}`)),
-          h("div", { class: "line__qty" }, h("span", { class: "line__qty-label" }, t("qty")), String(order.to_pick + order.to_put_away))),
+          h("div", { class: "line__qty" }, h("span", { class: "line__qty-label" }, t("qty")), String(order.to_pick + order.to_put_away)),
+          button({ class: "btn btn--small", testid: "assembly-take", onclick: () => take(order.number) }, t("assembly_take_button"))),
       );
     }
     parts.push(list);

@@ -261,7 +261,7 @@ PAGES: dict[str, str] = {
     # a station's weighing (its override form needs floor.supervise)
     "/sup/stations/PACK-01": "floor.supervise",
     # work orders: the viewer looks too; creating and cancelling (POST) need work_orders.manage
-    "/sup/work-orders": "work_orders.manage", "/sup/work-orders/WO-999999": "work_orders.manage",
+    "/sup/work-orders": "work_orders.manage", "/sup/work-orders/WO-NOPE": "work_orders.manage",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout", "/sup/language/<code>"}  # the language switch: a cookie, no data
 
@@ -529,6 +529,6 @@ def test_every_supervisor_page_is_in_the_table(own_server):
                  "/sup/waves/<int:count_id>": "/sup/waves/<int(max=2147483647):wave_id>",
                  "/sup/waves/<int:count_id>/live": "/sup/waves/<int(max=2147483647):wave_id>/live",
                  "/sup/stations/PACK-01": "/sup/stations/<code>",
-                 "/sup/work-orders/WO-999999": "/sup/work-orders/<number>"}
+                 "/sup/work-orders/WO-NOPE": "/sup/work-orders/<number>"}
     tabled = {normalise.get(path, path) for path in tabled} | PUBLIC_PAGES
     assert pages == tabled
