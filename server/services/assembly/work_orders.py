@@ -280,9 +280,8 @@ def make(number: object, code: Decoded | None, actor: Actor, scan_id: str | None
     ref = f"work order {order.number}"
     label = None
     if order.kind == "assemble":
-        used = []
-        for item, per in kits.components_of(kit):
-            used += _take_from_bin(order, item.id, per, "assembly", actor, ref, scan_id)
+        for item_id, per in _per_kit(order):
+            _take_from_bin(order, item_id, per, "assembly", actor, ref, scan_id)
         lot = _lot(kit.id, order.number, _earliest(order))
         stock.move(Movement(order.bin_id, kit.id, lot.id, 1, "assembly"), actor, ref, scan_id)
         label = _print_label(kit, lot, actor)
@@ -300,6 +299,16 @@ def make(number: object, code: Decoded | None, actor: Actor, scan_id: str | None
         order.status = "putting_away"
     db.session.flush()
     return order, {"sku": kit.sku, "made": order.done_qty, "label": label}
+
+
+def _per_kit(order: WorkOrder) -> list[tuple[int, int]]:
+    """(component, units per kit) as the work order picked them: a kit's definition changed since it was made
+    does not change what is in its bin."""
+    picked: dict[int, int] = {}
+    for step in order.steps:
+        if step.kind == "pick":
+            picked[step.item_id] = picked.get(step.item_id, 0) + step.qty
+    return [(item_id, qty // order.qty) for item_id, qty in picked.items()]
 
 
 def _take_from_bin(order: WorkOrder, item_id: int, units: int, reason: str, actor: Actor, ref: str,

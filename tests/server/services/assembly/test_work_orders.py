@@ -200,3 +200,27 @@ def test_cancelled_halfway_the_reservations_go_and_the_picked_units_go_back_wher
     assert work_orders.on_the_floor() == []
     assert refusal(lambda: work_orders.cancel(order.number, "again", w.supervisor)).code == "work_order_state"
     assert balanced()
+
+
+def test_cancelled_with_one_kit_made_the_kit_and_the_unused_components_are_put_away(w):
+    order = work_orders.create("assemble", "GIFT-SET", 2, w.supervisor)
+    db.session.commit()
+    pick_all(w, order.number)
+    work_orders.make(order.number, None, w.packer)
+    db.session.commit()
+    assert place(order.number) == {("TEE-BLK-M", "L1"): (1, 0), ("MUG-WHT", "M2"): (1, 0),
+                                   ("GIFT-SET", order.number): (1, 0)}
+
+    order = work_orders.cancel(order.number, "only one box left", w.supervisor)
+    db.session.commit()
+    steps = [(s["sku"], s["lot"], s["bin"], s["qty"]) for s in work_orders.view(order)["steps"]
+             if s["kind"] == "put_away"]
+    assert steps == [("TEE-BLK-M", "L1", SHELF, 1), ("MUG-WHT", "M2", FAR, 1), ("GIFT-SET", order.number, None, 1)]
+    assert balanced()
+    for unit, target in ((TEE, SHELF), (MUG, FAR), ("GIFT-SET", EMPTY)):
+        order, _ = work_orders.put_away(order.number, decode(unit), decode(target), w.picker)
+    db.session.commit()
+    assert work_orders.view(order)["next"] == "done" and place(order.number) == {}
+    assert place(EMPTY) == {("GIFT-SET", order.number): (1, 0)}
+    assert place(SHELF)[("TEE-BLK-M", "L1")] == (2, 0) and place(FAR)[("MUG-WHT", "M2")] == (4, 0)
+    assert balanced()
