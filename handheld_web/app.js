@@ -17,6 +17,7 @@ import { createTransfer } from "./transfer.js";
 import { createReturns } from "./returns.js";
 import { createPutback } from "./putback.js";
 import { createMoves } from "./moves.js";
+import { createAssembly } from "./assembly.js";
 
 const ACK_TIMEOUT_MS = 5000;
 const FLUSH_INTERVAL_MS = 3000;
@@ -43,6 +44,7 @@ const SCREEN_TITLES = {
   returns: "journey_returns",
   putback: "journey_putback",
   moves: "journey_moves",
+  assembly: "journey_assembly",
 };
 
 const state = {
@@ -887,6 +889,7 @@ const JOURNEYS = {
   returns: { ...createReturns(appContext), label: "journey_returns", hint: "journey_returns_hint" },
   putback: { ...createPutback(appContext), label: "journey_putback", hint: "journey_putback_hint" },
   moves: { ...createMoves(appContext), label: "journey_moves", hint: "journey_moves_hint" },
+  assembly: { ...createAssembly(appContext), label: "journey_assembly", hint: "journey_assembly_hint" },
   lookup: { name: "lookup", modes: ["lookup"], label: "journey_lookup", hint: "journey_lookup_hint" },
 };
 

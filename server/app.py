@@ -60,6 +60,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     import server.services.receiving.modes  # noqa: F401  (registers the receiving scan modes)
     import server.services.returns.modes  # noqa: F401  (registers the returns scan modes)
     import server.services.orders.modes  # noqa: F401  (registers the put-back scan modes)
+    import server.services.assembly.modes  # noqa: F401  (registers the work orders' assembly scan modes)
     import server.services.inventory.replenishment_modes  # noqa: F401  (registers the replenishment scan mode)
     from server.api import register_api
     from server.realtime import register_namespaces

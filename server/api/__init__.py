@@ -24,4 +24,7 @@ def register_api(app: Flask) -> None:
     from server.api import kits  # kits (组合装): definitions and availability
 
     app.register_blueprint(kits.bp)
+    from server.api import work_orders  # kits assembled and taken apart (加工单)
+
+    app.register_blueprint(work_orders.bp)
     app.before_request(refuse_cross_site_writes)

@@ -298,6 +298,17 @@ def _paths() -> dict[str, dict[str, Any]]:
                                              ("reason",))),
         "GET /put-back-tasks": op("Open put-back tasks of cancelled orders", "journey.pick", answer=LIST,
                                   tag="orders"),
+        # --- work orders (加工单): kits assembled and taken apart ---
+        "GET /work-orders": op("Work orders, newest first (?on_floor=1: what the handheld lists, oldest first)", ANY,
+                               answer=LIST, tag="orders", query={"status": STR, "on_floor": STR}),
+        "POST /work-orders": op(
+            "Assemble or take apart N kits: everything reserved FIFO/FEFO, or 409 work_order_shortage (nothing "
+            "written)", "work_orders.manage", ok=201, tag="orders",
+            body=obj({"kind": {"enum": ["assemble", "disassemble"]}, "sku": NAME, "qty": QTY}, ("kind", "sku", "qty"))),
+        "GET /work-orders/{number}": op("A work order with its steps' progress", ANY, tag="orders"),
+        "POST /work-orders/{number}/cancel": op(
+            "Cancel a work order: reservations released, units already picked get put-away steps back",
+            "work_orders.manage", tag="orders", body=obj({"reason": {"type": "string", "minLength": 1}}, ("reason",))),
         # --- waves and pick lists ---
         "POST /waves": op("Plan (dry_run) or release a pick wave", "orders.manage", ok=201, tag="picking", body=obj({
             "filters": obj({"channel": STR, "carrier": STR, "cut_off_before": TIME, "min_priority": INT,

@@ -167,7 +167,7 @@ class Bin(db.Model):
     x: Mapped[float] = mapped_column(Float)
     y: Mapped[float] = mapped_column(Float)
     # Places on the shelves: storage | pick_face | quarantine | staging | packing | dock | hold | returns;
-    # units travelling: tote | parcel | transit (server/domain/places.py).
+    # units travelling: tote | parcel | work_order | transit (server/domain/places.py).
     kind: Mapped[str] = mapped_column(String(16), default="storage")
     warehouse: Mapped[str] = mapped_column(String(16), default="WH1", server_default="WH1", index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -776,6 +776,59 @@ class PutBackLine(db.Model):
     suggested_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
     task: Mapped[PutBackTask] = relationship(back_populates="lines")
     __table_args__ = (CheckConstraint("qty > 0 AND put_qty >= 0 AND put_qty <= qty", name="put_within_qty"),)
+
+
+class WorkOrder(db.Model):
+    """A work order (加工单): assemble `qty` kits from their components (组装) or take `qty` ready-made kits
+    apart (拆卸). Its units travel through its own ledger bin (kind `work_order`, zone W) from the pick to the
+    put-away (server/services/assembly/work_orders.py)."""
+
+    __tablename__ = "work_orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)  # the kit
+    qty: Mapped[int] = mapped_column(Integer)
+    # Kits made (assemble) or taken apart (disassemble) so far.
+    done_qty: Mapped[int] = mapped_column(Integer, default=0)
+    # open: nothing picked yet; picking; making: everything picked, kits being made or taken apart;
+    # putting_away; done; cancelled (units already picked go back through put-away steps).
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    steps: Mapped[list[WorkOrderStep]] = relationship(back_populates="work_order", order_by="WorkOrderStep.id")
+    __table_args__ = (
+        CheckConstraint("kind IN ('assemble','disassemble')", name="kind_known"),
+        CheckConstraint("status IN ('open','picking','making','putting_away','done','cancelled')",
+                        name="status_known"),
+        CheckConstraint("qty > 0 AND done_qty >= 0 AND done_qty <= qty", name="done_within_qty"),
+    )
+
+
+class WorkOrderStep(db.Model):
+    """One step of a work order on the handheld. pick: `qty` of an item's lot from `bin` into the work order's
+    bin (reserved there until picked); put_away: `qty` of an item's lot from the work order's bin onto a shelf,
+    `bin` the one suggested (None: any shelf bin)."""
+
+    __tablename__ = "work_order_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    done_qty: Mapped[int] = mapped_column(Integer, default=0)
+    work_order: Mapped[WorkOrder] = relationship(back_populates="steps")
+    __table_args__ = (
+        CheckConstraint("kind IN ('pick','put_away')", name="kind_known"),
+        CheckConstraint("qty > 0 AND done_qty >= 0 AND done_qty <= qty", name="done_within_qty"),
+    )
 
 
 class Manifest(db.Model):

@@ -134,6 +134,25 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "kit_left_out": (400, "Kit {kit} is left out whole: its row {wrong_row} is wrong.",
                      "组合装 {kit} 整个未导入：它的第 {wrong_row} 行有错。"),
     "not_a_kit": (404, "{sku} is not a kit.", "{sku} 不是组合装。"),
+    # --- work orders (加工单: assembling kits, taking them apart): server/services/assembly/work_orders.py ---
+    "work_order_shortage": (409, "Not enough stock to {doing} {qty} × {kit}: {lines}.",
+                            "库存不足，无法{doing_zh} {qty} 套 {kit}：{lines_zh}。"),
+    "work_order_state": (409, "Work order {work_order} is {status}: {doing} is not possible now.",
+                         "加工单 {work_order} 当前状态为 {status_zh}，现在不能{doing_zh}。"),
+    "work_order_kind": (400, "A work order assembles or disassembles, not {kind}.",
+                        "加工单只能是组装（assemble）或拆卸（disassemble），不是 {kind}。"),
+    "work_order_wrong_bin": (409, "Nothing to pick for work order {work_order} in bin {bin}: go to {expected}.",
+                             "加工单 {work_order} 在货位 {bin} 没有要拣的货：请到 {expected}。"),
+    "scan_work_order_bin_first": (409, "Scan the bin first: {expected}.", "请先扫描货位：{expected}。"),
+    "not_on_work_order": (409, "{sku} is not to be {doing} on work order {work_order} (here, now).",
+                          "{sku} 不在加工单 {work_order} 此处要{doing_zh}的货品中。"),
+    "work_order_too_many": (409, "Only {remaining} of {sku} left to {doing}, not {qty}.",
+                            "{sku} 只剩 {remaining} 件要{doing_zh}，不是 {qty} 件。"),
+    "work_order_bad_bin": (409, "Bin {bin} cannot take these units (not an open shelf bin): put them into "
+                                "{suggested}.",
+                           "货位 {bin} 不能放这些货品（不是可用的货架货位）：请放到 {suggested}。"),
+    "work_order_wrong_kit": (409, "{code} is not kit {kit} of work order {work_order}.",
+                             "{code} 不是加工单 {work_order} 的组合装 {kit}。"),
     "missing_address": (409, "Order {order} has no delivery address.", "订单 {order} 没有收货地址。"),
     "order_stopped": (409, "Order {order} is stopped at review: {reasons}.",
                       "订单 {order} 审核未通过：{reasons_zh}。"),
@@ -455,11 +474,12 @@ WHAT_ZH = {"device": "设备", "supplier": "供应商", "item": "货品", "produ
            "inspection": "检验", "put-away task": "上架任务", "purchase order": "采购单", "bin": "货位",
            "open pick list": "可领取的拣货单", "pick list": "拣货单", "picked stop": "已拣站点", "order line": "订单行",
            "order": "订单", "wave": "波次", "manifest": "交接单", "parcel": "包裹",
-           "put-back task": "归位任务", "lot": "批次", "return": "退货"}
+           "put-back task": "归位任务", "lot": "批次", "return": "退货", "work order": "加工单"}
 # Document states as the Chinese messages name them.
 STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
              "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成",
-             "shipped": "已发货", "packed": "已打包", "voided": "已作废"}
+             "shipped": "已发货", "packed": "已打包", "voided": "已作废", "picking": "拣货中",
+             "making": "加工中", "putting_away": "上架中"}
 
 
 class WmsError(Exception):

@@ -5,8 +5,9 @@ from __future__ import annotations
 SELLABLE = ("storage", "pick_face")
 
 # Bins in the ledger that are not places on the shelves: units travel in totes, parcels (one pseudo-bin
-# per parcel, zone P) and transit. No zone list, bin label or shelf count shows them.
-NOT_ON_SHELVES = ("tote", "parcel", "transit")
+# per parcel, zone P), work orders (one pseudo-bin per work order, zone W: components and kits while they
+# are assembled or taken apart) and transit. No zone list, bin label or shelf count shows them.
+NOT_ON_SHELVES = ("tote", "parcel", "work_order", "transit")
 
 # Places a person sets up (the bins page, the location import), in the reader's words.
 KINDS: dict[str, tuple[str, str]] = {

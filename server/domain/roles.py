@@ -18,15 +18,19 @@ _READ = frozenset({"pages.view", "reports.view", "audit.view", "scan.lookup"})
 _FLOOR_LEAD = _READ | frozenset({"scan.lookup", "journey.pick", "journey.receive", "journey.inspect", "journey.pack",
                          "labels.print", "floor.supervise", "orders.manage", "returns.open", "returns.inspect",
                          "stock.transfer", "stock.count", "counts.manage", "stock.adjust", "stock.opening",
-                         "reports.view", "audit.view", "customers.view", "quarantine.release"})
+                         "reports.view", "audit.view", "customers.view", "quarantine.release",
+                         "work_orders.manage", "journey.assemble"})
 
 # What each role may do. A permission is checked by services, never by the page that hides a button.
 # Signing a return case's levels is by role, as config/default.toml [returns] chain says.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "picker": frozenset({"scan.lookup", "journey.pick", "stock.transfer", "stock.count"}),
+    # Work orders (加工单): supervisors and up create and cancel them (work_orders.manage); pickers and packers
+    # (and the floor leads) pick, assemble and put away on the handheld (journey.assemble).
+    "picker": frozenset({"scan.lookup", "journey.pick", "stock.transfer", "stock.count", "journey.assemble"}),
     "receiver": frozenset({"scan.lookup", "journey.receive", "returns.open", "stock.transfer", "stock.count"}),
     "inspector": frozenset({"scan.lookup", "journey.inspect", "returns.open", "returns.inspect"}),
-    "packer": frozenset({"scan.lookup", "journey.pack", "labels.print", "returns.open", "customers.view"}),
+    "packer": frozenset({"scan.lookup", "journey.pack", "labels.print", "returns.open", "customers.view",
+                         "journey.assemble"}),
     "supervisor": _FLOOR_LEAD,
     # The master (items, places, suppliers, opening stock), people and devices: managers and the admin.
     # So is approving a rejected lot's return to its vendor (vendor_returns.approve: approve, cancel).
@@ -48,6 +52,7 @@ JOURNEYS: tuple[tuple[str, str], ...] = (
     ("transfer", "stock.transfer"),
     ("moves", "stock.transfer"),  # move tasks: refill a pick face, an expired lot to quarantine
     ("returns", "returns.inspect"),
+    ("assembly", "journey.assemble"),  # work orders: kits assembled or taken apart (services/assembly)
     ("lookup", "scan.lookup"),
 )
 

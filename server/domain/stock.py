@@ -9,9 +9,12 @@ from server.domain.errors import WmsError
 # Why stock moved. Every ledger entry names one; later journeys add theirs here.
 # "opening" is a warehouse's opening stock (期初库存) loaded on day one (services/inventory/opening_stock.py).
 # "put_back": units of a cancelled order back from its tote or parcel to a shelf (orders/cancellation.py).
+# "work_order": units picked from a shelf into a work order's bin (or taken out of it again by a cancel);
+# "assembly" / "disassembly": components out and a kit in (or a kit out and its components in) inside that
+# bin (services/assembly/work_orders.py).
 # "scrap" writes off returned units found worthless (their value is the return's write-off cost).
 REASONS = ("opening_balance", "opening", "receipt", "putaway", "pick", "pack", "transfer", "count",
-           "adjustment", "return", "reversal", "ship", "scrap", "put_back")
+           "adjustment", "return", "reversal", "ship", "scrap", "put_back", "work_order", "assembly", "disassembly")
 
 
 @dataclass(frozen=True)

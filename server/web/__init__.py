@@ -17,6 +17,7 @@ def register_web(app: Flask) -> None:
     from server.web import waves_desk  # noqa: F401  (adds the waves desk and the wave boards to `sup`)
     from server.web import stations  # noqa: F401  (a station's weighing and the weight override)
     from server.web import kits  # noqa: F401  (the kits pages: definitions and availability)
+    from server.web import work_orders  # noqa: F401  (work orders: kits assembled and taken apart)
     from server.web import language
     from server.web.common import sup
 

@@ -27,6 +27,8 @@ STATUSES: dict[str, tuple[str, str, str]] = {
     "in_transit": ("In transit", "在途", "busy"), "recount": ("Recount", "待复盘", "waiting"),
     "counted": ("Counted", "已盘点", "busy"), "approved": ("Approved", "已批准", "good"),
     "pending": ("Pending", "待处理", "waiting"), "variance": ("Variance", "有差异", "bad"),
+    # work orders (加工单): everything picked, kits being made or taken apart; then put away
+    "making": ("Working on the kits", "加工中", "busy"), "putting_away": ("Putting away", "上架中", "busy"),
     # waves: a dry run shown before it is released
     "proposed": ("Proposed", "建议", "waiting"),
     # returns to vendor ("sent": shared with print jobs)

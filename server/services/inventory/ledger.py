@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, inspect, select
 
-from server.db.models import Bin, BinStock, Device, Item, LedgerEntry, Lot, Reservation, User
+from server.db.models import Bin, BinStock, Device, Item, LedgerEntry, Lot, Reservation, User, WorkOrder, WorkOrderStep
 from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.inventory import stock
@@ -59,6 +59,15 @@ def check() -> dict:
             .where(Reservation.status == "reserved").group_by(Reservation.bin_id, Reservation.item_id,
                                                                 Reservation.lot_id)):
         reserved[(bin_id, item_id, lot_id)] = int(qty)
+    # Work orders promise units too: a pick step's units not yet picked, while the work order is in progress.
+    for bin_id, item_id, lot_id, qty in db.session.execute(
+            select(WorkOrderStep.bin_id, WorkOrderStep.item_id, WorkOrderStep.lot_id,
+                   func.sum(WorkOrderStep.qty - WorkOrderStep.done_qty))
+            .join(WorkOrder, WorkOrder.id == WorkOrderStep.work_order_id)
+            .where(WorkOrderStep.kind == "pick", WorkOrder.status.in_(("open", "picking", "making", "putting_away")))
+            .group_by(WorkOrderStep.bin_id, WorkOrderStep.item_id, WorkOrderStep.lot_id)):
+        if qty:
+            reserved[(bin_id, item_id, lot_id)] += int(qty)
     cards = {(s.bin_id, s.item_id, s.lot_id): s.reserved_qty for s in db.session.execute(select(BinStock)).scalars()}
     promise_mismatches = [{"place": place, "reservations": reserved.get(place, 0), "reserved_qty": cards.get(place, 0)}
                           for place in sorted(set(reserved) | set(cards))

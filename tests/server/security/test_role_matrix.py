@@ -25,12 +25,12 @@ from tests.server.security.conftest import DEVICES, PRINCIPALS, ROLES, changed_t
 _LEAD = {"scan.lookup", "journey.pick", "journey.receive", "journey.inspect", "journey.pack", "labels.print",
          "floor.supervise", "orders.manage", "returns.open", "returns.inspect", "stock.transfer", "stock.count",
          "counts.manage", "stock.adjust", "stock.opening", "reports.view", "audit.view", "customers.view",
-         "quarantine.release", "pages.view"}
+         "quarantine.release", "pages.view", "work_orders.manage", "journey.assemble"}
 GRANTS: dict[str, set[str]] = {
-    "picker": {"scan.lookup", "journey.pick", "stock.transfer", "stock.count"},
+    "picker": {"scan.lookup", "journey.pick", "stock.transfer", "stock.count", "journey.assemble"},
     "receiver": {"scan.lookup", "journey.receive", "returns.open", "stock.transfer", "stock.count"},
     "inspector": {"scan.lookup", "journey.inspect", "returns.open", "returns.inspect"},
-    "packer": {"scan.lookup", "journey.pack", "labels.print", "returns.open", "customers.view"},
+    "packer": {"scan.lookup", "journey.pack", "labels.print", "returns.open", "customers.view", "journey.assemble"},
     "supervisor": _LEAD,
     "manager": _LEAD | {"master.manage", "people.manage", "devices.manage", "vendor_returns.approve"},
     "admin": _LEAD | {"master.manage", "people.manage", "devices.manage", "vendor_returns.approve"},
@@ -121,6 +121,11 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/v1/orders/NOPE-1/move-to-hold", "journey.pick"),  # floor work: carry held units aside
     ("POST", "/api/v1/orders/NOPE-1/cancel", "orders.manage"),  # 取消/退款 before handover
     ("GET", "/api/v1/put-back-tasks", "journey.pick"),  # cancelled orders' units back to the shelves
+    # work orders (加工单): supervisors create and cancel; the floor works them by scans (assembly.*)
+    ("GET", "/api/v1/work-orders", "authenticated"),
+    ("POST", "/api/v1/work-orders", "work_orders.manage"),
+    ("GET", "/api/v1/work-orders/WO-999999", "authenticated"),
+    ("POST", "/api/v1/work-orders/WO-999999/cancel", "work_orders.manage"),
     # waves and pick lists
     ("POST", "/api/v1/waves", "orders.manage"),
     ("GET", f"/api/v1/waves/{X}", "authenticated"),
@@ -228,6 +233,8 @@ SCAN_MODES: dict[str, str] = {
     "return.unit": "returns.inspect", "return.dispose": "returns.inspect", "return.sign": "returns.inspect",
     "transfer": "stock.transfer", "transfer.receive": "stock.transfer", "replenish": "stock.transfer",
     "count": "stock.count", "count.close": "stock.count", "count.restart": "stock.count",
+    "assembly": "journey.assemble", "assembly.bin": "journey.assemble", "assembly.pick": "journey.assemble",
+    "assembly.make": "journey.assemble", "assembly.unit": "journey.assemble", "assembly.put": "journey.assemble",
 }
 
 # Supervisor pages (GET) and the permission each needs; not logged in → redirect to /sup/login.
@@ -261,6 +268,8 @@ PAGES: dict[str, str] = {
     "/sup/waves": "orders.manage", f"/sup/waves/{X}": "orders.manage", f"/sup/waves/{X}/live": "orders.manage",
     # a station's weighing (its override form needs floor.supervise)
     "/sup/stations/PACK-01": "floor.supervise",
+    # work orders: the viewer looks too; creating and cancelling (POST) need work_orders.manage
+    "/sup/work-orders": "work_orders.manage", "/sup/work-orders/WO-NOPE": "work_orders.manage",
 }
 PUBLIC_PAGES = {"/sup/login", "/sup/logout", "/sup/language/<code>"}  # the language switch: a cookie, no data
 
@@ -294,6 +303,7 @@ PICKER_NEVER = (
     ("POST", "/api/v1/orders"), ("POST", "/api/v1/orders/NOPE-1/release"), ("POST", "/api/v1/waves"),  # orders
     ("POST", "/api/v1/orders/NOPE-1/allocate"), ("POST", "/api/v1/orders/NOPE-1/correct"),
     ("POST", "/api/v1/orders/NOPE-1/cancel"),  # cancel an order
+    ("POST", "/api/v1/work-orders"), ("POST", "/api/v1/work-orders/WO-999999/cancel"),  # order kits made
 )
 PICKER_NEVER_MODES = ("inspect", "return.sign", "return.dispose", "return.unit", "receive.confirm", "pack.close",
                       "handover.confirm")
@@ -527,6 +537,7 @@ def test_every_supervisor_page_is_in_the_table(own_server):
                  "/sup/orders/NOPE-ORDER": "/sup/orders/<number>",
                  "/sup/waves/<int:count_id>": "/sup/waves/<int(max=2147483647):wave_id>",
                  "/sup/waves/<int:count_id>/live": "/sup/waves/<int(max=2147483647):wave_id>/live",
-                 "/sup/stations/PACK-01": "/sup/stations/<code>"}
+                 "/sup/stations/PACK-01": "/sup/stations/<code>",
+                 "/sup/work-orders/WO-NOPE": "/sup/work-orders/<number>"}
     tabled = {normalise.get(path, path) for path in tabled} | PUBLIC_PAGES
     assert pages == tabled
