@@ -39,12 +39,16 @@ def after_move(movement: Movement) -> None:
         _kits_made_of(movement.item)
 
 
+# in_a_kit: the item is in a kit (or in a kit inside a kit) that has a safety quantity — by index, never a
+# scan of every kit: this runs on every stock movement.
 _THRESHOLDS = Sql("""
     SELECT i.safety_qty, f.min_qty,
            EXISTS (SELECT 1 FROM kit_components k WHERE k.kit_item_id = i.id) AS a_kit,
-           EXISTS (SELECT 1 FROM kit_components k WHERE k.component_item_id = i.id)
-           AND EXISTS (SELECT 1 FROM kit_components k JOIN items p ON p.id = k.kit_item_id
-                       WHERE p.safety_qty > 0) AS in_a_kit
+           EXISTS (SELECT 1 FROM kit_components k JOIN items p ON p.id = k.kit_item_id
+                   WHERE k.component_item_id = i.id
+                     AND (p.safety_qty > 0
+                          OR EXISTS (SELECT 1 FROM kit_components k2 JOIN items q ON q.id = k2.kit_item_id
+                                     WHERE k2.component_item_id = p.id AND q.safety_qty > 0))) AS in_a_kit
     FROM items i
     LEFT JOIN pick_faces f ON f.bin_id = :bin AND f.item_id = i.id
     WHERE i.id = :item""")
