@@ -1,15 +1,12 @@
-"""Kits (组合装) end to end on day one's files: the items, bins and opening stock loaded, the kits of kits.csv
-defined, the marketplace order pair imported in the background; a kit order released becomes component
-demand, a wave picks the components, the station packs the kit and weighs it on a scale at a
-pseudo-terminal (one wrong weight refused, then the right one), handover ships the components — never the
-kit item — and `check-ledger` finds the books balanced."""
+"""Kits (组合装) end to end on day one's files: the items, bins and opening stock loaded, kits.csv imported (its
+wrong rows refused, then its good rows loaded), the marketplace order pair imported in the background; a kit
+order released becomes component demand, a wave picks the components, the station packs the kit and weighs it
+on a scale at a pseudo-terminal (one wrong weight refused, then the right one), handover ships the components —
+never the kit item — and `check-ledger` finds the books balanced."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import threading
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -36,22 +33,16 @@ STATION = "PACK-01"
 KIT_ORDER = "4100642817606274458"  # order-items.csv: HZ002-1-L × 2 and the kit HZK06 × 1
 
 
-def define_kits() -> dict[str, str]:
-    """kits.csv's kits, through kits.define row group by row group (the kit import is another piece of work:
-    server/services/catalogue/kit_import.py will read this file itself). Returns the refused kits' codes."""
-    rows = csv.DictReader(io.StringIO((DAY_ONE / "kits.csv").read_bytes().decode("gbk")))
-    grouped: dict[tuple[str, str], list[kits.Component]] = defaultdict(list)
-    for row in rows:
-        component = kits.Component(row["子商品编码"], int(row["数量"]))
-        grouped[row["组合装商品编码"], row["组合装商品名称"]].append(component)
-    refused = {}
-    for (sku, name), components in grouped.items():
-        try:
-            kits.define(sku, components, ADMIN, name_zh=name)
-        except WmsError as error:
-            refused[sku] = error.code
-    db.session.commit()
-    return refused
+def import_kits() -> set[tuple[int, str, str]]:
+    """kits.csv through the kits import, as the day-one page sends it: checked whole first (its wrong rows
+    refused, nothing written), then only its good rows loaded. Returns the refused (row, column, code)."""
+    raw = (DAY_ONE / "kits.csv").read_bytes()
+    checked, status = imports.run("kits", raw, "kits.csv", ADMIN)
+    assert status == 422 and not checked["written"] and kits.kit_skus() == []
+    loaded, status = imports.run("kits", raw, "kits.csv", ADMIN, good_rows_only=True)
+    assert status == 200, loaded
+    assert kits.kit_skus() == ["HZK01", "HZK02", "HZK03", "HZK04", "HZK05", "HZK06"]
+    return {(e["row"], e["column"], e["code"]) for e in checked["errors"]}
 
 
 @pytest.fixture
@@ -109,8 +100,8 @@ def in_order(number: str) -> list[tuple[str, str, int]]:
 
 def test_a_kit_order_of_day_one_ships_as_its_components(app, tmp_path, day_one, scale):
     people = day_one
-    assert define_kits() == {"HZK90": "kit_unknown_component", "HZK91": "kit_contains_itself",
-                             "HZK92": "kit_bad_qty"}  # the README's wrong kit rows
+    assert import_kits() == {(15, "子商品编码", "kit_unknown_component"), (16, "子商品编码", "kit_contains_itself"),
+                             (17, "数量", "kit_bad_qty")}  # the README's wrong kit rows: HZK90, HZK91, HZK92
     raw = {"orders": (DAY_ONE / "orders.csv").read_bytes(), "items": (DAY_ONE / "order-items.csv").read_bytes()}
     job = import_jobs.submit("taobao", raw, "orders.csv", people["supervisor"])
     assert import_jobs.run(job.id, import_jobs.Pacing(yield_factor=0)).status == "done"
