@@ -27,6 +27,7 @@ const state = {
   pending: null, // the newest record not answered yet
   error: null, // {record, ack, source} or {key} (a refusal made here)
   holds: new Map(), // order number -> {on_hold, reason}, from every hold notice and view
+  cancelled: null, // {order, reason, put_back}: the order this station was packing was cancelled
   closed: null, // the last parcel closed here: {parcel, order, lines, orderDone, packer, at}
   notice: null, // {kind: "manifest", tracking, manifest} | {kind: "aside", order}
   log: [], // newest first: {scan_id, at, code, mode, ok, error, source}
@@ -65,6 +66,7 @@ const link = createLink({
     ack: (record, ack) => handleAck(record, ack, null),
     echo: (payload) => handleAck({ scan_id: payload.ack?.scan_id, mode: payload.mode, code: payload.code }, payload.ack || {}, payload),
     hold: onHold,
+    cancelled: onCancelled,
     printJob: onPrintJob,
     scale: onScale,
     status: () => renderConn(),
@@ -170,6 +172,18 @@ function onHold({ order, on_hold: onHoldNow, reason } = {}) {
   render();
 }
 
+/** An order was cancelled (取消) while this station packed it: the server has let the station go; the packer
+ * is told at once, in red with the alert tone, to set its units aside for the put-back (归位), and the view
+ * reloads without it. */
+function onCancelled({ order, reason, stations, put_back: putBack } = {}) {
+  if (!order) return;
+  const mine = (stations || []).includes(STATION) || ordersOnScreen().includes(order);
+  if (!mine) return;
+  state.cancelled = { order, reason: reason || "", sources: (putBack || []).map((task) => task.scan).filter(Boolean) };
+  signal("alert");
+  catchUp();
+}
+
 /** The station's scale read something (or went away: scale null): shown live by the close button. */
 function onScale({ station, scale } = {}) {
   if (station !== STATION || !state.view?.station) return;
@@ -243,7 +257,7 @@ function render() {
   if (state.screen === "login") renderLogin();
   if (state.screen !== "station") return;
   renderPending();
-  $("hold-banner").replaceChildren(...holdBanners());
+  $("hold-banner").replaceChildren(...holdBanners(), ...cancelBanner());
   $("error-banner").replaceChildren(state.error ? errorBanner(state.error) : "");
   for (const tab of document.querySelectorAll(".st-tab")) {
     tab.setAttribute("aria-selected", String(tab.dataset.tab === state.tab));
@@ -323,6 +337,25 @@ function holdBanners() {
         h("div", { class: "st-hold__text" }, t("st_hold_text")),
       ),
     );
+}
+
+function cancelBanner() {
+  const cancelled = state.cancelled;
+  if (!cancelled) return [];
+  return [
+    h(
+      "div",
+      { class: "st-hold st-hold--cancelled", testid: "cancel-banner", role: "alert", "data-order": cancelled.order },
+      h("div", { class: "st-hold__title" }, t("st_cancelled_title", { order: cancelled.order })),
+      h("div", { class: "st-hold__reason", translate: "no" }, cancelled.reason),
+      h("div", { class: "st-hold__text" },
+        t("st_cancelled_text", { sources: cancelled.sources.join(", ") || t("st_cancelled_the_parcel") })),
+      h("button", { type: "button", class: "btn btn--small", testid: "cancel-banner-ok", onclick: () => {
+        state.cancelled = null;
+        render();
+      } }, t("st_cancelled_ok")),
+    ),
+  ];
 }
 
 function errorBanner(error) {

@@ -10,7 +10,8 @@ const RETRY_MS = 3000;
 
 /**
  * station: its code; owner(): the outbox key of the signed-in user ("" when nobody is);
- * on: {ack(record, ack), echo(payload), hold(payload), printJob(job), status(), connected(), sessionEnded()}.
+ * on: {ack(record, ack), echo(payload), hold(payload), cancelled(payload), printJob(job), status(), connected(),
+ *      sessionEnded()}.
  */
 export function createLink({ station, owner, on }) {
   const sent = new Set();
@@ -105,6 +106,7 @@ export function createLink({ station, owner, on }) {
     mine.on("hold", (payload) => socket === mine && on.hold(payload));
     mine.on("print_job", (job) => socket === mine && on.printJob(job));
     mine.on("scale_weight", (payload) => socket === mine && on.scale?.(payload));
+    mine.on("order_cancelled", (payload) => socket === mine && on.cancelled?.(payload));
     socket = mine;
     setState(false, true);
   }

@@ -266,6 +266,30 @@ def test_a_hold_notice_for_the_order_on_screen_shows_at_once(page, live_server, 
     expect(page.get_by_test_id("pack-order")).to_have_count(0)
 
 
+def test_an_order_cancelled_while_on_the_station_shows_in_red_at_once_and_leaves_the_station(
+        page, live_server, pick_an_order):
+    order = pick_an_order()
+    (_, _, barcode_a), _ = order["lines"]
+    sign_in(page)
+    scan(page, order["tote"])
+    expect(page.get_by_test_id("pack-order")).to_have_attribute("data-order", order["number"])
+    scan(page, barcode_a)
+    answered(page)
+
+    boss = live_server.session("supervisor")
+    boss.post(f"{live_server.url}/api/v1/orders/{order['number']}/cancel",
+              json={"reason": "买家退款 refund"}, timeout=10).raise_for_status()
+    banner = page.get_by_test_id("cancel-banner")
+    expect(banner).to_have_attribute("data-order", order["number"])
+    expect(banner).to_contain_text(f"Order {order['number']} CANCELLED")
+    expect(banner).to_contain_text("买家退款 refund")
+    expect(banner).to_contain_text("Do not ship it")
+    assert last_sound(page) == "alert"
+    expect(page.get_by_test_id("pack-order")).to_have_count(0)  # the server let the station go
+    page.get_by_test_id("cancel-banner-ok").click()
+    expect(page.get_by_test_id("cancel-banner")).to_have_count(0)
+
+
 def test_a_split_order_is_handed_over_driver_and_packer_confirm_and_the_manifest_prints(page, live_server,
                                                                                         pick_an_order):
     order = pick_an_order()
