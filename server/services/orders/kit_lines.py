@@ -11,7 +11,7 @@ from server.domain.errors import WmsError
 from server.extensions import db
 from server.services.catalogue import kits
 from server.services.catalogue.items import item_by_sku
-from server.services.orders.sales_orders import free_stock, made_of, ready_made_first  # noqa: F401 (kits' config)
+from server.services.orders.sales_orders import free_stock, made_of
 
 
 def free_units(recipes: dict, kit_id: int) -> dict[int, int]:
