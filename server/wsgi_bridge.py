@@ -6,19 +6,111 @@ line, each chunk, the end) from the worker thread to the event loop one at a tim
 three round trips across threads for a plain JSON answer, four with a request body, each waking the loop
 and trading the GIL while the loop is busy with scans. Large answers (the 9 MB label renderer) are not
 held in memory: past the first `BUFFERED` bytes they go out chunk by chunk, as before.
+
+Requests wait for a thread in two lanes (`Lanes`): a pick-list claim — a picker standing ready, empty-handed
+— is taken before anything else waiting; the rest in the order they came, one at a time unless the running
+one is slow. At a shift's start 300 log-ins and pick-screen reads arrive within a second or two; in one
+queue each claim waited behind them all (claim p99 1.7–2.6 s on SQLite, docs/reliability.md). Claims cannot
+starve the rest: each picker makes one per list.
 """
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import heapq
 import io
-from concurrent.futures import ThreadPoolExecutor
+import itertools
+import re
+import threading
+import time
+from concurrent.futures import Future
 from typing import Any
 from collections.abc import Callable, Iterator
 
 from a2wsgi.wsgi import build_environ
 
 BUFFERED = 1 << 20  # an answer up to this size is sent in one piece
+# Requests taken before any other waiting one: (method, path).
+FIRST = (("POST", re.compile(r"/api/v1/pick-lists/(next|\d+)/claim\Z")),)
+# A request running this long is slow (a report, a large file): the next one may start beside it.
+SLOW_S = 0.1
+
+
+def lane_of(environ: dict) -> int:
+    """0: before the rest (FIRST), 1: everything else."""
+    method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+    return 0 if any(method == m and pattern.match(path) for m, pattern in FIRST) else 1
+
+
+class Lanes:
+    """A fixed pool of threads taking requests in two lanes: lane 0 first, each lane in arrival order.
+
+    Lane 1 runs one request at a time while that one is quick, and another beside it only once the running
+    ones have taken SLOW_S: requests of a few milliseconds gain nothing from running side by side under
+    the GIL, and each thread that runs them takes the GIL from the event loop and the floor's worker, so
+    that a burst of them held every scan's ack (shift start: first 10 s p99 0.3–1.5 s with 2–8 threads side
+    by side, 21.5 ms one at a time; docs/reliability.md). A slow request does not hold up the rest.
+    Lane 0 (claims) takes any free thread at once."""
+
+    def __init__(self, threads: int, name: str = "WSGI", slow_s: float = SLOW_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._waiting: list[tuple] = []  # heap of (lane, order, future, function, args)
+        self._order = itertools.count()
+        self._running: dict[int, float] = {}  # order -> when a lane-1 request started
+        self._changed = threading.Condition()
+        self._stopping = False
+        self.slow_s, self.clock = slow_s, clock
+        self.threads = [threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True)
+                        for n in range(max(1, threads))]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, lane: int, function: Callable, *args: Any) -> Future:
+        future: Future = Future()
+        with self._changed:
+            heapq.heappush(self._waiting, (lane, next(self._order), future, function, args))
+            self._changed.notify()
+        return future
+
+    async def run(self, lane: int, function: Callable, *args: Any) -> Any:
+        return await asyncio.wrap_future(self.submit(lane, function, *args))
+
+    def shutdown(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+
+    def _wait_s(self) -> float | None:
+        """0: the first waiting request may start; else how long until it may (None: until something changes)."""
+        if not self._waiting:
+            return None
+        if self._waiting[0][0] == 0 or not self._running:
+            return 0.0
+        latest = max(self._running.values())  # the quickest running one decides: all must be slow
+        return max(0.0, latest + self.slow_s - self.clock())
+
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                while not self._stopping and (wait := self._wait_s()) != 0.0:
+                    self._changed.wait(wait)
+                if self._stopping:
+                    return
+                lane, order, future, function, args = heapq.heappop(self._waiting)
+                if lane:
+                    self._running[order] = self.clock()
+                if self._waiting:
+                    self._changed.notify()  # a claim behind it may start on another thread
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(function(*args))
+                    except BaseException as error:  # noqa: BLE001 - handed to the awaiting request
+                        future.set_exception(error)
+            finally:
+                with self._changed:
+                    self._running.pop(order, None)
+                    self._changed.notify()
 
 
 class WsgiBridge:
@@ -26,7 +118,7 @@ class WsgiBridge:
         self.app = app
         # A body past this is not read at all: the app sees its Content-Length and answers 413.
         self.max_body = max_body
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="WSGI")
+        self.lanes = Lanes(threads)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "websocket":  # only Socket.IO's path takes WebSockets
@@ -42,14 +134,13 @@ class WsgiBridge:
         # and judges its size (413 past a route's limit) as for any other body.
         if environ.pop("HTTP_TRANSFER_ENCODING", None) is not None or "CONTENT_LENGTH" not in environ:
             environ["CONTENT_LENGTH"] = str(len(body))
-        loop = asyncio.get_running_loop()
         answer = _Answer()
-        await loop.run_in_executor(self.executor, answer.context.run, answer.run, self.app, environ)
+        await self.lanes.run(lane_of(environ), answer.context.run, answer.run, self.app, environ)
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         await send({"type": "http.response.body", "body": b"".join(answer.chunks),
                     "more_body": answer.rest is not None})
         if answer.rest is not None:
-            await self._stream(loop, answer, send)
+            await self._stream(answer, send)
 
     async def _body(self, scope: dict, receive: Callable) -> bytes | None:
         declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
@@ -65,17 +156,17 @@ class WsgiBridge:
             if not message.get("more_body") or size > self.max_body:
                 return b"".join(parts)
 
-    async def _stream(self, loop: asyncio.AbstractEventLoop, answer: _Answer, send: Callable) -> None:
+    async def _stream(self, answer: _Answer, send: Callable) -> None:
         try:
             while True:
                 # In the request's context again (whichever thread): a generator may rely on it.
-                chunk = await loop.run_in_executor(self.executor, answer.context.run, next, answer.rest, None)
+                chunk = await self.lanes.run(1, answer.context.run, next, answer.rest, None)
                 if chunk is None:
                     break
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await loop.run_in_executor(self.executor, answer.context.run, answer.close)
+            await self.lanes.run(1, answer.context.run, answer.close)
 
 
 class _Answer:

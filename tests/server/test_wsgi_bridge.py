@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
-from server.wsgi_bridge import BUFFERED, WsgiBridge
+from server.wsgi_bridge import BUFFERED, Lanes, WsgiBridge, lane_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -153,3 +155,54 @@ def test_a_large_answer_streams_and_is_closed():
     assert b"".join(m["body"] for m in bodies) == b"a" * BUFFERED + b"b" * 10 + b"c" * 10
     assert [m.get("more_body", False) for m in bodies][-1] is False and len(bodies) > 2
     assert closed == [True]
+
+
+# -- the lanes requests wait in (Lanes) ------------------------------------------------------------------------
+
+def test_a_claim_goes_before_requests_that_came_earlier():
+    lanes, gate, ran = Lanes(threads=1), threading.Event(), []
+    busy = lanes.submit(1, gate.wait, 5)  # the one thread is busy while the others arrive
+    later = [lanes.submit(1, ran.append, "pick screen"), lanes.submit(1, ran.append, "log-in"),
+             lanes.submit(0, ran.append, "claim")]
+    gate.set()
+    for future in (busy, *later):
+        future.result(5)
+    assert ran == ["claim", "pick screen", "log-in"]
+    lanes.shutdown()
+
+
+def test_a_claim_starts_at_once_beside_a_request_under_way():
+    lanes, claim_started = Lanes(threads=2, slow_s=60), threading.Event()
+    running = lanes.submit(1, claim_started.wait, 5)  # finishes only once the claim has started
+    lanes.submit(0, claim_started.set).result(5)
+    assert running.result(5) is True
+    lanes.shutdown()
+
+
+def test_quick_requests_run_one_at_a_time_and_a_slow_one_lets_the_next_start_beside_it():
+    lanes, second_started, times = Lanes(threads=4, slow_s=0.2), threading.Event(), {}
+
+    def slow():
+        times["first"] = time.monotonic()
+        return second_started.wait(5)  # still running when the second starts
+
+    def second():
+        times["second"] = time.monotonic()
+        second_started.set()
+
+    first = lanes.submit(1, slow)
+    lanes.submit(1, second).result(5)
+    assert first.result(5) is True  # the second ran while the first still ran…
+    assert times["second"] - times["first"] >= 0.2  # …but only once the first had become slow
+    lanes.shutdown()
+
+
+def test_claims_are_told_apart_by_method_and_path():
+    def lane(method, path):
+        return lane_of({"REQUEST_METHOD": method, "PATH_INFO": path})
+
+    assert lane("POST", "/api/v1/pick-lists/next/claim") == 0
+    assert lane("POST", "/api/v1/pick-lists/17/claim") == 0
+    assert lane("GET", "/api/v1/pick-lists/next/claim") == 1
+    assert lane("POST", "/api/v1/pick-lists/17/claim/x") == 1
+    assert lane("POST", "/api/v1/auth/badge") == 1
