@@ -67,10 +67,15 @@ def pinned(connection: Connection) -> Iterator[None]:
 
 
 @contextmanager
-def together() -> Iterator[None]:
+def together(commit: bool = False) -> Iterator[None]:
     """PostgreSQL: the statements run in this block on the pinned connection go out together (psycopg's
     pipeline mode) and are answered in one round trip, not one each; what they return is not read in the
-    block. An error is raised as SQLAlchemy's when the block ends. On SQLite (no round trips) a no-op."""
+    block. An error is raised as SQLAlchemy's when the block ends. On SQLite (no round trips) a no-op.
+
+    `commit`: the transaction's COMMIT goes out with them, one round trip fewer; the caller's commit then
+    finds nothing open and sends nothing (psycopg). Only for the last writes of a transaction, with nothing
+    left for the session to flush. If a statement fails, the COMMIT is skipped with the rest (pipeline
+    mode) and the transaction is rolled back as before."""
     connection = _pin.connection
     if connection is None or not connection.in_transaction() or connection.dialect.name != "postgresql":
         yield
@@ -80,6 +85,10 @@ def together() -> Iterator[None]:
     try:
         with raw.pipeline():
             yield
+            if commit:
+                for callback in on_execute:
+                    callback("COMMIT", None)
+                raw.execute("COMMIT")
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
                                   dialect=dialect) from error

@@ -151,8 +151,13 @@ class _Batch:
             self.audit.append(audit_row)
 
     def write(self) -> None:
+        """The batch's last writes; on PostgreSQL with its COMMIT in the same round trip, unless the session
+        still holds something to write at commit (then the commit sends it, as always)."""
+        session = db.session()
+        session.flush()
+        last = not (session.new or session.dirty or session.deleted or audit.collected(session))
         try:
-            with together():  # PostgreSQL: both inserts in one round trip
+            with together(commit=last):  # PostgreSQL: both inserts (and the COMMIT) in one round trip
                 _INSERT_SCAN.run_many(self.scans)
                 audit.insert(self.audit)
         except IntegrityError as error:

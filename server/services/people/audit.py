@@ -188,6 +188,11 @@ def _shown(column: str, value: Any) -> Any:
 
 # -- writing ------------------------------------------------------------------------------------
 
+def collected(session) -> bool:
+    """Changes are waiting to be written to the trail at commit (the session's hooks collected them)."""
+    return bool(session.info.get(BUFFER))
+
+
 def _write(session) -> None:
     """One audit row for the transaction, inserted in it: it commits (or rolls back) with the writes."""
     row = _entry(session)
