@@ -33,7 +33,7 @@ BUFFERED = 1 << 20  # an answer up to this size is sent in one piece
 # Requests taken before any other waiting one: (method, path).
 FIRST = (("POST", re.compile(r"/api/v1/pick-lists/(next|\d+)/claim\Z")),)
 # A request running this long is slow (a report, a large file): the next one may start beside it.
-SLOW_S = 0.1
+SLOW_S = 0.1  # (SQLite; on PostgreSQL requests run side by side: WsgiBridge)
 
 
 def lane_of(environ: dict) -> int:
@@ -50,7 +50,8 @@ class Lanes:
     the GIL, and each thread that runs them takes the GIL from the event loop and the floor's worker, so
     that a burst of them held every scan's ack (shift start: first 10 s p99 0.3–1.5 s with 2–8 threads side
     by side, 21.5 ms one at a time; docs/reliability.md). A slow request does not hold up the rest.
-    Lane 0 (claims) takes any free thread at once."""
+    Lane 0 (claims) takes any free thread at once. With `slow_s` 0 every request runs as soon as a thread
+    is free (claims still first)."""
 
     def __init__(self, threads: int, name: str = "WSGI", slow_s: float = SLOW_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -114,11 +115,13 @@ class Lanes:
 
 
 class WsgiBridge:
-    def __init__(self, app: Callable, threads: int, max_body: int) -> None:
+    def __init__(self, app: Callable, threads: int, max_body: int, one_at_a_time: bool = True) -> None:
         self.app = app
         # A body past this is not read at all: the app sees its Content-Length and answers 413.
         self.max_body = max_body
-        self.lanes = Lanes(threads)
+        # On PostgreSQL a request mostly waits for round trips, which side by side overlap: there quick
+        # requests run side by side as well (one at a time, reads queued: pick-screen p50 27 → 486 ms).
+        self.lanes = Lanes(threads, slow_s=SLOW_S if one_at_a_time else 0.0)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "websocket":  # only Socket.IO's path takes WebSockets

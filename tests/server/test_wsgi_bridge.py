@@ -206,3 +206,12 @@ def test_claims_are_told_apart_by_method_and_path():
     assert lane("GET", "/api/v1/pick-lists/next/claim") == 1
     assert lane("POST", "/api/v1/pick-lists/17/claim/x") == 1
     assert lane("POST", "/api/v1/auth/badge") == 1
+
+
+def test_without_a_slow_threshold_requests_run_side_by_side_at_once():
+    """PostgreSQL's setting: requests wait for round trips, which overlap side by side."""
+    lanes, second_started = Lanes(threads=2, slow_s=0.0), threading.Event()
+    first = lanes.submit(1, second_started.wait, 5)  # finishes only once the second has started
+    lanes.submit(1, second_started.set).result(5)
+    assert first.result(5) is True
+    lanes.shutdown()
