@@ -23,9 +23,9 @@ def asgi_app(app: Flask) -> socketio.ASGIApp:
     runner.resume_left_behind(app)  # order imports a stopped server left half done carry on
     shelf_life.daily.start(app)  # expired lots blocked and sent to quarantine on the day they expire
     threads = int(app.config["WMS"]["server"].get("threads") or 32)
-    # SQLite: quick requests one at a time (they only contend for the GIL); PostgreSQL: side by side.
+    # SQLite: claims first, quick requests one at a time (they only contend for the GIL); PostgreSQL: as they come.
     flask = WsgiBridge(app, threads, int(app.config["MAX_CONTENT_LENGTH"]),
-                       one_at_a_time=is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]))
+                       lanes=is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]))
     return socketio.ASGIApp(hub.server, other_asgi_app=flask, on_startup=hub.started)
 
 

@@ -33,7 +33,7 @@ BUFFERED = 1 << 20  # an answer up to this size is sent in one piece
 # Requests taken before any other waiting one: (method, path).
 FIRST = (("POST", re.compile(r"/api/v1/pick-lists/(next|\d+)/claim\Z")),)
 # A request running this long is slow (a report, a large file): the next one may start beside it.
-SLOW_S = 0.1  # (SQLite; on PostgreSQL requests run side by side: WsgiBridge)
+SLOW_S = 0.1  # (SQLite: on PostgreSQL the bridge runs without lanes)
 
 
 def lane_of(environ: dict) -> int:
@@ -115,13 +115,15 @@ class Lanes:
 
 
 class WsgiBridge:
-    def __init__(self, app: Callable, threads: int, max_body: int, one_at_a_time: bool = True) -> None:
+    def __init__(self, app: Callable, threads: int, max_body: int, lanes: bool = True) -> None:
         self.app = app
         # A body past this is not read at all: the app sees its Content-Length and answers 413.
         self.max_body = max_body
-        # On PostgreSQL a request mostly waits for round trips, which side by side overlap: there quick
-        # requests run side by side as well (one at a time, reads queued: pick-screen p50 27 → 486 ms).
-        self.lanes = Lanes(threads, slow_s=SLOW_S if one_at_a_time else 0.0)
+        # Without lanes (PostgreSQL) every request runs as soon as a thread is free, in arrival order: there a
+        # request mostly waits for round trips, which overlap side by side, and in pairs run in turns the lanes
+        # made two processes slower, not faster (docs/reliability.md, 2026-12-07).
+        self.lanes = Lanes(threads, slow_s=SLOW_S if lanes else 0.0)
+        self.lane_of = lane_of if lanes else (lambda _environ: 1)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "websocket":  # only Socket.IO's path takes WebSockets
@@ -138,7 +140,7 @@ class WsgiBridge:
         if environ.pop("HTTP_TRANSFER_ENCODING", None) is not None or "CONTENT_LENGTH" not in environ:
             environ["CONTENT_LENGTH"] = str(len(body))
         answer = _Answer()
-        await self.lanes.run(lane_of(environ), answer.context.run, answer.run, self.app, environ)
+        await self.lanes.run(self.lane_of(environ), answer.context.run, answer.run, self.app, environ)
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         await send({"type": "http.response.body", "body": b"".join(answer.chunks),
                     "more_body": answer.rest is not None})
