@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import requests
 
 from server.wsgi_bridge import BUFFERED, Lanes, WsgiBridge, lane_of
@@ -171,10 +172,12 @@ def test_a_claim_goes_before_requests_that_came_earlier():
     lanes.shutdown()
 
 
-def test_a_claim_starts_at_once_beside_a_request_under_way():
-    lanes, claim_started = Lanes(threads=2, slow_s=60), threading.Event()
-    running = lanes.submit(1, claim_started.wait, 5)  # finishes only once the claim has started
-    lanes.submit(0, claim_started.set).result(5)
+@pytest.mark.parametrize(("slow_s", "lane"), [(60.0, 0), (0.0, 1)], ids=["a claim", "no slow threshold"])
+def test_starts_at_once_beside_a_request_under_way(slow_s, lane):
+    """A claim, always; any request where there is no slow threshold (PostgreSQL's bridge runs so)."""
+    lanes, second_started = Lanes(threads=2, slow_s=slow_s), threading.Event()
+    running = lanes.submit(1, second_started.wait, 5)  # finishes only once the second has started
+    lanes.submit(lane, second_started.set).result(5)
     assert running.result(5) is True
     lanes.shutdown()
 
@@ -206,12 +209,3 @@ def test_claims_are_told_apart_by_method_and_path():
     assert lane("GET", "/api/v1/pick-lists/next/claim") == 1
     assert lane("POST", "/api/v1/pick-lists/17/claim/x") == 1
     assert lane("POST", "/api/v1/auth/badge") == 1
-
-
-def test_without_a_slow_threshold_requests_run_side_by_side_at_once():
-    """PostgreSQL's setting: requests wait for round trips, which overlap side by side."""
-    lanes, second_started = Lanes(threads=2, slow_s=0.0), threading.Event()
-    first = lanes.submit(1, second_started.wait, 5)  # finishes only once the second has started
-    lanes.submit(1, second_started.set).result(5)
-    assert first.result(5) is True
-    lanes.shutdown()
