@@ -7,11 +7,11 @@ three round trips across threads for a plain JSON answer, four with a request bo
 and trading the GIL while the loop is busy with scans. Large answers (the 9 MB label renderer) are not
 held in memory: past the first `BUFFERED` bytes they go out chunk by chunk, as before.
 
-Requests wait for a thread in two lanes (`Lanes`): a pick-list claim — a picker standing ready, empty-handed
-— is taken before anything else waiting; the rest in the order they came, one at a time unless the running
-one is slow. At a shift's start 300 log-ins and pick-screen reads arrive within a second or two; in one
-queue each claim waited behind them all (claim p99 1.7–2.6 s on SQLite, docs/reliability.md). Claims cannot
-starve the rest: each picker makes one per list.
+On SQLite, requests wait for a thread in two lanes (`Lanes`; on PostgreSQL they run as they come): a
+pick-list claim — a picker standing ready, empty-handed — is taken before anything else waiting; the rest in
+the order they came, one at a time unless the running one is slow. At a shift's start 300 log-ins and
+pick-screen reads arrive within a second or two; in one queue each claim waited behind them all (claim p99
+2.0–2.6 s, docs/reliability.md). Claims cannot starve the rest: each picker makes one per list.
 """
 from __future__ import annotations
 
