@@ -11,7 +11,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from server.config import ROOT, load_settings
 from server.db.engine import (READER, configure_sqlite, configure_sqlite_reader, engine_options, is_postgresql,
-                              is_sqlite, pipelined_ping, reader_binds)
+                              is_sqlite, reader_binds, socket_ping)
 from server.db.fast import driver_savepoints
 from server.domain.barcodes import DecoderRules
 from server.domain.errors import WmsError
@@ -48,7 +48,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
             configure_sqlite_reader(db.engines[READER])
         driver_savepoints(db.engine)
         if is_postgresql(url):
-            pipelined_ping(db.engine)
+            socket_ping(db.engine)
 
     csrf.init_app(app)
     audit.install()

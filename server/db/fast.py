@@ -23,6 +23,7 @@ import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -47,9 +48,23 @@ _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 on_execute: list[Callable[[str, Any], None]] = []
 
 
+@dataclass(slots=True)
+class _Later:
+    """A statement waiting to go out with the next one (defer, Sql.later)."""
+
+    text: str
+    params: Any = None
+    many: bool = False
+    done: Callable[[int], None] | None = None  # told the rowcount once it ran; may raise
+
+    @property
+    def write(self) -> bool:
+        return self.params is not None or self.done is not None
+
+
 class _Pin(threading.local):
     connection: Connection | None = None
-    deferred: list[str] | None = None  # PostgreSQL: statements to send with the next one (defer)
+    deferred: list[_Later] | None = None  # PostgreSQL: statements to send with the next one (defer, later)
 
 
 _pin = _Pin()
@@ -99,31 +114,103 @@ def defer(sql: Sql) -> None:
     with the next statement, in the same round trip (pipeline mode); if no statement follows before the
     batch ends, it is never sent. Any statement on the connection sends it first, the ORM's too
     (driver_savepoints hooks the engine). SQLite: now."""
-    connection = _pin.connection
-    if connection is not None and connection.in_transaction() and connection.dialect.name == "postgresql":
-        _pin.deferred = [*(_pin.deferred or ()), sql.text("postgresql")]
+    if _deferring():
+        _pin.deferred = [*(_pin.deferred or ()), _Later(sql.text("postgresql"))]
         return
+    connection = _pin.connection
     sql.run_on(connection if connection is not None else db.session.connection())
 
 
 def undefer(sql: Sql) -> bool:
     """True if `sql` was the last statement deferred and is still unsent: taken back, as never sent."""
-    if _pin.deferred and _pin.deferred[-1] == sql.text("postgresql"):
+    if _pin.deferred and _pin.deferred[-1].text == sql.text("postgresql"):
         _pin.deferred.pop()
         return True
     return False
 
 
-def _send_deferred(raw: Any) -> list[str] | None:
+def _deferring() -> bool:
+    connection = _pin.connection
+    return connection is not None and connection.in_transaction() and connection.dialect.name == "postgresql"
+
+
+def _later(sql: Sql, params: Any, many: bool, done: Callable[[int], None] | None) -> None:
+    if _deferring():
+        _pin.deferred = [*(_pin.deferred or ()), _Later(sql.text("postgresql"), params, many, done)]
+        return
+    if many:
+        Sql.run_many(sql, params)
+        return
+    rowcount = Sql.run(sql, **params).rowcount
+    if done is not None:
+        done(rowcount)
+
+
+def send_later() -> None:
+    """The writes waiting to go out (Sql.later) are sent now, in one round trip, and their `done` told: a scan
+    sends its own before it ends, so that what they raise is the scan's. A lone deferred SAVEPOINT stays."""
+    if not _pin.deferred or not any(item.write for item in _pin.deferred):
+        return
+    connection = _pin.connection
+    raw = connection.connection.dbapi_connection
+    _sent_together(connection, raw, _send_deferred(raw) or [])
+
+
+def drop_later() -> None:
+    """Forget the writes still waiting (a scan undone before they went out: nothing to send or undo)."""
+    if _pin.deferred:
+        _pin.deferred = [item for item in _pin.deferred if not item.write] or None
+
+
+def _send_deferred(raw: Any) -> list[_Later] | None:
     """Take the deferred statements of the pinned connection if `raw` is its driver connection."""
     deferred = _pin.deferred
     if not deferred or _pin.connection is None or raw is not _pin.connection.connection.dbapi_connection:
         return None
     _pin.deferred = None
-    for text in deferred:
+    for item in deferred:
         for callback in on_execute:
-            callback(text, None)
+            callback(item.text, item.params)
     return deferred
+
+
+def _queue(raw: Any, items: list[_Later]) -> list[tuple[_Later, Any]]:
+    """Send `items` (inside a pipeline block); the writes' cursors, to read once the block ends."""
+    sent = []
+    for item in items:
+        if not item.write:
+            raw.execute(item.text)
+            continue
+        cursor = raw.cursor()
+        sent.append((item, cursor))
+        _send(cursor, item.text, item.params, item.many)
+    return sent
+
+
+def _tell(sent: list[tuple[_Later, Any]]) -> None:
+    """After the round trip: each write's rowcount to its `done` (a check that raises stops the rest)."""
+    try:
+        for item, cursor in sent:
+            if item.done is not None:
+                item.done(cursor.rowcount)
+    finally:
+        for _, cursor in sent:
+            cursor.close()
+
+
+def _sent_together(connection: Connection, raw: Any, items: list[_Later]) -> None:
+    """`items` in one round trip (a driver error raised as SQLAlchemy's), then their `done` told."""
+    dialect = connection.dialect
+    sent: list[tuple[_Later, Any]] = []
+    try:
+        with raw.pipeline():
+            sent = _queue(raw, items)
+    except dialect.loaded_dbapi.Error as error:
+        for _, cursor in sent:
+            cursor.close()
+        raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from error
+    _tell(sent)
 
 
 def read_together(*statements: tuple[Sql, dict[str, Any]]) -> list[list]:
@@ -137,11 +224,11 @@ def read_together(*statements: tuple[Sql, dict[str, Any]]) -> list[list]:
     if dialect.name != "postgresql":
         return [sql.run_on(connection, **params).all() for sql, params in statements]
     raw = connection.connection.dbapi_connection
-    cursors = []
+    cursors: list[Any] = []
+    sent: list[tuple[_Later, Any]] = []
     try:
         with raw.pipeline():
-            for text in _send_deferred(raw) or ():
-                raw.execute(text)
+            sent = _queue(raw, _send_deferred(raw) or [])
             for sql, params in statements:
                 text = sql.text("postgresql")
                 for callback in on_execute:
@@ -149,10 +236,16 @@ def read_together(*statements: tuple[Sql, dict[str, Any]]) -> list[list]:
                 cursors.append(raw.cursor())
                 cursors[-1].execute(text, params)
     except dialect.loaded_dbapi.Error as error:
-        for cursor in cursors:
+        for cursor in [*cursors, *(c for _, c in sent)]:
             cursor.close()
         raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
                                   dialect=dialect) from error
+    try:
+        _tell(sent)  # the earlier writes' checks first: what they raise comes before these rows
+    except BaseException:
+        for cursor in cursors:
+            cursor.close()
+        raise
     return [_Result(cursor, sql.row_type(cursor)).all() for (sql, _), cursor in zip(statements, cursors, strict=True)]
 
 
@@ -210,6 +303,17 @@ class Sql:
         dialect = connection.dialect.name
         connection.exec_driver_sql(self._by_dialect[dialect], [_bound(row, dialect) for row in rows])
 
+    def later(self, done: Callable[[int], None] | None = None, **params: Any) -> None:
+        """A write whose outcome is not needed at once. In a batch on PostgreSQL it goes out with the next
+        statement on the connection, in the same round trip (send_later: at the latest when the scan ends);
+        `done` is told its rowcount then, and what `done` raises is raised there. Otherwise it runs now."""
+        _later(self, params, False, done)
+
+    def later_many(self, rows: list[dict[str, Any]]) -> None:
+        """run_many, sent as `later` sends."""
+        if rows:
+            _later(self, rows, True, None)
+
     def _direct(self, connection: Connection, params: Any, many: bool) -> _Result:
         cursor = _execute(connection, self._by_dialect[connection.dialect.name], params, many)
         return _Result(cursor, self.row_type(cursor))
@@ -239,18 +343,26 @@ def _execute(connection: Connection, text: str, params: Any, many: bool = False)
     for callback in on_execute:
         callback(text, params)
     cursor = raw.cursor()
+    sent: list[tuple[_Later, Any]] = []
     try:
         if deferred:  # PostgreSQL: in the same round trip
             with raw.pipeline():
-                for earlier in deferred:
-                    raw.execute(earlier)
+                sent = _queue(raw, deferred)
                 _send(cursor, text, params, many)
         else:
             _send(cursor, text, params, many)
     except dialect.loaded_dbapi.Error as error:
-        cursor.close()
+        for one in [cursor, *(c for _, c in sent)]:
+            one.close()
+        if deferred:  # it may be one of those sent before it that failed
+            text = f"(sent together with the statements before it) {text}"
         raise DBAPIError.instance(text, params, error, dialect.loaded_dbapi.Error, dialect=dialect,
                                   ismulti=many) from error
+    try:
+        _tell(sent)  # the earlier writes' checks first: what they raise comes before this statement's rows
+    except BaseException:
+        cursor.close()
+        raise
     return cursor
 
 
@@ -288,9 +400,11 @@ def driver_savepoints(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _deferred_first(connection, cursor, *_):
         # A statement through SQLAlchemy (the ORM's flush, exec_driver_sql) on the pinned connection: what
-        # was deferred (defer) goes first, as it would have.
-        for text in _send_deferred(connection.connection.dbapi_connection) or ():
-            connection.connection.dbapi_connection.execute(text)
+        # was deferred (defer, later) goes first, as it would have.
+        raw = connection.connection.dbapi_connection
+        deferred = _send_deferred(raw)
+        if deferred:
+            _sent_together(connection, raw, deferred)
 
     engine.dialect.do_savepoint = sender("SAVEPOINT")
     engine.dialect.do_release_savepoint = sender("RELEASE SAVEPOINT")

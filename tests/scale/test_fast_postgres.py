@@ -4,15 +4,19 @@ writes are undone, and reads sent together see what the statements before them d
 from __future__ import annotations
 
 import pytest
+from flask_migrate import upgrade
 
-from server.app import create_app
+from server.app import MIGRATIONS, create_app
 from server.config import load_settings
 from server.db import fast
 from server.db.fast import Sql
 from server.extensions import db
 from server.services.people import audit
+from tests.server import conftest as service_fixtures
 
 pytestmark = pytest.mark.scale
+# The service tests' tiny warehouse (bins, a tee with stock), on this module's migrated PostgreSQL app.
+tiny_warehouse = service_fixtures.tiny_warehouse
 
 SAVEPOINT = Sql("SAVEPOINT wms_scan")
 
@@ -22,6 +26,17 @@ def pg_app(tmp_path, postgres):
     url = postgres.url(postgres.create_database())
     app = create_app(load_settings({"WMS_DATA_DIR": str(tmp_path), "WMS_DEMO": "1", "WMS_DATABASE_URL": url}))
     with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, postgres):
+    url = postgres.url(postgres.create_database())
+    app = create_app(load_settings({"WMS_DATA_DIR": str(tmp_path), "WMS_DEMO": "1", "WMS_DATABASE_URL": url}))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -60,3 +75,76 @@ def test_statements_sent_together_raise_as_sqlalchemys_errors(pg_app):
             with fast.together():
                 Sql("SELECT 1 / :zero").run(zero=0)
     session.rollback()
+
+
+def test_writes_sent_later_go_out_with_the_next_read_and_are_recorded_once_they_changed_a_row(app, tiny_warehouse):
+    note = audit.Write("UPDATE batch_notes SET what = :what WHERE id = :id")
+    seen: list[str] = []
+    fast.on_execute.append(lambda text, _params: seen.append(text.split()[0]))
+    try:
+        session = db.session()
+        session.connection().exec_driver_sql("CREATE TEMP TABLE batch_notes (id INT, what TEXT)")
+        session.connection().exec_driver_sql("INSERT INTO batch_notes VALUES (1, 'before')")
+        session.info.pop(audit.BUFFER, None)
+        told: list[int] = []
+        with fast.pinned(session.connection()):
+            fast.defer(SAVEPOINT)
+            note.later(audit.Updated(1, {"what": ["before", "after"]}), what="after", id=1)
+            note.later(audit.Updated(2, {"what": ["none", "never"]}), what="never", id=2)  # no such row
+            Sql("UPDATE bin_stock SET qty = qty WHERE id = (SELECT min(id) FROM bin_stock) AND :one = 1").later(
+                told.append, one=1)
+            assert seen == [] and audit.BUFFER not in session.info  # nothing went out yet
+            rows = Sql("SELECT what FROM batch_notes WHERE id = 1").all()
+            recorded = list(session.info.get(audit.BUFFER, []))
+        session.rollback()
+    finally:
+        fast.on_execute.pop()
+    assert seen == ["SAVEPOINT", "UPDATE", "UPDATE", "UPDATE", "SELECT"]
+    assert [r.what for r in rows] == ["after"] and told == [1]
+    assert [(r["id"], r["changed"]) for r in recorded] == [(1, {"what": ["before", "after"]})]
+
+
+def test_a_check_on_a_write_sent_later_refuses_the_scan_and_undoes_its_writes(app, tiny_warehouse):
+    """A pick's take from the bin is sent later with the tote's units and the ledger rows: when the bin
+    turns out not to hold the reserved units, the scan is refused negative_stock and none of it stays."""
+    from sqlalchemy import select
+
+    from server.db.models import BinStock
+    from server.domain.errors import WmsError
+    from server.domain.stock import Movement
+    from server.services.inventory import stock
+
+    session = db.session()
+    place = session.execute(select(BinStock).where(BinStock.qty > 0, BinStock.reserved_qty == 0)).scalars().first()
+    other = tiny_warehouse.empty.id  # (as a tote would be)
+    session.commit()
+    counts = Sql("""SELECT (SELECT count(*) FROM stock_ledger) AS ledger,
+                           (SELECT coalesce(sum(qty), 0) FROM bin_stock WHERE bin_id = :bin) AS in_tote""")
+    before = counts.first(bin=other)
+    with fast.pinned(session.connection()):
+        fast.defer(SAVEPOINT)
+        with pytest.raises(WmsError) as refused:
+            stock.take_reserved(Movement(place.bin_id, place.item_id, place.lot_id, -1, "pick"), other)
+            fast.send_later()
+        Sql("ROLLBACK TO SAVEPOINT wms_scan").run()
+        after = counts.first(bin=other)
+    session.rollback()
+    assert refused.value.code == "negative_stock"
+    assert (after.ledger, after.in_tote) == (before.ledger, before.in_tote)
+
+
+def test_writes_of_a_scan_undone_before_they_went_out_are_never_sent(pg_app):
+    seen: list[str] = []
+    fast.on_execute.append(lambda text, _params: seen.append(text.split()[0]))
+    try:
+        session = db.session()
+        with fast.pinned(session.connection()):
+            fast.defer(SAVEPOINT)
+            Sql("UPDATE bin_stock SET qty = qty WHERE bin_id = :bin").later(bin=-1)
+            fast.drop_later()
+            assert fast.undefer(SAVEPOINT)
+            fast.send_later()
+        session.rollback()
+    finally:
+        fast.on_execute.pop()
+    assert seen == []

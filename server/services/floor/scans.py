@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import ResourceClosedError, IntegrityError, InterfaceError, OperationalError
 
 from server import fastjson
-from server.db.fast import Sql, defer, pinned, pinned_connection, together, undefer
+from server.db.fast import Sql, defer, drop_later, pinned, pinned_connection, send_later, together, undefer
 from server.db.models import Device, Scan, User, utcnow
 from server.domain.barcodes import Decoded, decode
 from server.domain.errors import WmsError
@@ -311,6 +311,7 @@ class _Savepoint:
 
     def keep(self) -> dict[str, Any] | None:
         """Keep the scan's writes; its audit row, to insert with the batch."""
+        send_later()  # the scan's writes still waiting (PostgreSQL): what they raise is this scan's
         row = audit.entry()  # flushes what the scan changed through the ORM first, inside the savepoint
         if self.savepoint is not None:
             self.savepoint.commit()
@@ -320,6 +321,7 @@ class _Savepoint:
         return row
 
     def undo(self) -> None:
+        drop_later()  # writes not sent yet: nothing to send, nothing to undo
         if self.savepoint is None:
             if self._open() and not undefer(_SAVEPOINT):  # (never sent: nothing to undo on the database)
                 _ROLLBACK_TO.run_on(self.connection)

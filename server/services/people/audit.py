@@ -107,16 +107,26 @@ class Write(Sql):
 
     def run(self, changes: Change | list[Change] | Callable[[], Change | list[Change]], **params: Any) -> Any:
         result = super().run(**params)
-        if result.rowcount:
+        self._record(result.rowcount, changes)
+        return result
+
+    def later(self, changes: Change | list[Change], **params: Any) -> None:  # type: ignore[override]
+        """`run`, sent later (fast.Sql.later): the change is recorded once the write is done, if it changed a row."""
+        super().later(lambda rowcount: self._record(rowcount, changes), **params)
+
+    def _record(self, rowcount: int, changes: Change | list[Change] | Callable[[], Change | list[Change]]) -> None:
+        if rowcount:
             made = changes() if callable(changes) else changes
             buffer = db.session.info.setdefault(BUFFER, [])
             buffer.extend(change.entry(self.table) for change in (made if isinstance(made, list) else [made]))
-        return result
 
     def run_on(self, connection, **params: Any) -> Any:
         raise TypeError("audit.Write runs on the session's connection, where its change is recorded")
 
     def run_many(self, rows: list[dict[str, Any]]) -> None:
+        raise TypeError("audit.Write runs one statement with its change at a time")
+
+    def later_many(self, rows: list[dict[str, Any]]) -> None:
         raise TypeError("audit.Write runs one statement with its change at a time")
 
 

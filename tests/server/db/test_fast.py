@@ -61,3 +61,24 @@ def test_a_rolled_back_savepoint_undoes_only_its_own_driver_writes(app):
     assert rows == ["kept"]
     sent = [text.split()[0] for text in seen if "SAVEPOINT" in text]
     assert sent == ["SAVEPOINT", "RELEASE", "SAVEPOINT", "ROLLBACK"]
+
+
+def test_on_sqlite_a_write_sent_later_runs_at_once_and_its_check_raises_there(app):
+    """No round trips to save on SQLite: `later` is `run`, its `done` told the rowcount at once."""
+    from server.db import fast
+
+    told = []
+    with app.app_context():
+        session = db.session()
+        with fast.pinned(session.connection()):
+            Sql("UPDATE bin_stock SET qty = qty WHERE bin_id = :bin").later(told.append, bin=-1)
+            assert told == [0]
+
+            def refuse(rowcount):
+                raise ValueError(f"changed {rowcount}")
+            try:
+                Sql("UPDATE bin_stock SET qty = qty WHERE bin_id = :bin").later(refuse, bin=-1)
+            except ValueError as error:
+                told.append(str(error))
+        session.rollback()
+    assert told == [0, "changed 0"]
