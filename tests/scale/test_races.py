@@ -466,3 +466,31 @@ def test_the_first_two_transfers_to_a_warehouse_at_once_make_its_transit_bin_onc
     db.session.rollback()
     assert units_in("TRANSIT-WH2", w.tee.id) == 2
     books_balance()
+
+
+def test_two_work_orders_created_at_once_get_two_numbers(tiny_warehouse, interleave, monkeypatch):
+    """Two managers (two server processes) create a gift-set work order at the same moment: both are made,
+    each with its own number and its own bin. Numbered `last + 1`, both took the same number and the
+    second failed on the unique key."""
+    from server.db.models import WorkOrder
+    from server.services.assembly import work_orders
+    from server.services.catalogue import kits
+
+    w = tiny_warehouse
+    manager = Actor(w.supervisor.user_id, "sue", "Sue", "manager")
+    kits.define("GIFT-SET", [kits.Component("TEE-BLK-M", 1)], manager, name_zh="礼盒", name_en="Gift set")
+    db.session.commit()
+    interleave.point(work_orders, "_reserve", monkeypatch)
+
+    def create():
+        order = work_orders.create("assemble", "GIFT-SET", 1, manager)
+        db.session.commit()
+        return {"ok": True, "number": order.number}
+
+    made = interleave.run(create, create)
+    assert all(m["ok"] for m in made), made
+    numbers = sorted(m["number"] for m in made)
+    db.session.rollback()
+    assert len(set(numbers)) == 2 and all(n.startswith("WO-") for n in numbers), numbers
+    assert sorted(db.session.execute(select(WorkOrder.number)).scalars()) == numbers
+    assert sorted(db.session.execute(select(Bin.code).where(Bin.kind == "work_order")).scalars()) == numbers

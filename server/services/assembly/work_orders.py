@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from uuid import uuid4
 
 from sqlalchemy import func, select, update
 
@@ -67,13 +68,17 @@ def create(kind: object, sku: object, qty: object, actor: Actor) -> WorkOrder:
     short = [(item, missing) for item, missing in short if missing > 0]
     if short:
         raise _shortage(kind, kit, qty, short)
-    number = _next_number()
-    box = Bin(code=number, zone=ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="work_order")
+    # Numbered by its id, as a return case is: two managers creating work orders at once (two server
+    # processes on PostgreSQL) each get their own number, where the last number + 1 gave both the same.
+    placeholder = f"TMP-{uuid4().hex[:12]}"
+    box = Bin(code=placeholder, zone=ZONE, aisle="", bay="", level="", x=0.0, y=0.0, kind="work_order")
     db.session.add(box)
     db.session.flush()
-    order = WorkOrder(number=number, kind=kind, item_id=kit.id, qty=qty, done_qty=0, status="open", bin_id=box.id,
-                      created_by=actor.user_id)
+    order = WorkOrder(number=placeholder, kind=kind, item_id=kit.id, qty=qty, done_qty=0, status="open",
+                      bin_id=box.id, created_by=actor.user_id)
     db.session.add(order)
+    db.session.flush()
+    order.number = box.code = f"WO-{order.id:06d}"
     picks = []
     for item, need in needs:
         got, missing = _reserve(item.id, need)
@@ -118,11 +123,6 @@ def _reserve(item_id: int, qty: int) -> tuple[list[tuple[int, int, int, int]], i
                 got.append((place.bin, item_id, place.lot, take))
                 remaining -= take
     return got, remaining
-
-
-def _next_number() -> str:
-    last = db.session.execute(select(func.max(WorkOrder.id))).scalar() or 0
-    return f"WO-{last + 1:06d}"
 
 
 def cancel(number: object, reason: object, actor: Actor) -> WorkOrder:
