@@ -494,3 +494,24 @@ def test_two_work_orders_created_at_once_get_two_numbers(tiny_warehouse, interle
     assert len(set(numbers)) == 2 and all(n.startswith("WO-") for n in numbers), numbers
     assert sorted(db.session.execute(select(WorkOrder.number)).scalars()) == numbers
     assert sorted(db.session.execute(select(Bin.code).where(Bin.kind == "work_order")).scalars()) == numbers
+
+
+def test_two_purchase_orders_created_at_once_get_two_numbers(tiny_warehouse, interleave, monkeypatch):
+    """Two buyers (two server processes) create a PO at the same moment, neither naming a number: both are
+    made, each with its own number. Counting the POs gave both the same, and the second failed."""
+    from server.db.models import PurchaseOrder
+
+    w = tiny_warehouse
+    buyer = Actor(w.supervisor.user_id, "sue", "Sue", "manager")
+    interleave.point(inbound, "item_by_code", monkeypatch)
+
+    def create():
+        po = inbound.create_po("SUP-T", [{"sku": "TEE-BLK-M", "qty": 5}], buyer)
+        return {"ok": True, "number": po.number}
+
+    made = interleave.run(create, create)
+    assert all(m["ok"] for m in made), made
+    numbers = sorted(m["number"] for m in made)
+    db.session.rollback()
+    assert len(set(numbers)) == 2 and all(n.startswith("PO-") for n in numbers), numbers
+    assert sorted(db.session.execute(select(PurchaseOrder.number)).scalars()) == numbers

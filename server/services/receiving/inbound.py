@@ -7,6 +7,7 @@ import io
 import json
 from collections import defaultdict
 from datetime import date
+from uuid import uuid4
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -32,9 +33,18 @@ def settings() -> dict:
 
 # --- purchase orders -------------------------------------------------------------------------
 
-def _next_po_number() -> str:
-    count = db.session.execute(select(func.count(PurchaseOrder.id))).scalar() or 0
-    return f"PO-{date.today():%Y}-{count + 1:05d}"
+def _po_number(po_id: int, prefix: str) -> str:
+    """A new PO's number, from its row's id (two made at once, on two server processes, never share one;
+    counting the POs gave both the same), the year in the warehouse's time zone. Should a PO typed in by
+    hand already have it, the next free `-2`, `-3`, … is added."""
+    base = f"{prefix}{local_time.today():%Y}-{po_id:05d}"
+    taken = set(db.session.execute(select(PurchaseOrder.number).where(PurchaseOrder.number.startswith(
+        base, autoescape=True))).scalars())
+    number, n = base, 1
+    while number in taken:
+        n += 1
+        number = f"{base}-{n}"
+    return number
 
 
 def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str | None = None,
@@ -48,14 +58,14 @@ def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str |
         raise WmsError("supplier_inactive", supplier=supplier.code)
     if not lines:
         raise WmsError("bad_request", detail="a purchase order needs at least one line")
-    number = (number or _next_po_number()).strip().upper()
+    number = (number or "").strip().upper()
     prefix = current_app.extensions["wms_decoder_rules"].po_prefix
-    if not number.startswith(prefix):
+    if number and not number.startswith(prefix):
         # A PO number that does not read as one when scanned would be counted as an item.
         raise WmsError("bad_request", detail=f"PO numbers start with {prefix}: {number}")
-    if db.session.execute(select(PurchaseOrder.id).where(PurchaseOrder.number == number)).scalar():
+    if number and db.session.execute(select(PurchaseOrder.id).where(PurchaseOrder.number == number)).scalar():
         raise WmsError("duplicate_po", po=number)
-    po = PurchaseOrder(number=number, supplier_id=supplier.id, supplier=supplier,
+    po = PurchaseOrder(number=number or f"TMP-{uuid4().hex[:20]}", supplier_id=supplier.id, supplier=supplier,
                        expected_on=expected_on, created_by=actor.user_id)
     for n, line in enumerate(lines, start=1):
         code = str(line.get("sku") or line.get("barcode") or "")
@@ -68,6 +78,9 @@ def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str |
                                           ordered_qty=quantity(line.get("qty")),
                                           expected_on=line.get("expected_on") or expected_on))
     db.session.add(po)
+    if not number:
+        db.session.flush()
+        po.number = _po_number(po.id, prefix)
     if commit:
         db.session.commit()
     return po

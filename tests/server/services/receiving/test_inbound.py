@@ -229,3 +229,19 @@ def test_steps_sent_without_their_context_say_what_to_scan_first(tiny_warehouse)
 
 def test_a_not_found_message_is_chinese_in_chinese():
     assert WmsError("not_found", what="put-away task 12").message()["zh"] == "未找到上架任务 12。"
+
+
+def test_a_new_po_is_numbered_by_its_row_and_steps_past_a_number_typed_in_by_hand(tiny_warehouse):
+    """The year is the warehouse's; a PO typed in earlier with the number the next one would take keeps it,
+    and the new one gets `-2` instead of being refused as a duplicate it did not choose."""
+    from server import local_time
+
+    w = tiny_warehouse
+    year = f"{local_time.today():%Y}"
+    first = new_po(w)
+    assert first.number == f"PO-{year}-{first.id:05d}"
+    typed = inbound.create_po("SUP-T", [{"sku": "TEE-BLK-M", "qty": 1}], w.receiver,
+                              number=f"PO-{year}-{first.id + 2:05d}")
+    assert typed.number == f"PO-{year}-{first.id + 2:05d}"
+    after = new_po(w)
+    assert after.id == first.id + 2 and after.number == f"PO-{year}-{first.id + 2:05d}-2"
