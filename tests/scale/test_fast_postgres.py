@@ -42,26 +42,33 @@ def app(tmp_path, postgres):
         db.engine.dispose()
 
 
-def test_a_deferred_savepoint_still_undoes_only_its_own_scans_writes(pg_app):
+@pytest.fixture
+def seen():
+    """The first word of each statement sent straight to the driver, in order."""
+    words: list[str] = []
+
+    def note(text, _params):
+        words.append(text.split()[0])
+    fast.on_execute.append(note)
+    yield words
+    fast.on_execute.remove(note)
+
+
+def test_a_deferred_savepoint_still_undoes_only_its_own_scans_writes(pg_app, seen):
     note = audit.Write("INSERT INTO batch_notes (what) VALUES (:what)")
-    seen: list[str] = []
-    fast.on_execute.append(lambda text, _params: seen.append(text.split()[0]))
-    try:
-        session = db.session()
-        session.connection().exec_driver_sql("CREATE TEMP TABLE batch_notes (what TEXT)")
-        with fast.pinned(session.connection()):
-            fast.defer(SAVEPOINT)  # scan 1: kept
-            note.run(audit.Inserted(1, {"what": "kept"}), what="kept")
-            fast.defer(SAVEPOINT)  # scan 2: refused after writing
-            note.run(audit.Inserted(2, {"what": "undone"}), what="undone")
-            Sql("ROLLBACK TO SAVEPOINT wms_scan").run()
-            fast.defer(SAVEPOINT)  # scan 3: refused before any statement: its savepoint is never sent
-            assert fast.undefer(SAVEPOINT)
-            rows, count = fast.read_together((Sql("SELECT what FROM batch_notes ORDER BY what"), {}),
-                                             (Sql("SELECT count(*) AS n FROM batch_notes"), {}))
-        session.rollback()
-    finally:
-        fast.on_execute.pop()
+    session = db.session()
+    session.connection().exec_driver_sql("CREATE TEMP TABLE batch_notes (what TEXT)")
+    with fast.pinned(session.connection()):
+        fast.defer(SAVEPOINT)  # scan 1: kept
+        note.run(audit.Inserted(1, {"what": "kept"}), what="kept")
+        fast.defer(SAVEPOINT)  # scan 2: refused after writing
+        note.run(audit.Inserted(2, {"what": "undone"}), what="undone")
+        Sql("ROLLBACK TO SAVEPOINT wms_scan").run()
+        fast.defer(SAVEPOINT)  # scan 3: refused before any statement: its savepoint is never sent
+        assert fast.undefer(SAVEPOINT)
+        rows, count = fast.read_together((Sql("SELECT what FROM batch_notes ORDER BY what"), {}),
+                                         (Sql("SELECT count(*) AS n FROM batch_notes"), {}))
+    session.rollback()
     assert [r.what for r in rows] == ["kept"] and count[0].n == 1
     assert seen == ["SAVEPOINT", "INSERT", "SAVEPOINT", "INSERT", "ROLLBACK", "SELECT", "SELECT"]
 
@@ -77,28 +84,24 @@ def test_statements_sent_together_raise_as_sqlalchemys_errors(pg_app):
     session.rollback()
 
 
-def test_writes_sent_later_go_out_with_the_next_read_and_are_recorded_once_they_changed_a_row(app, tiny_warehouse):
+def test_writes_sent_later_go_out_with_the_next_read_and_are_recorded_once_they_changed_a_row(app, tiny_warehouse,
+                                                                                                 seen):
     note = audit.Write("UPDATE batch_notes SET what = :what WHERE id = :id")
-    seen: list[str] = []
-    fast.on_execute.append(lambda text, _params: seen.append(text.split()[0]))
-    try:
-        session = db.session()
-        session.connection().exec_driver_sql("CREATE TEMP TABLE batch_notes (id INT, what TEXT)")
-        session.connection().exec_driver_sql("INSERT INTO batch_notes VALUES (1, 'before')")
-        session.info.pop(audit.BUFFER, None)
-        told: list[int] = []
-        with fast.pinned(session.connection()):
-            fast.defer(SAVEPOINT)
-            note.later(audit.Updated(1, {"what": ["before", "after"]}), what="after", id=1)
-            note.later(audit.Updated(2, {"what": ["none", "never"]}), what="never", id=2)  # no such row
-            Sql("UPDATE bin_stock SET qty = qty WHERE id = (SELECT min(id) FROM bin_stock) AND :one = 1").later(
-                told.append, one=1)
-            assert seen == [] and audit.BUFFER not in session.info  # nothing went out yet
-            rows = Sql("SELECT what FROM batch_notes WHERE id = 1").all()
-            recorded = list(session.info.get(audit.BUFFER, []))
-        session.rollback()
-    finally:
-        fast.on_execute.pop()
+    session = db.session()
+    session.connection().exec_driver_sql("CREATE TEMP TABLE batch_notes (id INT, what TEXT)")
+    session.connection().exec_driver_sql("INSERT INTO batch_notes VALUES (1, 'before')")
+    session.info.pop(audit.BUFFER, None)
+    told: list[int] = []
+    with fast.pinned(session.connection()):
+        fast.defer(SAVEPOINT)
+        note.later(audit.Updated(1, {"what": ["before", "after"]}), what="after", id=1)
+        note.later(audit.Updated(2, {"what": ["none", "never"]}), what="never", id=2)  # no such row
+        Sql("UPDATE bin_stock SET qty = qty WHERE id = (SELECT min(id) FROM bin_stock) AND :one = 1").later(
+            told.append, one=1)
+        assert seen == [] and audit.BUFFER not in session.info  # nothing went out yet
+        rows = Sql("SELECT what FROM batch_notes WHERE id = 1").all()
+        recorded = list(session.info.get(audit.BUFFER, []))
+    session.rollback()
     assert seen == ["SAVEPOINT", "UPDATE", "UPDATE", "UPDATE", "SELECT"]
     assert [r.what for r in rows] == ["after"] and told == [1]
     assert [(r["id"], r["changed"]) for r in recorded] == [(1, {"what": ["before", "after"]})]
@@ -133,18 +136,13 @@ def test_a_check_on_a_write_sent_later_refuses_the_scan_and_undoes_its_writes(ap
     assert (after.ledger, after.in_tote) == (before.ledger, before.in_tote)
 
 
-def test_writes_of_a_scan_undone_before_they_went_out_are_never_sent(pg_app):
-    seen: list[str] = []
-    fast.on_execute.append(lambda text, _params: seen.append(text.split()[0]))
-    try:
-        session = db.session()
-        with fast.pinned(session.connection()):
-            fast.defer(SAVEPOINT)
-            Sql("UPDATE bin_stock SET qty = qty WHERE bin_id = :bin").later(bin=-1)
-            fast.drop_later()
-            assert fast.undefer(SAVEPOINT)
-            fast.send_later()
-        session.rollback()
-    finally:
-        fast.on_execute.pop()
+def test_writes_of_a_scan_undone_before_they_went_out_are_never_sent(pg_app, seen):
+    session = db.session()
+    with fast.pinned(session.connection()):
+        fast.defer(SAVEPOINT)
+        Sql("UPDATE bin_stock SET qty = qty WHERE bin_id = :bin").later(bin=-1)
+        fast.drop_later()
+        assert fast.undefer(SAVEPOINT)
+        fast.send_later()
+    session.rollback()
     assert seen == []

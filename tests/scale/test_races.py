@@ -468,6 +468,15 @@ def test_the_first_two_transfers_to_a_warehouse_at_once_make_its_transit_bin_onc
     books_balance()
 
 
+def two_numbers(made: list, prefix: str) -> list[str]:
+    """Both sessions made their document, each with a number of its own."""
+    assert all(m["ok"] for m in made), made
+    numbers = sorted(m["number"] for m in made)
+    db.session.rollback()
+    assert len(set(numbers)) == 2 and all(n.startswith(prefix) for n in numbers), numbers
+    return numbers
+
+
 def test_two_work_orders_created_at_once_get_two_numbers(tiny_warehouse, interleave, monkeypatch):
     """Two managers (two server processes) create a gift-set work order at the same moment: both are made,
     each with its own number and its own bin. Numbered `last + 1`, both took the same number and the
@@ -487,11 +496,7 @@ def test_two_work_orders_created_at_once_get_two_numbers(tiny_warehouse, interle
         db.session.commit()
         return {"ok": True, "number": order.number}
 
-    made = interleave.run(create, create)
-    assert all(m["ok"] for m in made), made
-    numbers = sorted(m["number"] for m in made)
-    db.session.rollback()
-    assert len(set(numbers)) == 2 and all(n.startswith("WO-") for n in numbers), numbers
+    numbers = two_numbers(interleave.run(create, create), "WO-")
     assert sorted(db.session.execute(select(WorkOrder.number)).scalars()) == numbers
     assert sorted(db.session.execute(select(Bin.code).where(Bin.kind == "work_order")).scalars()) == numbers
 
@@ -509,9 +514,5 @@ def test_two_purchase_orders_created_at_once_get_two_numbers(tiny_warehouse, int
         po = inbound.create_po("SUP-T", [{"sku": "TEE-BLK-M", "qty": 5}], buyer)
         return {"ok": True, "number": po.number}
 
-    made = interleave.run(create, create)
-    assert all(m["ok"] for m in made), made
-    numbers = sorted(m["number"] for m in made)
-    db.session.rollback()
-    assert len(set(numbers)) == 2 and all(n.startswith("PO-") for n in numbers), numbers
+    numbers = two_numbers(interleave.run(create, create), "PO-")
     assert sorted(db.session.execute(select(PurchaseOrder.number)).scalars()) == numbers
