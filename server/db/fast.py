@@ -120,7 +120,7 @@ def defer(sql: Sql) -> None:
     batch ends, it is never sent. Any statement on the connection sends it first, the ORM's too
     (driver_savepoints hooks the engine). SQLite: now."""
     if _deferring():
-        _pin.deferred = [*(_pin.deferred or ()), _Later(sql.text("postgresql"))]
+        _wait(_Later(sql.text("postgresql")))
         return
     connection = _pin.connection
     sql.run_on(connection if connection is not None else db.session.connection())
@@ -139,9 +139,15 @@ def _deferring() -> bool:
     return connection is not None and connection.in_transaction() and connection.dialect.name == "postgresql"
 
 
+def _wait(item: _Later) -> None:
+    if _pin.deferred is None:
+        _pin.deferred = []
+    _pin.deferred.append(item)
+
+
 def _later(sql: Sql, params: Any, many: bool, done: Callable[[int], None] | None) -> None:
     if _deferring():
-        _pin.deferred = [*(_pin.deferred or ()), _Later(sql.text("postgresql"), params, many, done)]
+        _wait(_Later(sql.text("postgresql"), params, many, done))
         return
     if many:
         Sql.run_many(sql, params)
