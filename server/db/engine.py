@@ -156,7 +156,10 @@ def postgresql_options(settings: dict[str, Any]) -> dict:
         "pool_timeout": int(database.get("pool_timeout", PG_DEFAULTS["pool_timeout"])),
         # A connection the server or a load balancer dropped (restart, failover, idle cut) is replaced
         # before a scan uses it, instead of failing that scan: socket_ping (no round trip), not pre-ping.
-        "connect_args": {"application_name": f"wms-{server.get('port', 'cli')}", "options": options},
+        # psycopg's own server-side preparation off: it deallocates every prepared statement of a connection
+        # at each rollback, the scan path's too (server/db/wire.py prepares those itself).
+        "connect_args": {"application_name": f"wms-{server.get('port', 'cli')}", "options": options,
+                         "prepare_threshold": None},
     }
 
 

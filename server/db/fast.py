@@ -36,6 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
+from server.db import wire
 from server.extensions import db
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
@@ -47,6 +48,7 @@ UNAUDITED_TABLES = frozenset({"audit_entries", "login_attempts", "scans", "stock
                               "floor_telemetry"})
 # SQLAlchemy's SQLite DateTime format: what every other row of the same column holds.
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+_COMMIT = wire.Statement(b"COMMIT")
 
 
 # Callbacks (statement text, parameters) for statements sent straight to the driver.
@@ -55,21 +57,25 @@ on_execute: list[Callable[[str, Any], None]] = []
 
 @dataclass(slots=True)
 class _Later:
-    """A statement waiting to go out with the next one (defer, Sql.later)."""
+    """A statement waiting to go out with the next one (defer, Sql.later, together)."""
 
-    text: str
-    params: Any = None
-    many: bool = False
+    text: str  # as the callbacks of on_execute see it
+    statement: wire.Statement
     done: Callable[[int], None] | None = None  # told the rowcount once it ran; may raise
 
     @property
+    def params(self) -> Any:
+        return self.statement.params
+
+    @property
     def write(self) -> bool:
-        return self.params is not None or self.done is not None
+        return self.statement.params is not None or self.done is not None
 
 
 class _Pin(threading.local):
     connection: Connection | None = None
     deferred: list[_Later] | None = None  # PostgreSQL: statements to send with the next one (defer, later)
+    collecting: bool = False  # PostgreSQL, inside `together`: statements wait to go out when the block ends
 
 
 _pin = _Pin()
@@ -96,22 +102,24 @@ def together(commit: bool = False) -> Iterator[None]:
     finds nothing open and sends nothing (psycopg). Only for the last writes of a transaction, with nothing
     left for the session to flush. If a statement fails, the COMMIT is skipped with the rest (pipeline
     mode) and the transaction is rolled back as before."""
-    connection = _pin.connection
-    if connection is None or not connection.in_transaction() or connection.dialect.name != "postgresql":
+    if not _deferring() or _pin.collecting:
         yield
         return
-    dialect = connection.dialect
-    raw = connection.connection.dbapi_connection
+    connection = _pin.connection
+    waiting = len(_pin.deferred or ())
+    _pin.collecting = True
     try:
-        with raw.pipeline():
-            yield
-            if commit:
-                for callback in on_execute:
-                    callback("COMMIT", None)
-                raw.execute("COMMIT")
-    except dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
-                                  dialect=dialect) from error
+        yield
+    except BaseException:
+        if _pin.deferred:  # the block's statements were never sent
+            del _pin.deferred[waiting:]
+        raise
+    finally:
+        _pin.collecting = False
+    if commit:
+        _wait(_Later("COMMIT", _COMMIT))
+    raw = connection.connection.dbapi_connection
+    _sent_together(connection, raw, _send_deferred(raw) or [])
 
 
 def defer(sql: Sql) -> None:
@@ -120,7 +128,7 @@ def defer(sql: Sql) -> None:
     batch ends, it is never sent. Any statement on the connection sends it first, the ORM's too
     (driver_savepoints hooks the engine). SQLite: now."""
     if _deferring():
-        _wait(_Later(sql.text("postgresql")))
+        _wait(_Later(sql.text("postgresql"), sql.statement(None)))
         return
     connection = _pin.connection
     sql.run_on(connection if connection is not None else db.session.connection())
@@ -147,7 +155,7 @@ def _wait(item: _Later) -> None:
 
 def _later(sql: Sql, params: Any, many: bool, done: Callable[[int], None] | None) -> None:
     if _deferring():
-        _wait(_Later(sql.text("postgresql"), params, many, done))
+        _wait(_Later(sql.text("postgresql"), sql.statement(params, many), done))
         return
     if many:
         Sql.run_many(sql, params)
@@ -185,43 +193,27 @@ def _send_deferred(raw: Any) -> list[_Later] | None:
     return deferred
 
 
-def _queue(raw: Any, items: list[_Later]) -> list[tuple[_Later, Any]]:
-    """Send `items` (inside a pipeline block); the writes' cursors, to read once the block ends."""
-    sent = []
-    for item in items:
-        if not item.write:
-            raw.execute(item.text)
-            continue
-        cursor = raw.cursor()
-        sent.append((item, cursor))
-        _send(cursor, item.text, item.params, item.many)
-    return sent
-
-
-def _tell(sent: list[tuple[_Later, Any]]) -> None:
+def _tell(items: list[_Later], outcomes: list[wire.Outcome]) -> None:
     """After the round trip: each write's rowcount to its `done` (a check that raises stops the rest)."""
-    try:
-        for item, cursor in sent:
-            if item.done is not None:
-                item.done(cursor.rowcount)
-    finally:
-        for _, cursor in sent:
-            cursor.close()
+    for item, outcome in zip(items, outcomes, strict=False):
+        if item.done is not None:
+            item.done(outcome.rowcount)
 
 
 def _sent_together(connection: Connection, raw: Any, items: list[_Later]) -> None:
     """`items` in one round trip (a driver error raised as SQLAlchemy's), then their `done` told."""
+    _tell(items, _wired(connection, raw, [item.statement for item in items], "(statements sent together)", None))
+
+
+def _wired(connection: Connection, raw: Any, statements: list[wire.Statement], text: str, params: Any,
+           many: bool = False) -> list[wire.Outcome]:
+    """`statements` through libpq in one round trip (server/db/wire.py); a driver error raised as SQLAlchemy's."""
     dialect = connection.dialect
-    sent: list[tuple[_Later, Any]] = []
     try:
-        with raw.pipeline():
-            sent = _queue(raw, items)
+        return wire.run(raw, statements)
     except dialect.loaded_dbapi.Error as error:
-        for _, cursor in sent:
-            cursor.close()
-        raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
-                                  dialect=dialect) from error
-    _tell(sent)
+        raise DBAPIError.instance(text, params, error, dialect.loaded_dbapi.Error, dialect=dialect,
+                                  ismulti=many) from error
 
 
 def read_together(*statements: tuple[Sql, dict[str, Any]]) -> list[list]:
@@ -235,29 +227,15 @@ def read_together(*statements: tuple[Sql, dict[str, Any]]) -> list[list]:
     if dialect.name != "postgresql":
         return [sql.run_on(connection, **params).all() for sql, params in statements]
     raw = connection.connection.dbapi_connection
-    cursors: list[Any] = []
-    sent: list[tuple[_Later, Any]] = []
-    try:
-        with raw.pipeline():
-            sent = _queue(raw, _send_deferred(raw) or [])
-            for sql, params in statements:
-                text = sql.text("postgresql")
-                for callback in on_execute:
-                    callback(text, params)
-                cursors.append(raw.cursor())
-                cursors[-1].execute(text, params)
-    except dialect.loaded_dbapi.Error as error:
-        for cursor in [*cursors, *(c for _, c in sent)]:
-            cursor.close()
-        raise DBAPIError.instance("(statements sent together)", None, error, dialect.loaded_dbapi.Error,
-                                  dialect=dialect) from error
-    try:
-        _tell(sent)  # the earlier writes' checks first: what they raise comes before these rows
-    except BaseException:
-        for cursor in cursors:
-            cursor.close()
-        raise
-    return [_Result(cursor, sql.row_type(cursor)).all() for (sql, _), cursor in zip(statements, cursors, strict=True)]
+    earlier = _send_deferred(raw) or []
+    for sql, params in statements:
+        for callback in on_execute:
+            callback(sql.text("postgresql"), params)
+    outcomes = _wired(connection, raw, [item.statement for item in earlier]
+                      + [sql.statement(params) for sql, params in statements], "(statements sent together)", None)
+    _tell(earlier, outcomes)  # the earlier writes' checks first: what they raise comes before these rows
+    return [_Result.wired(outcome, sql).all()
+            for (sql, _), outcome in zip(statements, outcomes[len(earlier):], strict=True)]
 
 
 class Sql:
@@ -281,9 +259,22 @@ class Sql:
             .replace("{skip_locked}", " FOR UPDATE SKIP LOCKED"),
         }
         self._row: type | None = None  # rows with the columns' names, made on first use
+        names: list[str] = []
+
+        def placeholder(found: re.Match) -> str:
+            if found.group(1) not in names:
+                names.append(found.group(1))
+            return f"${names.index(found.group(1)) + 1}"
+
+        self._wire = (_NAMED.sub(placeholder, text.replace("{lock}", " FOR UPDATE")
+                                 .replace("{skip_locked}", " FOR UPDATE SKIP LOCKED")).encode(), tuple(names))
 
     def text(self, dialect: str) -> str:
         return self._by_dialect[dialect]
+
+    def statement(self, params: Any, many: bool = False) -> wire.Statement:
+        """This statement as sent through libpq (PostgreSQL, server/db/wire.py)."""
+        return wire.Statement(self._wire[0], self._wire[1], params, many)
 
     def run(self, **params: Any) -> CursorResult | _Result:
         connection = _pin.connection
@@ -326,14 +317,21 @@ class Sql:
             _later(self, rows, True, None)
 
     def _direct(self, connection: Connection, params: Any, many: bool) -> _Result:
+        if connection.dialect.name == "postgresql":
+            return _Result.wired(_run_wired(connection, self._by_dialect["postgresql"], self.statement(params, many)),
+                                 self)
         cursor = _execute(connection, self._by_dialect[connection.dialect.name], params, many)
         return _Result(cursor, self.row_type(cursor))
 
     def row_type(self, cursor: Any) -> type | None:
         """Rows with the columns' names (made once, from the first cursor that has any)."""
-        # The known row type first: psycopg builds `description` anew at each reading (a Column a column).
         if self._row is None and cursor.description is not None:
             self._row = namedtuple("Row", [c[0] for c in cursor.description], rename=True)
+        return self._row
+
+    def wired_row_type(self, columns: tuple[str, ...] | None) -> type | None:
+        if self._row is None and columns is not None:
+            self._row = namedtuple("Row", columns, rename=True)
         return self._row
 
     def first(self, **params: Any) -> Any:
@@ -346,34 +344,37 @@ class Sql:
         return self.run(**params).scalar()
 
 
+def _run_wired(connection: Connection, text: str, statement: wire.Statement) -> wire.Outcome:
+    """PostgreSQL: `statement` on the pinned connection, after what was waiting (defer, later) in the same
+    round trip, or collected to go out when a `together` block ends (then its outcome is not known yet)."""
+    if _pin.collecting:  # (the callbacks see it when it is sent)
+        _wait(_Later(text, statement))
+        return wire.Outcome([], None, -1)
+    raw = connection.connection.dbapi_connection
+    deferred = _send_deferred(raw) or []  # (before this statement, in the callbacks too)
+    for callback in on_execute:
+        callback(text, statement.params)
+    if deferred:  # it may be one of those sent before it that failed
+        text = f"(sent together with the statements before it) {text}"
+    outcomes = _wired(connection, raw, [item.statement for item in deferred] + [statement], text,
+                      statement.params, statement.many)
+    _tell(deferred, outcomes)  # the earlier writes' checks first: what they raise comes before this one's rows
+    return outcomes[-1]
+
+
 def _execute(connection: Connection, text: str, params: Any, many: bool = False) -> Any:
-    """`text` on the connection's driver cursor; a driver error raised as SQLAlchemy's."""
+    """SQLite: `text` on the connection's driver cursor; a driver error raised as SQLAlchemy's."""
     dialect = connection.dialect
     raw = connection.connection.dbapi_connection
-    deferred = _send_deferred(raw)  # (before this statement, in the callbacks too)
     for callback in on_execute:
         callback(text, params)
     cursor = raw.cursor()
-    sent: list[tuple[_Later, Any]] = []
     try:
-        if deferred:  # PostgreSQL: in the same round trip
-            with raw.pipeline():
-                sent = _queue(raw, deferred)
-                _send(cursor, text, params, many)
-        else:
-            _send(cursor, text, params, many)
+        _send(cursor, text, params, many)
     except dialect.loaded_dbapi.Error as error:
-        for one in [cursor, *(c for _, c in sent)]:
-            one.close()
-        if deferred:  # it may be one of those sent before it that failed
-            text = f"(sent together with the statements before it) {text}"
+        cursor.close()
         raise DBAPIError.instance(text, params, error, dialect.loaded_dbapi.Error, dialect=dialect,
                                   ismulti=many) from error
-    try:
-        _tell(sent)  # the earlier writes' checks first: what they raise comes before this statement's rows
-    except BaseException:
-        cursor.close()
-        raise
     return cursor
 
 
@@ -405,7 +406,11 @@ def driver_savepoints(engine: Engine) -> None:
         def send(connection: Connection, name: str) -> None:
             if not _SAVEPOINT_NAME.match(name):  # SQLAlchemy names them; anything else is not ours to send
                 raise ValueError(f"unexpected savepoint name {name!r}")
-            _execute(connection, f"{verb} {name}", None).close()
+            text = f"{verb} {name}"
+            if connection.dialect.name == "postgresql":
+                _run_wired(connection, text, wire.Statement(text.encode()))
+            else:
+                _execute(connection, text, None).close()
         return send
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -451,6 +456,32 @@ class _Result:
 
     def close(self) -> None:
         self._cursor.close()
+
+    @staticmethod
+    def wired(outcome: wire.Outcome, sql: Sql) -> _Rows:
+        return _Rows(outcome.rows, sql.wired_row_type(outcome.columns), outcome.rowcount)
+
+
+class _Rows:
+    """_Result's interface over rows already read (PostgreSQL, server/db/wire.py)."""
+
+    __slots__ = ("_rows", "_row", "rowcount")
+
+    def __init__(self, rows: list, row: type | None, rowcount: int) -> None:
+        self._rows, self._row, self.rowcount = rows, row, rowcount
+
+    def first(self) -> Any:
+        return self._row._make(self._rows[0]) if self._rows else None
+
+    def all(self) -> list:
+        make = self._row._make
+        return [make(found) for found in self._rows]
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def close(self) -> None:
+        pass
 
 
 def _bound(params: dict[str, Any], dialect: str) -> dict[str, Any]:
