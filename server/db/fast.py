@@ -288,7 +288,7 @@ class Sql:
 
     def _run_on(self, connection: Connection, params: dict[str, Any]) -> CursorResult | _Result:
         dialect = connection.dialect.name
-        if connection is _pin.connection and connection.in_transaction():
+        if (connection is _pin.connection or dialect == "postgresql") and connection.in_transaction():
             return self._direct(connection, _bound(params, dialect), many=False)
         return connection.exec_driver_sql(self._by_dialect[dialect], _bound(params, dialect))
 
@@ -303,6 +303,9 @@ class Sql:
             return
         connection = db.session.connection()
         dialect = connection.dialect.name
+        if dialect == "postgresql":
+            self._direct(connection, rows, many=True)
+            return
         connection.exec_driver_sql(self._by_dialect[dialect], [_bound(row, dialect) for row in rows])
 
     def later(self, done: Callable[[int], None] | None = None, **params: Any) -> None:
@@ -347,7 +350,7 @@ class Sql:
 def _run_wired(connection: Connection, text: str, statement: wire.Statement) -> wire.Outcome:
     """PostgreSQL: `statement` on the pinned connection, after what was waiting (defer, later) in the same
     round trip, or collected to go out when a `together` block ends (then its outcome is not known yet)."""
-    if _pin.collecting:  # (the callbacks see it when it is sent)
+    if _pin.collecting and connection is _pin.connection:  # (the callbacks see it when it is sent)
         _wait(_Later(text, statement))
         return wire.Outcome([], None, -1)
     raw = connection.connection.dbapi_connection
