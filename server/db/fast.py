@@ -10,10 +10,11 @@ execution path (finding the session's connection, events, result metadata) cost 
 spends on such a statement. Driver errors are raised as SQLAlchemy's (IntegrityError, OperationalError…),
 as the rest of the code expects; `on_execute` callbacks see each statement (profiling, tests).
 
-On PostgreSQL a statement is a round trip to a backend. Statements that need no answer in between go out
-together (psycopg's pipeline mode): `read_together`, `together`, a deferred SAVEPOINT (`defer`), and writes
-sent later (`Sql.later`: with the next statement, their checks and audit records done when their answers are
-read; a scan sends its own before it ends, `send_later`). docs/scale-out.md counts them.
+On PostgreSQL a statement is a round trip to a backend, and every statement here goes straight through libpq
+(server/db/wire.py: pipeline mode, prepared once per connection), in a scan batch or not. Statements that
+need no answer in between go out together: `read_together`, `together`, a deferred SAVEPOINT (`defer`), and
+writes sent later (`Sql.later`: with the next statement, their checks and audit records done when their
+answers are read; a scan sends its own before it ends, `send_later`). docs/scale-out.md counts them.
 
 Writes made this way bypass the ORM's unit of work, so the audit trail's session hooks do not see them.
 Hence one rule, kept here: a prebuilt INSERT, UPDATE or DELETE on an audited table cannot be built as a

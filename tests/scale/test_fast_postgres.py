@@ -146,3 +146,18 @@ def test_writes_of_a_scan_undone_before_they_went_out_are_never_sent(pg_app, see
         fast.send_later()
     session.rollback()
     assert seen == []
+
+
+def test_the_scan_paths_prepared_statements_outlive_a_rollback_on_the_servers_engine(app):
+    """psycopg deallocates every prepared statement at a rollback when it prepares its own; the engine turns that
+    off (server/db/engine.py), so a REST read's rollback does not cost the next scan its prepared statements."""
+    read = Sql("SELECT count(*) AS n, pg_backend_pid() AS backend FROM bins WHERE id > :id")
+    kept = Sql("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%pg_backend_pid() AS backend%'")
+    backends = set()
+    for _ in range(3):
+        backends.add(read.first(id=0).backend)
+        for _ in range(6):  # a REST request's own statements, run often enough for psycopg to prepare them
+            db.session.connection().exec_driver_sql("SELECT 1").all()
+        db.session.rollback()  # the connection goes back to the pool, rolled back
+    assert len(backends) == 1  # (one pooled connection, taken again each time)
+    assert len(kept.all()) == 1  # prepared once, still there
