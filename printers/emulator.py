@@ -135,6 +135,7 @@ class ZebraEmulator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
+        self._closed: threading.Event | None = None  # set once the listening socket is closed
         self._http: ThreadingHTTPServer | None = None
         self._startup_error: BaseException | None = None
 
@@ -143,6 +144,7 @@ class ZebraEmulator:
     def start(self) -> Self:
         """Start listening; returns once `port` (and `control_port`) hold the bound ports."""
         listening = threading.Event()
+        self._closed = threading.Event()
         self._thread = threading.Thread(
             target=self._run_printer, args=(listening,), name="zebra-emulator", daemon=True
         )
@@ -171,10 +173,14 @@ class ZebraEmulator:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
-        loop, stop_requested, thread = self._loop, self._stop_requested, self._thread
-        if loop is not None and stop_requested is not None and thread is not None:
+        loop, stop_requested, thread, closed = self._loop, self._stop_requested, self._thread, self._closed
+        if loop is not None and stop_requested is not None and thread is not None and closed is not None:
             loop.call_soon_threadsafe(stop_requested.set)
-            thread.join(timeout=5)
+            # Returns only once the port is free: a start on the same port right after (a printer switched
+            # off and on) failed with "address in use" when a slow machine took longer than a fixed wait.
+            if not closed.wait(timeout=60):
+                raise RuntimeError(f"the emulator still listens on port {self.port}")
+            thread.join(timeout=5)  # (open connections are cancelled after; they do not hold the port)
         self._loop, self._stop_requested, self._thread = None, None, None
 
     def __enter__(self) -> Self:
@@ -332,12 +338,18 @@ class ZebraEmulator:
             server = await asyncio.start_server(self._serve_connection, self.host, self.port)
         except OSError as error:
             self._startup_error = error
+            self._closed.set()
             listening.set()
             return
         self.port = server.sockets[0].getsockname()[1]
         listening.set()
-        async with server:
+        try:
             await self._stop_requested.wait()
+        finally:
+            # The listening socket closes here, at once: the port is free (stop() waits for this). Not
+            # `async with server`, whose wait_closed() also waits for open connections on newer Pythons.
+            server.close()
+            self._closed.set()
         # asyncio.run() then cancels the connections still open.
 
     async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

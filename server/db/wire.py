@@ -34,7 +34,8 @@ _MISSING_STATEMENT = "26000"
 @dataclass(slots=True)
 class Statement:
     """One statement to send: `text` with `$1…` placeholders, the parameters' names in that order, and
-    the values (a dict of them; for `many`, a list of dicts: the statement once per dict)."""
+    the values (a dict of them; for `many`, a list of dicts: the statement once per dict). With values (even
+    none: `{}`) it is prepared; without (`None`: SAVEPOINT, COMMIT) it is sent as text."""
 
     text: bytes
     names: tuple[str, ...] = ()
@@ -80,6 +81,7 @@ def run(raw: Any, statements: list[Statement]) -> list[Outcome]:
     sent: list[int] = []  # a result's statement index; -1 for BEGIN, -2 - k for the k-th new Parse
     parsed: list[tuple[tuple[bytes, tuple[int, ...]], bytes]] = []
     begin = pg.transaction_status == _IDLE
+    synced = False
     pg.enter_pipeline_mode()
     try:
         if begin:
@@ -88,7 +90,7 @@ def run(raw: Any, statements: list[Statement]) -> list[Outcome]:
         for index, statement in enumerate(statements):
             rows = statement.params if statement.many else [statement.params]
             for row in rows:
-                if not statement.names:
+                if row is None:  # fixed text (SAVEPOINT, COMMIT): not worth preparing
                     pg.send_query_params(statement.text, None)
                     sent.append(index)
                     continue
@@ -108,11 +110,12 @@ def run(raw: Any, statements: list[Statement]) -> list[Outcome]:
                 pg.send_query_prepared(name, values, param_formats=link.dumper.formats)
                 sent.append(index)
         pg.pipeline_sync()
+        synced = True
         results = _answers(link)
     except BaseException:
         for key, _ in parsed:
             link.prepared.pop(key, None)
-        _drain(link)
+        _drain(link, synced)
         raise
     finally:
         if pg.pipeline_status != pq.PipelineStatus.OFF:
@@ -171,12 +174,13 @@ def _answers(link: _Link) -> list:
         results.append(result)
 
 
-def _drain(link: _Link) -> None:
+def _drain(link: _Link, synced: bool) -> None:
     """After an error while sending or reading: read what is left up to the sync, so the connection is
     usable (or found broken by the pool)."""
     try:
         if link.pg.pipeline_status != pq.PipelineStatus.OFF:
-            link.pg.pipeline_sync()
+            if not synced:
+                link.pg.pipeline_sync()
             _answers(link)
     except Exception:  # noqa: BLE001 - the first error is the one raised; a broken link is the pool's to find
         pass

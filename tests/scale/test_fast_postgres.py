@@ -152,7 +152,7 @@ def test_the_scan_paths_prepared_statements_outlive_a_rollback_on_the_servers_en
     """psycopg deallocates every prepared statement at a rollback when it prepares its own; the engine turns that
     off (server/db/engine.py), so a REST read's rollback does not cost the next scan its prepared statements."""
     read = Sql("SELECT count(*) AS n, pg_backend_pid() AS backend FROM bins WHERE id > :id")
-    kept = Sql("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%pg_backend_pid() AS backend%'")
+    kept = Sql("SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT count(*) AS n, pg_backend%'")
     backends = set()
     for _ in range(3):
         backends.add(read.first(id=0).backend)

@@ -88,3 +88,9 @@ def test_a_failed_statement_stops_the_ones_after_it_and_the_connection_goes_on(c
     wire.run(conn, [Statement(INSERT.text, INSERT.names, later)])
     conn.commit()
     assert [r[0] for r in wire.run(conn, [Statement(READ.text, READ.names, {"id": 0})])[0].rows] == [5]
+
+
+def test_a_statement_without_parameters_is_prepared_too_and_fixed_text_is_not(conn):
+    count = Statement(b"SELECT count(*) FROM shelf", (), {})
+    assert wire.run(conn, [count, Statement(b"SAVEPOINT here"), count])[2].rows == [(0,)]
+    assert prepared(conn) == ["wms_1"]
