@@ -344,11 +344,11 @@ class ZebraEmulator:
         self.port = server.sockets[0].getsockname()[1]
         listening.set()
         try:
-            await self._stop_requested.wait()
+            async with server:
+                await self._stop_requested.wait()
+                server.close()  # the listening socket closes now: the port is free (stop() waits for this)
+                self._closed.set()  # (leaving the block may also wait for open connections, on newer Pythons)
         finally:
-            # The listening socket closes here, at once: the port is free (stop() waits for this). Not
-            # `async with server`, whose wait_closed() also waits for open connections on newer Pythons.
-            server.close()
             self._closed.set()
         # asyncio.run() then cancels the connections still open.
 
