@@ -211,7 +211,7 @@ def _wired(connection: Connection, raw: Any, statements: list[wire.Statement], t
     """`statements` through libpq in one round trip (server/db/wire.py); a driver error raised as SQLAlchemy's."""
     dialect = connection.dialect
     try:
-        return wire.run(raw, statements)
+        return wire.run(raw, connection.connection.info, statements)
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(text, params, error, dialect.loaded_dbapi.Error, dialect=dialect,
                                   ismulti=many) from error

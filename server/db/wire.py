@@ -17,7 +17,6 @@ connection (`DEALLOCATE ALL`) at each rollback, and so would drop these too. A s
 from __future__ import annotations
 
 import select
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +56,7 @@ class _Link:
     """One psycopg connection's libpq link and what was prepared on it."""
 
     def __init__(self, raw: Any) -> None:
-        self.raw, self.pg = raw, raw.pgconn
+        self.pg = raw.pgconn
         self.dumper = Transformer(raw)
         self.loader = Transformer(raw)
         self.prepared: dict[tuple[bytes, tuple[int, ...]], bytes] = {}
@@ -66,17 +65,18 @@ class _Link:
         self.poll.register(self.pg.socket, select.POLLIN)
 
 
-_links: weakref.WeakKeyDictionary[Any, _Link] = weakref.WeakKeyDictionary()
 _FORMATS: dict[int, list[PyFormat]] = {}
 
 
-def run(raw: Any, statements: list[Statement]) -> list[Outcome]:
+def run(raw: Any, kept: dict, statements: list[Statement]) -> list[Outcome]:
     """`statements` on psycopg connection `raw`, in order, in one round trip (and a `BEGIN` first if no
     transaction is open yet, as psycopg would send). Raises the first statement's error (a psycopg
-    error) once all are answered; the statements after a failed one are not run (pipeline mode)."""
-    link = _links.get(raw)
+    error) once all are answered; the statements after a failed one are not run (pipeline mode).
+    `kept`: a dict that lives as long as the connection (SQLAlchemy's pool entry `info`), where what was
+    prepared on it is kept. (Not a dict keyed by the connection: the link holds it, and it would never go.)"""
+    link = kept.get("wms_wire")
     if link is None or link.pg is not raw.pgconn:
-        link = _links[raw] = _Link(raw)
+        link = kept["wms_wire"] = _Link(raw)
     pg = link.pg
     sent: list[int] = []  # a result's statement index; -1 for BEGIN, -2 - k for the k-th new Parse
     parsed: list[tuple[tuple[bytes, tuple[int, ...]], bytes]] = []
@@ -123,10 +123,10 @@ def run(raw: Any, statements: list[Statement]) -> list[Outcome]:
                 pg.exit_pipeline_mode()
             except errors.OperationalError:
                 pass
-    return _outcomes(link, statements, sent, parsed, results)
+    return _outcomes(link, raw.info.encoding, statements, sent, parsed, results)
 
 
-def _outcomes(link: _Link, statements: list[Statement], sent: list[int],
+def _outcomes(link: _Link, encoding: str, statements: list[Statement], sent: list[int],
               parsed: list[tuple[tuple[bytes, tuple[int, ...]], bytes]], results: list) -> list[Outcome]:
     outcomes = [Outcome([], None, 0) for _ in statements]
     failed: Exception | None = None
@@ -135,7 +135,7 @@ def _outcomes(link: _Link, statements: list[Statement], sent: list[int],
             if index <= -2:
                 link.prepared.pop(parsed[-2 - index][0], None)
             if failed is None and result.status == pq.ExecStatus.FATAL_ERROR:
-                failed = errors.error_from_result(result, encoding=link.raw.info.encoding)
+                failed = errors.error_from_result(result, encoding=encoding)
             continue
         if index < 0:
             continue
