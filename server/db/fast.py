@@ -254,21 +254,20 @@ class Sql:
         if self.table is not None and self.table not in UNAUDITED_TABLES and not self.audited:
             raise TypeError(f"a prebuilt {self.op} on {self.table} must be an audit.Write, which records "
                             "it in the audit trail (server/db/fast.py)")
+        postgres = text.replace("{lock}", " FOR UPDATE").replace("{skip_locked}", " FOR UPDATE SKIP LOCKED")
         self._by_dialect = {
             "sqlite": text.replace("{lock}", "").replace("{skip_locked}", ""),
-            "postgresql": _NAMED.sub(r"%(\1)s", text.replace("%", "%%")).replace("{lock}", " FOR UPDATE")
-            .replace("{skip_locked}", " FOR UPDATE SKIP LOCKED"),
+            "postgresql": _NAMED.sub(r"%(\1)s", postgres.replace("%", "%%")),  # (psycopg's style: callbacks, REST)
         }
         self._row: type | None = None  # rows with the columns' names, made on first use
-        names: list[str] = []
+        names: list[str] = []  # server/db/wire.py's style: $1, $2… in the order the names first appear
 
         def placeholder(found: re.Match) -> str:
             if found.group(1) not in names:
                 names.append(found.group(1))
             return f"${names.index(found.group(1)) + 1}"
 
-        self._wire = (_NAMED.sub(placeholder, text.replace("{lock}", " FOR UPDATE")
-                                 .replace("{skip_locked}", " FOR UPDATE SKIP LOCKED")).encode(), tuple(names))
+        self._wire = (_NAMED.sub(placeholder, postgres).encode(), tuple(names))
 
     def text(self, dialect: str) -> str:
         return self._by_dialect[dialect]
