@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import requests
 import socketio
 
 from printers.status import HostStatus, PrinterNoResponse, StatusParseError
@@ -258,6 +257,10 @@ class PrinterWorker(threading.Thread):
             return
         entry = self.journal.get(job)
         state = entry["state"] if entry else None
+        if job.get("status") == "sent" and state != "printed":
+            # The server has it `sent`: a printer held every byte of it (this agent's journal, or
+            # the journal of an agent that went away). Confirm it; never send it again.
+            state = "sent"
         if state not in ("sent", "printed") and not self.deliver(job):
             return  # stopping; the journal tells the next start where this job was
         self.reporter.report(job["id"], "sent")
@@ -438,33 +441,14 @@ class PrinterAgent:
                     log.info("journal %s", path / Journal.FILE)
 
     def _resume_from_journal(self, offered: set[int]) -> None:
-        """Jobs this agent sent before it stopped, which the server no longer offers (it has them
-        as `sent`): confirm them now, or forget them once the server says they are finished."""
+        """Jobs this agent journaled before it stopped that the server no longer offers: it has
+        finished them (printed, failed, voided), or they are another server's. Forget them."""
         for entry in self.journal.unfinished():
             worker = self.workers.get(entry["printer"])
             if entry["job"] in offered or (worker is not None and entry["job"] in worker.seen):
                 continue  # in hand already
-            job = {"id": entry["job"], "created_at": entry["created"], "printer": entry["printer"]}
-            status = self._server_status(job)
-            if status == "sent" and worker is not None and entry["state"] in ("sent", "printed"):
-                worker.offer(job | {"status": "sent", "zpl": ""})
-            elif status in ("printed", "failed", None):  # finished, or not this server's job
-                self.journal.record(job, "done")
-
-    def _server_status(self, job: dict[str, Any]) -> str | None:
-        """The job's status at the server, None if it has no such job; raises nothing: a network
-        failure answers "unknown" and the entry waits for the next hello."""
-        try:
-            answer = requests.get(f"{self.server_url}/api/v1/print-jobs/{job['id']}", timeout=10,
-                                  headers={"Authorization": f"Bearer {self.token}"})
-        except requests.RequestException:
-            return "unknown"
-        if answer.status_code == 404:
-            return None
-        if answer.status_code != 200:
-            return "unknown"
-        view = answer.json()
-        return view["status"] if view.get("created_at") == job["created_at"] else None
+            self.journal.record({"id": entry["job"], "created_at": entry["created"],
+                                 "printer": entry["printer"]}, "done")
 
     def _worker(self, config: dict[str, Any]) -> PrinterWorker:
         worker = self.workers.get(config["code"])

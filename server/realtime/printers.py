@@ -54,13 +54,13 @@ class PrinterAgentNamespace(BlockingNamespace):
         self.connections.drop(sid)
 
     def on_agent_hello(self, sid, _payload=None):
-        """The agent's first call after every (re)connect: its printers and every open job."""
+        """The agent's first call after every (re)connect: its printers and every unfinished job."""
         agent = self.connections.get(sid)
         audit.act_as(agent, "/printers agent_hello")
         return {"ok": True, "agent": agent.device_code,
                 "printers": print_jobs.printers_for_agent(agent),
                 "jobs": [print_jobs.job_view(j, with_zpl=True) for j in
-                         print_jobs.open_jobs_for_agent(agent)]}
+                         print_jobs.unfinished_jobs_for_agent(agent)]}
 
     def on_job_state(self, sid, payload=None):
         agent = self.connections.get(sid)

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import socketio
 
 from printers.agent import TEST_PAUSE_ENV, Backoff, Journal, PrinterAgent, labels_left, split_formats
 from printers.emulator import ZebraEmulator
@@ -151,6 +152,31 @@ def test_a_job_made_while_the_agent_is_away_prints_when_it_comes_back(
     finally:
         late_agent.stop()
     assert len(healthy_printer.printed) == before + 1
+
+
+def test_a_job_left_sent_by_an_agent_that_lost_its_journal_is_confirmed_and_not_sent_again(
+        live_server, supervisor, healthy_printer):
+    """An agent reported `sent` (the printer held every byte) and went away with its journal (a
+    replaced PC, an agent run in memory). The next agent must not leave the job `sent` for ever,
+    nor send it again: it confirms it from the printer and reports it printed."""
+    job = print_labels(live_server, supervisor, zone="A", bins=["A-05-10-3"])
+    token = (live_server.data_dir / "token-AGENT-01.txt").read_text().strip()
+    gone = socketio.SimpleClient()
+    gone.connect(live_server.url, namespace="/printers", transports=["websocket"], auth={"token": token},
+                 wait_timeout=5)
+    try:
+        assert gone.call("job_state", {"job_id": job["id"], "status": "sent"}, timeout=10)["ok"]
+    finally:
+        gone.disconnect()
+    assert job_status(live_server, supervisor, job["id"])["status"] == "sent"
+    before = len(healthy_printer.printed)
+
+    next_agent = PrinterAgent(live_server.url, token, retry_seconds=0.2).start()
+    try:
+        wait_for(lambda: job_status(live_server, supervisor, job["id"])["status"] == "printed")
+    finally:
+        next_agent.stop()
+    assert len(healthy_printer.printed) == before
 
 
 def test_a_reprint_is_a_new_job_and_the_original_keeps_its_history(

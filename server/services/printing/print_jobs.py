@@ -26,7 +26,9 @@ NEXT_STATES: dict[str, frozenset[str]] = {
     # Its parcel's order was cancelled (services/orders/cancellation.py): final, never sent or reprinted.
     "voided": frozenset(),
 }
-OPEN_STATES = ("queued", "waiting")
+# What an agent is offered at every hello: jobs to print, and jobs some agent reported `sent` that no
+# one has seen leave the printer yet (their agent may have gone with its journal): confirmed, never resent.
+UNFINISHED_STATES = ("queued", "waiting", "sent")
 # Told about every job once it is committed (the realtime layer pushes it to the printer's agent).
 job_listeners: list[Callable[[PrintJob], None]] = []
 # Told of every state an agent reports (stations show why their labels wait: paper out, head open …).
@@ -172,11 +174,11 @@ def record_state(job_id: int, status: str, reason: str | None, agent: Actor) -> 
     return job
 
 
-def open_jobs_for_agent(agent: Actor) -> list[PrintJob]:
+def unfinished_jobs_for_agent(agent: Actor) -> list[PrintJob]:
     agent.require("printing.agent")
     return list(db.session.execute(
         select(PrintJob).join(Printer).where(Printer.agent_id == agent.device_id,
-                                             PrintJob.status.in_(OPEN_STATES))
+                                             PrintJob.status.in_(UNFINISHED_STATES))
         .order_by(PrintJob.id)).scalars())
 
 

@@ -275,7 +275,7 @@ def test_closed_parcel_with_a_printed_label_is_voided_taken_off_its_manifest_and
     assert [e["status"] for e in print_jobs.job_history(label.id)] == ["queued", "sent", "printed", "voided"]
     # A voided label is not printed again; the agent no longer gets it; the parcel is not handed over.
     assert refusal(lambda: print_jobs.reprint(label.id, w.supervisor, "torn")).code == "label_voided"
-    assert print_jobs.open_jobs_for_agent(w.agent) == []
+    assert print_jobs.unfinished_jobs_for_agent(w.agent) == []
     error = refusal(lambda: handover.add_parcel(parcel, w.packer))
     assert error.code == "parcel_voided" and parcel.tracking in error.message()["en"]
     assert handover.parcels_on(handover.find_manifest(manifest.id)) == []
