@@ -1,12 +1,17 @@
 """What a REST request costs the server: a served demo warehouse, pickers logged in, then the requests a
-handheld makes around its scans (who am I, the open pick lists, take the next list) sent one after
-another — the server's CPU per request (from /proc, the whole process group) and the latency.
+handheld makes at a shift's start and around its scans (a badge log-in, who am I, the open pick lists, take
+the next list) sent one after another — the server's CPU per request (from /proc, the whole process group)
+and the latency.
 
     .venv/bin/python scripts/bench_rest.py
     .venv/bin/python scripts/bench_rest.py --compare ../other-checkout --rounds 8
+    .venv/bin/python scripts/bench_rest.py --database-url postgresql+psycopg://wms@127.0.0.1/empty_db
 
 With --compare, a second server runs from another checkout (e.g. a `git worktree` of an older commit)
 and the two are asked in turns, round by round, so that this machine's swings in speed fall on both.
+With --database-url (and --compare-database-url for the other checkout) a server runs on that empty
+PostgreSQL database instead of SQLite; --compare-database-url alone compares SQLite with PostgreSQL on
+one checkout: `--compare . --compare-database-url …`.
 The last line is a JSON object: per checkout and request, the median server CPU ms a request over the
 rounds, each round's figure, and the latency p50/p99.
 """
@@ -30,6 +35,7 @@ READS = (("me", "GET", "/api/v1/auth/me"), ("open_lists", "GET", "/api/v1/pick-l
          ("open_summary", "GET", sim.OPEN_LISTS), ("my_lists", "GET", sim.MY_LISTS),
          ("pick_screen", "GET", sim.PICK_SCREEN))
 CLAIM = ("claim_next", "POST", "/api/v1/pick-lists/next/claim")
+BADGE_LOGIN = "badge_login"  # a picker scanning their badge at the shift's start: a new session each time
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=4, help="reads per picker a round")
     parser.add_argument("--compare", type=Path, help="another checkout to serve from as well, asked in turns")
+    parser.add_argument("--database-url", help="serve this checkout on PostgreSQL: an empty database's URL")
+    parser.add_argument("--compare-database-url", help="serve the --compare checkout on this empty PostgreSQL database")
     args = parser.parse_args(argv)
     args.lists = max(args.lists, args.pickers)
     if args.pickers > 500 or args.lists > 2000 or args.rounds * args.repeat * args.pickers > 200_000:
@@ -50,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for name, root in roots.items():
                 sim.ROOT = root  # start_server runs `python -m server` from this checkout
-                servers[name] = sim.start_server(Path(tmp) / name, args.pickers)
+                url = args.database_url if name == "this" else args.compare_database_url
+                servers[name] = sim.start_server(Path(tmp) / name, args.pickers,
+                                                 extra_env={"WMS_DATABASE_URL": url} if url else None)
             sim.ROOT = roots["this"]
             row = asyncio.run(measure(servers, args))
         finally:
@@ -86,6 +96,21 @@ async def measure(servers: dict[str, sim.Server], args: argparse.Namespace) -> d
         for name in order:
             server = servers[name]
             async with sim.Rest(server.url) as rest:
+                if BADGE_LOGIN not in missing[name]:
+                    started_cpu = server.cpu_seconds()
+                    for n in range(1, args.pickers + 1):
+                        asked = time.perf_counter()
+                        badge = {"badge": sim.badge_code(n), "device": sim.device_code(n)}
+                        status, answer = await rest.call("POST", "/api/v1/auth/badge", body=badge)
+                        if status != 200 and round_no == 0 and n == 1:  # an older checkout's pickers have no badges
+                            missing[name].add(BADGE_LOGIN)
+                            break
+                        latency[name].setdefault(BADGE_LOGIN, []).append((time.perf_counter() - asked) * 1000)
+                        if status != 200:
+                            raise RuntimeError(f"{name} badge log-in: HTTP {status} {answer}")
+                    else:
+                        spent = (server.cpu_seconds() - started_cpu) * 1000 / args.pickers
+                        cpu[name].setdefault(BADGE_LOGIN, []).append(round(spent, 3))
                 for label, method, path in (*READS, CLAIM):
                     times = args.repeat if (label, method, path) != CLAIM else 1
                     if round_no == 0 and await absent(rest, label, method, path, cookies[name][0]):

@@ -161,3 +161,25 @@ def test_the_scan_paths_prepared_statements_outlive_a_rollback_on_the_servers_en
         db.session.rollback()  # the connection goes back to the pool, rolled back
     assert len(backends) == 1  # (one pooled connection, taken again each time)
     assert len(kept.all()) == 1  # prepared once, still there
+
+
+def test_the_pick_screen_on_postgresql_shows_what_the_lists_say(app, tiny_warehouse):
+    """The pick screen's prebuilt reads (services/picking/waves.choice) against the lists read through the ORM,
+    on PostgreSQL: the same lists in the same order, the stop count an integer, the route length a number."""
+    from server.domain.batching import Cart
+    from server.services.picking import waves
+    from tests.server.services.picking.test_waves import released
+
+    w = tiny_warehouse
+    for n in range(3):
+        released(w, f"O-{n}", "TEE-BLK-M" if n else "MUG-WHT")
+    waves.release_wave(waves.WaveFilters(), Cart(totes=1, tote_capacity=10), w.supervisor)
+    taken = waves.take_next(w.picker)["pick_list"]
+    screen = waves.choice(w.picker.user_id)
+    assert [entry["pick_list"] for entry in screen["mine"]] == [taken]
+    assert screen["mine"] == waves.pick_lists("claimed", w.picker.user_id, with_stop=True)
+    assert screen["open"] == waves.pick_list_summaries("open", None) and len(screen["open"]) == 2
+    assert screen["open_more"] is False
+    first = screen["open"][0]
+    assert type(first["stop_count"]) is int and first["stop_count"] >= 1
+    assert isinstance(first["route_length_m"], float) and first["claimed_by"] is None

@@ -242,6 +242,16 @@ LISTS_SHOWN = 200  # a page (or the handheld's "all open lists") shows at most t
 # and a Wi-Fi carried all 200 at every opening, and the server read them (at saturation, with a backlog of
 # thousands, 200 a screen cost ~10 % of the scans a second). The rest on asking (GET /pick-lists?status=open).
 CHOICE_OPEN_SHOWN = 25
+# The pick screen's two reads, prebuilt (server/db/fast.py) like the claim: at a shift's start every picker
+# opens it within seconds. Through the ORM it cost the server 3.5 ms of CPU on PostgreSQL against 2.0 ms on
+# SQLite (scripts/bench_rest.py, docs/reliability.md).
+_MY_CLAIMED = Sql("SELECT id FROM pick_lists WHERE status = 'claimed' AND claimed_by = :user"
+                  f" ORDER BY wave_id, seq LIMIT {LISTS_SHOWN}")
+_OPEN_SUMMARIES = Sql("""
+    SELECT l.id, l.wave_id, l.seq, l.status, u.username, l.totes, l.route_method, l.route_length,
+           (SELECT count(*) FROM pick_tasks t WHERE t.pick_list_id = l.id) AS stop_count
+    FROM pick_lists l LEFT JOIN users u ON u.id = l.claimed_by
+    WHERE l.status = 'open' ORDER BY l.wave_id, l.seq LIMIT :limit""")
 
 # One statement for the summaries: each list's stop count by the pick_tasks(pick_list_id) index.
 _STOP_COUNT = select(func.count()).where(PickTask.pick_list_id == PickList.id).correlate(PickList).scalar_subquery()
@@ -279,8 +289,10 @@ def choice(user_id: int | None) -> dict:
     `open_more` when there are more than those (the screen offers them on a tap). Two requests before —
     each a round trip over the Wi-Fi and a turn of the server's log-in check — and, between them, a list
     could be claimed and show in neither."""
-    mine = pick_lists("claimed", user_id, with_stop=True) if user_id is not None else []  # a device has none
-    open_lists = pick_list_summaries("open", None, CHOICE_OPEN_SHOWN + 1)  # one more: are there more?
+    mine = (pick_state.views([row.id for row in _MY_CLAIMED.all(user=user_id)], with_stop=True)
+            if user_id is not None else [])  # a device has none
+    open_lists = [dict(zip(_SUMMARY_KEYS, row, strict=True))  # one more than shown: are there more?
+                  for row in _OPEN_SUMMARIES.all(limit=CHOICE_OPEN_SHOWN + 1)]
     return {"mine": mine, "open": open_lists[:CHOICE_OPEN_SHOWN], "open_more": len(open_lists) > CHOICE_OPEN_SHOWN}
 
 
