@@ -6,6 +6,8 @@ from typing import Any
 # code -> (HTTP status, English template, Chinese template). Templates use str.format fields.
 CATALOG: dict[str, tuple[int, str, str]] = {
     "bad_request": (400, "The request is incomplete: {detail}.", "请求不完整：{detail}。"),
+    "no_orders_for_wave": (400, "No released order matches these filters: release orders first, or widen the filters.",
+                           "没有符合这些条件的已释放订单：请先释放订单，或放宽条件。"),
     "order_number_missing": (400, "An order needs its order number.", "订单需要订单编号。"),
     "order_number_too_long": (400, "Order number {order} is too long: at most {max} characters.",
                               "订单编号 {order} 过长：最多 {max} 个字符。"),

@@ -98,6 +98,18 @@ def channel(code: str | None) -> str:
     return (zh or en) if current() == "zh" else en
 
 
+# How a pick list's route was worked out (server/domain/routing ROUTERS), as a supervisor reads it.
+ROUTE_METHODS = {"optimal": ("optimal", "最优"), "sshape": ("S-shape", "S 形"),
+                 "largest_gap": ("largest gap", "最大间隙"), "return": ("return", "返回式"),
+                 "midpoint": ("midpoint", "中点式"), "bin_order": ("bin order", "按货位顺序")}
+
+
+def route_method(code: str | None) -> str:
+    """A route method in the reader's language; one not known here as it came."""
+    en, zh = ROUTE_METHODS.get(str(code or ""), (str(code or ""),) * 2)
+    return zh if current() == "zh" else en
+
+
 def column_name(names: Any, field: str) -> str:
     """An import column as the reader calls it: the Chinese header, or in English the first English one the
     import also understands (else the field's own name)."""
@@ -127,5 +139,5 @@ def switch_language(code: str):
 
 def install(app: Flask) -> None:
     app.jinja_env.globals.update(t=t, language=current, time_zone=local_time.zone_name, badge=badge,
-                               column_name=column_name, channel=channel)
+                               column_name=column_name, channel=channel, route_method=route_method)
     app.jinja_env.filters.update(lang=pick, local=local)

@@ -125,7 +125,7 @@ def release_wave(filters: WaveFilters, cart: Cart, actor: Actor, method: str = "
     actor.require("orders.manage")
     chosen = candidates(filters)
     if not chosen:
-        raise WmsError("bad_request", detail="no released order matches these filters")
+        raise WmsError("no_orders_for_wave")
     floor = FloorMap()
     wave = Wave(method=method, filters_json=json.dumps(filters.as_dict()), created_by=actor.user_id)
     db.session.add(wave)

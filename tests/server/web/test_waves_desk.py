@@ -82,9 +82,13 @@ def test_the_route_drawn_turns_at_cross_aisles_from_the_depot_and_back(tiny_ware
 
 def test_a_proposal_that_matches_nothing_says_so(tiny_warehouse, app):
     four_released_orders(tiny_warehouse)
-    html = desk(app).get("/sup/waves?propose=1&carrier=NOBODY").get_data(as_text=True)
-    assert 'data-testid="proposal-error"' in html and "no released order matches these filters" in html
+    client = desk(app)
+    html = client.get("/sup/waves?propose=1&carrier=NOBODY").get_data(as_text=True)
+    assert 'data-testid="proposal-error"' in html and "No released order matches these filters" in html
     assert 'data-testid="proposal"' not in html
+    client.set_cookie("sup_lang", "zh")
+    html = client.get("/sup/waves?propose=1&carrier=NOBODY").get_data(as_text=True)
+    assert "没有符合这些条件的已释放订单" in html and "matches" not in html
 
 
 def release_from_the_page(client, html: str):
@@ -187,6 +191,12 @@ def test_the_board_and_the_desk_speak_chinese_with_local_times(tiny_warehouse, a
     board = client.get(f"/sup/waves/{wave.id}").get_data(as_text=True)
     assert f"波次 {wave.id}" in board and "2026-11-22 09:30 下发" in board and "尚未领取" in board
     assert ">开启<" in board  # the carts' status as a word
+    # The picking dashboard says how each cart's route was worked out in the reader's words, not the code.
+    routes = re.findall(r'data-testid="pick-list-route">([^<]*)<', client.get("/sup/picking").get_data(as_text=True))
+    assert routes and all(re.fullmatch(r"\d+ 米（最优）", route) for route in routes), routes
+    client.set_cookie("sup_lang", "en")
+    routes = re.findall(r'data-testid="pick-list-route">([^<]*)<', client.get("/sup/picking").get_data(as_text=True))
+    assert routes and all(re.fullmatch(r"\d+ m \(optimal\)", route) for route in routes), routes
 
 
 def test_the_picking_dashboard_leads_to_the_waves_desk(tiny_warehouse, app):
