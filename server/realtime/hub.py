@@ -12,6 +12,8 @@ import asyncio
 import logging
 import queue
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable
@@ -113,15 +115,56 @@ class _Work:
     loop: asyncio.AbstractEventLoop = field(repr=False)
 
 
+class _Line:
+    """The floor's queue: scans (batched work) before other events (a socket's connect, a scale's weight),
+    each kind in arrival order. At a shift's start 300 handhelds connect within seconds, and a scan of a
+    picker already at work waited behind their whole queue. A connect that has waited `patience` goes
+    next all the same, so that scans back to back cannot starve it."""
+
+    patience = 0.05
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._scans: deque[_Work] = deque()
+        self._others: deque[tuple[float, _Work | None]] = deque()
+        self._changed = threading.Condition()
+        self.clock = clock
+
+    def put(self, work: _Work | None) -> None:
+        with self._changed:
+            if work is not None and work.batched:
+                self._scans.append(work)
+            else:
+                self._others.append((self.clock(), work))
+            self._changed.notify()
+
+    def get(self) -> _Work | None:
+        with self._changed:
+            while not (self._scans or self._others):
+                self._changed.wait()
+            return self._take()
+
+    def get_nowait(self) -> _Work | None:
+        with self._changed:
+            if not (self._scans or self._others):
+                raise queue.Empty
+            return self._take()
+
+    def _take(self) -> _Work | None:
+        if self._others and (not self._scans or self.clock() - self._others[0][0] >= self.patience):
+            return self._others.popleft()[1]
+        return self._scans.popleft()
+
+
 class FloorLine:
-    """The floor's worker threads and their queue, in arrival order. Work for the same batched function
-    that queued up while the thread was busy is taken together, up to `batch` items: one hand-off,
-    one app context, one transaction for all of them — and one wake-up of the event loop with the
-    results."""
+    """The floor's worker threads and their queue (_Line: scans first, each kind in arrival order). Work for
+    the same batched function that queued up while the thread was busy is taken together, up to `batch`
+    items: one hand-off, one app context, one transaction for all of them — and one wake-up of the event
+    loop with the results. One device's events still come in order: it sends the next only once the one
+    before is answered (`async_handlers=False`)."""
 
     def __init__(self, app: Flask, threads: int, batch: int) -> None:
         self.app, self.batch = app, max(1, batch)
-        self.queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
+        self.queue = _Line()
         self.threads = [threading.Thread(target=self._work, name=f"floor_{n}", daemon=True) for n in range(threads)]
         for thread in self.threads:
             thread.start()

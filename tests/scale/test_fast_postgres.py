@@ -183,3 +183,35 @@ def test_the_pick_screen_on_postgresql_shows_what_the_lists_say(app, tiny_wareho
     first = screen["open"][0]
     assert type(first["stop_count"]) is int and first["stop_count"] >= 1
     assert isinstance(first["route_length_m"], float) and first["claimed_by"] is None
+
+
+def test_log_ins_on_postgresql_find_the_person_and_count_failures_by_name(app, tiny_warehouse, monkeypatch):
+    """The log-in's prebuilt statements (services/people/auth.py, throttle.py) on PostgreSQL: a badge finds its
+    picker; five wrong passwords of one name cost nothing, the sixth waits a second (the failures' times read
+    back as times, compared in the window), and the right password still logs in after its wait."""
+    from datetime import datetime, timedelta
+
+    from server.services.people import throttle
+
+    now, waits = [1000.0], []
+    start = datetime(2026, 11, 11, 8, 0, 0)
+    monkeypatch.setattr(throttle, "pause", lambda seconds: (waits.append(round(seconds, 1)),
+                                                            now.__setitem__(0, now[0] + seconds)))
+    monkeypatch.setattr(throttle, "clock", lambda: now[0])
+    monkeypatch.setattr(throttle, "wall", lambda: start + timedelta(seconds=now[0] - 1000.0))
+    monkeypatch.setattr(throttle, "_next_turn", {})
+    db.session.commit()  # the tiny warehouse's people, for the requests' own sessions
+    client = app.test_client()
+
+    answer = client.post("/api/v1/auth/badge", json={"badge": "bdg-pia"}, environ_base={"REMOTE_ADDR": "10.9.0.1"})
+    assert answer.status_code == 200 and answer.json["user"]["name"] == "Pia"
+    assert answer.json["user"]["role"] == "picker"
+    for attempt in range(5):
+        wrong = client.post("/api/v1/auth/login", json={"username": "pia", "password": f"guess-{attempt}"},
+                            environ_base={"REMOTE_ADDR": "10.9.0.2"})
+        assert wrong.json["error"]["code"] == "bad_credentials"
+    assert waits == []
+    right = app.test_client().post("/api/v1/auth/login", json={"username": "pia", "password": "pw"},
+                                   environ_base={"REMOTE_ADDR": "10.9.0.3"})
+    assert right.status_code == 200 and right.json["user"]["username"] == "pia"
+    assert waits == [1.0]

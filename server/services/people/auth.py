@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -61,12 +62,20 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def login(username: str, password: str, ip: str = "", known: frozenset[int] = frozenset()) -> User:
+# Who logs in (prebuilt, server/db/fast.py: a shift's log-ins arrive together): what the log-in answers with
+# (user_view), read once. Not the ORM's User, which the attempt's commit would expire and read again.
+_LOGIN_COLUMNS = "id, username, name, role, locale, active"
+_USER_BY_NAME = Sql(f"SELECT {_LOGIN_COLUMNS}, password_hash FROM users WHERE username = :username")
+_USER_BY_BADGE = Sql(f"SELECT {_LOGIN_COLUMNS} FROM users WHERE badge_digest = :key")
+
+
+def login(username: str, password: str, ip: str = "", known: frozenset[int] = frozenset()) -> Any:
     """The user, if the password is right. The password is always checked: throttling only makes a
     guessed name or address wait its turn (throttle.turn), and the right password from a device where
     this person logged in before (`known` user ids, from the signed cookie) does not wait at all."""
     subject = f"user:{username.strip().lower()[:100]}"
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    db.session.flush()  # (a person added in this transaction can log in: tests, first_admin)
+    user = _USER_BY_NAME.first(username=username)
     # An unknown name costs one hash check too, so the answer's timing does not tell which names exist.
     # A person imported from the staff list has no usable password until one is set (NO_PASSWORD).
     usable = user is not None and user.password_hash != NO_PASSWORD
@@ -80,10 +89,11 @@ def login(username: str, password: str, ip: str = "", known: frozenset[int] = fr
     return user
 
 
-def login_by_badge(badge: str, ip: str = "", known: frozenset[int] = frozenset()) -> User:
+def login_by_badge(badge: str, ip: str = "", known: frozenset[int] = frozenset()) -> Any:
     key = digest(badge.strip().upper())
     subject = f"badge:{key[:16]}"
-    user = db.session.execute(select(User).where(User.badge_digest == key)).scalar_one_or_none()
+    db.session.flush()
+    user = _USER_BY_BADGE.first(key=key)
     allowed = user is not None and user.active and roles.may_use_badge(user.role)
     with throttle.turn(subject, ip, skip=allowed and user.id in known):
         if user is None or not user.active:
@@ -122,7 +132,8 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
-def user_view(user: User) -> dict:
+def user_view(user: Any) -> dict:
+    """`user`: a User, or a row with its columns (login, login_by_badge)."""
     return {"id": user.id, "username": user.username, "name": user.name, "role": user.role,
             "journeys": roles.journeys_for(user.role), "locale": user.locale,
             "time_zone": local_time.zone_name()}  # the apps show times on the warehouse's clock

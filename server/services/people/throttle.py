@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
-
-from server.db.models import LoginAttempt, utcnow
+from server.db.fast import Sql
+from server.db.models import utcnow
 from server.domain.errors import WmsError
 from server.extensions import db
 
@@ -106,21 +105,29 @@ def _remaining(failures: list[datetime], limit: int, settings: dict, now: dateti
 
 def _failures_since_success(subject: str, since: datetime) -> list[datetime]:
     """Failures of this name in the window, newest first, up to its last successful log-in."""
-    rows = db.session.execute(
-        select(LoginAttempt.at, LoginAttempt.ok).where(LoginAttempt.subject == subject, LoginAttempt.at >= since)
-        .order_by(LoginAttempt.at.desc()).limit(200)).all()
     failures = []
-    for at, ok in rows:
+    for at, ok in _SUBJECT_ATTEMPTS.all(subject=subject, since=since):
         if ok:
             break
-        failures.append(at)
+        failures.append(_moment(at))
     return failures
 
 
 def _failures_from(ip: str, since: datetime) -> list[datetime]:
-    return list(db.session.execute(
-        select(LoginAttempt.at).where(LoginAttempt.ip == ip, LoginAttempt.at >= since, LoginAttempt.ok.is_(False))
-        .order_by(LoginAttempt.at.desc()).limit(200)).scalars())
+    return [_moment(at) for (at,) in _ADDRESS_FAILURES.all(ip=ip, since=since, no=False)]
+
+
+def _moment(at: datetime | str) -> datetime:
+    return at if isinstance(at, datetime) else datetime.fromisoformat(at)  # SQLite: text
+
+
+# Prebuilt (server/db/fast.py): a shift's log-ins arrive together, and each reads these two and writes one.
+_SUBJECT_ATTEMPTS = Sql("""
+    SELECT at, ok FROM login_attempts WHERE subject = :subject AND at >= :since ORDER BY at DESC LIMIT 200""")
+_ADDRESS_FAILURES = Sql("""
+    SELECT at FROM login_attempts WHERE ip = :ip AND at >= :since AND ok = :no ORDER BY at DESC LIMIT 200""")
+_ATTEMPT = Sql("""
+    INSERT INTO login_attempts (at, kind, subject, ip, ok, user_id) VALUES (:at, :kind, :subject, :ip, :ok, :user)""")
 
 
 def failed(kind: str, subject: str, ip: str) -> None:
@@ -133,5 +140,5 @@ def succeeded(kind: str, subject: str, ip: str, user_id: int) -> None:
 
 def _record(kind: str, subject: str, ip: str, ok: bool, user_id: int | None) -> None:
     """Committed at once: a failure must count even though the request ends in an error."""
-    db.session.add(LoginAttempt(kind=kind, subject=subject, ip=(ip or "")[:64], ok=ok, user_id=user_id, at=wall()))
+    _ATTEMPT.run(at=wall(), kind=kind, subject=subject, ip=(ip or "")[:64], ok=ok, user=user_id)
     db.session.commit()

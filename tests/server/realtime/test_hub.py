@@ -1,5 +1,5 @@
-"""The floor's work line: events in arrival order; those of a batched handler that queued up while the
-worker was busy are handed over together (one transaction for many scans)."""
+"""The floor's work line: scans before other events, each in arrival order; those of a batched handler that
+queued up while the worker was busy are handed over together (one transaction for many scans)."""
 import asyncio
 import threading
 
@@ -18,7 +18,7 @@ def run(main):
     return result[0]
 
 
-def test_queued_scans_are_handed_over_together_in_order_and_each_gets_its_own_result():
+def test_queued_scans_are_handed_over_together_in_order_before_other_events_and_each_gets_its_own_result():
     gate, calls = threading.Event(), []
 
     def busy():
@@ -35,6 +35,7 @@ def test_queued_scans_are_handed_over_together_in_order_and_each_gets_its_own_re
 
     async def main():
         line = FloorLine(Flask(__name__), threads=1, batch=3)
+        line.queue.clock = lambda: 0.0  # no event waits past its patience here
         try:
             first = line.submit(busy, (), batched=False)
             queued = [line.submit(scans, (n,), batched=True) for n in range(1, 5)]
@@ -47,8 +48,41 @@ def test_queued_scans_are_handed_over_together_in_order_and_each_gets_its_own_re
 
     results = run(main)
     assert results == ["busy done", "ack 1", "ack 2", "ack 3", "ack 4", "other done", "ack 5"]
-    # At most `batch` a call; a different handler in between ends a batch; the order is kept.
-    assert calls == [[(1,), (2,), (3,)], [(4,)], ("other", "x"), [(5,)]]
+    # At most `batch` a call; the scans in arrival order, before the other event that came between them.
+    assert calls == [[(1,), (2,), (3,)], [(4,), (5,)], ("other", "x")]
+
+
+def test_a_connect_that_has_waited_its_patience_goes_before_more_scans():
+    """A shift's start: handhelds connecting while others scan. Scans go first, but a connect is not held
+    past `patience` however many scans follow."""
+    now, gate, calls = [0.0], threading.Event(), []
+
+    def busy():
+        gate.wait(5)
+        return None
+
+    def scans(batch):
+        calls.append([args[0] for args in batch])
+        return [None for _ in batch]
+
+    def connect(x):
+        calls.append(x)
+
+    async def main():
+        line = FloorLine(Flask(__name__), threads=1, batch=8)
+        line.queue.clock = lambda: now[0]
+        try:
+            first = line.submit(busy, (), batched=False)
+            waiting = [line.submit(connect, ("connect",), batched=False)]
+            now[0] = 0.06  # the connect has now waited past its patience (0.05 s)
+            waiting += [line.submit(scans, (n,), batched=True) for n in (1, 2)]
+            gate.set()
+            await asyncio.gather(first, *waiting)
+        finally:
+            line.stop()
+
+    run(main)
+    assert calls == ["connect", [1, 2]]
 
 
 def test_a_failing_batch_fails_each_waiting_event():
