@@ -23,9 +23,11 @@ def asgi_app(app: Flask) -> socketio.ASGIApp:
     runner.resume_left_behind(app)  # order imports a stopped server left half done carry on
     shelf_life.daily.start(app)  # expired lots blocked and sent to quarantine on the day they expire
     threads = int(app.config["WMS"]["server"].get("threads") or 32)
-    # SQLite: claims first, quick requests one at a time (they only contend for the GIL); PostgreSQL: as they come.
-    flask = WsgiBridge(app, threads, int(app.config["MAX_CONTENT_LENGTH"]),
-                       lanes=is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]))
+    # SQLite: claims first, quick requests one at a time (they only contend for the GIL); PostgreSQL: as they
+    # come, once the floor has no scan queued or under way (or after 50 ms).
+    sqlite = is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
+    flask = WsgiBridge(app, threads, int(app.config["MAX_CONTENT_LENGTH"]), lanes=sqlite,
+                       floor=None if sqlite else hub)
     return socketio.ASGIApp(hub.server, other_asgi_app=flask, on_startup=hub.started)
 
 

@@ -12,6 +12,11 @@ pick-list claim — a picker standing ready, empty-handed — is taken before an
 the order they came, one at a time unless the running one is slow. At a shift's start 300 log-ins and
 pick-screen reads arrive within a second or two; in one queue each claim waited behind them all (claim p99
 2.0–2.6 s, docs/reliability.md). Claims cannot starve the rest: each picker makes one per list.
+
+On PostgreSQL a request waits (at most `FLOOR_FIRST_S`) while the floor has scans queued or being worked
+(`Lanes.hold`): each thread running a request takes the GIL from the floor's threads, and a scan's ack
+waited behind them when 300 pick screens and claims came at once. Measured in turns, 300 handhelds on two
+processes: scan p99 1.9 → 1.6 and 2.0 → 1.8× SQLite's (docs/reliability.md).
 """
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ BUFFERED = 1 << 20  # an answer up to this size is sent in one piece
 FIRST = (("POST", re.compile(r"/api/v1/pick-lists/(next|\d+)/claim\Z")),)
 # A request running this long is slow (a report, a large file): the next one may start beside it.
 SLOW_S = 0.1  # (SQLite: on PostgreSQL the bridge runs without lanes)
+# PostgreSQL: how long a request may wait for the floor to have no scan queued or under way.
+FLOOR_FIRST_S = 0.05
 
 
 def lane_of(environ: dict) -> int:
@@ -51,30 +58,41 @@ class Lanes:
     that a burst of them held every scan's ack (shift start: first 10 s p99 0.3–1.5 s with 2–8 threads side
     by side, 21.5 ms one at a time; docs/reliability.md). A slow request does not hold up the rest.
     Lane 0 (claims) takes any free thread at once. With `slow_s` 0 every request runs as soon as a thread
-    is free (claims still first)."""
+    is free (claims still first). With `hold` (PostgreSQL's bridge), a lane-1 request waits while `hold()` is
+    true, for at most `patience` from its arrival; `wake()` says that it may have turned false."""
 
     def __init__(self, threads: int, name: str = "WSGI", slow_s: float = SLOW_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._waiting: list[tuple] = []  # heap of (lane, order, future, function, args)
+                 clock: Callable[[], float] = time.monotonic, hold: Callable[[], bool] | None = None,
+                 patience: float = FLOOR_FIRST_S) -> None:
+        self._waiting: list[tuple] = []  # heap of (lane, order, future, function, args, arrived)
         self._order = itertools.count()
         self._running: dict[int, float] = {}  # order -> when a lane-1 request started
         self._changed = threading.Condition()
         self._stopping = False
         self.slow_s, self.clock = slow_s, clock
+        # hold(): true while lane-1 requests should wait, each for at most `patience` (wake() when it turns false)
+        self.hold, self.patience = hold, patience
         self.threads = [threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True)
                         for n in range(max(1, threads))]
         for thread in self.threads:
             thread.start()
 
-    def submit(self, lane: int, function: Callable, *args: Any) -> Future:
+    def submit(self, lane: int, function: Callable, *args: Any, held: bool = True) -> Future:
+        """`held`: False for the rest of an answer already under way (its chunks), which `hold` never holds."""
         future: Future = Future()
         with self._changed:
-            heapq.heappush(self._waiting, (lane, next(self._order), future, function, args))
+            heapq.heappush(self._waiting, (lane, next(self._order), future, function, args,
+                                           self.clock() if held else None))
             self._changed.notify()
         return future
 
-    async def run(self, lane: int, function: Callable, *args: Any) -> Any:
-        return await asyncio.wrap_future(self.submit(lane, function, *args))
+    async def run(self, lane: int, function: Callable, *args: Any, held: bool = True) -> Any:
+        return await asyncio.wrap_future(self.submit(lane, function, *args, held=held))
+
+    def wake(self) -> None:
+        """What `hold` answers has changed (the floor has nothing left to do)."""
+        with self._changed:
+            self._changed.notify_all()
 
     def shutdown(self) -> None:
         with self._changed:
@@ -85,7 +103,13 @@ class Lanes:
         """0: the first waiting request may start; else how long until it may (None: until something changes)."""
         if not self._waiting:
             return None
-        if self._waiting[0][0] == 0 or not self._running:
+        if self._waiting[0][0] == 0:
+            return 0.0
+        if self.hold is not None and self._waiting[0][5] is not None and self.hold():
+            held_for = self._waiting[0][5] + self.patience - self.clock()
+            if held_for > 0:
+                return held_for
+        if not self._running:
             return 0.0
         latest = max(self._running.values())  # the quickest running one decides: all must be slow
         return max(0.0, latest + self.slow_s - self.clock())
@@ -97,7 +121,7 @@ class Lanes:
                     self._changed.wait(wait)
                 if self._stopping:
                     return
-                lane, order, future, function, args = heapq.heappop(self._waiting)
+                lane, order, future, function, args, _ = heapq.heappop(self._waiting)
                 if lane:
                     self._running[order] = self.clock()
                 if self._waiting:
@@ -115,15 +139,20 @@ class Lanes:
 
 
 class WsgiBridge:
-    def __init__(self, app: Callable, threads: int, max_body: int, lanes: bool = True) -> None:
+    def __init__(self, app: Callable, threads: int, max_body: int, lanes: bool = True,
+                 floor: Any = None) -> None:
         self.app = app
         # A body past this is not read at all: the app sees its Content-Length and answers 413.
         self.max_body = max_body
         # Without lanes (PostgreSQL) every request runs as soon as a thread is free, in arrival order: there a
         # request mostly waits for round trips, which overlap side by side, and in pairs run in turns the lanes
-        # made two processes slower, not faster (docs/reliability.md, 2026-12-07).
-        self.lanes = Lanes(threads, slow_s=SLOW_S if lanes else 0.0)
+        # made two processes slower, not faster (docs/reliability.md, 2026-12-07). It may wait for `floor`
+        # (the hub: its floor line's `busy`, and its idle listeners) to finish its scans first.
+        hold = (lambda: floor.floor is not None and floor.floor.busy > 0) if floor is not None else None
+        self.lanes = Lanes(threads, slow_s=SLOW_S if lanes else 0.0, hold=hold)
         self.lane_of = lane_of if lanes else (lambda _environ: 1)
+        if floor is not None:
+            floor.idle_listeners.append(self.lanes.wake)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "websocket":  # only Socket.IO's path takes WebSockets
@@ -165,13 +194,13 @@ class WsgiBridge:
         try:
             while True:
                 # In the request's context again (whichever thread): a generator may rely on it.
-                chunk = await self.lanes.run(1, answer.context.run, next, answer.rest, None)
+                chunk = await self.lanes.run(1, answer.context.run, next, answer.rest, None, held=False)
                 if chunk is None:
                     break
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await self.lanes.run(1, answer.context.run, answer.close)
+            await self.lanes.run(1, answer.context.run, answer.close, held=False)
 
 
 class _Answer:

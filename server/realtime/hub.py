@@ -40,6 +40,8 @@ class Hub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.app: Flask | None = None
         self.floor: FloorLine | None = None
+        # Told whenever the floor line has nothing queued or under way (the REST bridge, on PostgreSQL).
+        self.idle_listeners: list[Callable[[], None]] = []
 
     def configure(self, app: Flask) -> socketio.AsyncServer:
         settings = app.config["WMS"]
@@ -66,7 +68,7 @@ class Hub:
         size = int(app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_size") or 1)
         if self.floor is not None:
             self.floor.stop()
-        self.floor = FloorLine(app, size, int(server.get("scan_batch", 16)))
+        self.floor = FloorLine(app, size, int(server.get("scan_batch", 16)), self.idle_listeners)
         return self.server
 
     def started(self) -> None:
@@ -162,9 +164,12 @@ class FloorLine:
     loop with the results. One device's events still come in order: it sends the next only once the one
     before is answered (`async_handlers=False`)."""
 
-    def __init__(self, app: Flask, threads: int, batch: int) -> None:
+    def __init__(self, app: Flask, threads: int, batch: int, idle_listeners: list | None = None) -> None:
         self.app, self.batch = app, max(1, batch)
         self.queue = _Line()
+        self.busy = 0  # events queued or under way
+        self._busy_lock = threading.Lock()
+        self.idle_listeners = idle_listeners if idle_listeners is not None else []
         self.threads = [threading.Thread(target=self._work, name=f"floor_{n}", daemon=True) for n in range(threads)]
         for thread in self.threads:
             thread.start()
@@ -176,6 +181,8 @@ class FloorLine:
     def submit(self, function: Callable, args: tuple, batched: bool) -> asyncio.Future:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
+        with self._busy_lock:
+            self.busy += 1
         self.queue.put(_Work(function, args, future, batched, loop))
         return future
 
@@ -212,6 +219,12 @@ class FloorLine:
             outcome = [(item.future, result, None) for item, result in zip(work, results, strict=True)]
         except BaseException as error:  # noqa: BLE001 - handed to the awaiting handler, as an executor does
             outcome = [(item.future, None, error) for item in work]
+        with self._busy_lock:  # (before the results are handed over: whoever awaits them sees it)
+            self.busy -= len(work)
+            idle = self.busy == 0
+        if idle:
+            for listener in self.idle_listeners:
+                listener()
         work[0].loop.call_soon_threadsafe(_settle, outcome)
 
 

@@ -209,3 +209,21 @@ def test_claims_are_told_apart_by_method_and_path():
     assert lane("GET", "/api/v1/pick-lists/next/claim") == 1
     assert lane("POST", "/api/v1/pick-lists/17/claim/x") == 1
     assert lane("POST", "/api/v1/auth/badge") == 1
+
+
+def test_on_postgresql_a_request_waits_for_the_floors_scans_and_a_claim_does_not():
+    """`hold` (the floor has scans queued or under way): a request waits until the floor is idle (wake), a
+    claim starts at once; and a request is not held past its patience, however busy the floor stays."""
+    busy = [True]
+    lanes = Lanes(threads=2, slow_s=0.0, hold=lambda: busy[0], patience=60.0)
+    screen = lanes.submit(1, lambda: "pick screen")
+    assert lanes.submit(0, lambda: "claim").result(5) == "claim"
+    assert not screen.done()  # still held: the floor is busy
+    busy[0] = False
+    lanes.wake()
+    assert screen.result(5) == "pick screen"
+    lanes.shutdown()
+
+    impatient = Lanes(threads=1, slow_s=0.0, hold=lambda: True, patience=0.05)
+    assert impatient.submit(1, lambda: "report").result(5) == "report"  # the floor never idles: 50 ms, then on
+    impatient.shutdown()

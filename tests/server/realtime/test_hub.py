@@ -110,3 +110,24 @@ def test_the_line_stops(threads):
         return [thread.is_alive() for thread in line.threads]
 
     assert run(main) == [False] * threads
+
+
+def test_the_line_counts_what_it_has_to_do_and_tells_when_it_has_nothing_left():
+    """What the REST bridge waits on (PostgreSQL): `busy` while events are queued or under way, and a call to
+    each idle listener once the last is done."""
+    gate, told = threading.Event(), []
+
+    async def main():
+        line = FloorLine(Flask(__name__), threads=1, batch=4, idle_listeners=[lambda: told.append(line.busy)])
+        try:
+            first = line.submit(gate.wait, (5,), batched=False)
+            second = line.submit(lambda: "done", (), batched=False)
+            counted = line.busy
+            gate.set()
+            await asyncio.gather(first, second)
+            return counted, line.busy
+        finally:
+            line.stop()
+
+    assert run(main) == (2, 0)
+    assert told and told[-1] == 0
