@@ -211,9 +211,10 @@ def test_claims_are_told_apart_by_method_and_path():
     assert lane("POST", "/api/v1/auth/badge") == 1
 
 
-def test_on_postgresql_a_request_waits_for_the_floors_scans_and_a_claim_does_not():
-    """`hold` (the floor has scans queued or under way): a request waits until the floor is idle (wake), a
-    claim starts at once; and a request is not held past its patience, however busy the floor stays."""
+def test_a_held_request_waits_for_the_floor_to_go_idle_and_lane_0_is_never_held():
+    """`hold` (PostgreSQL's bridge: the floor has scans queued or under way): a lane-1 request waits until the
+    floor is idle (wake), and is not held past its patience however busy the floor stays. Lane 0 is never
+    held (on PostgreSQL every request is lane 1, claims too: the bridge runs there without lanes)."""
     busy = [True]
     lanes = Lanes(threads=2, slow_s=0.0, hold=lambda: busy[0], patience=60.0)
     screen = lanes.submit(1, lambda: "pick screen")
