@@ -1,7 +1,7 @@
 """What a REST request costs the server: a served demo warehouse, pickers logged in, then the requests a
 handheld makes at a shift's start and around its scans (a badge log-in, who am I, the open pick lists, take
-the next list) sent one after another — the server's CPU per request (from /proc, the whole process group)
-and the latency.
+the next list) sent one after another, and each picker's Socket.IO connect — the server's CPU per request (from
+/proc, the whole process group) and the latency.
 
     .venv/bin/python scripts/bench_rest.py
     .venv/bin/python scripts/bench_rest.py --compare ../other-checkout --rounds 8
@@ -36,6 +36,7 @@ READS = (("me", "GET", "/api/v1/auth/me"), ("open_lists", "GET", "/api/v1/pick-l
          ("pick_screen", "GET", sim.PICK_SCREEN))
 CLAIM = ("claim_next", "POST", "/api/v1/pick-lists/next/claim")
 BADGE_LOGIN = "badge_login"  # a picker scanning their badge at the shift's start: a new session each time
+CONNECT = "socket_connect"  # the handheld's socket to /floor, opened with its session (closed again unmeasured)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +79,23 @@ async def absent(rest: sim.Rest, label: str, method: str, path: str, cookie: str
     return status == 404
 
 
+async def connects(server: sim.Server, cookies: list[str], cpu: dict, latency: dict) -> None:
+    """Each picker's handheld opens its socket, one after another (the CPU of opening, not of closing)."""
+    sockets = []
+    try:
+        started_cpu = server.cpu_seconds()
+        for n, cookie in enumerate(cookies, start=1):
+            sio = sim.socketio.AsyncClient(reconnection=False)
+            asked = time.perf_counter()
+            await sio.connect(server.url, namespaces=[sim.NAMESPACE], transports=["websocket"],
+                              headers={"Cookie": cookie}, auth={"device": sim.device_code(n)}, wait_timeout=20)
+            latency.setdefault(CONNECT, []).append((time.perf_counter() - asked) * 1000)
+            sockets.append(sio)
+        cpu.setdefault(CONNECT, []).append(round((server.cpu_seconds() - started_cpu) * 1000 / len(cookies), 3))
+    finally:
+        await asyncio.gather(*(sio.disconnect() for sio in sockets), return_exceptions=True)
+
+
 async def measure(servers: dict[str, sim.Server], args: argparse.Namespace) -> dict:
     cpu: dict[str, dict[str, list[float]]] = {name: {} for name in servers}
     latency: dict[str, dict[str, list[float]]] = {name: {} for name in servers}
@@ -111,6 +129,7 @@ async def measure(servers: dict[str, sim.Server], args: argparse.Namespace) -> d
                     else:
                         spent = (server.cpu_seconds() - started_cpu) * 1000 / args.pickers
                         cpu[name].setdefault(BADGE_LOGIN, []).append(round(spent, 3))
+                await connects(server, cookies[name], cpu[name], latency[name])
                 for label, method, path in (*READS, CLAIM):
                     times = args.repeat if (label, method, path) != CLAIM else 1
                     if round_no == 0 and await absent(rest, label, method, path, cookies[name][0]):

@@ -9,8 +9,9 @@ lists, one request — on opening and after each finished list; `--no-app-reads`
 Phase 1 (idle): one handheld scanning back to back.
 Phase 2 (floor): N handhelds, each scanning every THINK seconds (jittered), for DURATION seconds;
 with `--ladder 50,150,300` one floor phase per step. With `--shift-start` the floor phase is a shift's
-start: every handheld logs in, connects and claims its first list at once, the clock running from the
-first log-in (figures per 10 s window: scans and claims).
+start: every handheld logs in, connects and claims its first list at once (with `--arrival-spread S`: each at a
+moment of its own within S seconds), the clock running from the first log-in (figures per 10 s window: scans and
+claims).
 `--processes N`: N server processes (PostgreSQL + Redis) behind nginx (scripts/front.py).
 Before each phase the work it needs is made over REST (orders, release, waves). Traffic goes only
 to 127.0.0.1; phases are bounded in count and time.
@@ -22,7 +23,7 @@ to 127.0.0.1; phases are bounded in count and time.
         --database-url postgresql+psycopg://wms@127.0.0.1/wms --redis-url redis://127.0.0.1:6379/0
     .venv/bin/python scripts/bench_scans.py --ladder 50,150,300 --own-postgres --own-redis
     .venv/bin/python scripts/bench_scans.py --handhelds 300 --own-postgres --own-redis --processes 2
-    .venv/bin/python scripts/bench_scans.py --handhelds 300 --seconds 60 --shift-start
+    .venv/bin/python scripts/bench_scans.py --handhelds 300 --seconds 60 --shift-start [--arrival-spread 10]
 
 One JSON line per phase; the last line is the last floor phase (with `--ladder`, plus `ladder`: every
 step in short): handhelds, scans, scans_per_s, p50_ms, p95_ms, p99_ms, max_ms (from the moment the
@@ -41,6 +42,7 @@ import gc
 import json
 import signal
 import math
+import random
 import sys
 import tempfile
 import time
@@ -76,6 +78,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "and Redis (--own-postgres/--database-url, --own-redis/--redis-url)")
     parser.add_argument("--shift-start", action="store_true",
                         help="the floor phase starts as a shift: every handheld logs in and claims at once")
+    parser.add_argument("--arrival-spread", type=float, default=0.0,
+                        help="--shift-start: the pickers arrive (log in) within this many seconds, evenly at random "
+                             "(default 0: all in the same instant)")
     parser.add_argument("--login", choices=("badge", "password"), default="badge",
                         help="--shift-start: how the pickers log in (badge, as on the floor; falls back to password "
                              "on a server whose pickers have no badges)")
@@ -147,9 +152,10 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
                           start_spread=0.0 if shift_start else None,
                           # At a shift's start pickers scan their badges; a password costs a scrypt (≈ 0.1 s of CPU).
                           badge_login=shift_start and args.login == "badge")
-    logins_ms: list[float] = []
+    logins: list[tuple[float, float]] = []  # (asked, s after the start; answered after, ms)
     if shift_start:
-        stats = asyncio.run(shift(url, catalogue, handhelds, options, seconds, args.seed, read_cpu, logins_ms))
+        stats = asyncio.run(shift(url, catalogue, handhelds, options, seconds, args.seed, read_cpu, logins,
+                                  args.arrival_spread))
     else:
         stats = asyncio.run(sim.run_handhelds(url, catalogue, handhelds, options, seconds, seed=args.seed,
                                               on_start=read_cpu))
@@ -175,16 +181,19 @@ def phase(url: str, args: argparse.Namespace, name: str, handhelds: int, think: 
                "claim_p99_ms": round(sim.percentile(stats.claim_ms, 99), 1),
                "claim_p99_by_10s_ms": by_window(list(zip(stats.claimed_at, stats.claim_ms, strict=True)),
                                                 stats.started)} if stats.claim_ms else {}),
-           **({"logins": len(logins_ms), "login_by": args.login,
-               "login_p50_ms": round(sim.percentile(logins_ms, 50), 1),
-               "login_p99_ms": round(sim.percentile(logins_ms, 99), 1)} if logins_ms else {}),
+           **({"logins": len(logins), "login_by": args.login,
+               # from the first log-in asked to the last (--arrival-spread)
+               "logins_within_s": round(max(at for at, _ in logins) - min(at for at, _ in logins), 2),
+               "login_p50_ms": round(sim.percentile([ms for _, ms in logins], 50), 1),
+               "login_p99_ms": round(sim.percentile([ms for _, ms in logins], 99), 1)} if logins else {}),
            # The lists the app reads around its scans (REST, beside the scans; --no-app-reads leaves them out).
            **({"reads": len(stats.read_ms), "read_p50_ms": round(sim.percentile(stats.read_ms, 50), 1),
                "read_p99_ms": round(sim.percentile(stats.read_ms, 99), 1)} if stats.read_ms else {}),
            **({"read_failures": dict(stats.read_failures)} if stats.read_failures else {}),
            # The load generator's own lateness (see floor_sim.Stats.loop_lag_ms): part of every latency above.
            "client_lag_p99_ms": round(sim.percentile(stats.loop_lag_ms, 99), 1),
-           "client_lag_max_ms": round(max(stats.loop_lag_ms, default=0), 1)}
+           "client_lag_max_ms": round(max(stats.loop_lag_ms, default=0), 1),
+           **({"arrival_spread_s": args.arrival_spread} if shift_start else {})}
     if server is not None and stats.latencies_ms:
         # The server's CPU per answered scan (from the start of the journeys; pings included):
         # shows when the one worker is saturated.
@@ -227,25 +236,30 @@ def by_window(samples: list[tuple[float, float]], started: float, window: float 
 
 
 async def shift(url: str, catalogue: sim.Catalogue, count: int, options: sim.Options, duration: float, seed: int,
-                on_start, logins_ms: list[float]) -> sim.Stats:
+                on_start, logins: list[tuple[float, float]], spread: float = 0.0) -> sim.Stats:
     """A shift's start: every handheld logs in, connects and claims its first list at once (not 25 at a
-    time before the clock starts, as sim.run_handhelds does), then picks for `duration` seconds from the
-    first log-in. Each device has a REST connection of its own, as real ones do."""
+    time before the clock starts, as sim.run_handhelds does) — or, with `spread`, each at a moment of its
+    own within that many seconds — then picks until `duration` seconds after the start. Each device has a
+    REST connection of its own, as real ones do."""
+    arrival = random.Random(seed)
+    arrivals = [arrival.uniform(0, spread) if spread else 0.0 for _ in range(count)]
     stats = sim.Stats()
     on_start()
     async with sim.Rest(url, connections=count + 8) as rest:
         devices = [sim.Handheld(n, rest, catalogue, stats, options, seed) for n in range(1, count + 1)]
         stats.started = time.monotonic()
+        started = time.perf_counter()
         until = stats.started + duration
         watch = asyncio.create_task(sim._watch_loop_lag(stats, until))
 
-        async def arrive(device: sim.Handheld) -> None:
+        async def arrive(device: sim.Handheld, after: float) -> None:
+            await asyncio.sleep(after)
             asked = time.perf_counter()
             if await device.start_or_fail(stats.started + 120):
-                logins_ms.append((time.perf_counter() - asked) * 1000)
+                logins.append((asked - started, (time.perf_counter() - asked) * 1000))
                 await device.run(until)
 
-        running = {asyncio.create_task(arrive(d)): d for d in devices}
+        running = {asyncio.create_task(arrive(d, after)): d for d, after in zip(devices, arrivals, strict=True)}
         await sim.finish(running, stats, watch, timeout=duration + 120)
     return stats
 

@@ -46,6 +46,17 @@ def test_a_shift_start_logs_everyone_in_at_once_and_reports_scans_and_claims_by_
     # Latency counts from the moment the handheld queued the scan: never less than the answered send alone.
     assert row["p50_ms"] >= row["sent_p50_ms"] and row["p99_ms"] >= row["sent_p99_ms"], report
     assert (row["timeouts"], row["unanswered"], row["errors"], row["lost"], row["doubled"]) == (0, 0, 0, 0, 0), report
+    assert row["logins_within_s"] < 1, report  # all at once
+
+
+def test_a_shift_start_with_an_arrival_spread_logs_the_pickers_in_over_those_seconds():
+    row, log = run("bench_scans.py", "--handhelds", "6", "--think", "0.05", "--seconds", "5", "--idle-scans", "10",
+                   "--shift-start", "--arrival-spread", "3")
+    report = json.dumps(row, indent=1) + "\n" + log
+    assert row["logins"] == 6 and row["arrival_spread_s"] == 3, report
+    # Six moments drawn within 3 s (seed 1): the first and the last log-in are asked over a second apart.
+    assert 1 < row["logins_within_s"] <= 3, report
+    assert row["scans"] > 20 and (row["errors"], row["lost"], row["doubled"], row["timeouts"]) == (0, 0, 0, 0), report
 
 
 def test_profile_scans_works_lists_to_the_end_and_reports_each_pick_mode():
