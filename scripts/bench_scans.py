@@ -98,6 +98,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.steps = [int(n) for n in args.ladder.split(",")] if args.ladder else [args.handhelds]
     if args.seconds > 600 or max(args.steps) > 1000 or args.idle_scans > 20000:
         parser.error("bounded: at most 600 s a phase, 1000 handhelds, 20000 idle scans")
+    if args.arrival_spread and not (args.shift_start and 0 < args.arrival_spread <= args.seconds):
+        parser.error("--arrival-spread: with --shift-start, more than 0 and at most --seconds")
     if args.processes is not None:
         if not 1 <= args.processes <= 8:
             parser.error("--processes: 1 to 8")
@@ -248,15 +250,14 @@ async def shift(url: str, catalogue: sim.Catalogue, count: int, options: sim.Opt
     async with sim.Rest(url, connections=count + 8) as rest:
         devices = [sim.Handheld(n, rest, catalogue, stats, options, seed) for n in range(1, count + 1)]
         stats.started = time.monotonic()
-        started = time.perf_counter()
         until = stats.started + duration
         watch = asyncio.create_task(sim._watch_loop_lag(stats, until))
 
         async def arrive(device: sim.Handheld, after: float) -> None:
             await asyncio.sleep(after)
-            asked = time.perf_counter()
+            asked = time.monotonic()
             if await device.start_or_fail(stats.started + 120):
-                logins.append((asked - started, (time.perf_counter() - asked) * 1000))
+                logins.append((asked - stats.started, (time.monotonic() - asked) * 1000))
                 await device.run(until)
 
         running = {asyncio.create_task(arrive(d, after)): d for d, after in zip(devices, arrivals, strict=True)}

@@ -59,6 +59,14 @@ def test_a_shift_start_with_an_arrival_spread_logs_the_pickers_in_over_those_sec
     assert row["scans"] > 20 and (row["errors"], row["lost"], row["doubled"], row["timeouts"]) == (0, 0, 0, 0), report
 
 
+
+def test_an_arrival_spread_without_a_shift_start_or_past_the_phase_is_refused_with_the_reason():
+    for args in (["--arrival-spread", "5"], ["--shift-start", "--arrival-spread", "-1"],
+                 ["--shift-start", "--seconds", "10", "--arrival-spread", "20"]):
+        done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_scans.py"), *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and "--arrival-spread: with --shift-start" in done.stderr, (args, done.stderr)
+
 def test_profile_scans_works_lists_to_the_end_and_reports_each_pick_mode():
     # Two pickers at once, their scans handed over together (as at saturation); three lists, so one
     # picker's place is taken by the next list.
