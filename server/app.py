@@ -14,11 +14,19 @@ from server.db.engine import (READER, configure_sqlite, configure_sqlite_reader,
                               is_sqlite, reader_binds, socket_ping)
 from server.db.fast import driver_savepoints
 from server.domain.barcodes import DecoderRules
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import csrf, db, migrate
 from server.services.people import audit
 
 MIGRATIONS = str(Path(__file__).parent / "db" / "migrations")
+# Flask-WTF's reasons for refusing a form (flask_wtf/csrf.py), as the Chinese message says them.
+CSRF_REASONS_ZH = {"The CSRF token is missing": "缺少 CSRF 令牌",
+                   "The CSRF session token is missing": "会话中缺少 CSRF 令牌",
+                   "The CSRF token has expired": "CSRF 令牌已过期",
+                   "The CSRF token is invalid": "CSRF 令牌无效",
+                   "The CSRF tokens do not match": "CSRF 令牌不匹配",
+                   "The referrer header is missing": "缺少 Referer 请求头",
+                   "The referrer does not match the host": "Referer 与本站地址不符"}
 
 
 def create_app(settings: dict[str, Any] | None = None) -> Flask:
@@ -136,7 +144,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(error: CSRFError):
-        err = WmsError("csrf_failed", detail=error.description.rstrip("."))
+        reason = error.description.rstrip(".")
+        err = WmsError("csrf_failed", detail=Words(reason, CSRF_REASONS_ZH.get(reason, "安全令牌校验未通过")))
         if request.path.startswith("/sup"):
             return render_template("error.html", error=err, actor=None), 400
         return jsonify({"ok": False, "error": err.as_dict()}), 400

@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, jsonify, session
 
 from server.api.common import current_actor, json_body, ok
 from server.api.login_client import client_address, known_users, remember, trust_device_names
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services import transaction
 from server.services.people import auth
 
@@ -30,7 +30,7 @@ def login():
     body = json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
-        raise WmsError("bad_request", detail="username and password are required")
+        raise WmsError("bad_request", detail=Words("username and password are required", "须填写 username 和 password"))
     device = _handheld(body)  # a bad token is refused before the password is tried
     return _start_session(auth.login(username, password, client_address(), known_users()), device)
 
@@ -39,7 +39,7 @@ def login():
 def badge():
     body = json_body()
     if not isinstance(body.get("badge"), str):
-        raise WmsError("bad_request", detail="badge is required")
+        raise WmsError("bad_request", detail=Words("badge is required", "须填写 badge"))
     device = _handheld(body)
     return _start_session(auth.login_by_badge(body["badge"], client_address(), known_users()), device)
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, request, session
 
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.people import audit
 from server.services.people.auth import Actor, actor_for_token, actor_for_user
 
@@ -32,7 +32,7 @@ def json_body() -> dict:
     safe from forged cookie-authenticated requests without a CSRF token."""
     body = optional_json()
     if not isinstance(body, dict):
-        raise WmsError("bad_request", detail="a JSON object body is expected")
+        raise WmsError("bad_request", detail=Words("a JSON object body is expected", "请求体须为 JSON 对象"))
     return body
 
 
@@ -42,9 +42,10 @@ def optional_json() -> object:
     try:
         body = request.get_json(silent=True)
     except RecursionError:
-        raise WmsError("bad_request", detail="the JSON nests too deeply") from None
+        raise WmsError("bad_request", detail=Words("the JSON nests too deeply", "JSON 嵌套层级过深")) from None
     if not _valid_text(body):
-        raise WmsError("bad_request", detail="the JSON carries text that is not valid Unicode")
+        raise WmsError("bad_request", detail=Words("the JSON carries text that is not valid Unicode",
+                                                   "JSON 中含有无效的 Unicode 文本"))
     return body
 
 
@@ -84,10 +85,11 @@ def refuse_cross_site_writes() -> None:
         return  # not cookie-authenticated: the route refuses it as not_authenticated anyway
     origin = request.headers.get("Origin")
     if origin is not None and urlsplit(origin).netloc != request.host:
-        raise WmsError("csrf_failed", detail="sent by a page of another site")
+        raise WmsError("csrf_failed", detail=Words("sent by a page of another site", "由其他网站的页面发出"))
     has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
     if (has_body or request.mimetype) and not request.is_json and not request.headers.get("X-Requested-With"):
-        raise WmsError("csrf_failed", detail="an upload needs the X-Requested-With header")
+        raise WmsError("csrf_failed", detail=Words("an upload needs the X-Requested-With header",
+                                                   "上传须带 X-Requested-With 请求头"))
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.setup import imports
 
 bp = Blueprint("imports", __name__, url_prefix="/api/v1/imports")
@@ -29,7 +29,8 @@ def run(kind: str):
     actor.require(imports.importer(kind).permission)  # before the body is read: a refusal reads nothing
     upload = request.files.get("file")
     if upload is None:
-        raise WmsError("bad_request", detail="upload the file in the multipart field `file`")
+        raise WmsError("bad_request", detail=Words("upload the file in the multipart field `file`",
+                                                   "请在 multipart 字段 `file` 中上传文件"))
     answer, status = imports.run(kind, upload.read(), upload.filename or "", actor,
                                  dry_run=_flag("dry_run"), good_rows_only=_flag("good_rows_only"),
                                  mapping=_mapping())
@@ -47,7 +48,9 @@ def _mapping() -> dict[str, str]:
     try:
         mapping = json.loads(text)
     except ValueError:
-        raise WmsError("bad_request", detail="mapping must be a JSON object {field: column name}") from None
+        raise WmsError("bad_request", detail=Words("mapping must be a JSON object {field: column name}",
+                                                   "mapping 必须是 JSON 对象 {字段: 列名}")) from None
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise WmsError("bad_request", detail="mapping must be a JSON object {field: column name}")
+        raise WmsError("bad_request", detail=Words("mapping must be a JSON object {field: column name}",
+                                                   "mapping 必须是 JSON 对象 {字段: 列名}"))
     return {str(k): v for k, v in mapping.items()}

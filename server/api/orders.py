@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
 from server.domain import roles
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services import transaction
 from server.services.orders import cancellation, import_jobs, order_import, put_back
 from server.services.orders import sales_orders
@@ -19,16 +19,18 @@ def _time(value):
     try:
         return datetime.fromisoformat(value) if value else None
     except (TypeError, ValueError):
-        raise WmsError("bad_request", detail=f"bad time {value}") from None
+        raise WmsError("bad_request", detail=Words(f"bad time {value}", f"时间 {value} 格式错误")) from None
 
 
 def _priority(value) -> int:
     try:
         priority = int(value or 0)
     except (TypeError, ValueError):
-        raise WmsError("bad_request", detail=f"priority must be a whole number, not {value}") from None
+        raise WmsError("bad_request", detail=Words(f"priority must be a whole number, not {value}",
+                                                   f"priority 必须是整数，不能是 {value}")) from None
     if isinstance(value, bool) or abs(priority) > 1_000_000:
-        raise WmsError("bad_request", detail=f"priority must be a whole number, not {value}")
+        raise WmsError("bad_request", detail=Words(f"priority must be a whole number, not {value}",
+                                                   f"priority 必须是整数，不能是 {value}"))
     return priority
 
 
@@ -51,9 +53,11 @@ def _whole(value, default: int) -> int:
     try:
         number = int(value) if value not in (None, "") else default
     except ValueError:
-        raise WmsError("bad_request", detail=f"a whole number is expected, not {value}") from None
+        raise WmsError("bad_request", detail=Words(f"a whole number is expected, not {value}",
+                                                   f"须为整数，不能是 {value}")) from None
     if not 1 <= number <= 1_000_000:
-        raise WmsError("bad_request", detail=f"a whole number is expected, not {value}")
+        raise WmsError("bad_request", detail=Words(f"a whole number is expected, not {value}",
+                                                   f"须为整数，不能是 {value}"))
     return number
 
 
@@ -77,9 +81,11 @@ def release_many():
                 channel = entry.get("channel")
                 wanted.append((entry["number"], channel if isinstance(channel, str) else None))
             else:
-                raise WmsError("bad_request", detail="numbers: order numbers or {number, channel}")
+                raise WmsError("bad_request", detail=Words("numbers: order numbers or {number, channel}",
+                                                               "numbers 的每一项须为订单编号或 {number, channel}"))
     else:
-        raise WmsError("bad_request", detail='send {"numbers": [...]} (at most 5000) or {"all_ready": true}')
+        raise WmsError("bad_request", detail=Words('send {"numbers": [...]} (at most 5000) or {"all_ready": true}',
+                                                   '请发送 {"numbers": [...]}（最多 5000 个）或 {"all_ready": true}'))
     results = sales_orders.release_many(wanted, actor)
     return ok(results=results, released=sum(r["released"] for r in results),
               refused=sum(not r["released"] for r in results))
@@ -107,7 +113,8 @@ def create():
     body = json_body()
     lines = body.get("lines")
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
-        raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")
+        raise WmsError("bad_request", detail=Words("lines must be a list of {sku, qty}",
+                                                   "lines 必须是 {sku, qty} 的列表"))
     order = sales_orders.create_order(
         str(body.get("channel") or "api"), str(body.get("number") or ""),
         [sales_orders.NewLine(str(line.get("sku") or line.get("barcode") or ""), line.get("qty")) for line in lines],
@@ -117,7 +124,7 @@ def create():
         cut_off=_time(body.get("cut_off")),
         exchange_of=body.get("exchange_of"), exchange_reason=body.get("exchange_reason"))
     if not order.number:
-        raise WmsError("bad_request", detail="number is required")
+        raise WmsError("bad_request", detail=Words("number is required", "须填写 number"))
     transaction.commit()
     return ok(order=sales_orders.order_view(order)), 201
 
@@ -146,7 +153,8 @@ def import_taobao():
     actor = current_actor()
     actor.require("orders.manage")
     if "orders" not in request.files or "items" not in request.files:
-        raise WmsError("bad_request", detail="upload both files: orders (订单报表) and items (宝贝报表)")
+        raise WmsError("bad_request", detail=Words("upload both files: orders (订单报表) and items (宝贝报表)",
+                                                   "请上传两个文件：orders（订单报表）和 items（宝贝报表）"))
     orders, items = request.files["orders"].read(), request.files["items"].read()
     if _background(orders, items):
         return _job_started("taobao", {"orders": orders, "items": items},

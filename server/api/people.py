@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services import transaction
 from server.services.catalogue import suppliers
 from server.services.people import users
@@ -56,7 +56,7 @@ def edit_user(username: str):
     actor.require("people.manage")
     body = json_body()
     if not body:
-        raise WmsError("bad_request", detail="name the fields to change")
+        raise WmsError("bad_request", detail=Words("name the fields to change", "请写明要修改的字段"))
     user = users.edit(username, body, actor)
     transaction.commit()
     return ok(user=users.user_view(user, with_phone=True))
@@ -79,7 +79,7 @@ def print_badge(username: str):
     actor.require("people.manage")
     printer = json_body().get("printer")
     if not isinstance(printer, str) or not printer.strip():
-        raise WmsError("bad_request", detail="printer is required")
+        raise WmsError("bad_request", detail=Words("printer is required", "须填写 printer"))
     job = print_jobs.print_badge(username, printer.strip(), actor)
     transaction.commit_and_notify()
     return ok(job=print_jobs.job_view(job)), 201
@@ -115,7 +115,7 @@ def edit_supplier(code: str):
     actor.require("master.manage")
     body = json_body()
     if not body:
-        raise WmsError("bad_request", detail="name the fields to change")
+        raise WmsError("bad_request", detail=Words("name the fields to change", "请写明要修改的字段"))
     supplier, action = suppliers.save({k: v for k, v in body.items() if k != "code"}, actor, code=code)
     transaction.commit()
     return ok(supplier=suppliers.supplier_view(supplier), action=action)

@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services import transaction
 from server.services.devices import registry
 from server.services.printing import item_labels as item_labels_service
@@ -68,7 +68,7 @@ def bin_labels():
     body = json_body()
     zone, printer = body.get("zone"), body.get("printer")
     if not isinstance(zone, str) or not isinstance(printer, str):
-        raise WmsError("bad_request", detail="zone and printer are required")
+        raise WmsError("bad_request", detail=Words("zone and printer are required", "须填写 zone 和 printer"))
     dpi = body.get("dpi")
     if dpi is not None and not isinstance(dpi, int):
         raise WmsError("bad_dpi", dpi=dpi)
@@ -90,9 +90,9 @@ def reprint(job_id: int):
 def _label_request(body: dict) -> tuple[object, str, str | None]:
     qty, printer, lot = body.get("qty", 1), body.get("printer"), body.get("lot")
     if not isinstance(printer, str) or not printer.strip():
-        raise WmsError("bad_request", detail="printer is required")
+        raise WmsError("bad_request", detail=Words("printer is required", "须填写 printer"))
     if lot is not None and not isinstance(lot, str):
-        raise WmsError("bad_request", detail="lot must be a lot code")
+        raise WmsError("bad_request", detail=Words("lot must be a lot code", "lot 须为批次号"))
     return qty, printer.strip(), (lot or None)
 
 

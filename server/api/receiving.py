@@ -4,7 +4,7 @@ from datetime import date, datetime
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.imports.files import decode_text
 from server.services.receiving import inspection
 from server.services.receiving import putaway
@@ -19,7 +19,7 @@ def _date(value):
     try:
         return date.fromisoformat(value) if value else None
     except (TypeError, ValueError):  # TypeError: not a string at all (a number, a list …)
-        raise WmsError("bad_request", detail=f"bad date {value}") from None
+        raise WmsError("bad_request", detail=Words(f"bad date {value}", f"日期 {value} 格式错误")) from None
 
 
 @bp.get("/purchase-orders")
@@ -45,7 +45,8 @@ def create_purchase_order():
     body = json_body()
     lines = body.get("lines")
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
-        raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")
+        raise WmsError("bad_request", detail=Words("lines must be a list of {sku, qty}",
+                                                   "lines 必须是 {sku, qty} 的列表"))
     lines = [line | {"expected_on": _date(line.get("expected_on"))} for line in lines]
     po = inbound.create_po(str(body.get("supplier", "")), lines, actor,
                              number=body.get("number"), expected_on=_date(body.get("expected_on")))

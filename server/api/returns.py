@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok, optional_json
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services import transaction
 from server.services.orders import sales_orders
 from server.services.returns import return_cases
@@ -19,7 +19,8 @@ def _date(name: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
-        raise WmsError("bad_request", detail=f"{name} must be a date like 2026-11-23") from None
+        raise WmsError("bad_request", detail=Words(f"{name} must be a date like 2026-11-23",
+                                                   f"{name} 须为日期，如 2026-11-23")) from None
 
 
 @bp.get("")

@@ -3,7 +3,7 @@ from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor
 from server.domain import sampling
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.receiving import inspection
 
 bp = Blueprint("sampling", __name__, url_prefix="/api/v1/sampling")
@@ -17,9 +17,10 @@ def plan_from_args():
     try:
         lot_size = int(args.get("lot_size", ""))
     except ValueError:
-        raise WmsError("bad_request", detail="lot_size must be a whole number") from None
+        raise WmsError("bad_request", detail=Words("lot_size must be a whole number", "lot_size 须为整数")) from None
     if not 0 < lot_size <= MAX_LOT:  # the OC curve's work grows with the lot: a huge one would hang a worker
-        raise WmsError("bad_request", detail=f"lot_size must be between 1 and {MAX_LOT}")
+        raise WmsError("bad_request", detail=Words(f"lot_size must be between 1 and {MAX_LOT}",
+                                                   f"lot_size 须在 1 到 {MAX_LOT} 之间"))
     policy = args.get("policy", "seed")
     try:
         if policy == "seed":
@@ -30,14 +31,23 @@ def plan_from_args():
                 supplier = inspection.find_supplier(args["supplier"])
                 rate = sampling.supplier_rate(inspection.supplier_history(supplier.id), rules)
             else:
-                rate = float(args.get("rate", rules.base_rate))
+                rate = _number(args, "rate", rules.base_rate)
             return sampling.seed_plan(lot_size, rate, rules)
         if policy == "iso2859":
-            return sampling.iso_single_plan(lot_size, float(args.get("aql", "")), args.get("level", "II"),
+            return sampling.iso_single_plan(lot_size, _number(args, "aql", ""), args.get("level", "II"),
                                             args.get("state", "normal"))
     except ValueError as error:
-        raise WmsError("bad_request", detail=str(error)) from None
-    raise WmsError("bad_request", detail="policy must be seed or iso2859")
+        # The plans' refusals (server/domain/sampling) carry their Words; any other is the server's
+        # [receiving.sampling.seed] settings, which SeedPolicy refuses in English.
+        raise WmsError("bad_request", detail=Words.of(error, "服务器的抽样规则设置有误，请联系管理员")) from None
+    raise WmsError("bad_request", detail=Words("policy must be seed or iso2859", "policy 须为 seed 或 iso2859"))
+
+
+def _number(args, name: str, default) -> float:
+    try:
+        return float(args.get(name, default))
+    except ValueError as error:  # Python's words, e.g. "could not convert string to float: 'x'"
+        raise WmsError("bad_request", detail=Words(str(error), f"{name} 须为数字")) from None
 
 
 @bp.get("/plan")

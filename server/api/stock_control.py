@@ -5,7 +5,7 @@ from datetime import datetime
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.inventory import alerts
 from server.services.inventory import ledger
 from server.services import transaction
@@ -21,7 +21,8 @@ def _when(name: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value.removesuffix("Z"))
     except ValueError:
-        raise WmsError("bad_request", detail=f"{name} must be an ISO time like 2026-11-23T10:00:00") from None
+        raise WmsError("bad_request", detail=Words(f"{name} must be an ISO time like 2026-11-23T10:00:00",
+                                                   f"{name} 须为 ISO 格式的时间，如 2026-11-23T10:00:00")) from None
 
 
 def _committed():

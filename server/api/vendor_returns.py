@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from server.api.common import current_actor, json_body, ok, optional_json
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services import transaction
 from server.services.printing import print_jobs
 from server.services.returns import vendor_returns
@@ -18,14 +18,14 @@ def _optional_body() -> dict:
     if body is None:
         return {}
     if not isinstance(body, dict):
-        raise WmsError("bad_request", detail="the body is a JSON object")
+        raise WmsError("bad_request", detail=Words("the body is a JSON object", "请求体须为 JSON 对象"))
     return body
 
 
 def _text(body: dict, name: str) -> str | None:
     value = body.get(name)
     if value is not None and not isinstance(value, str):
-        raise WmsError("bad_request", detail=f"{name} is a text")
+        raise WmsError("bad_request", detail=Words(f"{name} is a text", f"{name} 须为文本"))
     return value
 
 
@@ -35,7 +35,8 @@ def list_vendor_returns():
     current_actor()
     status = request.args.get("status") or None
     if status is not None and status not in vendor_returns.STATES:
-        raise WmsError("bad_request", detail=f"status must be one of {', '.join(vendor_returns.STATES)}")
+        raise WmsError("bad_request", detail=Words(f"status must be one of {', '.join(vendor_returns.STATES)}",
+                                                   f"status 须为 {'、'.join(vendor_returns.STATES)} 之一"))
     page = max(1, request.args.get("page", 1, type=int) or 1)
     per_page = min(200, max(1, request.args.get("per_page", 50, type=int) or 50))
     rows, total = vendor_returns.search(request.args.get("q", ""), status, page, per_page)

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify, request
 from server import fastjson
 from server.api.common import current_actor, json_body, ok
 from server.domain.batching import BATCHERS, Cart
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.picking import waves
 
 bp = Blueprint("waves", __name__, url_prefix="/api/v1")
@@ -21,13 +21,20 @@ def release_wave():
     cart = body.get("cart") or {}
     method = body.get("method", "savings")
     if not isinstance(cart, dict) or not isinstance(body.get("filters") or {}, dict):
-        raise WmsError("bad_request", detail="cart and filters must be objects")
+        raise WmsError("bad_request", detail=Words("cart and filters must be objects", "cart 和 filters 必须是对象"))
     if not isinstance(method, str) or method not in BATCHERS:
-        raise WmsError("bad_request", detail=f"method must be one of {', '.join(BATCHERS)}")
+        raise WmsError("bad_request", detail=Words(f"method must be one of {', '.join(BATCHERS)}",
+                                                   f"method 须为 {'、'.join(BATCHERS)} 之一"))
     try:
-        cart = Cart(totes=int(cart.get("totes", 6)), tote_capacity=int(cart.get("tote_capacity", 20)))
-    except (TypeError, ValueError) as error:
-        raise WmsError("bad_request", detail=f"cart: {error}") from None
+        totes, tote_capacity = int(cart.get("totes", 6)), int(cart.get("tote_capacity", 20))
+    except (TypeError, ValueError) as error:  # Python's own words: int() of a text or a list
+        raise WmsError("bad_request", detail=Words(f"cart: {error}",
+                                                   "cart 中的 totes 和 tote_capacity 须为整数")) from None
+    try:
+        cart = Cart(totes=totes, tote_capacity=tote_capacity)
+    except ValueError as error:  # the one refusal of Cart (server/domain/batching.py): an empty cart
+        raise WmsError("bad_request", detail=Words(f"cart: {error}",
+                                                   "拣货车（cart）至少要有一个周转箱，每箱至少装一件")) from None
     view = waves.release_wave(waves.WaveFilters.from_dict(body.get("filters") or {}), cart, actor, method,
                               dry_run=bool(body.get("dry_run")))
     return ok(wave=view), 200 if body.get("dry_run") else 201
@@ -48,7 +55,7 @@ def list_pick_lists():
     status, user_id = request.args.get("status"), actor.user_id if mine else None
     shape = request.args.get("view", "full")
     if shape not in ("full", "summary"):
-        raise WmsError("bad_request", detail="view: full or summary")
+        raise WmsError("bad_request", detail=Words("view: full or summary", "view 须为 full 或 summary"))
     if shape == "summary":
         views = waves.pick_list_summaries(status, user_id)
     else:

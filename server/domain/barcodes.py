@@ -9,13 +9,15 @@ from datetime import date
 import biip
 from biip.gs1_messages import GS1Message
 
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 
 # AIM symbology identifiers whose data is a GS1 element string (GS1-128, GS1 DataMatrix, GS1 QR,
 # GS1 DataBar, GS1 DotCode).
 GS1_SYMBOLOGIES = {"]C1", "]d2", "]Q3", "]e0", "]J1"}
 GS = "\x1d"
 _SWALLOWED_EXPIRY = re.compile(r"17\d\d(0[1-9]|1[0-2])([0-2]\d|3[01])$")
+# biip names the AI at fault as "GS1 AI (17)": the Chinese message names it too.
+_AI_IN_ERROR = re.compile(r"\bAI \((\d{2,4})\)")
 
 
 @dataclass(frozen=True)
@@ -149,15 +151,19 @@ def _gs1(text: str, body: str, symbology: str | None) -> Decoded:
             message = GS1Message.parse_hri(body)
         else:
             message = GS1Message.parse(body, config=biip.ParseConfig(separator_chars=(GS,)))
-    except (biip.ParseError, ValueError) as exc:
-        raise WmsError("malformed_gs1", detail=str(exc).rstrip(".")) from None
+    except (biip.ParseError, ValueError) as exc:  # biip's own words, in English: the AI at fault is kept
+        said = str(exc).rstrip(".")
+        ai = _AI_IN_ERROR.search(said)
+        raise WmsError("malformed_gs1", detail=Words(said, f"AI（{ai.group(1)}）的数据不符合 GS1 格式" if ai
+                                                     else "条码数据不符合 GS1 应用标识符（AI）的格式")) from None
     return _from_message(text, message, symbology)
 
 
 def _digital_link(text: str, url: str) -> Decoded:
     result = biip.parse(url)
     if result.gs1_digital_link_uri is None:
-        raise WmsError("malformed_gs1", detail=result.gs1_digital_link_uri_error or url)
+        raise WmsError("malformed_gs1", detail=Words(result.gs1_digital_link_uri_error or url,
+                                                     "无法解析该 GS1 数字链接（Digital Link）网址"))
     return _from_message(text, result.gs1_digital_link_uri.as_gs1_message(), None)
 
 
@@ -189,4 +195,5 @@ def _from_message(text: str, message: GS1Message, symbology: str | None) -> Deco
         if sscc_el.sscc is None:
             raise WmsError("bad_check_digit", code=sscc_el.value)
         return Decoded("sscc", text, sscc_el.sscc.value, sscc=sscc_el.sscc.value, **common)
-    raise WmsError("malformed_gs1", detail="no GTIN (01) or SSCC (00) in " + message.as_hri())
+    raise WmsError("malformed_gs1", detail=Words("no GTIN (01) or SSCC (00) in " + message.as_hri(),
+                                                 "条码中没有 GTIN（01）或 SSCC（00）：" + message.as_hri()))

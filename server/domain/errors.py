@@ -1,6 +1,7 @@
 """Errors as values: a stable code, an HTTP status, and a message in English and Chinese."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 # code -> (HTTP status, English template, Chinese template). Templates use str.format fields.
@@ -484,6 +485,24 @@ STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "count
              "making": "加工中", "putting_away": "上架中"}
 
 
+@dataclass(frozen=True)
+class Words:
+    """A message's free part (`detail`) in both languages: the English message takes `en`, the Chinese `zh`,
+    so that a Chinese reader is not handed an English phrase inside a Chinese sentence."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return self.en
+
+    @staticmethod
+    def of(error: BaseException, zh: str) -> Words:
+        """The Words an exception was raised with (`ValueError(Words(…))`), else its English text with `zh`."""
+        said = error.args[0] if error.args else None
+        return said if isinstance(said, Words) else Words(str(error), zh)
+
+
 class WmsError(Exception):
     """A refusal a user must understand: carries a stable code and bilingual message fields."""
 
@@ -503,7 +522,8 @@ class WmsError(Exception):
         fields = {"what_zh": _what_zh(str(self.params.get("what", ""))),
                   "status_zh": STATUS_ZH.get(str(self.params.get("status")), self.params.get("status"))
                   } | self.params
-        return {"en": en.format(**fields), "zh": zh.format(**fields)}
+        return {"en": en.format(**{k: v.en if isinstance(v, Words) else v for k, v in fields.items()}),
+                "zh": zh.format(**{k: v.zh if isinstance(v, Words) else v for k, v in fields.items()})}
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message()}

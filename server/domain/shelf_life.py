@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ def parse_day(value: object, field: str) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise WmsError("bad_request", detail=f"{field} must be a date like 2027-01-31, not {value}") from None
+        raise WmsError("bad_request", detail=Words(f"{field} must be a date like 2027-01-31, not {value}",
+                                                   f"{field} 须为日期（如 2027-01-31），而不是 {value}")) from None
 
 
 def ship_cutoff(today: date, margin_days: int) -> date:

@@ -9,7 +9,7 @@ from flask import current_app, session
 
 from server.api.login_client import trust_device_names
 from server.domain import roles
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.realtime import revocations
 from server.realtime.connections import of_namespace
 from server.realtime.hub import BlockingNamespace, ConnectionRefusedError, hub
@@ -183,7 +183,8 @@ class FloorNamespace(BlockingNamespace):
         grams, stable, raw = payload.get("grams"), payload.get("stable"), payload.get("raw", "")
         if isinstance(grams, bool) or not isinstance(grams, int) or abs(grams) > 10_000_000 \
                 or not isinstance(stable, bool) or not isinstance(raw, str):
-            return {"ok": False, "error": WmsError("bad_packet", detail="grams, stable").as_dict()}
+            refusal = WmsError("bad_packet", detail=Words("grams, stable", "grams、stable 字段有误"))
+            return {"ok": False, "error": refusal.as_dict()}
         scales.record(station, grams, stable, raw)
         announce_weight(station, scales.live_view(station))
         return {"ok": True, "station": station}

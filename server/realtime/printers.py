@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.realtime import revocations
 from server.realtime.connections import of_namespace
 from server.realtime.hub import BlockingNamespace, ConnectionRefusedError, hub
@@ -67,7 +67,7 @@ class PrinterAgentNamespace(BlockingNamespace):
         audit.act_as(agent, "/printers job_state")
         try:
             if not isinstance(payload, dict) or not isinstance(payload.get("job_id"), int):
-                raise WmsError("bad_request", detail="job_id and status are required")
+                raise WmsError("bad_request", detail=Words("job_id and status are required", "须填写 job_id 和 status"))
             job = print_jobs.record_state(payload["job_id"], str(payload.get("status")),
                                         payload.get("reason"), agent)
         except WmsError as error:

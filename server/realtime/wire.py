@@ -16,7 +16,7 @@ import sys
 import socketio
 
 from server import fastjson
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class Server(socketio.AsyncServer):
         namespace = (head.group("ns") if head else None) or None
         ack_id = int(head.group("id")) if head and head.group("id") else None
         answer = {"ok": False, "sound": "error",
-                  "error": WmsError("bad_packet", detail=type(exc).__name__).as_dict()}
+                  "error": WmsError("bad_packet", detail=Words(type(exc).__name__, "数据格式错误")).as_dict()}
         joined = [ns for ns in ([namespace] if namespace else list(self.manager.get_namespaces()))
                   if self.manager.sid_from_eio_sid(eio_sid, ns)]
         for ns in joined:

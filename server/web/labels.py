@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify, render_template, request
 from printers import documents
 from server.api.common import current_actor
 from server.domain import roles
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
+from server.services.printing import print_jobs
 from server.web.common import page
 
 bp = Blueprint("labels", __name__, url_prefix="/sup/labels")
@@ -34,7 +35,8 @@ def preview():
     name = request.args.get("template", "shipping_label")
     render = documents.DOCUMENTS.get(name)
     if render is None:
-        raise WmsError("bad_request", detail=f"template must be one of {', '.join(documents.DOCUMENTS)}")
+        raise WmsError("bad_request", detail=Words(f"template must be one of {', '.join(documents.DOCUMENTS)}",
+                                                   f"template 须为 {'、'.join(documents.DOCUMENTS)} 之一"))
     try:
         profile = documents.LabelProfile.of({"dpi": request.args.get("dpi", 203, type=int),
                                              "width_mm": request.args.get("width_mm", 101.6, type=float),
@@ -43,7 +45,8 @@ def preview():
     except documents.LabelTemplateError as error:  # an edited template is broken: say where, not a bare 500
         return jsonify({"ok": False, "error": {"code": "label_template",
                                                "message": {"en": str(error), "zh": f"标签模板错误：{error}"}}}), 500
-    except ValueError as error:
-        raise WmsError("bad_request", detail=str(error)) from None
+    except ValueError as error:  # the profile asked for, or stock too small for this document
+        raise WmsError("bad_request", detail=Words(str(error), print_jobs.layout_zh(
+            error, print_jobs.DOCUMENT_ZH.get(name, "标签")))) from None
     return jsonify({"ok": True, "template": name, "file": documents.TEMPLATES[name], "profile": profile.as_dict(),
                     "labels": zpl.count("^XA"), "zpl": zpl})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import roles
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services import transaction
 from server.services.orders import cancellation, order_history, sales_orders
 from server.services.picking import pick_lists
@@ -40,7 +40,8 @@ def orders_release(actor):
     else:
         wanted = [tuple(reversed(value.split("/", 1))) for value in request.form.getlist("order") if "/" in value]
         if not wanted:
-            flash(WmsError("bad_request", detail="tick the orders to release first").message())
+            flash(WmsError("bad_request", detail=Words("tick the orders to release first",
+                                                       "请先勾选要释放的订单")).message())
             return redirect(url_for("supervisor.orders_page", **_filter(request.form).as_args(
                 request.form.get("cut_off_before", ""))))
     results = sales_orders.release_many(wanted, actor)

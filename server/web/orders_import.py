@@ -6,9 +6,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from server.domain import roles
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.orders import import_jobs
 from server.web.common import page, sup
+
+# The upload fields (import_jobs.FILES) as the page labels them in Chinese.
+FILE_ZH = {"orders": "订单报表", "items": "宝贝报表", "file": "文件"}
 
 
 @sup.get("/orders/import")
@@ -24,7 +27,9 @@ def orders_import_upload(actor, kind: str):
     names = import_jobs.FILES[kind]
     uploads = {name: request.files.get(name) for name in names}
     if any(upload is None or not upload.filename for upload in uploads.values()):
-        flash(WmsError("bad_request", detail="choose the file(s) first: " + ", ".join(names)).message())
+        flash(WmsError("bad_request", detail=Words("choose the file(s) first: " + ", ".join(names),
+                                                   "请先选择文件：" + "、".join(FILE_ZH.get(n, n) for n in names))
+                       ).message())
         return redirect(url_for("supervisor.orders_import_page"))
     job = import_jobs.submit(kind, {name: upload.read() for name, upload in uploads.items()},
                              uploads[names[0]].filename, actor)

@@ -12,7 +12,7 @@ import binascii
 from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import roles
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services import transaction
 from server.services.catalogue import suppliers
 from server.services.people import users
@@ -108,10 +108,10 @@ def run_import(kind: str, actor) -> tuple[dict | None, int]:
             raw = b""
         filename = form.get("filename", "")
     if not raw:
-        flash(WmsError("bad_request", detail="choose a file to import").message())
+        flash(WmsError("bad_request", detail=Words("choose a file to import", "请选择要导入的文件")).message())
         return None, 400
     if len(raw) > MAX_UPLOAD:
-        flash(WmsError("bad_request", detail="the file is larger than 5 MB").message())
+        flash(WmsError("bad_request", detail=Words("the file is larger than 5 MB", "文件超过 5 MB")).message())
         return None, 413
     try:
         answer, status = imports.run(kind, raw, filename, actor, dry_run=form.get("mode") == "dry_run",

@@ -7,7 +7,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 
 from server.domain import roles, sampling
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services import transaction
 from server.services.catalogue import suppliers as supplier_master
 from server.services.printing import item_labels
@@ -101,8 +101,8 @@ def sampling_page(actor):
         aql = float(request.args.get("aql", 1.0))
         level = request.args.get("level", "II")
         compare = comparison(lot_size, None, aql, level)
-    except ValueError as error:
-        raise WmsError("bad_request", detail=str(error)) from None
+    except ValueError as error:  # int() or float() of a text (Python's words), or the standard's own refusal
+        raise WmsError("bad_request", detail=Words.of(error, "批量须为整数，AQL 须为数字")) from None
     return render_template("sampling.html", actor=actor, lot_size=lot_size, aql=aql, level=level,
                            levels=sampling.LEVELS, aqls=sampling.AQLS, compare=compare)
 
@@ -160,4 +160,5 @@ def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
-        raise WmsError("bad_request", detail=f"{text} is not a date (YYYY-MM-DD)") from None
+        raise WmsError("bad_request", detail=Words(f"{text} is not a date (YYYY-MM-DD)",
+                                                   f"{text} 不是有效日期（YYYY-MM-DD）")) from None

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import Response, render_template, request, url_for
 
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.inventory import shelf_life
 from server.web.language import t
 from server.services.reports import report_queries
@@ -64,7 +64,8 @@ def _date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
-        raise WmsError("bad_request", detail=f"{name} must be a date like 2026-11-01") from None
+        raise WmsError("bad_request", detail=Words(f"{name} must be a date like 2026-11-01",
+                                                   f"{name} 须为日期（如 2026-11-01）")) from None
 
 
 def _period(default_days: int) -> Period:

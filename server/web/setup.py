@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from server.domain import places, roles
-from server.domain.errors import ImportRejected, WmsError
+from server.domain.errors import ImportRejected, WmsError, Words
 from server.services import transaction
 from server.services.catalogue import bin_master, item_master
 from server.services.catalogue import items as catalogue
@@ -68,7 +68,7 @@ def setup_import(actor, kind: str):
     actor.require(importer.permission)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash(WmsError("bad_request", detail="choose a file first").message())
+        flash(WmsError("bad_request", detail=Words("choose a file first", "请先选择文件")).message())
         return redirect(url_for("supervisor.setup_page") + f"#import-{kind}")
     raw = upload.read()
     token = _keep(raw, upload.filename)

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from server import local_time
 from server.domain import roles
 from server.domain.batching import BATCHERS, Cart
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import writes_too
 from server.services import transaction
 from server.services.catalogue import floor_plan
@@ -36,20 +36,25 @@ def _wave_args(form: dict) -> tuple[waves.WaveFilters, Cart, str]:
         try:
             moment = datetime.fromisoformat(cut_off)
         except ValueError:
-            raise WmsError("bad_request", detail=f"cut-off: {cut_off}") from None
+            raise WmsError("bad_request", detail=Words(f"cut-off: {cut_off}", f"截单时间无效：{cut_off}")) from None
         if moment.tzinfo is None:  # typed on the warehouse's clock; the database keeps UTC
             moment = moment.replace(tzinfo=local_time.zone())
         cut_off = moment.astimezone(UTC).replace(tzinfo=None).isoformat()
     filters = waves.WaveFilters.from_dict({k: form[k] or None for k in FILTER_FIELDS if k != "cut_off_before"}
                                           | {"cut_off_before": cut_off or None})
     if filters.limit < 1:
-        raise WmsError("bad_request", detail="at most how many orders: 1 or more")
+        raise WmsError("bad_request", detail=Words("at most how many orders: 1 or more", "最多订单数须至少为 1"))
     if form["method"] not in BATCHERS:
-        raise WmsError("bad_request", detail=f"method must be one of {', '.join(BATCHERS)}")
+        raise WmsError("bad_request", detail=Words(f"method must be one of {', '.join(BATCHERS)}",
+                                                   f"组车方式须为 {'、'.join(BATCHERS)} 之一"))
     try:
-        cart = Cart(totes=int(form["totes"]), tote_capacity=int(form["tote_capacity"]))
-    except (TypeError, ValueError) as error:
-        raise WmsError("bad_request", detail=f"cart: {error}") from None
+        totes, tote_capacity = int(form["totes"]), int(form["tote_capacity"])
+    except (TypeError, ValueError) as error:  # Python's own words: int() of a text
+        raise WmsError("bad_request", detail=Words(f"cart: {error}", "每车周转箱和每箱件数须为整数")) from None
+    try:
+        cart = Cart(totes=totes, tote_capacity=tote_capacity)
+    except ValueError as error:  # the one refusal of Cart (server/domain/batching.py): an empty cart
+        raise WmsError("bad_request", detail=Words(f"cart: {error}", "每车至少一个周转箱，每箱至少装一件")) from None
     return filters, cart, form["method"]
 
 

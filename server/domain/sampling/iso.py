@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from server.domain.errors import Words
+
 LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
 AQLS = (0.010, 0.015, 0.025, 0.040, 0.065, 0.10, 0.15, 0.25, 0.40, 0.65, 1.0, 1.5, 2.5, 4.0, 6.5, 10.0)
 STATES = ("normal", "tightened", "reduced")
@@ -143,15 +145,18 @@ def _aql_column(aql: float) -> int:
     for column, known in enumerate(AQLS):
         if math.isclose(aql, known, rel_tol=1e-9):
             return column
-    raise ValueError(f"AQL {aql} is not one of the standard's AQLs {AQLS}")
+    # Words, so that a page or an API refusing the plan can say it in Chinese too (str() stays English).
+    raise ValueError(Words(f"AQL {aql} is not one of the standard's AQLs {AQLS}",
+                           f"AQL {aql} 不是标准规定的 AQL 值（{'、'.join(f'{known:g}' for known in AQLS)}）"))
 
 
 def code_letter(lot_size: int, level: str) -> str:
     """Table I: the sample size code letter of a lot at an inspection level."""
     if level not in LEVELS:
-        raise ValueError(f"unknown inspection level {level!r}; use one of {LEVELS}")
+        raise ValueError(Words(f"unknown inspection level {level!r}; use one of {LEVELS}",
+                               f"未知的检验水平 {level}：请从 {'、'.join(LEVELS)} 中选择"))
     if lot_size < 1:
-        raise ValueError("a lot has at least one unit")
+        raise ValueError(Words("a lot has at least one unit", "一个批次至少要有一件"))
     return next(letters[level] for lot_max, letters in _TABLE_I if lot_size <= lot_max)
 
 
@@ -186,7 +191,8 @@ def iso_single_plan(lot_size: int, aql: float, level: str = "II", state: str = "
     """The single sampling plan of ISO 2859-1 / Z1.4 for a lot; when the plan's sample is the whole
     lot or more, every unit is inspected (n = N, hundred_percent)."""
     if state not in STATES:
-        raise ValueError(f"unknown inspection state {state!r}; use one of {STATES}")
+        raise ValueError(Words(f"unknown inspection state {state!r}; use one of {STATES}",
+                               f"未知的检验严格度 {state}：请从 {'、'.join(STATES)} 中选择"))
     column = _aql_column(aql)
     letter = code_letter(lot_size, level)
     plan_letter, n, ac, re = _PLANS[state][(letter, column)]

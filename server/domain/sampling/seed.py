@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, fields
 from fractions import Fraction
 from typing import Any
 
+from server.domain.errors import Words
+
 
 def exact(x: float) -> Fraction:
     """The decimal a person wrote (0.15 is 15/100, not the binary float just above it), so that
@@ -136,10 +138,11 @@ class SeedPlan:
 def seed_plan(lot_size: int, rate: float, policy: SeedPolicy = DEFAULT_POLICY) -> SeedPlan:
     """First sample ceil(rate · N), at least 1; widened sample ceil(widen_rate · N), never smaller
     than the first; both at most N. A rate of 100 % (returns) samples every unit at once."""
+    # Words, so that a page or an API refusing the plan can say it in Chinese too (str() stays English).
     if lot_size < 1:
-        raise ValueError("a lot has at least one unit")
+        raise ValueError(Words("a lot has at least one unit", "一个批次至少要有一件"))
     if not 0 < rate <= 1:
-        raise ValueError("the first-sample rate must be in (0, 1]")
+        raise ValueError(Words("the first-sample rate must be in (0, 1]", "首次抽样比例须大于 0 且不超过 1"))
     first = min(lot_size, max(1, ceil_share(rate, lot_size)))
     widened = min(lot_size, max(first, ceil_share(policy.widen_rate, lot_size)))
     return SeedPlan(lot_size, rate, first, widened, policy.reject_over_fraction)

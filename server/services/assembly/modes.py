@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 
 from server.domain.barcodes import Decoded, decode
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.assembly import work_orders
 from server.services.floor.scans import Mode, register
 from server.services.people.auth import Actor
@@ -64,7 +64,8 @@ def into_bin(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, 
     """The shelf bin the unit went into; the unit's own code comes with it (`unit`)."""
     code = payload.get("unit")
     if not isinstance(code, str) or not code.strip():
-        raise WmsError("bad_request", detail="unit: the code of the unit put away")
+        raise WmsError("bad_request", detail=Words("unit: the code of the unit put away",
+                                                   "缺少 unit（上架货品的条码）"))
     unit_code = decode(code, current_app.extensions["wms_decoder_rules"])
     order, put = work_orders.put_away(payload.get("work_order"), unit_code, decoded, actor, payload.get("scan_id"))
     return _answer("bin", order, put=put)

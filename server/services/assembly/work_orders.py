@@ -26,7 +26,7 @@ from server import local_time
 from server.db.models import Bin, BinStock, Item, Lot, WorkOrder, WorkOrderStep, utcnow
 from server.domain.allocation import allocate, uses_fefo
 from server.domain.barcodes import Decoded
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.places import SELLABLE
 from server.domain.stock import Movement, quantity
 from server.extensions import db
@@ -130,7 +130,8 @@ def cancel(number: object, reason: object, actor: Actor) -> WorkOrder:
     kits made) gets put-away steps back to where it came from. Does not commit."""
     actor.require(MANAGE)
     if not isinstance(reason, str) or not reason.strip():
-        raise WmsError("bad_request", detail="say why the work order is cancelled (reason)")
+        raise WmsError("bad_request", detail=Words("say why the work order is cancelled (reason)",
+                                                   "请写明取消加工单的原因（reason）"))
     order = _locked(number)
     if order.status not in ACTIVE:
         raise _state(order, "cancel", "取消")

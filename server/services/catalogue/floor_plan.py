@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select
 
 from server.db.models import Bin, BinStock, SiteFact, utcnow
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services.catalogue.items import NOT_ON_SHELVES
 from server.services.people.auth import Actor
@@ -62,13 +62,15 @@ def check(plan: FloorPlan) -> FloorPlan:
                          bays_per_block=int(plan.bays_per_block or 0), depot_aisle=float(plan.depot_aisle or 0),
                          aisles=[a.strip().upper() for a in plan.aisles if a and a.strip()])
     except (TypeError, ValueError):
-        raise WmsError("bad_layout", detail="numbers are expected") from None
+        raise WmsError("bad_layout", detail=Words("numbers are expected", "请填写数字")) from None
     if not (0.5 <= plan.aisle_pitch_m <= 50 and 0.1 <= plan.bay_width_m <= 20):
-        raise WmsError("bad_layout", detail="aisle pitch 0.5–50 m, bay width 0.1–20 m")
+        raise WmsError("bad_layout", detail=Words("aisle pitch 0.5–50 m, bay width 0.1–20 m",
+                                                  "巷道间距须为 0.5–50 米，货架列宽须为 0.1–20 米"))
     if not 0 <= plan.bays_per_block <= 500 or plan.depot_aisle < 0:
-        raise WmsError("bad_layout", detail="bays per block 0–500, depot aisle 0 or more")
+        raise WmsError("bad_layout", detail=Words("bays per block 0–500, depot aisle 0 or more",
+                                                  "横向通道间隔须为 0–500 列，出发点巷道须为 0 或更大"))
     if len(set(plan.aisles)) != len(plan.aisles):
-        raise WmsError("bad_layout", detail="an aisle is named twice")
+        raise WmsError("bad_layout", detail=Words("an aisle is named twice", "有巷道重复列出"))
     return plan
 
 

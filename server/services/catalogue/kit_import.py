@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from server.db.models import Item
 from server.domain import kits as rules
-from server.domain.errors import ImportRejected, WmsError
+from server.domain.errors import ImportRejected, WmsError, Words
 from server.extensions import db
 from server.services.catalogue import kits
 from server.services.catalogue.items import item_by_sku
@@ -160,7 +160,8 @@ def save(kit_sku: str, components: object, actor: Actor, name_zh: str = "", name
     actor.require(KitImporter.permission)
     kit_sku = str(kit_sku or "").strip()
     if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
-        raise WmsError("bad_request", detail='components: a list of {"sku", "qty"}')
+        raise WmsError("bad_request", detail=Words('components: a list of {"sku", "qty"}',
+                                                   'components 须为 {"sku", "qty"} 的列表'))
     if not components:
         raise WmsError("kit_empty", kit=kit_sku)
     rows = [Row(number, {"kit_sku": kit_sku, "kit_name": str(name_zh or "").strip(),

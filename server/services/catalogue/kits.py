@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from server.db.models import Item, KitComponent, Product
 from server.domain import kits as rules
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services.people.auth import Actor
 from server.services.catalogue.items import item_by_sku
@@ -106,7 +106,7 @@ def define(kit_sku: str, components: list[Component], actor: Actor, name_zh: str
     actor.require(PERMISSION)
     kit_sku = (kit_sku or "").strip()
     if not kit_sku:
-        raise WmsError("bad_request", detail="a kit needs its SKU")
+        raise WmsError("bad_request", detail=Words("a kit needs its SKU", "组合装货品需要填写商品编码（SKU）"))
     problems = check(kit_sku, components)
     if problems:
         raise problems[0]

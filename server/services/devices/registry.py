@@ -15,7 +15,7 @@ import segno
 from sqlalchemy import select
 
 from server.db.models import Device, Printer, Station, utcnow
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services import transaction
 from server.services.people import auth
@@ -58,7 +58,7 @@ def _fields(body: dict, allowed: tuple[str, ...], editing: bool) -> dict:
 
 def _code(value: object, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise WmsError("bad_request", detail="code is required")
+        raise WmsError("bad_request", detail=Words("code is required", "必须填写 code"))
     code = value.strip().upper()
     if len(code) > limit or not _CODE.match(code):
         raise WmsError("bad_code", code=code[:limit + 8], limit=limit)
@@ -69,9 +69,11 @@ def _name(value: object, required: bool, limit: int = 128) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
-        raise WmsError("bad_request", detail=f"name is required (text, up to {limit} characters)")
+        raise WmsError("bad_request", detail=Words(f"name is required (text, up to {limit} characters)",
+                                                   f"必须填写 name（文本，最多 {limit} 个字符）"))
     if len(value.strip()) > limit:
-        raise WmsError("bad_request", detail=f"name is longer than {limit} characters")
+        raise WmsError("bad_request", detail=Words(f"name is longer than {limit} characters",
+                                                   f"name 超过 {limit} 个字符"))
     return value.strip()
 
 
@@ -189,7 +191,7 @@ def _apply_printer(printer: Printer, body: dict, creating: bool) -> None:
         printer.documents = ",".join(_documents(body["documents"]))
     if "active" in body:
         if not isinstance(body["active"], bool):
-            raise WmsError("bad_request", detail="active is true or false")
+            raise WmsError("bad_request", detail=Words("active is true or false", "active 须为 true 或 false"))
         printer.active = body["active"]
     if "agent" in body:
         agent = body["agent"]
@@ -212,7 +214,8 @@ def _documents(value: object) -> list[str]:
     if isinstance(value, str):
         value = [v for v in (part.strip() for part in value.split(",")) if v]
     if not isinstance(value, list):
-        raise WmsError("bad_request", detail="documents is a list of document names")
+        raise WmsError("bad_request", detail=Words("documents is a list of document names",
+                                                   "documents 须为单据类型名称的列表"))
     chosen = []
     for document in value:
         if document not in DOCUMENTS:
@@ -242,7 +245,8 @@ def add_station(body: dict, actor: Actor) -> Station:
     if db.session.execute(select(Station.id).where(Station.code == code)).first() is not None:
         raise WmsError("duplicate_station", station=code)
     if body.get("printer") in (None, ""):
-        raise WmsError("bad_request", detail="printer is required: the station prints its parcels' labels there")
+        raise WmsError("bad_request", detail=Words("printer is required: the station prints its parcels' labels there",
+                                                   "必须填写 printer（打包台的包裹标签在该打印机上打印）"))
     station = Station(code=code, name="")
     _apply_station(station, body, creating=True)
     db.session.add(station)
@@ -264,7 +268,9 @@ def _apply_station(station: Station, body: dict, creating: bool) -> None:
         station.name = _name(body.get("name"), required=True)
     if "printer" in body:
         if body["printer"] in (None, ""):
-            raise WmsError("bad_request", detail="printer is required: the station prints its parcels' labels there")
+            raise WmsError("bad_request", detail=Words(
+                "printer is required: the station prints its parcels' labels there",
+                "必须填写 printer（打包台的包裹标签在该打印机上打印）"))
         printer = _printer(body["printer"])
         if not printer.active:
             raise WmsError("printer_inactive", printer=printer.code)

@@ -17,7 +17,7 @@ from server import fastjson
 from server.db.fast import Sql, defer, drop_later, pinned, pinned_connection, send_later, together, undefer
 from server.db.models import Device, Scan, User, utcnow
 from server.domain.barcodes import Decoded, decode
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services.people import audit
 from server.services import transaction
@@ -217,7 +217,8 @@ def _answer(payload: Any, actor: Actor | None, via: str | None, batch: _Batch) -
         return Answer(error_ack(_scan_id_of(payload), WmsError("not_authenticated")))
     audit.act_as(actor, via)  # this scan's writes are its user's and device's in the trail
     if not isinstance(payload, dict):
-        return Answer(error_ack(None, WmsError("bad_request", detail="the scan must be a JSON object")))
+        return Answer(error_ack(None, WmsError("bad_request", detail=Words("the scan must be a JSON object",
+                                                                              "扫描数据必须是 JSON 对象"))))
     scan_id = payload.get("scan_id")
     if not isinstance(scan_id, str) or not SCAN_ID.match(scan_id):
         return Answer(error_ack(scan_id if isinstance(scan_id, str) else None, WmsError("bad_scan_id")))
@@ -238,7 +239,7 @@ def _answer(payload: Any, actor: Actor | None, via: str | None, batch: _Batch) -
         ack = {"ok": True, "scan_id": scan_id, "sound": "ok", "next": "scan_any"}
         if step.needs_code:
             if not isinstance(code, str):
-                raise WmsError("bad_request", detail="the scan has no code text")
+                raise WmsError("bad_request", detail=Words("the scan has no code text", "扫描数据缺少条码文本（code）"))
             decoded = decode(code, current_app.extensions["wms_decoder_rules"])
             ack |= {"kind": decoded.kind, "code": decoded.gtin or decoded.sscc or decoded.key}
             if decoded.warnings:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 import openpyxl
 
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 
 
 @dataclass
@@ -36,7 +36,9 @@ def _xlsx(raw: bytes, sheet_names: tuple[str, ...]) -> Sheet:
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise WmsError("file_unreadable", detail=str(error)[:200] or "not an XLSX workbook") from None
+        # openpyxl's and zipfile's words are English only: the Chinese says what is wrong in general.
+        raise WmsError("file_unreadable", detail=Words(str(error)[:200] or "not an XLSX workbook",
+                                                       "不是可以读取的 XLSX 工作簿")) from None
     try:
         sheet = next((book[name] for name in sheet_names if name in book.sheetnames), book.worksheets[0])
         lines = [(number, [_cell_text(value) for value in values])
@@ -66,7 +68,7 @@ def _csv(text: str) -> Sheet:
         lines = [(number, [cell.strip() for cell in row])
                  for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)]
     except csv.Error as error:
-        raise WmsError("file_unreadable", detail=str(error)) from None
+        raise WmsError("file_unreadable", detail=Words(str(error), "CSV 格式有误，无法按行和列读取")) from None
     return _sheet(lines)
 
 

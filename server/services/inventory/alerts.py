@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from server.db.models import Bin, Item, PickFace, StockAlert, utcnow
 from server.domain import kits as kit_rules
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.stock import Movement
 from server.db.fast import Sql
 from server.extensions import db
@@ -152,7 +152,7 @@ def set_pick_face(bin_code: str, sku: str, min_qty: object, max_qty: object, act
     item, bin_ = known_item(sku), known_bin(bin_code)
     low, high = _non_negative(min_qty, "min_qty"), _non_negative(max_qty, "max_qty")
     if high <= low:
-        raise WmsError("bad_request", detail="max_qty must be above min_qty")
+        raise WmsError("bad_request", detail=Words("max_qty must be above min_qty", "max_qty 必须大于 min_qty"))
     face = db.session.execute(select(PickFace).where(PickFace.bin_id == bin_.id, PickFace.item_id == item.id)
                               ).scalar_one_or_none() or PickFace(bin_id=bin_.id, item_id=item.id)
     face.min_qty, face.max_qty = low, high
@@ -180,5 +180,6 @@ def known_bin(code: object) -> Bin:
 
 def _non_negative(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise WmsError("bad_request", detail=f"{name} must be a whole number, 0 or more")
+        raise WmsError("bad_request", detail=Words(f"{name} must be a whole number, 0 or more",
+                                                   f"{name} 必须是 0 或更大的整数"))
     return value

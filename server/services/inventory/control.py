@@ -10,7 +10,7 @@ from sqlalchemy import select
 from server.db.models import Adjustment, Bin, BinStock, Item, Lot, Transfer, User, utcnow
 from server.domain.barcodes import Decoded
 from server.domain import roles
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.stock import Movement
 from server.extensions import db
 from server.services.inventory import stock
@@ -42,7 +42,7 @@ def commit() -> None:
 def stock_bin(code: object, allow_blocked: bool = False) -> Bin:
     """A bin stock may be moved into or out of by hand: known, a storage (or quarantine) place, not blocked."""
     if not isinstance(code, str) or not code.strip():
-        raise WmsError("bad_request", detail="a bin code is needed")
+        raise WmsError("bad_request", detail=Words("a bin code is needed", "需要货位编码"))
     found = find_bin(code.strip().upper())
     if found.kind not in STOCK_KINDS:
         raise WmsError("bin_not_for_stock", bin=found.code, kind=found.kind,
@@ -173,7 +173,8 @@ def transfer(from_code: object, item: Item, qty: int, actor: Actor, *, to_code: 
         raise WmsError("same_bin", bin=source.code)
     destination = _known_warehouse(target.warehouse if target else str(to_warehouse or "").strip().upper())
     if target is None and destination == source.warehouse:
-        raise WmsError("bad_request", detail="a transfer within the warehouse needs its to-bin")
+        raise WmsError("bad_request", detail=Words("a transfer within the warehouse needs its to-bin",
+                                                   "仓内调拨必须指定调入货位"))
     lot = None
     if lot_code:
         lot = _lot(item, lot_code)
@@ -264,7 +265,8 @@ def transfers(status: str | None = None, warehouse: str | None = None, limit: in
 
 def signed_quantity(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value == 0:
-        raise WmsError("bad_request", detail=f"qty must be a whole number other than zero, not {value}")
+        raise WmsError("bad_request", detail=Words(f"qty must be a whole number other than zero, not {value}",
+                                                   f"qty 必须是非零整数，而不是 {value}"))
     return value
 
 

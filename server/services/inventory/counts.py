@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from server.domain.places import SELLABLE
 from server.db.models import Bin, BinStock, CountLine, CycleCount, Item, LedgerEntry, User, utcnow
 from server.domain.barcodes import Decoded
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services.inventory import control
 from server.services.people.auth import Actor
@@ -62,7 +62,8 @@ def _storage_bins(warehouse: str | None):
 
 def _days(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise WmsError("bad_request", detail=f"not_counted_days must be a whole number of days, not {value}")
+        raise WmsError("bad_request", detail=Words(f"not_counted_days must be a whole number of days, not {value}",
+                                                   f"not_counted_days 必须是整数天数，而不是 {value}"))
     return value
 
 
@@ -87,7 +88,8 @@ def _scope_bins(scope: dict) -> tuple[str, list[Bin], Item | None]:
                  if seen.get(b.id) is None or seen[b.id] < cutoff]
         stale.sort(key=lambda b: (seen.get(b.id) or datetime.min, b.code))  # never counted first
         return f"bins not counted for {days} days", stale, None
-    raise WmsError("bad_request", detail="say what to count: zone, sku, bins or not_counted_days")
+    raise WmsError("bad_request", detail=Words("say what to count: zone, sku, bins or not_counted_days",
+                                               "请指明盘点范围（zone、sku、bins 或 not_counted_days）"))
 
 
 def schedule(scope: dict, actor: Actor) -> CycleCount:
@@ -224,7 +226,7 @@ def count_item(bin_code: object, decoded: Decoded, qty: int, actor: Actor) -> di
     """Add `qty` counted units of the scanned item in the bin (several scans add up until the bin is closed)."""
     actor.require("stock.count")
     if not isinstance(bin_code, str) or not bin_code:
-        raise WmsError("bad_request", detail="scan the bin first")
+        raise WmsError("bad_request", detail=Words("scan the bin first", "请先扫描货位"))
     bin_ = find_bin(bin_code.upper())
     lines = _bin_lines(bin_, actor)
     item = control.item_for_scan(decoded)
@@ -260,7 +262,8 @@ def close_bin(bin_code: object, actor: Actor, empty: bool = False, scan_id: str 
     if not anything and not empty:
         raise WmsError("confirm_bin_empty", bin=bin_.code)
     if anything and empty:
-        raise WmsError("bad_request", detail=f"units were counted in bin {bin_.code}: it is not empty")
+        raise WmsError("bad_request", detail=Words(f"units were counted in bin {bin_.code}: it is not empty",
+                                                   f"货位 {bin_.code} 已盘点到货品，不是空货位"))
     count = db.session.get(CycleCount, lines[0].count_id)
     told = counter_view(bin_, lines) | {"closed": True}  # before the outcome: the counter never learns it
     now = utcnow()

@@ -6,7 +6,7 @@ from typing import Any
 from flask import current_app
 
 from server.domain.barcodes import Decoded, decode
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.catalogue.items import units_per_scan
 from server.services.inventory import counts
 from server.services.inventory import control
@@ -22,7 +22,7 @@ def transfer(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, 
         raise WmsError("unknown_barcode", code=decoded.key)
     raw_item = payload.get("item")
     if not isinstance(raw_item, str) or not raw_item.strip():
-        raise WmsError("bad_request", detail="the transfer needs the item scanned")
+        raise WmsError("bad_request", detail=Words("the transfer needs the item scanned", "调拨需要先扫描货品"))
     item_code = decode(raw_item, current_app.extensions["wms_decoder_rules"])
     made = control.transfer(payload.get("from_bin"), control.item_for_scan(item_code),
                               quantity(payload.get("qty", 1)), actor, to_code=decoded.key,

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from server.domain.places import SELLABLE
 from server.db.models import Bin, BinStock, Item, Lot, PickFace, ReplenishmentTask, StockAlert, utcnow
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.stock import Movement
 from server.extensions import db
 from server.services.inventory import alerts, levels, stock
@@ -23,7 +23,7 @@ def create_replenishment(bin_code: str, sku: str, actor: Actor) -> Replenishment
         raise WmsError("not_found", what=f"pick face {bin_code} {sku}")
     wanted = face.max_qty - levels.bin_qty(face_bin.id, item.id)
     if wanted <= 0:
-        raise WmsError("bad_request", detail=f"pick face {bin_code} is full")
+        raise WmsError("bad_request", detail=Words(f"pick face {bin_code} is full", f"拣货位 {bin_code} 已满"))
     source = db.session.execute(
         select(BinStock).join(Bin, Bin.id == BinStock.bin_id).join(Lot, Lot.id == BinStock.lot_id).where(
             BinStock.item_id == item.id, BinStock.bin_id != face_bin.id, Bin.kind.in_(SELLABLE),

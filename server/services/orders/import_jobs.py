@@ -36,7 +36,7 @@ from server.db.engine import is_sqlite
 from server.db.models import (Item, ItemBarcode, OrderImportFile, OrderImportJob, SalesOrder, SalesOrderLine, User,
                               utcnow)
 from server.domain.barcodes import item_code_key
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services.catalogue import kits
 from server.services.orders import check_process, order_import, sales_orders
@@ -64,7 +64,9 @@ def submit(kind: str, files: dict[str, bytes], filename: str, actor: Actor) -> O
     """Store the upload as a queued job (committed). The caller hands its id to the runner."""
     actor.require("orders.manage")
     if kind not in FILES or set(files) != set(FILES[kind]):
-        raise WmsError("bad_request", detail=f"an import job of kind {kind} takes the files {', '.join(FILES[kind])}")
+        files_named = ", ".join(FILES[kind])
+        raise WmsError("bad_request", detail=Words(f"an import job of kind {kind} takes the files {files_named}",
+                                                   f"{kind} 类型的导入任务需要这些文件（{files_named}）"))
     job = OrderImportJob(kind=kind, filename=filename[:200], created_by=actor.user_id, status="queued",
                          phase="waiting", report_json="{}")
     db.session.add(job)

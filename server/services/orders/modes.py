@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 
 from server.domain.barcodes import Decoded, decode
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.services.floor.scans import Mode, register
 from server.services.orders import put_back
 from server.services.people.auth import Actor
@@ -31,7 +31,8 @@ def into_bin(decoded: Decoded | None, payload: dict, actor: Actor) -> dict[str, 
     """The bin the unit went into; the unit's own code comes with it (`unit`), so this step stands alone."""
     code = payload.get("unit")
     if not isinstance(code, str) or not code.strip():
-        raise WmsError("bad_request", detail="unit: the code of the unit put back")
+        raise WmsError("bad_request", detail=Words("unit: the code of the unit put back",
+                                                   "缺少 unit（放回货品的条码）"))
     unit_code = decode(code, current_app.extensions["wms_decoder_rules"])
     task, put = put_back.put(payload.get("task"), unit_code, decoded, actor, payload.get("scan_id"))
     view = put_back.task_view(task)

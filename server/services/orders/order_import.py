@@ -14,7 +14,7 @@ from server.services.orders import sales_orders
 from server.services.people.auth import Actor
 from server.services.orders.sales_orders import NewLine
 from server.domain import order_numbers
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.stock import quantity
 from server.extensions import db
 
@@ -29,14 +29,16 @@ GENERIC_COLUMNS = ("order_no", "channel", "customer_name", "phone", "address", "
                    "paid_at", "priority", "cut_off")
 
 
-def _rows(text: str, required: tuple[str, ...], name: str, optional: tuple[str, ...] = ()) -> list[dict]:
+def _rows(text: str, required: tuple[str, ...], name: Words, optional: tuple[str, ...] = ()) -> list[dict]:
     """Each row as {column: stripped text}, of the columns read only (an export has 27 and 双11 100,000 rows:
     building every cell of every row was a third of the check). Blank lines are skipped."""
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
     missing = [c for c in required if c not in header]
     if missing:
-        raise WmsError("bad_request", detail=f"{name}: columns missing: {', '.join(missing)}")
+        columns = ", ".join(missing)
+        raise WmsError("bad_request", detail=Words(f"{name.en}: columns missing: {columns}",
+                                                   f"{name.zh}缺少列（{columns}）"))
     where = {column: i for i, column in enumerate(header) if column in required or column in optional}
     return [{column: row[i].strip() if i < len(row) else "" for column, i in where.items()} for row in reader if row]
 
@@ -52,7 +54,7 @@ def _time(text: str, row: int, problems: list[dict], order: str) -> datetime | N
         return datetime.fromisoformat(text)
     except ValueError:
         problems.append({"row": row, "order": order} |
-                        WmsError("bad_request", detail=f"bad time {text}").as_dict())
+                        WmsError("bad_request", detail=Words(f"bad time {text}", f"时间 {text} 格式错误")).as_dict())
         return None
 
 
@@ -86,8 +88,9 @@ class Checked:
 def check_taobao(orders_raw: bytes, items_raw: bytes) -> Checked:
     """The seller back office's order report (one row per order) and item report (one row per
     line; 商家编码 = our SKU)."""
-    order_rows = _rows(decode_text(orders_raw), TAOBAO_ORDER_COLUMNS, "order report", ("联系电话", "买家留言"))
-    item_rows = _rows(decode_text(items_raw), TAOBAO_ITEM_COLUMNS, "item report")
+    order_rows = _rows(decode_text(orders_raw), TAOBAO_ORDER_COLUMNS, Words("order report", "订单报表"),
+                       ("联系电话", "买家留言"))
+    item_rows = _rows(decode_text(items_raw), TAOBAO_ITEM_COLUMNS, Words("item report", "宝贝报表"))
     problems: list[dict] = []
     lines: dict[str, list[NewLine]] = defaultdict(list)
     known = {row["订单编号"] for row in order_rows}
@@ -110,11 +113,13 @@ def check_taobao(orders_raw: bytes, items_raw: bytes) -> Checked:
             continue
         if status not in (TAOBAO_PAID, TAOBAO_UNPAID, TAOBAO_CLOSED):
             problems.append({"row": n, "order": number, "file": "orders"} |
-                            WmsError("bad_request", detail=f"unknown order status {status}").as_dict())
+                            WmsError("bad_request", detail=Words(f"unknown order status {status}",
+                                                                 f"未知的订单状态 {status}")).as_dict())
             continue
         if not lines.get(number):
             problems.append({"row": n, "order": number, "file": "orders"} |
-                            WmsError("bad_request", detail="no lines in the item report").as_dict())
+                            WmsError("bad_request", detail=Words("no lines in the item report",
+                                                                 "宝贝报表中没有该订单的商品行")).as_dict())
             continue
         paid_at = _time(row["订单付款时间"], n, problems, number) if status == TAOBAO_PAID else None
         orders.append(PlannedOrder("taobao", number, n, lines[number], dict(
@@ -127,7 +132,7 @@ def check_taobao(orders_raw: bytes, items_raw: bytes) -> Checked:
 def check_generic(raw: bytes) -> Checked:
     """One row per order line: order_no, channel, customer_name, phone, address, carrier, sku (or a
     barcode), qty, paid_at, priority, cut_off (ISO times)."""
-    rows = _rows(decode_text(raw), GENERIC_COLUMNS, "orders")
+    rows = _rows(decode_text(raw), GENERIC_COLUMNS, Words("orders", "订单文件"))
     problems: list[dict] = []
     grouped: dict[tuple[str, str], dict] = {}
     for n, row in enumerate(rows, start=2):
@@ -149,7 +154,8 @@ def check_generic(raw: bytes) -> Checked:
             qty = int(row["qty"])
         except ValueError:
             problems.append({"row": n, "order": row["order_no"]} |
-                            WmsError("bad_request", detail="qty and priority must be whole numbers").as_dict())
+                            WmsError("bad_request", detail=Words("qty and priority must be whole numbers",
+                                                                 "qty 和 priority 必须是整数")).as_dict())
             continue
         try:
             order["lines"].append(NewLine(row["sku"], quantity(qty)))

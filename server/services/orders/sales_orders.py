@@ -17,7 +17,7 @@ from server.db.models import Bin, BinStock, Item, Lot, Reservation, SalesOrder, 
 from server.domain.allocation import StockPlace, allocate, uses_fefo
 from server.domain import kits as kit_rules
 from server.domain import order_numbers
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services.people.auth import Actor
 from server.domain.errors import ImportRejected
@@ -45,7 +45,7 @@ def create_order(channel: str, number: str, lines: list[NewLine], actor: Actor, 
     actor.require("orders.manage")
     order_numbers.check(number)
     if not lines:
-        raise WmsError("bad_request", detail=f"order {number} has no lines")
+        raise WmsError("bad_request", detail=Words(f"order {number} has no lines", f"订单 {number} 没有订单行"))
     if db.session.execute(select(SalesOrder.id).where(SalesOrder.channel == channel,
                                                       SalesOrder.number == number)).scalar():
         raise WmsError("duplicate_order", order=number, channel=channel)
@@ -250,7 +250,8 @@ def resolve_line(number: str, line_no: int, choice: str, actor: Actor, substitut
         line.item_id, line.item = item.id, item
         line.kind = "kit" if kit_catalogue.is_kit(item.id) else "item"  # a kit substituted, or substituted by one
     elif choice != "wait":
-        raise WmsError("bad_request", detail="choice must be wait, substitute or cancel_line")
+        raise WmsError("bad_request", detail=Words("choice must be wait, substitute or cancel_line",
+                                                   "choice 须为 wait、substitute 或 cancel_line"))
     if all(ln.status == "cancelled" for ln in order.lines):
         order.status = "cancelled"
     review(order)
@@ -272,7 +273,8 @@ def correct_order(number: str, changes: dict, actor: Actor) -> SalesOrder:
         try:
             order.paid_at = datetime.fromisoformat(changes["paid_at"]) if changes["paid_at"] else None
         except (TypeError, ValueError):
-            raise WmsError("bad_request", detail=f"bad time {changes['paid_at']}") from None
+            raise WmsError("bad_request", detail=Words(f"bad time {changes['paid_at']}",
+                                                       f"时间 {changes['paid_at']} 格式错误")) from None
     review(order)
     db.session.commit()
     return order
@@ -408,8 +410,9 @@ class OrderFilter:
         try:
             min_priority = int(args["min_priority"]) if text("min_priority") else None
         except ValueError:
-            raise WmsError("bad_request", detail=f"min_priority must be a whole number, not {args['min_priority']}") \
-                from None
+            value = args["min_priority"]
+            raise WmsError("bad_request", detail=Words(f"min_priority must be a whole number, not {value}",
+                                                       f"min_priority 必须是整数，而不是 {value}")) from None
         return cls(status=text("status"), channel=text("channel"), carrier=text("carrier"), q=text("q"),
                    stopped=text("stopped"), min_priority=min_priority,
                    cut_off_before=_local_moment(text("cut_off_before")))
@@ -432,8 +435,9 @@ def _local_moment(text: str | None) -> datetime | None:
         else:
             moment = datetime.fromisoformat(text)
     except ValueError:
-        raise WmsError("bad_request", detail=f"cut_off_before must be a date (2026-12-06) or a time, not {text}") \
-            from None
+        raise WmsError("bad_request", detail=Words(
+            f"cut_off_before must be a date (2026-12-06) or a time, not {text}",
+            f"cut_off_before 须为日期（2026-12-06）或时间，而不是 {text}")) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=local_time.zone())
     return moment.astimezone(UTC).replace(tzinfo=None)

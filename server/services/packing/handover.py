@@ -8,7 +8,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from server.db.models import BinStock, Manifest, Parcel, PrintJob, SalesOrder, User, utcnow
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.stock import Movement
 from server.extensions import db
 from server.services import transaction
@@ -94,7 +94,7 @@ def driver_confirms(manifest: Manifest, driver_name: object, driver_phone: objec
     actor.require("journey.pack")
     _still_open(manifest)
     if not isinstance(driver_name, str) or not driver_name.strip():
-        raise WmsError("bad_request", detail="the driver's name is required")
+        raise WmsError("bad_request", detail=Words("the driver's name is required", "须填写司机姓名"))
     if not parcels_on(manifest):
         raise WmsError("manifest_empty", manifest=manifest.id)
     manifest.driver_name = driver_name.strip()[:64]

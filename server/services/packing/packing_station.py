@@ -16,7 +16,7 @@ from server.db.models import (Bin, BinStock, Device, Item, LedgerEntry, Lot, Par
                               SalesOrderLine, Station, User, utcnow)
 from server.domain import roles
 from server.domain.barcodes import Decoded, decode
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.stock import Movement
 from server.extensions import db
 from server.services.printing import print_jobs
@@ -431,7 +431,8 @@ def set_aside(station: Station, actor: Actor) -> SalesOrder:
 
 def _whole(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise WmsError("bad_request", detail=f"{name} must be a whole number above zero")
+        raise WmsError("bad_request", detail=Words(f"{name} must be a whole number above zero",
+                                                   f"{name} 必须是大于零的整数"))
     return value
 
 

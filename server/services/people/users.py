@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 
 from server.db.models import User
 from server.domain import roles
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services.people.auth import NO_PASSWORD, Actor, digest, hash_password
 
@@ -126,7 +126,8 @@ def _flag(value: object) -> bool:
         return True
     if text in ("0", "false", "no", "off", "否", "停用", ""):
         return False
-    raise WmsError("bad_request", detail=f"active must be true or false, not {value}")
+    raise WmsError("bad_request", detail=Words(f"active must be true or false, not {value}",
+                                               f"active 须为 true 或 false，而不是 {value}"))
 
 
 def _check_employee_no(employee_no: str, user: User | None) -> None:
@@ -175,7 +176,9 @@ def edit(username: str, values: dict, actor: Actor) -> User:
     user = find(username)
     unknown = sorted(set(values) - set(EDITABLE) - {"username"})
     if unknown:
-        raise WmsError("bad_request", detail=f"these fields cannot be changed here: {', '.join(unknown)}")
+        fields = ", ".join(unknown)
+        raise WmsError("bad_request", detail=Words(f"these fields cannot be changed here: {fields}",
+                                                   f"这些字段不能在此修改（{fields}）"))
     role = check_role(values["role"]) if values.get("role") not in (None, "") else user.role
     active = _flag(values["active"]) if values.get("active") is not None else user.active
     if not active and user.active and actor.user_id == user.id:
@@ -242,5 +245,7 @@ def _give_badge(user: User) -> None:
 def _locale(value: object) -> str:
     locale = str(value).strip().lower()[:8]
     if locale not in LOCALES:
-        raise WmsError("bad_request", detail=f"locale must be one of {', '.join(LOCALES)}")
+        choices = ", ".join(LOCALES)
+        raise WmsError("bad_request", detail=Words(f"locale must be one of {choices}",
+                                                   f"locale 须为 {choices} 之一"))
     return locale

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from server.db.models import (Bin, BinStock, Item, Lot, PickList, PickTask, Reservation, SalesOrder,
                               SalesOrderLine, utcnow)
 from server.domain.barcodes import Decoded
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.routing import route
 from server.domain.stock import Movement
 from server.extensions import db
@@ -113,7 +113,7 @@ def bind_tote(pick_list_id: object, slot: object, decoded: Decoded, actor: Actor
     if decoded.kind != "tote":
         raise WmsError("unknown_barcode", code=decoded.key)
     if not isinstance(slot, int) or isinstance(slot, bool) or not 1 <= slot <= state.totes:
-        raise WmsError("bad_request", detail=f"slot must be 1 … {state.totes}")
+        raise WmsError("bad_request", detail=Words(f"slot must be 1 … {state.totes}", f"格位须为 1 … {state.totes}"))
     found = _BIN_BY_CODE.first(code=decoded.key)
     if found is None:
         found = _new_tote(decoded.key)
@@ -354,7 +354,8 @@ def place_hold(number: str, reason: str, actor: Actor) -> SalesOrder:
     """A written hold notice: the order stops at once, on every device, until released."""
     actor.require("orders.manage")
     if not reason or not reason.strip():
-        raise WmsError("bad_request", detail="a hold needs its reason (the written notice)")
+        raise WmsError("bad_request", detail=Words("a hold needs its reason (the written notice)",
+                                                   "暂缓出货须写明原因（书面通知）"))
     order = order_service.find_order(number)
     if order.status in ("shipped", "cancelled", "on_hold"):
         raise WmsError("bad_order_state", order=number, status=order.status, expected="not shipped")

@@ -16,7 +16,7 @@ from server.db.models import (Bin, PickList, PickTask, Reservation, SalesOrder, 
                               utcnow)
 from server.domain.allocation import allocate, uses_fefo
 from server.domain.batching import Cart, Order, plan_batches
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.routing import Layout, PickPoint
 from server.extensions import db
 from server.services.orders import sales_orders as order_service
@@ -53,7 +53,9 @@ class WaveFilters:
                        min_priority=int(d["min_priority"]) if d.get("min_priority") is not None else None,
                        lines=d.get("lines") or None, zone=d.get("zone") or None, limit=int(d.get("limit") or 200))
         except (TypeError, ValueError) as error:
-            raise WmsError("bad_request", detail=f"wave filters: {error}") from None
+            raise WmsError("bad_request", detail=Words(
+                f"wave filters: {error}",
+                "波次筛选条件有误（min_priority 和 limit 须为整数，cut_off_before 须为 ISO 格式的时间）")) from None
 
     def as_dict(self) -> dict:
         return {"channel": self.channel, "carrier": self.carrier, "lines": self.lines, "zone": self.zone,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from printers import documents
 from server.db.models import Item, Lot, PrintJob, Receipt, ReceiptCount, ReturnCase, ReturnUnit, Supplier
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services.catalogue import items as catalogue
 from server.services.people.auth import Actor
@@ -70,7 +70,7 @@ def print_item_labels(item: Item | str, qty: object, printer_code: str, actor: A
     except ValueError as error:  # stock too small, or a SKU too long for a Code 128 on it
         if not data["ean13"] and "does not fit" in str(error):
             raise WmsError("label_barcode_too_long", sku=item.sku, width_mm=f"{printer.label_width_mm:g}") from None
-        raise WmsError("bad_request", detail=str(error)) from None
+        raise WmsError("bad_request", detail=Words(str(error), print_jobs.layout_zh(error, "货品标签"))) from None
     lot_words = f" lot {lot.code}" if lot else ""
     lot_zh = f" 批号 {lot.code}" if lot else ""
     title = f"Item labels {item.sku}{lot_words} ×{qty} / 货品标签 {item.sku}{lot_zh} ×{qty}"

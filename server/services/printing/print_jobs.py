@@ -1,6 +1,7 @@
 """Print jobs: stored before they are sent, handed to the printer's agent, moved by its reports."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from printers import documents
 from server.local_time import local
 from printers.labels import bin_label_zpl, code_label_zpl, printer_test_label_zpl
 from server.db.models import Bin, Device, Printer, PrintJob, PrintJobEvent, utcnow
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.domain import places, roles
 from server.services import transaction
@@ -75,7 +76,7 @@ def print_badge(username: str, printer_code: str, actor: Actor) -> PrintJob:
         zpl = documents.badge({"code": person["code"], "name": person["name"], "employee_no": person["employee_no"],
                                "role": {"en": english, "zh": chinese}}, profile(printer))
     except ValueError as error:
-        raise WmsError("bad_request", detail=str(error)) from None
+        raise WmsError("bad_request", detail=Words(str(error), layout_zh(error, "工牌"))) from None
     title = f"Badge {person['username']} {person['name']} / 工牌"
     return _new_job(printer, "badge", title, zpl, actor, commit=False)
 
@@ -201,6 +202,33 @@ def printer_view(printer: Printer) -> dict:
 def profile(printer: Printer) -> dict:
     """The stock and resolution documents for this printer are laid out for."""
     return {"dpi": printer.dpi, "width_mm": printer.label_width_mm, "height_mm": printer.label_height_mm}
+
+
+# printers.documents refuses in English only ("a badge needs stock at least 48 mm tall"). The refusals a
+# supervisor meets (the stock loaded, the resolution) are said again in Chinese; any other is named in general,
+# with the library's words in parentheses for the value at fault (a code a barcode cannot carry, say).
+_STOCK_MINIMUM = re.compile(r"needs stock at least ([\d.]+)(?: x ([\d.]+))? mm( tall)?")
+_ROWS = re.compile(r"a ([\d.]+) mm tall label leaves room for (\d+) lines; this document needs at least (\d+)")
+_PROFILE = ("unsupported dpi", "label width_mm", "label height_mm", "bad label profile")
+# The documents of printers.documents.DOCUMENTS as the Chinese pages name them.
+DOCUMENT_ZH = {"shipping_label": "快递面单", "packing_list": "发货清单", "exchange_notice": "换货单", "badge": "工牌",
+               "rtv_dispatch_note": "退供应商发货单", "item_label": "货品标签"}
+
+
+def layout_zh(error: ValueError, document_zh: str) -> str:
+    """Why printers.documents could not lay out a document (`document_zh`: 货品标签, 工牌…), in Chinese."""
+    said = str(error)
+    if stock := _STOCK_MINIMUM.search(said):
+        width, height, tall = stock.groups()
+        size = f"高度至少 {width} 毫米" if tall else f"至少 {width} × {height} 毫米" if height else f"至少 {width} 毫米"
+        return f"{document_zh}需要{size}的标签纸"
+    if rows := _ROWS.search(said):
+        height, room, needed = rows.groups()
+        return f"{height} 毫米高的标签纸只能排 {room} 行，{document_zh}至少需要 {needed} 行"
+    if said.startswith(_PROFILE):
+        dpis = " 或 ".join(str(dpi) for dpi in sorted(documents.DPMM))
+        return f"标签纸规格无效：分辨率须为 {dpis} dpi，宽度和高度须在 20 到 400 毫米之间"
+    return f"无法生成{document_zh}，请检查标签纸尺寸和单据内容（{said}）"
 
 
 def job_view(job: PrintJob, with_zpl: bool = False) -> dict:

@@ -17,7 +17,7 @@ from server.db.models import (Carton, PurchaseOrder, PurchaseOrderLine, Receipt,
 from server import local_time
 from server.domain import shelf_life
 from server.domain.barcodes import Decoded
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services.people.auth import Actor
 from server.domain.errors import ImportRejected
@@ -57,12 +57,13 @@ def create_po(supplier_code: str, lines: list[dict], actor: Actor, number: str |
     if not supplier.active:
         raise WmsError("supplier_inactive", supplier=supplier.code)
     if not lines:
-        raise WmsError("bad_request", detail="a purchase order needs at least one line")
+        raise WmsError("bad_request", detail=Words("a purchase order needs at least one line", "采购单至少要有一行"))
     number = (number or "").strip().upper()
     prefix = current_app.extensions["wms_decoder_rules"].po_prefix
     if number and not number.startswith(prefix):
         # A PO number that does not read as one when scanned would be counted as an item.
-        raise WmsError("bad_request", detail=f"PO numbers start with {prefix}: {number}")
+        raise WmsError("bad_request", detail=Words(f"PO numbers start with {prefix}: {number}",
+                                                   f"采购单号须以 {prefix} 开头：{number}"))
     if number and db.session.execute(select(PurchaseOrder.id).where(PurchaseOrder.number == number)).scalar():
         raise WmsError("duplicate_po", po=number)
     po = PurchaseOrder(number=number or f"TMP-{uuid4().hex[:20]}", supplier_id=supplier.id, supplier=supplier,
@@ -99,7 +100,8 @@ def parse_po_lines(text: str) -> list[dict]:
         if not parts:
             continue
         if len(parts) != 2:
-            raise WmsError("bad_request", detail=f"line {n}: write the SKU (or barcode) and the quantity")
+            raise WmsError("bad_request", detail=Words(f"line {n}: write the SKU (or barcode) and the quantity",
+                                                       f"第 {n} 行：请填写货品编码（或条码）和数量"))
         lines.append({"sku": parts[0], "qty": parts[1]})
     return lines
 
@@ -114,19 +116,21 @@ def import_pos_csv(text: str, actor: Actor) -> list[PurchaseOrder]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in PO_CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise WmsError("bad_request", detail="CSV columns missing: " + ", ".join(missing))
+        raise WmsError("bad_request", detail=Words("CSV columns missing: " + ", ".join(missing),
+                                                   "CSV 缺少列：" + "、".join(missing)))
     orders: dict[str, dict] = defaultdict(lambda: {"lines": []})
     problems: list[dict] = []
     for row_no, row in enumerate(reader, start=2):
         number = (row["po_number"] or "").strip().upper()
         try:
             if not number:
-                raise WmsError("bad_request", detail="po_number is empty")
+                raise WmsError("bad_request", detail=Words("po_number is empty", "po_number 为空"))
             expected = date.fromisoformat(row["expected_on"]) if row["expected_on"] else None
             order = orders[number]
             supplier = (row["supplier"] or "").strip()
             if order.setdefault("supplier", supplier) != supplier:
-                raise WmsError("bad_request", detail=f"{number} names two suppliers")
+                raise WmsError("bad_request", detail=Words(f"{number} names two suppliers",
+                                                           f"{number} 填了两个不同的供应商"))
             if item_by_code((row["sku"] or "").strip()) is None:
                 raise WmsError("not_found", what=f"item {row['sku']}")
             order["lines"].append({"sku": row["sku"].strip(), "qty": quantity(row["qty"]),
@@ -135,8 +139,9 @@ def import_pos_csv(text: str, actor: Actor) -> list[PurchaseOrder]:
         except WmsError as error:
             problems.append({"row": row_no, "po": number} | error.as_dict())
         except ValueError:
-            problems.append({"row": row_no, "po": number} |
-                            WmsError("bad_request", detail=f"bad date {row['expected_on']}").as_dict())
+            refusal = WmsError("bad_request", detail=Words(f"bad date {row['expected_on']}",
+                                                           f"expected_on 不是有效日期：{row['expected_on']}"))
+            problems.append({"row": row_no, "po": number} | refusal.as_dict())
     created = []
     broken = {problem["po"] for problem in problems}
     try:
@@ -229,7 +234,8 @@ def check_carton(receipt_id: object, condition: object, actor: Actor) -> Carton:
     to replace the packaging and every unit counted into it is inspected."""
     receipt = counting_receipt(receipt_id, actor)
     if condition not in CONDITIONS:
-        raise WmsError("bad_request", detail=f"condition must be one of {', '.join(CONDITIONS)}")
+        raise WmsError("bad_request", detail=Words(f"condition must be one of {', '.join(CONDITIONS)}",
+                                                   f"condition 须为 {'、'.join(CONDITIONS)} 之一"))
     seq = (db.session.execute(select(func.max(Carton.seq)).where(Carton.receipt_id == receipt.id))
            .scalar() or 0) + 1
     carton = Carton(receipt_id=receipt.id, seq=seq, condition=condition, checked_by=actor.user_id,

@@ -12,7 +12,7 @@ from server.db.models import (InspectedUnit, Inspection, Item, Lot, Product, Pur
                               Supplier, SupplierQuality, VendorReturn, utcnow)
 from server.domain import sampling
 from server.domain.barcodes import Decoded
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.services import transaction
 from server.services.printing import print_jobs
@@ -21,6 +21,8 @@ from server.services.receiving import inbound
 from server.services.people.auth import Actor
 from server.services.catalogue.items import find_item
 
+# ISO 2859-1's switching states as GB/T 2828.1 names them (正常/加严/放宽检验).
+SWITCHING_ZH = {"normal": "正常检验", "tightened": "加严检验", "reduced": "放宽检验", "discontinued": "暂停检验"}
 
 # --- which policy, which plan ----------------------------------------------------------------
 
@@ -276,11 +278,13 @@ def record_corrective_action(supplier_code: str, product_code: str, note: str, a
     """After a discontinuation, the supplier's corrective action (recorded) resumes on tightened."""
     actor.require("floor.supervise")
     if not note or not note.strip():
-        raise WmsError("bad_request", detail="describe the supplier's corrective action")
+        raise WmsError("bad_request", detail=Words("describe the supplier's corrective action",
+                                                   "请填写供应商的纠正措施"))
     quality = _family(supplier_code, product_code)
     state = sampling.SwitchingState.from_dict(json.loads(quality.switching_json))
     if state.state != "discontinued":
-        raise WmsError("bad_request", detail=f"inspection is {state.state}, not discontinued")
+        raise WmsError("bad_request", detail=Words(f"inspection is {state.state}, not discontinued",
+                                                   f"当前为{SWITCHING_ZH.get(state.state, state.state)}，并未暂停检验"))
     quality.switching_json = json.dumps(sampling.resume_after_corrective_action(state).as_dict())
     quality.corrective_action, quality.corrective_action_by = note.strip()[:500], actor.user_id
     quality.corrective_action_at = utcnow()

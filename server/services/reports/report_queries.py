@@ -16,7 +16,7 @@ from server.domain.places import SELLABLE
 from server.db.models import (Bin, BinStock, CountLine, Inspection, Item, LedgerEntry, Lot, PickList, PickTask,
                               PrintJob, Printer, Product, PurchaseOrder, PutawayTask, Receipt, ReturnCase,
                               SalesOrder, StockAlert, Supplier, SupplierQuality, User, VendorReturn)
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server import local_time
 from server.extensions import db
 from server.services.imports import files
@@ -198,7 +198,8 @@ def period(days: int | None = 30, start: date | None = None, end: date | None = 
     else:
         end, start = today, today - timedelta(days=(days or 30) - 1)
     if start > end or (end - start).days >= MAX_PERIOD_DAYS:
-        raise WmsError("bad_request", detail=f"a period runs forward and at most {MAX_PERIOD_DAYS} days")
+        raise WmsError("bad_request", detail=Words(f"a period runs forward and at most {MAX_PERIOD_DAYS} days",
+                                                   f"开始日期不能晚于结束日期，且时间段最长 {MAX_PERIOD_DAYS} 天"))
     return Period(start, end)
 
 
@@ -260,7 +261,8 @@ def stock_on_hand(by: str = "item", zone: str | None = None, warehouse: str | No
     """Units and value (units × item unit cost) in storage bins, per item, bin, zone or lot-age bucket;
     each row also splits its units by lot age. Most valuable first (zones and ages in their order)."""
     if by not in STOCK_GROUPINGS:
-        raise WmsError("bad_request", detail=f"group stock by one of {', '.join(STOCK_GROUPINGS)}")
+        raise WmsError("bad_request", detail=Words(f"group stock by one of {', '.join(STOCK_GROUPINGS)}",
+                                                   f"库存只能按 {'、'.join(STOCK_GROUPINGS)} 之一分组"))
     today = today or date.today()
     group = _group_columns(by)
     query = (select(*group, Lot.received_on, func.sum(BinStock.qty), func.sum(BinStock.qty * Item.unit_cost_cents))

@@ -18,7 +18,7 @@ from server.db.models import (Bin, Item, LedgerEntry, Lot, Parcel, PutawayTask, 
                               ReturnSignoff, ReturnUnit, SalesOrder, SalesOrderLine, User, utcnow)
 from server.domain import roles, sampling
 from server.domain.barcodes import Decoded
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.domain.stock import Movement
 from server.extensions import db
 from server.services.receiving import inspection
@@ -98,7 +98,8 @@ def _expected_lines(order: SalesOrder, lines: object) -> list[tuple[Item, int]]:
     if lines in (None, []):
         return [(db.session.get(Item, item_id), qty) for item_id, qty in sorted(shipped.items())]
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
-        raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")
+        raise WmsError("bad_request", detail=Words("lines must be a list of {sku, qty}",
+                                                   "lines 须为 {sku, qty} 的列表"))
     wanted: Counter = Counter()
     items = {}
     for line in lines:
@@ -162,7 +163,8 @@ def open_case(code: object, reason: object, actor: Actor, *, lines: object = Non
     if order is not None and order.status != "shipped":
         raise WmsError("bad_order_state", order=order.number, status=order.status, expected="shipped")
     if order is None and lines not in (None, []):
-        raise WmsError("bad_request", detail="an unknown parcel has no expected lines until it is linked")
+        raise WmsError("bad_request", detail=Words("an unknown parcel has no expected lines until it is linked",
+                                                   "未知包裹关联订单之前不能填写预期退回的货品"))
     expected = _expected_lines(order, lines) if order is not None else []
     parcel = closed_parcel(code)
     # The label on an unknown parcel (another carrier's tracking number) is kept to identify it by.
@@ -182,7 +184,8 @@ def _cents(value: object) -> int:
     if value in (None, ""):
         return int(settings()["default_shipping_cost_cents"])
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise WmsError("bad_request", detail="shipping_cost_cents must be a whole number of fen, 0 or more")
+        raise WmsError("bad_request", detail=Words("shipping_cost_cents must be a whole number of fen, 0 or more",
+                                                   "shipping_cost_cents 须为以分计的整数，不小于 0"))
     return value
 
 
@@ -286,7 +289,7 @@ def dispose(ref: object, unit_ids: object, disposition: object, actor: Actor) ->
     case = _editable(find_case(ref, lock=True))
     disposition = _choice(disposition, "dispositions", "unknown_disposition", "disposition")
     if not isinstance(unit_ids, list) or not unit_ids:
-        raise WmsError("bad_request", detail="units must be a list of unit ids")
+        raise WmsError("bad_request", detail=Words("units must be a list of unit ids", "units 须为货品 id 的列表"))
     mine = {u.id: u for u in units_of(case)}
     chosen = []
     for unit_id in unit_ids:
@@ -363,7 +366,7 @@ def sign(ref: object, level: object, actor: Actor, note: object = "", scan_id: s
     if case.status == "open" or pending:
         raise WmsError("return_not_ready", case=case.number, pending=pending)
     if isinstance(level, bool) or not isinstance(level, int):
-        raise WmsError("bad_request", detail="level must be a whole number")
+        raise WmsError("bad_request", detail=Words("level must be a whole number", "level 须为整数"))
     _check_signer(case, level, actor)
     try:
         # A savepoint, not a rollback: a scan's transaction may hold other scans' work (group commit).
@@ -520,9 +523,10 @@ def _replacement_lines(case: ReturnCase, lines: object) -> list[sales_orders.New
         wanted = [sales_orders.NewLine(str(line.get("sku") or ""), quantity(line.get("qty", 1)))
                   for line in lines]
     else:
-        raise WmsError("bad_request", detail="lines must be a list of {sku, qty}")
+        raise WmsError("bad_request", detail=Words("lines must be a list of {sku, qty}",
+                                                   "lines 须为 {sku, qty} 的列表"))
     if not wanted:
-        raise WmsError("bad_request", detail="name the replacement items")
+        raise WmsError("bad_request", detail=Words("name the replacement items", "请指明换货的货品"))
     return wanted
 
 

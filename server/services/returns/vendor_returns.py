@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 
 from printers import documents
 from server.db.models import Item, Lot, PrintJob, PurchaseOrder, PurchaseOrderLine, Supplier, User, VendorReturn, utcnow
-from server.domain.errors import WmsError
+from server.domain.errors import WmsError, Words
 from server.extensions import db
 from server.local_time import local_iso
 from server.services.people.auth import Actor
@@ -121,7 +121,7 @@ def _print_note(vendor_return: VendorReturn, printer_code: str | None, actor: Ac
     try:
         zpl = documents.rtv_dispatch_note(dispatch_document(vendor_return), print_jobs.profile(printer))
     except ValueError as error:  # a lot code or supplier the note cannot carry
-        raise WmsError("bad_request", detail=str(error)) from None
+        raise WmsError("bad_request", detail=Words(str(error), print_jobs.layout_zh(error, "退供应商发货单"))) from None
     rtv = number(vendor_return)
     return print_jobs.print_document(printer, "rtv_dispatch_note", f"Return to vendor {rtv} · 退供应商发货单 {rtv}",
                                      zpl, actor)

@@ -54,3 +54,15 @@ def test_bad_sampling_questions_get_clear_errors(live_server, http, params):
     answer = get(live_server, http, "plan", **params)
     assert answer.status_code in (400, 404)
     assert answer.json()["error"]["code"] in ("bad_request", "not_found")
+
+
+def test_a_refused_plan_reads_whole_in_each_language(live_server, http):
+    """The standard's refusal (an AQL it does not list) and a typing mistake, each said in Chinese too."""
+    refused = get(live_server, http, "plan", policy="iso2859", lot_size=1000, aql=3.0, level="II")
+    assert refused.status_code == 400
+    message = refused.json()["error"]["message"]
+    assert message["en"].startswith("The request is incomplete: AQL 3.0 is not one of the standard's AQLs")
+    assert message["zh"].startswith("请求不完整：AQL 3.0 不是标准规定的 AQL 值（0.01、0.015、")
+    typed = get(live_server, http, "plan", policy="seed", lot_size="ten").json()["error"]["message"]
+    assert typed == {"en": "The request is incomplete: lot_size must be a whole number.",
+                     "zh": "请求不完整：lot_size 须为整数。"}
