@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from server.domain.roles import ROLE_NAMES
+
 # code -> (HTTP status, English template, Chinese template). Templates use str.format fields.
 CATALOG: dict[str, tuple[int, str, str]] = {
     "bad_request": (400, "The request is incomplete: {detail}.", "请求不完整：{detail}。"),
@@ -485,6 +487,12 @@ STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "count
              "making": "加工中", "putting_away": "上架中"}
 
 
+# Who a refusal names (`role`: a permission group, or the kind of a device acting by its token) in words.
+WHO = {role: names for role, names in ROLE_NAMES.items()} | {
+    "pda": ("handheld", "手持终端"), "scanner_bridge": ("scanner bridge", "扫描桥"),
+    "printer_agent": ("printer agent", "打印代理"), "device": ("device", "设备")}
+
+
 @dataclass(frozen=True)
 class Words:
     """A message's free part (`detail`) in both languages: the English message takes `en`, the Chinese `zh`,
@@ -522,6 +530,8 @@ class WmsError(Exception):
         fields = {"what_zh": _what_zh(str(self.params.get("what", ""))),
                   "status_zh": STATUS_ZH.get(str(self.params.get("status")), self.params.get("status"))
                   } | self.params
+        if isinstance(fields.get("role"), str) and fields["role"] in WHO:
+            fields["role"] = Words(*WHO[fields["role"]])  # "拣货员", not the code picker
         return {"en": en.format(**{k: v.en if isinstance(v, Words) else v for k, v in fields.items()}),
                 "zh": zh.format(**{k: v.zh if isinstance(v, Words) else v for k, v in fields.items()})}
 

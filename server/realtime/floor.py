@@ -174,7 +174,8 @@ class FloorNamespace(BlockingNamespace):
         """A scale bridge's reading: kept as the station's latest and shown live on its page."""
         station = self.scale_sids.get(sid)
         if station is None:
-            return {"ok": False, "error": WmsError("forbidden", role="not a scale bridge").as_dict()}
+            refusal = WmsError("forbidden", role=Words("not a scale bridge", "非电子秤连接"))
+            return {"ok": False, "error": refusal.as_dict()}
         payload = payload if isinstance(payload, dict) else {}
         if payload.get("gone") is True:  # unplugged: its last weight must not close a parcel
             scales.forget(station)

@@ -27,6 +27,13 @@ def test_an_exception_raised_with_words_passes_them_on_and_another_gets_the_chin
         "en": "The request is incomplete: could not convert.", "zh": "请求不完整：抽样参数有误。"}
 
 
+def test_a_refusal_names_the_role_or_device_in_words_not_its_code():
+    assert WmsError("forbidden", role="picker").message() == {"en": "Your role (picker) may not do this.",
+                                                              "zh": "您的角色（拣货员）无权执行此操作。"}
+    assert WmsError("forbidden", role="printer_agent").message()["zh"] == "您的角色（打印代理）无权执行此操作。"
+    assert WmsError("forbidden", role="admin").message()["en"] == "Your role (administrator) may not do this."
+
+
 def _detail_calls() -> list[tuple[str, int, ast.expr]]:
     """Every `WmsError(..., detail=…)` (and `ImportRejected`-style row errors built the same way) in server/."""
     found = []
