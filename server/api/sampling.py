@@ -46,8 +46,8 @@ def plan_from_args():
 def _number(args, name: str, default) -> float:
     try:
         return float(args.get(name, default))
-    except ValueError as error:  # Python's words, e.g. "could not convert string to float: 'x'"
-        raise WmsError("bad_request", detail=Words(str(error), f"{name} 须为数字")) from None
+    except ValueError:
+        raise WmsError("bad_request", detail=Words(f"{name} must be a number", f"{name} 须为数字")) from None
 
 
 @bp.get("/plan")

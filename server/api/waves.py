@@ -27,8 +27,8 @@ def release_wave():
                                                    f"method 须为 {'、'.join(BATCHERS)} 之一"))
     try:
         totes, tote_capacity = int(cart.get("totes", 6)), int(cart.get("tote_capacity", 20))
-    except (TypeError, ValueError) as error:  # Python's own words: int() of a text or a list
-        raise WmsError("bad_request", detail=Words(f"cart: {error}",
+    except (TypeError, ValueError):  # int() of a text or a list
+        raise WmsError("bad_request", detail=Words("cart: totes and tote_capacity must be whole numbers",
                                                    "cart 中的 totes 和 tote_capacity 须为整数")) from None
     try:
         cart = Cart(totes=totes, tote_capacity=tote_capacity)

@@ -98,11 +98,19 @@ def sampling_page(actor):
     """Compare the customer's rule and an ISO plan for any lot size (a what-if for supervisors)."""
     try:
         lot_size = max(1, min(int(request.args.get("lot_size", 1000)), 500_000))
+    except ValueError:
+        raise WmsError("bad_request", detail=Words("the lot size is a whole number of units", "批量须为整数（件数）")) \
+            from None
+    try:
         aql = float(request.args.get("aql", 1.0))
-        level = request.args.get("level", "II")
+    except ValueError:
+        raise WmsError("bad_request", detail=Words("the AQL is a number, such as 1.0", "AQL 须为数字，如 1.0")) \
+            from None
+    level = request.args.get("level", "II")
+    try:
         compare = comparison(lot_size, None, aql, level)
-    except ValueError as error:  # int() or float() of a text (Python's words), or the standard's own refusal
-        raise WmsError("bad_request", detail=Words.of(error, "批量须为整数，AQL 须为数字")) from None
+    except ValueError as error:  # the standard's own refusal: an AQL or an inspection level it does not list
+        raise WmsError("bad_request", detail=Words.of(error, "抽样方案的参数有误")) from None
     return render_template("sampling.html", actor=actor, lot_size=lot_size, aql=aql, level=level,
                            levels=sampling.LEVELS, aqls=sampling.AQLS, compare=compare)
 
