@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
 from server.domain import printer_words, roles
 from server.domain.errors import WmsError
@@ -43,8 +43,21 @@ def page(permission: str):
                 return view(actor, *args, **kwargs)
             except WmsError as error:
                 return render_template("error.html", error=error, actor=actor), error.http_status
+        wrapper.permission = permission  # the navigation shows a page only to those who may open it
         return wrapper
     return decorate
+
+
+@sup.app_template_global()
+def in_nav(actor, target: str | None) -> bool:
+    """Whether the header links `target` for this person: a supervisor page's endpoint (its `page` guard
+    decides, as when it is opened), a permission (a page outside them: the packing station), or None (for all)."""
+    if target is None:
+        return True
+    view = current_app.view_functions.get(target)
+    permission = getattr(view, "permission", None) if view is not None else target
+    role = actor.role or ""
+    return permission is None or roles.can(role, "pages.view") or roles.can(role, permission)
 
 
 

@@ -1,0 +1,32 @@
+"""The supervisor pages' header links only the pages a person may open (docs/security.md, the role table)."""
+import re
+
+import pytest
+
+ALL = ["Day one", "Items", "Orders", "Picking", "Waves", "Work orders", "Receiving", "Returns", "Suppliers", "People",
+       "Reports", "Day-end", "Bins", "Layout", "Counts", "Print jobs", "Devices", "Labels", "Packing", "Scans",
+       "Telemetry", "Audit", "Handheld"]
+# Written out from the role table: what each role's header shows.
+EXPECTED = {
+    "picker": ["Handheld"],
+    "receiver": ["Returns", "Handheld"],
+    "packer": ["Returns", "Bins", "Print jobs", "Labels", "Packing", "Handheld"],
+    "supervisor": ALL,
+    "viewer": ALL,  # looks at every page, changes nothing
+}
+
+
+def header_links(http, url) -> list[tuple[str, str]]:
+    html = http.get(f"{url}/sup/sampling", timeout=10).text  # any page: refused or not, it has the header
+    nav = re.search(r"<nav>(.*?)</nav>", html, re.S)
+    return re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav.group(1))
+
+
+@pytest.mark.parametrize("role", EXPECTED)
+def test_the_header_links_the_pages_the_role_may_open_and_each_opens(live_server, role):
+    http = live_server.session(role)
+    links = header_links(http, live_server.url)
+    assert [text for _, text in links] == EXPECTED[role]
+    for href, text in links:
+        if href.startswith("/sup/"):
+            assert http.get(f"{live_server.url}{href}", timeout=10).status_code == 200, text
