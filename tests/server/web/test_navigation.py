@@ -30,3 +30,11 @@ def test_the_header_links_the_pages_the_role_may_open_and_each_opens(live_server
     for href, text in links:
         if href.startswith("/sup/"):
             assert http.get(f"{live_server.url}{href}", timeout=10).status_code == 200, text
+
+
+def test_a_refused_page_leads_a_picker_back_to_the_handheld_and_a_supervisor_to_the_overview(live_server):
+    refused = live_server.session("picker").get(f"{live_server.url}/sup/sampling", timeout=10)
+    assert refused.status_code == 403 and "Your role (picker) may not do this." in refused.text
+    assert 'data-testid="error-back" href="/hh/">← Back</a>' in refused.text
+    mistyped = live_server.session("supervisor").get(f"{live_server.url}/sup/sampling?lot_size=x", timeout=10)
+    assert mistyped.status_code == 400 and 'data-testid="error-back" href="/sup/">← Back</a>' in mistyped.text
