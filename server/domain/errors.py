@@ -479,7 +479,9 @@ WHAT_ZH = {"device": "设备", "supplier": "供应商", "item": "货品", "produ
            "inspection": "检验", "put-away task": "上架任务", "purchase order": "采购单", "bin": "货位",
            "open pick list": "可领取的拣货单", "pick list": "拣货单", "picked stop": "已拣站点", "order line": "订单行",
            "order": "订单", "wave": "波次", "manifest": "交接单", "parcel": "包裹",
-           "put-back task": "归位任务", "lot": "批次", "return": "退货", "work order": "加工单"}
+           "put-back task": "归位任务", "lot": "批次", "return": "退货", "work order": "加工单",
+           "import job": "导入任务", "pick face": "拣货位", "open replenishment task": "未完成的补货任务",
+           "user": "用户", "kit": "组合装货品", "table": "报表中的表格"}
 # Document states as the Chinese messages name them.
 STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
              "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成",

@@ -5,7 +5,7 @@ import ast
 import re
 from pathlib import Path
 
-from server.domain.errors import WmsError, Words
+from server.domain.errors import WHAT_ZH, WmsError, Words
 
 SERVER = Path(__file__).resolve().parents[3] / "server"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -92,3 +92,20 @@ def test_the_chinese_of_a_written_out_detail_is_chinese():
             if not _chinese(zh):
                 untranslated.append(where)
     assert untranslated == [], "Chinese details without a Chinese word: " + ", ".join(untranslated)
+
+
+def test_every_thing_a_not_found_names_has_its_chinese_name():
+    """`what="pick face A-01 TEE"` reads "未找到拣货位 A-01 TEE。": every literal `what` starts with a named thing."""
+    untranslated = []
+    for path in sorted(SERVER.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "WmsError"):
+                continue
+            for keyword in node.keywords:
+                value = keyword.value
+                first = value.values[0] if isinstance(value, ast.JoinedStr) and value.values else value
+                if keyword.arg == "what" and isinstance(first, ast.Constant) and isinstance(first.value, str) \
+                        and not any(first.value.startswith(english) for english in WHAT_ZH):
+                    untranslated.append(f"{path.relative_to(SERVER.parent)}:{node.lineno} {first.value!r}")
+    assert untranslated == []
+    assert WmsError("not_found", what="pick face A-01-01 TEE").message()["zh"] == "未找到拣货位 A-01-01 TEE。"
