@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.domain.roles import ROLE_NAMES
+from server.domain.status_words import STATUSES
 
 # code -> (HTTP status, English template, Chinese template). Templates use str.format fields.
 CATALOG: dict[str, tuple[int, str, str]] = {
@@ -85,7 +86,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "unknown_field": (400, "Unknown field {field}: the fields are {choices}.",
                       "未知字段 {field}：可用字段为 {choices}。"),
     "bad_job_state": (409, "Print job {job} cannot go from {current} to {new}.",
-                      "打印任务 {job} 不能从 {current} 变为 {new}。"),
+                      "打印任务 {job} 不能从{current}变为{new}。"),
     "no_po": (404, "No open purchase order {po}: goods are received only against a PO.",
               "没有未完成的采购单 {po}：只能按采购单收货。"),
     "po_closed": (409, "Purchase order {po} is {status}: nothing more can be received on it.",
@@ -163,7 +164,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                       "订单 {order} 审核未通过：{reasons_zh}。"),
     "shortage": (409, "Not enough stock for order {order}: {lines}.", "订单 {order} 缺货：{lines_zh}。"),
     "bad_order_state": (409, "Order {order} is {status}; this needs it {expected}.",
-                        "订单 {order} 当前状态为 {status}，此操作需要 {expected}。"),
+                        "订单 {order} 当前状态为{status}，此操作需要订单处于{expected}状态。"),
     "duplicate_order": (409, "Order {order} from {channel} is already here.",
                         "来自 {channel} 的订单 {order} 已存在。"),
     "already_claimed": (409, "Pick list {pick_list} is already taken by another picker.",
@@ -314,7 +315,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "confirm_bin_empty": (409, "Nothing was counted in bin {bin}: confirm that the bin is empty.",
                           "货位 {bin} 未盘点到任何货品：请确认该货位为空。"),
     "count_line_not_recounted": (409, "Count line {line} is {status}: only recounted lines are approved or rejected.",
-                                 "盘点行 {line} 当前状态为 {status}：只有已复盘的行才能批准或驳回。"),
+                                 "盘点行 {line} 当前状态为{status}：只有已复盘的行才能批准或驳回。"),
     "too_many_attempts": (429, "Too many failed log-ins: try again in {retry_after} s.",
                           "登录失败次数过多，请 {retry_after} 秒后再试。"),
     "payload_too_large": (413, "The request is too large (at most {limit} bytes here).",
@@ -489,6 +490,9 @@ STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "count
              "making": "加工中", "putting_away": "上架中"}
 
 
+# The fields that name a status (a code the database keeps), said as people read it (server/domain/status_words.py).
+STATUS_FIELDS = {"bad_job_state": ("current", "new"), "bad_order_state": ("status", "expected"),
+                 "count_line_not_recounted": ("status",)}
 # Who a refusal names (`role`: a permission group, or the kind of a device acting by its token) in words.
 WHO = {role: names for role, names in ROLE_NAMES.items()} | {
     "pda": ("handheld", "手持终端"), "scanner_bridge": ("scanner bridge", "扫描桥"),
@@ -534,6 +538,10 @@ class WmsError(Exception):
                   } | self.params
         if isinstance(fields.get("role"), str) and fields["role"] in WHO:
             fields["role"] = Words(*WHO[fields["role"]])  # "拣货员", not the code picker
+        for name in STATUS_FIELDS.get(self.code, ()):
+            if isinstance(fields.get(name), str) and fields[name] in STATUSES:
+                english, chinese, _ = STATUSES[fields[name]]
+                fields[name] = Words(english.lower(), chinese)  # "待审核", not pending_review
         return {"en": en.format(**{k: v.en if isinstance(v, Words) else v for k, v in fields.items()}),
                 "zh": zh.format(**{k: v.zh if isinstance(v, Words) else v for k, v in fields.items()})}
 

@@ -81,7 +81,7 @@ def pick(value: Any) -> Any:
 def badge(code: str | None, testid: str | None = None) -> Markup:
     """A status as a word in the reader's language with its colour (server/web/statuses.py); the code stays
     in data-status for scripts and tests."""
-    from server.web.statuses import names
+    from server.domain.status_words import names
     en, zh, tone = names(code)
     test = Markup(' data-testid="{}"').format(testid) if testid else ""
     return Markup('<span class="badge tone-{}" data-status="{}"{}>{}</span>').format(

@@ -358,7 +358,7 @@ def place_hold(number: str, reason: str, actor: Actor) -> SalesOrder:
                                                    "暂缓出货须写明原因（书面通知）"))
     order = order_service.find_order(number)
     if order.status in ("shipped", "cancelled", "on_hold"):
-        raise WmsError("bad_order_state", order=number, status=order.status, expected="not shipped")
+        raise WmsError("bad_order_state", order=number, status=order.status, expected=Words("not shipped", "未发货"))
     order.status_before_hold, order.status = order.status, "on_hold"
     order.hold_reason, order.held_by, order.held_at = reason.strip()[:500], actor.user_id, utcnow()
     _tell({"order": order.number, "on_hold": True, "reason": order.hold_reason})

@@ -109,3 +109,11 @@ def test_every_thing_a_not_found_names_has_its_chinese_name():
                     untranslated.append(f"{path.relative_to(SERVER.parent)}:{node.lineno} {first.value!r}")
     assert untranslated == []
     assert WmsError("not_found", what="pick face A-01-01 TEE").message()["zh"] == "未找到拣货位 A-01-01 TEE。"
+
+
+def test_a_refusal_names_a_status_in_words_not_its_code():
+    assert WmsError("bad_order_state", order="SO-1", status="pending_review", expected="released").message() == {
+        "en": "Order SO-1 is pending review; this needs it released.",
+        "zh": "订单 SO-1 当前状态为待审核，此操作需要订单处于已释放状态。"}
+    assert WmsError("bad_job_state", job=7, current="printed", new="queued").message() == {
+        "en": "Print job 7 cannot go from printed to queued.", "zh": "打印任务 7 不能从已打印变为排队中。"}

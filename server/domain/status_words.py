@@ -1,9 +1,8 @@
-"""Statuses as people read them on the supervisor pages: a word in each language and a colour (tone) for
-each code the database keeps. Tones: good (done, green), busy (in hand, blue), waiting (amber), bad (red),
-quiet (grey, over and nothing to do)."""
+"""Statuses as people read them (the supervisor pages, and refusals that name a status): a word in each
+language and a colour (tone) for each code the database keeps. Tones: good (done, green), busy (in hand,
+blue), waiting (amber), bad (red), quiet (grey, over and nothing to do)."""
 from __future__ import annotations
 
-from server.domain.errors import STATUS_ZH
 
 # code -> (English, 中文, tone)
 STATUSES: dict[str, tuple[str, str, str]] = {
@@ -41,4 +40,5 @@ def names(code: str | None) -> tuple[str, str, str]:
     code = code or ""
     if code in STATUSES:
         return STATUSES[code]
+    from server.domain.errors import STATUS_ZH  # (errors names statuses with this table: imported late)
     return code.replace("_", " "), STATUS_ZH.get(code, code), "quiet"
