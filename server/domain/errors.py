@@ -72,7 +72,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "unknown_device_kind": (400, "Unknown device kind {kind}: choose pda, scanner_bridge or printer_agent.",
                             "未知的设备类型 {kind}：请选择 pda、scanner_bridge 或 printer_agent。"),
     "wrong_device_kind": (409, "Device {device} is a {kind}; this needs a {expected}.",
-                          "设备 {device} 的类型是 {kind}，此处需要 {expected}。"),
+                          "设备 {device} 的类型是{kind}，此处需要{expected}。"),
     "device_not_a_handheld": (403, "{device} is not a handheld: a person logs in on a paired handheld only.",
                               "{device} 不是手持终端：人员只能在已配对的手持终端上登录。"),
     "device_retired": (409, "Device {device} is retired: it can no longer be paired, changed or used.",
@@ -490,13 +490,17 @@ STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "count
              "making": "加工中", "putting_away": "上架中"}
 
 
-# The fields that name a status (a code the database keeps), said as people read it (server/domain/status_words.py).
-STATUS_FIELDS = {"bad_job_state": ("current", "new"), "bad_order_state": ("status", "expected"),
-                 "count_line_not_recounted": ("status",)}
 # Who a refusal names (`role`: a permission group, or the kind of a device acting by its token) in words.
 WHO = {role: names for role, names in ROLE_NAMES.items()} | {
     "pda": ("handheld", "手持终端"), "scanner_bridge": ("scanner bridge", "扫描桥"),
     "printer_agent": ("printer agent", "打印代理"), "device": ("device", "设备")}
+# Statuses (codes the database keeps) as a sentence says them (server/domain/status_words.py).
+STATUS_NAMES = {code: (english.lower(), chinese) for code, (english, chinese, _) in STATUSES.items()}
+# The fields that carry such a code, each said in words: `role` in every message, these in theirs.
+NAMED_FIELDS = {"bad_job_state": {"current": STATUS_NAMES, "new": STATUS_NAMES},
+                "bad_order_state": {"status": STATUS_NAMES, "expected": STATUS_NAMES},
+                "count_line_not_recounted": {"status": STATUS_NAMES},
+                "wrong_device_kind": {"kind": WHO, "expected": WHO}}
 
 
 @dataclass(frozen=True)
@@ -536,12 +540,9 @@ class WmsError(Exception):
         fields = {"what_zh": _what_zh(str(self.params.get("what", ""))),
                   "status_zh": STATUS_ZH.get(str(self.params.get("status")), self.params.get("status"))
                   } | self.params
-        if isinstance(fields.get("role"), str) and fields["role"] in WHO:
-            fields["role"] = Words(*WHO[fields["role"]])  # "拣货员", not the code picker
-        for name in STATUS_FIELDS.get(self.code, ()):
-            if isinstance(fields.get(name), str) and fields[name] in STATUSES:
-                english, chinese, _ = STATUSES[fields[name]]
-                fields[name] = Words(english.lower(), chinese)  # "待审核", not pending_review
+        for name, names in ({"role": WHO} | NAMED_FIELDS.get(self.code, {})).items():
+            if isinstance(fields.get(name), str) and fields[name] in names:
+                fields[name] = Words(*names[fields[name]])  # "拣货员", "待审核": not picker, pending_review
         return {"en": en.format(**{k: v.en if isinstance(v, Words) else v for k, v in fields.items()}),
                 "zh": zh.format(**{k: v.zh if isinstance(v, Words) else v for k, v in fields.items()})}
 

@@ -32,6 +32,9 @@ def test_a_refusal_names_the_role_or_device_in_words_not_its_code():
                                                               "zh": "您的角色（拣货员）无权执行此操作。"}
     assert WmsError("forbidden", role="printer_agent").message()["zh"] == "您的角色（打印代理）无权执行此操作。"
     assert WmsError("forbidden", role="admin").message()["en"] == "Your role (administrator) may not do this."
+    assert WmsError("wrong_device_kind", device="PDA-07", kind="pda", expected="scanner_bridge").message() == {
+        "en": "Device PDA-07 is a handheld; this needs a scanner bridge.",
+        "zh": "设备 PDA-07 的类型是手持终端，此处需要扫描桥。"}
 
 
 def _detail_calls() -> list[tuple[str, int, ast.expr]]:
