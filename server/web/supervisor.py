@@ -13,7 +13,7 @@ from server.services.floor import scans as floor_scans
 from server.services.people import auth
 from server.services.printing import print_jobs
 from server.services.reports import overview
-from server.web.common import page, sup
+from server.web.common import in_nav, page, sup
 
 
 @sup.route("/login", methods=["GET", "POST"])
@@ -31,7 +31,9 @@ def login():
             session["sid"] = auth.new_session_id()
             session.permanent = True  # expires after [server] session_hours, like the handheld's
             target = request.args.get("next", "")
-            return remember(redirect(target if target.startswith("/sup") else url_for("supervisor.home")), user.id)
+            # The floor's roles have no overview here: their work is on the handheld.
+            home = url_for("supervisor.home") if in_nav(user, "supervisor.home") else "/hh/"
+            return remember(redirect(target if target.startswith("/sup") else home), user.id)
     return render_template("login.html", error=error), error.http_status if error else 200
 
 

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+import requests
 
 ALL = ["Day one", "Items", "Orders", "Picking", "Waves", "Work orders", "Receiving", "Returns", "Suppliers", "People",
        "Reports", "Day-end", "Bins", "Layout", "Counts", "Print jobs", "Devices", "Labels", "Packing", "Scans",
@@ -38,3 +39,14 @@ def test_a_refused_page_leads_a_picker_back_to_the_handheld_and_a_supervisor_to_
     assert 'data-testid="error-back" href="/hh/">← Back</a>' in refused.text
     mistyped = live_server.session("supervisor").get(f"{live_server.url}/sup/sampling?lot_size=x", timeout=10)
     assert mistyped.status_code == 400 and 'data-testid="error-back" href="/sup/">← Back</a>' in mistyped.text
+
+
+@pytest.mark.parametrize(("role", "lands_on"), [("picker", "/hh/"), ("packer", "/sup/"), ("supervisor", "/sup/")])
+def test_logging_in_here_leads_the_floors_roles_to_the_handheld_and_the_rest_to_the_overview(live_server, role,
+                                                                                             lands_on):
+    http = requests.Session()
+    form = http.get(f"{live_server.url}/sup/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    answer = http.post(f"{live_server.url}/sup/login", data={"username": role, "password": "demo", "csrf_token": token},
+                       allow_redirects=False, timeout=10)
+    assert answer.status_code == 302 and answer.headers["Location"] == lands_on
