@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.domain.roles import ROLE_NAMES
-from server.domain.status_words import STATUSES
+from server.domain.status_words import STATUS_ZH, STATUSES
 
 # code -> (HTTP status, English template, Chinese template). Templates use str.format fields.
 CATALOG: dict[str, tuple[int, str, str]] = {
@@ -483,11 +483,6 @@ WHAT_ZH = {"device": "设备", "supplier": "供应商", "item": "货品", "produ
            "put-back task": "归位任务", "lot": "批次", "return": "退货", "work order": "加工单",
            "import job": "导入任务", "pick face": "拣货位", "open replenishment task": "未完成的补货任务",
            "user": "用户", "kit": "组合装货品", "table": "报表中的表格"}
-# Document states as the Chinese messages name them.
-STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
-             "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成",
-             "shipped": "已发货", "packed": "已打包", "voided": "已作废", "picking": "拣货中",
-             "making": "加工中", "putting_away": "上架中"}
 
 
 # Who a refusal names (`role`: a permission group, or the kind of a device acting by its token) in words.

@@ -3,6 +3,11 @@ language and a colour (tone) for each code the database keeps. Tones: good (done
 blue), waiting (amber), bad (red), quiet (grey, over and nothing to do)."""
 from __future__ import annotations
 
+# Document states as the Chinese messages name them (a refusal's `status_zh`: "批次 L-1 已经接收").
+STATUS_ZH = {"open": "开启", "closed": "关闭", "cancelled": "取消", "counting": "清点中",
+             "confirmed": "确认", "accepted": "接收", "rejected": "拒收", "done": "完成",
+             "shipped": "已发货", "packed": "已打包", "voided": "已作废", "picking": "拣货中",
+             "making": "加工中", "putting_away": "上架中"}
 
 # code -> (English, 中文, tone)
 STATUSES: dict[str, tuple[str, str, str]] = {
@@ -40,5 +45,4 @@ def names(code: str | None) -> tuple[str, str, str]:
     code = code or ""
     if code in STATUSES:
         return STATUSES[code]
-    from server.domain.errors import STATUS_ZH  # (errors names statuses with this table: imported late)
     return code.replace("_", " "), STATUS_ZH.get(code, code), "quiet"

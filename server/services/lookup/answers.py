@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from server.db.models import Bin, Item, PurchaseOrder, PutawayTask, User
 from server.domain.barcodes import Decoded
-from server.domain.errors import STATUS_ZH, WmsError
+from server.domain.errors import WmsError
+from server.domain.status_words import STATUS_ZH
 from server.db.fast import Sql
 from server.extensions import db
 from server.services.receiving import putaway
